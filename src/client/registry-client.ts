@@ -1,0 +1,155 @@
+import { fail, failWith, isErrorCode, ok, problem, type Problem, type Result } from '../core/errors.js';
+import type { RequesterContext } from '../core/resolve/choose-endpoint.js';
+import type { AgentAddr, AgentEndpoint, AgentFacts, AgentTombstone, CountersignedRecord, SignedRecord } from '../core/record/types.js';
+
+export interface RegistryIdentity {
+  readonly id: string;
+  readonly publicKeyJwk: { kty: string; crv: string; x: string };
+  readonly software: string;
+  readonly version: string;
+}
+
+export interface ResolveAnswer {
+  readonly name: string;
+  readonly agentId: string;
+  readonly endpoint: AgentEndpoint | null;
+  readonly context: RequesterContext;
+  readonly addr: CountersignedRecord<AgentAddr>;
+  readonly facts: CountersignedRecord<AgentFacts>;
+  readonly registry: { id: string };
+}
+
+export interface AgentRecordAnswer {
+  readonly name: string;
+  readonly agentId: string;
+  readonly seq: number;
+  readonly updatedAt: string;
+  readonly addr: CountersignedRecord<AgentAddr>;
+  readonly facts?: CountersignedRecord<AgentFacts>;
+}
+
+export interface SearchAnswer {
+  readonly items: readonly {
+    name: string;
+    agentId: string;
+    label?: string;
+    description?: string;
+    protocols: string[];
+    capabilities: string[];
+    seq: number;
+    updatedAt: string;
+  }[];
+  readonly nextCursor: string | null;
+}
+
+export interface SearchParams {
+  readonly q?: string;
+  readonly capability?: string;
+  readonly protocol?: string;
+  readonly certification?: string;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+/** A failed call keeps the HTTP status and any extension members (e.g. the tombstone of a 410). */
+export interface CallFailure {
+  readonly status: number;
+  readonly body: Record<string, unknown> | undefined;
+}
+
+/**
+ * A thin HTTP client of the registry API. It moves bytes and parses answers; it does not decide
+ * whether to trust them (see verifyAgentRecords). Every method returns a Result, never throws on
+ * a refusal or a network failure.
+ */
+export class RegistryClient {
+  readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  lastFailure: CallFailure | undefined;
+
+  constructor(baseUrl: string, options: { timeoutMs?: number } = {}) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  identity(): Promise<Result<RegistryIdentity>> {
+    return this.call('GET', '/v1/registry');
+  }
+
+  register(registration: { addr: SignedRecord<AgentAddr>; facts: SignedRecord<AgentFacts> }): Promise<Result<AgentRecordAnswer>> {
+    return this.call('POST', '/v1/agents', registration);
+  }
+
+  agent(name: string): Promise<Result<AgentRecordAnswer>> {
+    return this.call('GET', `/v1/agents/${encodeURIComponent(name)}`);
+  }
+
+  deregister(name: string, tombstone: SignedRecord<AgentTombstone>): Promise<Result<{ name: string; tombstone: CountersignedRecord<AgentTombstone> }>> {
+    return this.call('DELETE', `/v1/agents/${encodeURIComponent(name)}`, tombstone);
+  }
+
+  resolve(name: string, context: RequesterContext = {}): Promise<Result<ResolveAnswer>> {
+    return this.call('GET', `/v1/resolve?${query({ name, ...context })}`);
+  }
+
+  search(params: SearchParams): Promise<Result<SearchAnswer>> {
+    return this.call('GET', `/v1/search?${query(params)}`);
+  }
+
+  /** The factsUrl the registry serves for a name. */
+  factsUrl(name: string): string {
+    return `${this.baseUrl}/v1/agents/${encodeURIComponent(name)}/facts`;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<Result<T>> {
+    this.lastFailure = undefined;
+    let response: Response;
+    try {
+      response = await fetch(this.baseUrl + path, {
+        method,
+        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      return fail('REGISTRY_UNREACHABLE', `${method} ${this.baseUrl}${path}: ${describe(error)}`);
+    }
+    const parsed = await readJson(response);
+    if (response.ok && parsed !== undefined) return ok(parsed as T);
+    this.lastFailure = { status: response.status, body: parsed as Record<string, unknown> | undefined };
+    return failWith(problemsOf(response.status, parsed));
+  }
+}
+
+function query(params: object): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
+  return search.toString();
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The problems of a problem+json answer; anything else is a registry that does not speak Signpost. */
+function problemsOf(status: number, body: unknown): readonly Problem[] {
+  const document = body as { code?: unknown; detail?: unknown; errors?: unknown } | undefined;
+  if (Array.isArray(document?.errors)) {
+    const listed = document.errors.filter((e): e is Problem => isErrorCode((e as Problem)?.code) && typeof (e as Problem).detail === 'string');
+    if (listed.length > 0) return listed;
+  }
+  if (isErrorCode(document?.code)) return [problem(document.code, String(document.detail ?? ''))];
+  return [problem('REGISTRY_BAD_RESPONSE', `HTTP ${status} without a Signpost problem document`)];
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ?? cause?.message ?? error.message;
+  }
+  return String(error);
+}

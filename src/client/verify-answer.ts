@@ -1,0 +1,23 @@
+import { isDeepStrictEqual } from 'node:util';
+import { problem, type Problem } from '../core/errors.js';
+import { factsEndpoints } from '../core/record/agent-facts.js';
+import type { AgentEndpoint, AgentFacts } from '../core/record/types.js';
+import { verifyAgentRecords, type VerificationResult, type VerifyOptions } from '../core/record/verify.js';
+
+/**
+ * Verify a resolve answer end to end: both signed records, the countersignatures by the trusted
+ * registry key, the facts digest, the validity period — and that the endpoint the registry chose
+ * is one the agent itself signed (a registry may pick, never invent).
+ */
+export function verifyResolveAnswer(answer: unknown, options: VerifyOptions): VerificationResult & { endpoints: AgentEndpoint[] } {
+  const document = (typeof answer === 'object' && answer !== null ? answer : {}) as { addr?: unknown; facts?: unknown; endpoint?: unknown };
+  const records = verifyAgentRecords({ addr: document.addr, facts: document.facts ?? null }, options);
+  const facts = (document.facts as { payload?: AgentFacts } | undefined)?.payload;
+  const endpoints = records.verified && facts ? factsEndpoints(facts) : [];
+  const errors: Problem[] = [...records.errors];
+  const chosen = document.endpoint;
+  if (records.verified && chosen !== null && chosen !== undefined && !endpoints.some((e) => isDeepStrictEqual(e, chosen))) {
+    errors.push(problem('ENDPOINT_NOT_SIGNED', 'the endpoint in the answer is not in the signed AgentFacts', '/endpoint'));
+  }
+  return { verified: errors.length === 0, errors, endpoints };
+}

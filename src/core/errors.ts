@@ -1,0 +1,161 @@
+/**
+ * The error catalogue: every failure Signpost reports has one stable code here.
+ *
+ * Faces translate a code to their wire form (HTTP problem+json status, DNS rcode, CLI exit code)
+ * through its `kind`; the code and its meaning never change once released. `docs/errors.md` lists
+ * the same catalogue and a test keeps the two in step.
+ */
+
+export type ErrorKind =
+  | 'invalid' // the input is malformed or breaks a rule of its format
+  | 'unauthorized' // a signature is missing, wrong, or made by the wrong key
+  | 'forbidden' // authenticated, but the rules do not allow it
+  | 'not-found'
+  | 'gone' // it existed and was removed on purpose
+  | 'conflict' // valid on its own, but clashes with the current state (sequence, ownership race)
+  | 'too-large'
+  | 'unsupported'
+  | 'timeout'
+  | 'unavailable'
+  | 'internal';
+
+interface CatalogueEntry {
+  readonly kind: ErrorKind;
+  readonly title: string;
+}
+
+export const errorCatalogue = {
+  // --- agent names -------------------------------------------------------------------------
+  NAME_EMPTY: { kind: 'invalid', title: 'The agent name is empty' },
+  NAME_UNKNOWN_SCHEME: { kind: 'invalid', title: 'The agent name uses a scheme Signpost does not know' },
+  NAME_MALFORMED: { kind: 'invalid', title: 'The agent name does not match any accepted form' },
+  NAME_MISSING_PATH: { kind: 'invalid', title: 'The agent name has a namespace but no path below it' },
+  NAME_EMPTY_LABEL: { kind: 'invalid', title: 'The agent name has an empty label' },
+  NAME_BAD_CHARACTER: {
+    kind: 'invalid',
+    title: 'A label of the agent name has a character outside lowercase letters, digits and inner hyphens',
+  },
+  NAME_LABEL_TOO_LONG: { kind: 'invalid', title: 'A label of the agent name is longer than 63 octets' },
+  NAME_TOO_LONG: { kind: 'invalid', title: 'The agent name maps to a DNS name longer than 253 octets' },
+
+  // --- requests (any face) -----------------------------------------------------------------
+  REQUEST_MALFORMED_JSON: { kind: 'invalid', title: 'The request body is not valid JSON' },
+  REQUEST_INVALID: { kind: 'invalid', title: 'The request does not match the schema of this operation' },
+  REQUEST_TOO_LARGE: { kind: 'too-large', title: 'The request body is larger than this server accepts' },
+  REQUEST_UNSUPPORTED_MEDIA_TYPE: { kind: 'unsupported', title: 'The request body has a media type this operation does not accept' },
+  REQUEST_TIMEOUT: { kind: 'timeout', title: 'The request took longer than this server allows' },
+  ROUTE_NOT_FOUND: { kind: 'not-found', title: 'No operation exists at this path and method' },
+
+  // --- signed records ----------------------------------------------------------------------
+  RECORD_INVALID: { kind: 'invalid', title: 'The record does not match its schema' },
+  RECORD_UNKNOWN_FIELD: { kind: 'invalid', title: 'The signed part of the record has a field its format does not define' },
+  RECORD_SIGNATURE_INVALID: { kind: 'unauthorized', title: "The record's signature does not verify with the agent's key" },
+  RECORD_COUNTERSIGNATURE_INVALID: {
+    kind: 'unauthorized',
+    title: "The registry's countersignature is missing or does not verify with the registry's key",
+  },
+  RECORD_EXPIRED: { kind: 'invalid', title: 'The record is past its notAfter time' },
+  RECORD_VALIDITY_TOO_LONG: { kind: 'invalid', title: 'The record asks for a validity longer than this registry allows' },
+  RECORD_NAME_MISMATCH: { kind: 'invalid', title: 'The record is for another agent name than the one asked for' },
+  AGENT_ID_INVALID: { kind: 'invalid', title: 'The agent id is not an Ed25519 did:key' },
+  FACTS_INVALID: { kind: 'invalid', title: 'The AgentFacts document does not match the AgentFacts schema' },
+  FACTS_DIGEST_MISMATCH: { kind: 'invalid', title: "The AgentFacts do not hash to the digest the AgentAddr commits to" },
+  FACTS_SUBJECT_MISMATCH: { kind: 'invalid', title: 'The AgentFacts describe another agent than the AgentAddr' },
+  FACTS_ATTESTED_FIELD: {
+    kind: 'forbidden',
+    title: 'The registrant set a field only an attesting issuer may set (verified, trust scores, foreign certifications)',
+  },
+  ENDPOINT_NOT_SIGNED: { kind: 'unauthorized', title: 'The endpoint offered is not one of the endpoints in the signed AgentFacts' },
+  ENCODING_INVALID: { kind: 'invalid', title: 'The compact binary record is truncated or malformed' },
+
+  // --- registry rules ----------------------------------------------------------------------
+  AGENT_NOT_FOUND: { kind: 'not-found', title: 'No agent is registered under this name' },
+  AGENT_DEREGISTERED: { kind: 'gone', title: 'The agent was deregistered by its owner' },
+  AGENT_EXPIRED: { kind: 'gone', title: "The agent's record is past its notAfter time and was not renewed" },
+  NAME_TAKEN: { kind: 'forbidden', title: 'The name is bound to another agent key' },
+  SEQUENCE_STALE: {
+    kind: 'conflict',
+    title: 'The record sequence is not higher than the stored one (a replay or a rollback)',
+  },
+  WRITE_CONFLICT: { kind: 'conflict', title: 'Another write to the same name won the race; retry with a fresh sequence' },
+
+  // --- search ------------------------------------------------------------------------------
+  SEARCH_BAD_CURSOR: { kind: 'invalid', title: 'The search cursor is malformed or belongs to another query' },
+
+  // --- clients and keys --------------------------------------------------------------------
+  REGISTRY_KEY_CHANGED: {
+    kind: 'unauthorized',
+    title: 'The registry presents another key than the one pinned for it',
+  },
+  REGISTRY_UNREACHABLE: { kind: 'unavailable', title: 'The registry could not be reached' },
+  REGISTRY_BAD_RESPONSE: { kind: 'unavailable', title: 'The registry answered with something that is not a Signpost response' },
+  KEY_FILE_INVALID: { kind: 'invalid', title: 'The key file is not an Ed25519 private JWK' },
+  KEY_FILE_EXISTS: { kind: 'conflict', title: 'The key file already exists; refusing to overwrite a private key' },
+  IMPORT_UNSUPPORTED_SHAPE: { kind: 'unsupported', title: 'The import file is not a shape this importer knows' },
+
+  // --- server ------------------------------------------------------------------------------
+  STORE_UNAVAILABLE: { kind: 'unavailable', title: 'The record store is not available' },
+  INTERNAL: { kind: 'internal', title: 'An internal error occurred' },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** One reported failure: a stable code plus a human detail (which field, which value). */
+export interface Problem {
+  readonly code: ErrorCode;
+  readonly detail: string;
+  /** JSON pointer (RFC 6901) to the offending part of the input, where there is one. */
+  readonly pointer?: string;
+}
+
+export function problem(code: ErrorCode, detail: string, pointer?: string): Problem {
+  return pointer === undefined ? { code, detail } : { code, detail, pointer };
+}
+
+export function kindOf(code: ErrorCode): ErrorKind {
+  return errorCatalogue[code].kind;
+}
+
+export function titleOf(code: ErrorCode): string {
+  return errorCatalogue[code].title;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCatalogue, value);
+}
+
+/** A computation that can fail with catalogued problems, without throwing. */
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly Problem[] };
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function fail<T = never>(code: ErrorCode, detail: string, pointer?: string): Result<T> {
+  return { ok: false, problems: [problem(code, detail, pointer)] };
+}
+
+export function failWith<T = never>(problems: readonly Problem[]): Result<T> {
+  return { ok: false, problems };
+}
+
+/**
+ * Thrown only across I/O boundaries (store, HTTP client) where a Result cannot be threaded;
+ * faces catch it and translate it like any other Problem.
+ */
+export class SignpostError extends Error {
+  readonly code: ErrorCode;
+  readonly problems: readonly Problem[];
+
+  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown; problems?: readonly Problem[] }) {
+    super(`${code}: ${detail}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SignpostError';
+    this.code = code;
+    this.problems = options?.problems ?? [problem(code, detail)];
+  }
+
+  static from(problems: readonly Problem[]): SignpostError {
+    const first = problems[0] ?? problem('INTERNAL', 'no problem given');
+    return new SignpostError(first.code, first.detail, { problems });
+  }
+}

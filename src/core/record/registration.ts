@@ -1,0 +1,47 @@
+import type { SigningKey } from '../trust/ed25519.js';
+import { canonicalSha256Hex } from '../trust/jcs.js';
+import { formatUtcSeconds } from './agent-addr.js';
+import { signRecord } from './signing.js';
+import type { AgentAddr, AgentFacts, AgentTombstone, SignedRecord } from './types.js';
+
+export const DEFAULT_TTL_SECONDS = 3600;
+export const DEFAULT_VALIDITY_MS = 90 * 86_400_000;
+
+export interface RegistrationInput {
+  readonly key: SigningKey;
+  /** Canonical agent name. */
+  readonly name: string;
+  /** AgentFacts claims: everything but type, v, id and agent_name, which are filled in here. */
+  readonly claims: Record<string, unknown>;
+  readonly factsUrl: string;
+  readonly seq: number;
+  readonly nowMs: number;
+  readonly ttl?: number;
+  readonly validityMs?: number;
+  readonly privateFactsUrl?: string;
+  readonly resolverUrl?: string;
+}
+
+/** Build the signed AgentFacts and the signed AgentAddr that commits to them (what POST /v1/agents takes). */
+export function createRegistration(input: RegistrationInput): { addr: SignedRecord<AgentAddr>; facts: SignedRecord<AgentFacts> } {
+  const facts: AgentFacts = { ...input.claims, type: 'AgentFacts', v: 1, id: input.key.did, agent_name: input.name };
+  const addr: AgentAddr = {
+    type: 'AgentAddr',
+    v: 1,
+    name: input.name,
+    agentId: input.key.did,
+    factsUrl: input.factsUrl,
+    factsSha256: canonicalSha256Hex(facts),
+    ...(input.privateFactsUrl === undefined ? {} : { privateFactsUrl: input.privateFactsUrl }),
+    ...(input.resolverUrl === undefined ? {} : { resolverUrl: input.resolverUrl }),
+    ttl: input.ttl ?? DEFAULT_TTL_SECONDS,
+    seq: input.seq,
+    notAfter: formatUtcSeconds(input.nowMs + (input.validityMs ?? DEFAULT_VALIDITY_MS)),
+  };
+  return { addr: signRecord(addr, input.key), facts: signRecord(facts, input.key) };
+}
+
+export function createTombstone(key: SigningKey, name: string, seq: number, release = false): SignedRecord<AgentTombstone> {
+  const tombstone: AgentTombstone = { type: 'AgentTombstone', v: 1, name, agentId: key.did, seq, ...(release ? { release: true } : {}) };
+  return signRecord(tombstone, key);
+}

@@ -1,0 +1,19 @@
+/**
+ * Record sequences are hybrid logical clock values packed into one safe integer: wall-clock
+ * milliseconds times 1024 plus a logical counter. They sort like time, yet a writer whose clock
+ * steps back still produces a higher value than its last one. 2^53 / 1024 ms reaches year 2255.
+ */
+export const LOGICAL_BITS = 10;
+const LOGICAL_SPAN = 2 ** LOGICAL_BITS;
+
+export function nextSequence(nowMs: number, previous?: number): number {
+  const fromClock = Math.floor(nowMs) * LOGICAL_SPAN;
+  const next = previous === undefined ? fromClock : Math.max(fromClock, previous + 1);
+  if (!Number.isSafeInteger(next)) throw new RangeError('sequence overflow');
+  return next;
+}
+
+/** The wall-clock part of a sequence, for display. */
+export function sequenceTime(seq: number): number {
+  return Math.floor(seq / LOGICAL_SPAN);
+}

@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryRecordStore } from '../../store/memory/memory-store.js';
+import type { Result } from '../errors.js';
+import { createTombstone } from '../record/registration.js';
+import { signRecord } from '../record/signing.js';
+import { verifyAgentRecords } from '../record/verify.js';
+import { manualClock, registrationFor, T0, testKey } from '../test-support/agents.js';
+import { canonicalSha256Hex } from '../trust/jcs.js';
+import { Registry } from './registry.js';
+
+const NAME = 'agent://acme.com/billing/invoices';
+const owner = testKey(1);
+const mallory = testKey(2);
+const registryKey = testKey(9);
+
+function setup() {
+  const store = new MemoryRecordStore();
+  const clock = manualClock(T0 + 1000);
+  const registry = new Registry({ store, key: registryKey, clock });
+  return { store, clock, registry };
+}
+
+function codeOf(result: Result<unknown>): string | undefined {
+  return result.ok ? undefined : result.problems[0]?.code;
+}
+
+/** Register once, then return a snapshot function proving later refusals changed nothing. */
+async function registered() {
+  const context = setup();
+  const first = await context.registry.register(registrationFor(owner, NAME, 100));
+  expect(first.ok).toBe(true);
+  const snapshot = async () => JSON.stringify(await context.store.get(NAME));
+  return { ...context, before: await snapshot(), snapshot };
+}
+
+describe('Registry: registration', () => {
+  it('binds a new name to the key, countersigns both records, and the result verifies', async () => {
+    const { registry } = setup();
+    const result = await registry.register(registrationFor(owner, NAME, 100));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.created).toBe(true);
+    const agent = result.value.agent;
+    expect(agent.agentId).toBe(owner.did);
+    expect(agent.addr.countersig.by).toBe(registryKey.did);
+    expect(agent.search.protocols).toEqual(['a2a', 'https']);
+    const check = verifyAgentRecords({ addr: agent.addr, facts: agent.facts }, { registryDid: registryKey.did, expectedName: NAME, nowMs: T0 + 2000 });
+    expect(check).toEqual({ verified: true, errors: [] });
+  });
+
+  it('accepts an update signed by the same key with a higher sequence', async () => {
+    const { registry } = await registered();
+    const update = await registry.register(registrationFor(owner, NAME, 101));
+    expect(update.ok && update.value.created).toBe(false);
+    expect((await registry.lookup(NAME)).ok && (await registry.lookup(NAME))).toMatchObject({ value: { seq: 101 } });
+  });
+
+  it.each([
+    ['a replay of the same record', 100],
+    ['a rollback to an older sequence', 99],
+  ])('refuses %s with SEQUENCE_STALE and keeps the stored record', async (_why, seq) => {
+    const { registry, before, snapshot } = await registered();
+    expect(codeOf(await registry.register(registrationFor(owner, NAME, seq)))).toBe('SEQUENCE_STALE');
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('refuses a name bound to another key (NAME_TAKEN)', async () => {
+    const { registry, before, snapshot } = await registered();
+    expect(codeOf(await registry.register(registrationFor(mallory, NAME, 10_000)))).toBe('NAME_TAKEN');
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('refuses a record that claims the owner key but is signed by another (RECORD_SIGNATURE_INVALID)', async () => {
+    const { registry, before, snapshot } = await registered();
+    const genuine = registrationFor(owner, NAME, 200);
+    const forged = { addr: signRecord(genuine.addr.payload, mallory), facts: genuine.facts };
+    expect(codeOf(await registry.register(forged))).toBe('RECORD_SIGNATURE_INVALID');
+    const forgedFacts = { addr: genuine.addr, facts: signRecord(genuine.facts.payload, mallory) };
+    expect(codeOf(await registry.register(forgedFacts))).toBe('RECORD_SIGNATURE_INVALID');
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('refuses a tampered signature, facts that do not match the digest, and unknown signed fields', async () => {
+    const { registry, before, snapshot } = await registered();
+    const genuine = registrationFor(owner, NAME, 200);
+    const badSig = { ...genuine, addr: { ...genuine.addr, sig: genuine.addr.sig.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) } };
+    expect(codeOf(await registry.register(badSig))).toBe('RECORD_SIGNATURE_INVALID');
+
+    const otherFacts = signRecord({ ...genuine.facts.payload, description: 'something else' }, owner);
+    expect(codeOf(await registry.register({ addr: genuine.addr, facts: otherFacts }))).toBe('FACTS_DIGEST_MISMATCH');
+
+    const extraAddr = signRecord({ ...genuine.addr.payload, verified: true }, owner);
+    const unknownAddr = await registry.register({ addr: extraAddr, facts: genuine.facts });
+    expect(codeOf(unknownAddr)).toBe('RECORD_UNKNOWN_FIELD');
+    expect(!unknownAddr.ok && unknownAddr.problems[0]?.pointer).toBe('/addr/payload/verified');
+
+    const extraFactsPayload = { ...genuine.facts.payload, favouriteColour: 'blue' };
+    const extraFacts = signRecord(extraFactsPayload, owner);
+    const addrForExtra = signRecord({ ...genuine.addr.payload, factsSha256: canonicalSha256Hex(extraFactsPayload) }, owner);
+    expect(codeOf(await registry.register({ addr: addrForExtra, facts: extraFacts }))).toBe('RECORD_UNKNOWN_FIELD');
+    expect(codeOf(await registry.register({ ...genuine, extra: 1 }))).toBe('RECORD_UNKNOWN_FIELD');
+    expect(await snapshot()).toBe(before);
+  });
+
+  it.each([
+    ['verified', { verified: true }],
+    ['a trust score', { trustScore: 0.99 }],
+    ['evaluations', { evaluations: { performanceScore: 5 } }],
+    ['a certification issued by someone else', { certifications: [{ name: 'HIPAA', issuer: 'did:web:auditor.example' }] }],
+  ])('refuses a registrant that sets %s (FACTS_ATTESTED_FIELD)', async (_what, claims) => {
+    const { registry, store } = setup();
+    const registration = registrationFor(owner, NAME, 1, { claims });
+    expect(codeOf(await registry.register(registration))).toBe('FACTS_ATTESTED_FIELD');
+    expect(await store.get(NAME)).toBeUndefined();
+  });
+
+  it('accepts a certification the agent declares about itself, but does not index it as attested', async () => {
+    const { registry } = setup();
+    const result = await registry.register(registrationFor(owner, NAME, 1, { claims: { certifications: [{ name: 'ISO 27001', issuer: owner.did }] } }));
+    expect(result.ok && result.value.agent.search.certifications).toEqual([]);
+  });
+
+  it('refuses invalid names, expired records and too-long validity, storing nothing', async () => {
+    const { registry, store, clock } = setup();
+    const bad = registrationFor(owner, NAME, 1);
+    const renamed = signRecord({ ...bad.addr.payload, name: 'agent://acme.com/Bad_Name' }, owner);
+    expect(codeOf(await registry.register({ addr: renamed, facts: bad.facts }))).toBe('NAME_BAD_CHARACTER');
+    const nonCanonical = signRecord({ ...bad.addr.payload, name: 'urn:agent:acme.com:billing:invoices' }, owner);
+    expect(codeOf(await registry.register({ addr: nonCanonical, facts: bad.facts }))).toBe('RECORD_INVALID');
+
+    clock.set(T0 + 91 * 86_400_000);
+    expect(codeOf(await registry.register(registrationFor(owner, NAME, 2)))).toBe('RECORD_EXPIRED');
+    clock.set(T0);
+    expect(codeOf(await registry.register(registrationFor(owner, NAME, 3, { validityMs: 400 * 86_400_000 })))).toBe('RECORD_VALIDITY_TOO_LONG');
+    expect(await store.get(NAME)).toBeUndefined();
+  });
+
+  it('refuses facts about another agent (FACTS_SUBJECT_MISMATCH)', async () => {
+    const { registry, store } = setup();
+    const genuine = registrationFor(owner, NAME, 1);
+    const other = registrationFor(owner, 'agent://acme.com/billing/other', 1);
+    const addr = signRecord({ ...genuine.addr.payload, factsSha256: other.addr.payload.factsSha256 }, owner);
+    expect(codeOf(await registry.register({ addr, facts: other.facts }))).toBe('FACTS_SUBJECT_MISMATCH');
+    expect(await store.get(NAME)).toBeUndefined();
+  });
+
+  it('refuses bodies that are not registrations at all', async () => {
+    const { registry } = setup();
+    for (const body of [null, 42, 'x', [], {}, { addr: {} }, { addr: { payload: {}, sig: 'x' }, facts: null }]) {
+      expect(codeOf(await registry.register(body))).toMatch(/^(REQUEST_INVALID|RECORD_INVALID)$/);
+    }
+    expect(await registry.count()).toEqual({ active: 0, deregistered: 0 });
+  });
+
+  it('notifies listeners of accepted writes only', async () => {
+    const { registry } = setup();
+    const seen: string[] = [];
+    registry.onChange(({ name }) => seen.push(name));
+    await registry.register(registrationFor(owner, NAME, 1));
+    await registry.register(registrationFor(owner, NAME, 1));
+    expect(seen).toEqual([NAME]);
+  });
+});
+
+describe('Registry: deregistration', () => {
+  it('takes a tombstone signed by the owner; lookups then answer AGENT_DEREGISTERED', async () => {
+    const { registry } = await registered();
+    const result = await registry.deregister('invoices.billing@acme.com', createTombstone(owner, NAME, 101));
+    expect(result.ok).toBe(true);
+    expect(codeOf(await registry.lookup(NAME))).toBe('AGENT_DEREGISTERED');
+    expect(await registry.count()).toEqual({ active: 0, deregistered: 1 });
+  });
+
+  it('refuses tombstones by another key, stale ones, for another name, or for unknown names', async () => {
+    const { registry, before, snapshot } = await registered();
+    expect(codeOf(await registry.deregister(NAME, createTombstone(mallory, NAME, 500)))).toBe('NAME_TAKEN');
+    const forged = signRecord(createTombstone(owner, NAME, 500).payload, mallory);
+    expect(codeOf(await registry.deregister(NAME, forged))).toBe('RECORD_SIGNATURE_INVALID');
+    expect(codeOf(await registry.deregister(NAME, createTombstone(owner, NAME, 100)))).toBe('SEQUENCE_STALE');
+    expect(codeOf(await registry.deregister(NAME, createTombstone(owner, 'agent://acme.com/other', 500)))).toBe('RECORD_NAME_MISMATCH');
+    expect(codeOf(await registry.deregister('agent://acme.com/nobody', createTombstone(owner, 'agent://acme.com/nobody', 5)))).toBe('AGENT_NOT_FOUND');
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('keeps the name bound after a plain tombstone, and frees it after a releasing one', async () => {
+    const { registry } = await registered();
+    await registry.deregister(NAME, createTombstone(owner, NAME, 101));
+    expect(codeOf(await registry.register(registrationFor(mallory, NAME, 10_000)))).toBe('NAME_TAKEN');
+    expect(codeOf(await registry.register(registrationFor(owner, NAME, 100)))).toBe('SEQUENCE_STALE');
+    const back = await registry.register(registrationFor(owner, NAME, 102));
+    expect(back.ok && back.value.created).toBe(true);
+
+    await registry.deregister(NAME, createTombstone(owner, NAME, 103, true));
+    // The old owner still cannot replay its older records into the released name ...
+    expect(codeOf(await registry.register(registrationFor(owner, NAME, 102)))).toBe('SEQUENCE_STALE');
+    // ... but a new key may take it.
+    expect((await registry.register(registrationFor(mallory, NAME, 1))).ok).toBe(true);
+  });
+});

@@ -1,0 +1,20 @@
+import { nextSequence } from '../../core/record/sequence.js';
+import type { Result } from '../../core/errors.js';
+import { ok } from '../../core/errors.js';
+import type { RegistryClient } from '../../client/registry-client.js';
+
+/**
+ * The sequence for the next write of a name: above whatever the registry holds (record or
+ * tombstone), and at least the current hybrid-clock value.
+ */
+export async function nextSequenceFor(client: RegistryClient, name: string, nowMs: number): Promise<Result<number>> {
+  const current = await client.agent(name);
+  if (current.ok) return ok(nextSequence(nowMs, current.value.seq));
+  const status = client.lastFailure?.status;
+  if (status === 404) return ok(nextSequence(nowMs));
+  if (status === 410) {
+    const tombstone = client.lastFailure?.body?.tombstone as { payload?: { seq?: number } } | undefined;
+    return ok(nextSequence(nowMs, tombstone?.payload?.seq));
+  }
+  return current;
+}

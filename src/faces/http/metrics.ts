@@ -1,0 +1,45 @@
+import { Counter, Gauge, Histogram, Registry as MetricsRegistry } from 'prom-client';
+
+/** One metrics registry per server (not prom-client's global one), so servers in a test run stay apart. */
+export function createMetrics(store: { count(): Promise<{ active: number; deregistered: number }> }) {
+  const registry = new MetricsRegistry();
+  const requests = new Counter({
+    name: 'signpost_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'signpost_http_request_duration_seconds',
+    help: 'HTTP request duration by route',
+    labelNames: ['route'] as const,
+    buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.25, 1],
+    registers: [registry],
+  });
+  const writes = new Counter({
+    name: 'signpost_registry_writes_total',
+    help: 'Registry writes by operation and outcome (accepted or the error code)',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [registry],
+  });
+  const resolveCache = new Counter({
+    name: 'signpost_resolve_cache_total',
+    help: 'Resolve answers served from the answer cache (hit) or built (miss)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'signpost_agents',
+    help: 'Names in the store by state',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const counts = await store.count();
+      this.set({ state: 'active' }, counts.active);
+      this.set({ state: 'deregistered' }, counts.deregistered);
+    },
+  });
+  return { registry, requests, duration, writes, resolveCache };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

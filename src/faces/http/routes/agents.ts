@@ -1,0 +1,111 @@
+import { Type } from 'typebox';
+import type { ActiveAgent, StoredAgent } from '../../../core/registry/stored-agent.js';
+import type { HttpApp, HttpFaceDeps } from '../server.js';
+import { sendProblems, type AnyReply } from '../server.js';
+import { AgentRecordSchema, CountersignedRecordSchema, NameParams, problemResponses, RegistrationSchema, SignedRecordSchema } from '../schemas.js';
+
+/** Signed records go out as pre-serialised JSON so no response serializer can drop or reorder a signed field. */
+export function sendJson(reply: AnyReply, value: unknown): never {
+  return reply.type('application/json; charset=utf-8').send(JSON.stringify(value)) as never;
+}
+
+export function agentPath(name: string): string {
+  return `/v1/agents/${encodeURIComponent(name)}`;
+}
+
+function agentView(agent: ActiveAgent) {
+  return { name: agent.name, agentId: agent.agentId, seq: agent.seq, updatedAt: agent.updatedAt, addr: agent.addr };
+}
+
+/** A 410 still shows the signed tombstone, so a client can check who deregistered the agent. */
+function goneExtensions(agent: StoredAgent | undefined) {
+  return agent?.state === 'deregistered' ? { tombstone: agent.tombstone } : {};
+}
+
+export function agentRoutes(app: HttpApp, { registry, metrics }: HttpFaceDeps): void {
+  app.post(
+    '/v1/agents',
+    {
+      schema: {
+        tags: ['agents'],
+        summary: 'Register an agent, or update it (signed by its key, with a higher sequence)',
+        body: RegistrationSchema,
+        response: { 200: AgentRecordSchema, 201: AgentRecordSchema, ...problemResponses },
+      },
+      // The core validates the body itself: it owns the rules and the precise error codes.
+      validatorCompiler: () => () => true,
+    },
+    async (request, reply) => {
+      const result = await registry.register(request.body);
+      if (!result.ok) {
+        metrics.writes.inc({ operation: 'register', outcome: result.problems[0]!.code });
+        return sendProblems(reply, result.problems, request.url);
+      }
+      const { agent, created } = result.value;
+      metrics.writes.inc({ operation: 'register', outcome: 'accepted' });
+      request.log.info({ name: agent.name, seq: agent.seq, created }, 'agent registered');
+      reply.code(created ? 201 : 200).header('location', agentPath(agent.name));
+      return sendJson(reply, { ...agentView(agent), facts: agent.facts });
+    },
+  );
+
+  app.get(
+    '/v1/agents/:name',
+    {
+      schema: {
+        tags: ['agents'],
+        summary: 'The countersigned AgentAddr of an agent',
+        params: NameParams,
+        response: { 200: AgentRecordSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const state = await registry.state(request.params.name);
+      if (!state.ok) return sendProblems(reply, state.problems, request.url);
+      const lookup = await registry.lookup(request.params.name);
+      if (!lookup.ok) return sendProblems(reply, lookup.problems, request.url, goneExtensions(state.value));
+      return sendJson(reply, agentView(lookup.value));
+    },
+  );
+
+  app.get(
+    '/v1/agents/:name/facts',
+    {
+      schema: {
+        tags: ['agents'],
+        summary: 'The countersigned AgentFacts of an agent',
+        params: NameParams,
+        response: { 200: CountersignedRecordSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const lookup = await registry.lookup(request.params.name);
+      if (!lookup.ok) return sendProblems(reply, lookup.problems, request.url);
+      return sendJson(reply, lookup.value.facts);
+    },
+  );
+
+  app.delete(
+    '/v1/agents/:name',
+    {
+      schema: {
+        tags: ['agents'],
+        summary: 'Deregister an agent with a tombstone signed by its key',
+        params: NameParams,
+        body: SignedRecordSchema,
+        response: { 200: Type.Object({ name: Type.String(), tombstone: CountersignedRecordSchema }), ...problemResponses },
+      },
+      validatorCompiler: () => () => true,
+    },
+    async (request, reply) => {
+      const result = await registry.deregister(request.params.name, request.body);
+      if (!result.ok) {
+        metrics.writes.inc({ operation: 'deregister', outcome: result.problems[0]!.code });
+        return sendProblems(reply, result.problems, request.url);
+      }
+      metrics.writes.inc({ operation: 'deregister', outcome: 'accepted' });
+      request.log.info({ name: result.value.name, seq: result.value.seq }, 'agent deregistered');
+      return sendJson(reply, { name: result.value.name, tombstone: result.value.tombstone });
+    },
+  );
+}

@@ -1,0 +1,75 @@
+import { Type } from 'typebox';
+import type { HttpApp, HttpFaceDeps } from '../server.js';
+import { problemResponses } from '../schemas.js';
+import { sendJson } from './agents.js';
+
+const SearchQuerySchema = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 256, description: 'Words that must all match (prefixes count)' })),
+  capability: Type.Optional(Type.String({ maxLength: 128, description: 'A skill id or tag' })),
+  protocol: Type.Optional(Type.String({ maxLength: 32 })),
+  certification: Type.Optional(Type.String({ maxLength: 128, description: 'An attested certification (HIPAA, SOC2, …)' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: Type.Optional(Type.String({ maxLength: 512 })),
+});
+
+const SearchItem = Type.Object({
+  name: Type.String(),
+  agentId: Type.String(),
+  label: Type.Optional(Type.String()),
+  description: Type.Optional(Type.String()),
+  protocols: Type.Array(Type.String()),
+  capabilities: Type.Array(Type.String()),
+  seq: Type.Integer(),
+  updatedAt: Type.String(),
+});
+
+export function searchRoutes(app: HttpApp, { registry }: HttpFaceDeps): void {
+  app.get(
+    '/v1/search',
+    {
+      schema: {
+        tags: ['search'],
+        summary: 'Find active agents by words and filters, one page at a time',
+        querystring: SearchQuerySchema,
+        response: { 200: Type.Object({ items: Type.Array(SearchItem), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { q, capability, protocol, certification, limit, cursor } = request.query as {
+        q?: string;
+        capability?: string;
+        protocol?: string;
+        certification?: string;
+        limit?: number;
+        cursor?: string;
+      };
+      const page = await registry.search({
+        limit: limit ?? 20,
+        ...(q?.trim() ? { text: q } : {}),
+        ...(capability ? { capability } : {}),
+        ...(protocol ? { protocol } : {}),
+        ...(certification ? { certification } : {}),
+        ...(cursor ? { cursor } : {}),
+      });
+      return sendJson(reply, {
+        items: page.items.flatMap((agent) =>
+          agent.state === 'active'
+            ? [
+                {
+                  name: agent.name,
+                  agentId: agent.agentId,
+                  label: typeof agent.facts.payload.label === 'string' ? agent.facts.payload.label : undefined,
+                  description: typeof agent.facts.payload.description === 'string' ? agent.facts.payload.description : undefined,
+                  protocols: agent.search.protocols,
+                  capabilities: agent.search.capabilities,
+                  seq: agent.seq,
+                  updatedAt: agent.updatedAt,
+                },
+              ]
+            : [],
+        ),
+        nextCursor: page.nextCursor,
+      });
+    },
+  );
+}

@@ -1,0 +1,57 @@
+import { Type } from 'typebox';
+import { publicKeyFromDidKey } from '../../../core/trust/did-key.js';
+import { toBase64Url } from '../../../core/trust/encoding.js';
+import type { HttpApp, HttpFaceDeps } from '../server.js';
+
+export function systemRoutes(app: HttpApp, { registry, metrics, version }: HttpFaceDeps): void {
+  const identity = {
+    id: registry.did,
+    publicKeyJwk: { kty: 'OKP', crv: 'Ed25519', x: toBase64Url(publicKeyFromDidKey(registry.did)!) },
+    software: 'signpost',
+    version,
+  };
+
+  app.get(
+    '/v1/registry',
+    {
+      schema: {
+        tags: ['system'],
+        summary: "The registry's identity: the key that countersigns every record it serves",
+        response: {
+          200: Type.Object({
+            id: Type.String(),
+            publicKeyJwk: Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String() }),
+            software: Type.String(),
+            version: Type.String(),
+          }),
+        },
+      },
+    },
+    async () => identity,
+  );
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness and store health',
+        response: { 200: Type.Object({ status: Type.String(), agents: Type.Integer() }), 503: Type.Object({ status: Type.String() }) },
+      },
+    },
+    async (request, reply) => {
+      try {
+        const counts = await registry.count();
+        return { status: 'ok', agents: counts.active };
+      } catch (error) {
+        request.log.error({ err: error }, 'health check failed');
+        return reply.code(503).send({ status: 'store unavailable' });
+      }
+    },
+  );
+
+  app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * Differential test: after the same random history of writes, the memory and SQLite stores must
+ * give the same outcomes and find the same SET of agents for any query (ranked order may differ,
+ * name order of listings may not).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { RecordStore, SearchQuery } from '../core/ports.js';
+import type { StoredAgent } from '../core/registry/stored-agent.js';
+import { MemoryRecordStore } from './memory/memory-store.js';
+import { SqliteRecordStore } from './sqlite/sqlite-store.js';
+import { activeAgent, deregisteredAgent } from './test-support/fixtures.js';
+
+const NAMES = ['agent://acme/invoice-bot', 'agent://acme/translator', 'agent://globex/tutor', 'agent://globex/health/triage', 'agent://initech/café-reports'];
+const WORDS = ['invoice', 'Invoices', 'café', 'CAFE', 'résumé', 'translate', 'Translator', 'report', 'AND', 'OR', 'NOT', 'kid-safe', 'Σοφος', '日本語', 'payroll', 'help', 'triage'];
+const SEPARATORS = [' ', ', ', '. ', ' - ', ' "', '" ', ' (', ') ', '*', ': '];
+const QUERY_WORDS = [...WORDS, 'inv', 'caf', 'tra', 'acme', 'globex', 'health', 'bot', 'reports', 'sofos', 'σοφος', '"', '(', '-', '*', 'x'];
+const CAPABILITIES = ['ocr', 'OCR', 'translation', 'tutoring'];
+const PROTOCOLS = ['a2a', 'mcp', 'https'];
+const CERTIFICATIONS = ['hipaa', 'SOC2', 'kid-safe'];
+
+const text = fc
+  .array(fc.tuple(fc.constantFrom(...WORDS), fc.constantFrom(...SEPARATORS)), { maxLength: 12 })
+  .map((parts) => parts.map(([word, separator]) => word + separator).join(''));
+
+const write = fc.record({
+  name: fc.constantFrom(...NAMES),
+  deregister: fc.boolean(),
+  text,
+  capabilities: fc.subarray(CAPABILITIES),
+  protocols: fc.subarray(PROTOCOLS),
+  certifications: fc.subarray(CERTIFICATIONS),
+});
+
+const query = fc.record(
+  {
+    text: fc.array(fc.constantFrom(...QUERY_WORDS), { maxLength: 3 }).map((words) => words.join(' ')),
+    capability: fc.constantFrom(...CAPABILITIES, 'Translation'),
+    protocol: fc.constantFrom(...PROTOCOLS, 'MCP'),
+    certification: fc.constantFrom(...CERTIFICATIONS, 'soc2'),
+  },
+  { requiredKeys: [] },
+);
+
+type Write = typeof write extends fc.Arbitrary<infer T> ? T : never;
+
+function nextState(current: StoredAgent | undefined, step: Write): StoredAgent {
+  const seq = (current?.seq ?? 0) + 1;
+  if (step.deregister) return deregisteredAgent({ name: step.name, seq });
+  return activeAgent({ ...step, seq });
+}
+
+async function allNames(store: RecordStore, q: Omit<SearchQuery, 'limit'>): Promise<string[]> {
+  return (await store.search({ ...q, limit: 100 })).items.map((agent) => agent.name);
+}
+
+async function walkedNames(store: RecordStore, q: Omit<SearchQuery, 'limit'>): Promise<string[]> {
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.search(cursor === undefined ? { ...q, limit: 2 } : { ...q, limit: 2, cursor });
+    seen.push(...page.items.map((agent) => agent.name));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return seen;
+}
+
+describe('memory and SQLite stores agree', () => {
+  it('on write outcomes, counts and search results after random histories', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(write, { maxLength: 25 }), fc.array(query, { minLength: 1, maxLength: 8 }), async (writes, queries) => {
+        const memory = new MemoryRecordStore();
+        const sqlite = SqliteRecordStore.open(':memory:');
+        try {
+          for (const step of writes) {
+            const current = await memory.get(step.name);
+            const next = nextState(current, step);
+            const expectedSeq = current?.seq ?? null;
+            expect(await sqlite.put(next, expectedSeq)).toBe(await memory.put(next, expectedSeq));
+          }
+          expect(await sqlite.count()).toEqual(await memory.count());
+          for (const q of queries) {
+            const fromMemory = await allNames(memory, q);
+            const fromSqlite = await allNames(sqlite, q);
+            expect([...fromSqlite].sort(), JSON.stringify(q)).toEqual([...fromMemory].sort());
+            if ((q.text ?? '').trim() === '') expect(fromSqlite).toEqual(fromMemory);
+            expect(await walkedNames(sqlite, q)).toEqual(fromSqlite);
+            expect(await walkedNames(memory, q)).toEqual(fromMemory);
+          }
+        } finally {
+          await memory.close();
+          await sqlite.close();
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * An in-process RecordStore: a Map from name to the JSON of the stored state plus a small
+ * search index. For tests, demos and single-process development; nothing survives a restart.
+ */
+import { SignpostError } from '../../core/errors.js';
+import type { PutOutcome, RecordStore, SearchPage, SearchQuery } from '../../core/ports.js';
+import type { StoredAgent } from '../../core/registry/stored-agent.js';
+import { FILTERS, type FilterKey, LABEL_WEIGHT, filterValue, isRanked, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
+import { nameLabels, tokenize } from '../search/tokenize.js';
+
+/** What search needs of an active agent, computed once per write. */
+interface IndexEntry {
+  readonly textWords: readonly string[];
+  readonly labelWords: readonly string[];
+  readonly filters: ReadonlyMap<FilterKey, ReadonlySet<string>>;
+}
+
+interface Row {
+  readonly name: string;
+  readonly seq: number;
+  readonly state: StoredAgent['state'];
+  /** JSON, not the object: callers can neither mutate what is stored nor what they got back. */
+  readonly json: string;
+  /** Present for active agents only, so deregistered ones can never be found. */
+  readonly index: IndexEntry | undefined;
+}
+
+export class MemoryRecordStore implements RecordStore {
+  readonly #rows = new Map<string, Row>();
+  #closed = false;
+
+  async get(name: string): Promise<StoredAgent | undefined> {
+    this.#ensureOpen();
+    const row = this.#rows.get(name);
+    return row === undefined ? undefined : parse(row);
+  }
+
+  async put(agent: StoredAgent, expectedSeq: number | null): Promise<PutOutcome> {
+    this.#ensureOpen();
+    const current = this.#rows.get(agent.name);
+    const stillExpected = expectedSeq === null ? current === undefined : current?.seq === expectedSeq;
+    if (!stillExpected) return 'conflict';
+    this.#rows.set(agent.name, rowOf(agent));
+    return 'written';
+  }
+
+  async search(query: SearchQuery): Promise<SearchPage> {
+    const plan = planSearch(query);
+    this.#ensureOpen();
+    const matches = [...this.#rows.values()].filter((row) => matchesFilters(row, plan) && matchesWords(row, plan.words));
+    const ordered = isRanked(plan) ? byRank(matches, plan.words) : byName(matches);
+    return pageOf(plan, pageSlice(ordered, plan).map(parse));
+  }
+
+  async count(): Promise<{ active: number; deregistered: number }> {
+    this.#ensureOpen();
+    let active = 0;
+    for (const row of this.#rows.values()) if (row.state === 'active') active += 1;
+    return { active, deregistered: this.#rows.size - active };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #ensureOpen(): void {
+    if (this.#closed) throw new SignpostError('STORE_UNAVAILABLE', 'The memory record store is closed');
+  }
+}
+
+function rowOf(agent: StoredAgent): Row {
+  const index = agent.state === 'active' ? indexEntryOf(agent) : undefined;
+  return { name: agent.name, seq: agent.seq, state: agent.state, json: JSON.stringify(agent), index };
+}
+
+function indexEntryOf(agent: Extract<StoredAgent, { state: 'active' }>): IndexEntry {
+  const filters = new Map<FilterKey, ReadonlySet<string>>();
+  for (const { key, field } of FILTERS) filters.set(key, new Set(agent.search[field].map(filterValue)));
+  return { textWords: tokenize(agent.search.text), labelWords: tokenize(nameLabels(agent.name)), filters };
+}
+
+function parse(row: Row): StoredAgent {
+  return JSON.parse(row.json) as StoredAgent;
+}
+
+function matchesFilters(row: Row, plan: SearchPlan): boolean {
+  const index = row.index;
+  if (index === undefined) return false;
+  for (const [key, value] of plan.filters) if (index.filters.get(key)?.has(value) !== true) return false;
+  return true;
+}
+
+/** Every query word must be a whole word or a word prefix of the text or of the name's labels. */
+function matchesWords(row: Row, words: readonly string[]): boolean {
+  const index = row.index;
+  if (index === undefined) return false;
+  return words.every((word) => hits(index.textWords, word) > 0 || hits(index.labelWords, word) > 0);
+}
+
+function hits(indexed: readonly string[], word: string): number {
+  let count = 0;
+  for (const candidate of indexed) if (candidate.startsWith(word)) count += 1;
+  return count;
+}
+
+function byName(rows: Row[]): Row[] {
+  return rows.sort((a, b) => compareNames(a.name, b.name));
+}
+
+function byRank(rows: Row[], words: readonly string[]): Row[] {
+  const scored = rows.map((row) => ({ row, score: score(row, words) }));
+  scored.sort((a, b) => b.score - a.score || compareNames(a.row.name, b.row.name));
+  return scored.map(({ row }) => row);
+}
+
+/** Names are compared by code unit, which for the ASCII names agents have is SQLite's BINARY. */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function pageSlice(ordered: readonly Row[], plan: SearchPlan): readonly Row[] {
+  const start = plan.start;
+  const from = start.kind === 'offset' ? start.offset : ordered.findIndex((row) => compareNames(row.name, start.name) > 0);
+  if (from < 0) return [];
+  return ordered.slice(from, from + plan.limit + 1);
+}
+
+// --- rank: a corpus-free cousin of BM25 (term frequency saturates, long texts count less) ------
+
+const K1 = 1.2;
+const B = 0.75;
+const TYPICAL_TEXT_WORDS = 32;
+const TYPICAL_LABEL_WORDS = 3;
+
+function score(row: Row, words: readonly string[]): number {
+  const index = row.index;
+  if (index === undefined) return 0;
+  let total = 0;
+  for (const word of words) {
+    total += saturated(hits(index.textWords, word), index.textWords.length, TYPICAL_TEXT_WORDS);
+    total += LABEL_WEIGHT * saturated(hits(index.labelWords, word), index.labelWords.length, TYPICAL_LABEL_WORDS);
+  }
+  return total;
+}
+
+function saturated(frequency: number, length: number, typicalLength: number): number {
+  if (frequency === 0) return 0;
+  return (frequency * (K1 + 1)) / (frequency + K1 * (1 - B + (B * length) / typicalLength));
+}

@@ -1,0 +1,151 @@
+/**
+ * What every backend does with a SearchQuery before touching its data: validate the page size,
+ * cut the text into words, normalise the filters, and turn the opaque cursor back into a
+ * position. Sharing this keeps the backends' paging and error behaviour identical.
+ */
+import { createHash } from 'node:crypto';
+import { SignpostError } from '../../core/errors.js';
+import type { SearchPage, SearchQuery } from '../../core/ports.js';
+import type { SearchDocument, StoredAgent } from '../../core/registry/stored-agent.js';
+import { tokenize } from './tokenize.js';
+
+export const MAX_PAGE_SIZE = 100;
+
+/** How much more a word in the agent's name counts than one in its description. */
+export const LABEL_WEIGHT = 4;
+
+export type FilterKey = 'capability' | 'protocol' | 'certification';
+
+/** Each exact-match filter of a SearchQuery and the SearchDocument array it is matched against. */
+export const FILTERS: readonly { readonly key: FilterKey; readonly field: keyof Omit<SearchDocument, 'text'> }[] = [
+  { key: 'capability', field: 'capabilities' },
+  { key: 'protocol', field: 'protocols' },
+  { key: 'certification', field: 'certifications' },
+];
+
+/**
+ * Where a page starts. Unranked listings page by name (keyset), so writes between pages never
+ * shift them; ranked (text) results page by offset, since a rank is not a stable key.
+ */
+export type PageStart = { readonly kind: 'after'; readonly name: string } | { readonly kind: 'offset'; readonly offset: number };
+
+export interface SearchPlan {
+  /** Query words, folded like indexed text; empty means "no text": list in name order. */
+  readonly words: readonly string[];
+  /** Lowercased exact filters that were given. */
+  readonly filters: ReadonlyMap<FilterKey, string>;
+  readonly limit: number;
+  readonly start: PageStart;
+  /** Hash of words and filters: a cursor carries it so it cannot be replayed on another query. */
+  readonly fingerprint: string;
+}
+
+export function isRanked(plan: SearchPlan): boolean {
+  return plan.words.length > 0;
+}
+
+export function planSearch(query: SearchQuery): SearchPlan {
+  const limit = checkedLimit(query.limit);
+  const words = tokenize(query.text ?? '');
+  const filters = normalisedFilters(query);
+  const fingerprint = fingerprintOf(words, filters);
+  const ranked = words.length > 0;
+  const start = query.cursor === undefined || query.cursor === '' ? firstPage(ranked) : decodeCursor(query.cursor, fingerprint, ranked);
+  return { words, filters, limit, start, fingerprint };
+}
+
+/** The lowercase form filters and indexed filter values are compared in. */
+export function filterValue(value: string): string {
+  return value.trim().toLowerCase();
+}
+
+function checkedLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new SignpostError('REQUEST_INVALID', `search limit must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${String(limit)}`);
+  }
+  return limit;
+}
+
+function normalisedFilters(query: SearchQuery): Map<FilterKey, string> {
+  const filters = new Map<FilterKey, string>();
+  for (const { key } of FILTERS) {
+    const value = filterValue(query[key] ?? '');
+    if (value !== '') filters.set(key, value);
+  }
+  return filters;
+}
+
+function fingerprintOf(words: readonly string[], filters: ReadonlyMap<FilterKey, string>): string {
+  const canonical = JSON.stringify([words, FILTERS.map(({ key }) => filters.get(key) ?? null)]);
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 22);
+}
+
+function firstPage(ranked: boolean): PageStart {
+  return ranked ? { kind: 'offset', offset: 0 } : { kind: 'after', name: '' };
+}
+
+// --- cursors -------------------------------------------------------------------------------
+
+interface CursorBody {
+  readonly v: 1;
+  readonly q: string;
+  readonly after?: string;
+  readonly offset?: number;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/u;
+const MAX_CURSOR_LENGTH = 2048;
+
+function encodeCursor(fingerprint: string, start: PageStart): string {
+  const body: CursorBody = start.kind === 'after' ? { v: 1, q: fingerprint, after: start.name } : { v: 1, q: fingerprint, offset: start.offset };
+  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string, fingerprint: string, ranked: boolean): PageStart {
+  const body = parseCursorBody(cursor);
+  if (body.q !== fingerprint) throw badCursor('it belongs to another query');
+  if (ranked && isOffset(body.offset)) return { kind: 'offset', offset: body.offset };
+  if (!ranked && typeof body.after === 'string' && body.after !== '') return { kind: 'after', name: body.after };
+  throw badCursor('its position does not fit this query');
+}
+
+function parseCursorBody(cursor: string): CursorBody {
+  if (cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) throw badCursor('it is not a base64url token');
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badCursor('it does not decode');
+  }
+  if (!isCursorBody(body)) throw badCursor('it does not decode');
+  return body;
+}
+
+function isCursorBody(value: unknown): value is CursorBody {
+  if (typeof value !== 'object' || value === null) return false;
+  const body = value as Record<string, unknown>;
+  return body['v'] === 1 && typeof body['q'] === 'string';
+}
+
+function isOffset(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+function badCursor(why: string): SignpostError {
+  return new SignpostError('SEARCH_BAD_CURSOR', `The search cursor is not valid: ${why}`);
+}
+
+// --- pages ---------------------------------------------------------------------------------
+
+/**
+ * Build a page from up to limit + 1 matches fetched from `plan.start`: the extra one only says
+ * that a next page exists.
+ */
+export function pageOf(plan: SearchPlan, fetched: readonly StoredAgent[]): SearchPage {
+  const items = fetched.slice(0, plan.limit);
+  const last = items.at(-1);
+  if (fetched.length <= plan.limit || last === undefined) return { items, nextCursor: null };
+  const next: PageStart =
+    plan.start.kind === 'offset' ? { kind: 'offset', offset: plan.start.offset + items.length } : { kind: 'after', name: last.name };
+  return { items, nextCursor: encodeCursor(plan.fingerprint, next) };
+}

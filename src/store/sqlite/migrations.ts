@@ -1,0 +1,81 @@
+/**
+ * The SQLite schema as an ordered list of migrations. `PRAGMA user_version` records how many
+ * have been applied; a new schema change is appended here, never edited in place, so every
+ * database walks the same path from whatever version it is at.
+ */
+import type Database from 'better-sqlite3';
+import { SignpostError } from '../../core/errors.js';
+
+export interface Migration {
+  readonly description: string;
+  readonly sql: string;
+}
+
+/** Side tables of the exact-match filters; the names are trusted constants used in SQL text. */
+export const FILTER_TABLES = {
+  capability: 'agent_capabilities',
+  protocol: 'agent_protocols',
+  certification: 'agent_certifications',
+} as const;
+
+function filterTableSql(table: string): string {
+  return `
+    CREATE TABLE ${table} (
+      value TEXT NOT NULL,
+      agent INTEGER NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+      PRIMARY KEY (value, agent)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX ${table}_by_agent ON ${table} (agent);`;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    description: 'agents, exact-match filter tables and the FTS5 text index',
+    sql: `
+      -- id is an explicit INTEGER PRIMARY KEY (a rowid alias) because the FTS index and the filter
+      -- tables point at it, and VACUUM may renumber an implicit rowid.
+      CREATE TABLE agents (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        agent_id   TEXT NOT NULL,
+        seq        INTEGER NOT NULL,
+        state      TEXT NOT NULL CHECK (state IN ('active', 'deregistered')),
+        updated_at TEXT NOT NULL,
+        doc        TEXT NOT NULL CHECK (json_valid(doc))
+      ) STRICT;
+      CREATE INDEX agents_by_state_name ON agents (state, name);
+      ${Object.values(FILTER_TABLES).map(filterTableSql).join('\n')}
+      -- Active agents only: a tombstone deletes its row here, so it can never be found.
+      CREATE VIRTUAL TABLE agent_search USING fts5 (
+        text,
+        labels,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '2 3'
+      );`,
+  },
+];
+
+/**
+ * Bring the database up to `list.length`, all pending steps in one IMMEDIATE transaction (so a
+ * crash leaves the old version intact and two processes opening at once do not both migrate).
+ * Refuses a database written by a newer Signpost: its schema may mean things this one ignores.
+ */
+export function migrate(db: Database.Database, list: readonly Migration[] = migrations): void {
+  const apply = db.transaction(() => {
+    const current = userVersion(db);
+    if (current > list.length) {
+      throw new SignpostError(
+        'STORE_UNAVAILABLE',
+        `The database ${db.name} has schema version ${current}, newer than the ${list.length} this Signpost knows; ` +
+          'upgrade Signpost or open a copy made for this version',
+      );
+    }
+    for (const migration of list.slice(current)) db.exec(migration.sql);
+    if (current < list.length) db.pragma(`user_version = ${list.length}`);
+  });
+  apply.immediate();
+}
+
+export function userVersion(db: Database.Database): number {
+  return Number(db.pragma('user_version', { simple: true }));
+}

@@ -1,0 +1,187 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SignpostError } from '../../core/errors.js';
+import { recordStoreContract } from '../store.contract.js';
+import { activeAgent, deregisteredAgent, nextVersion } from '../test-support/fixtures.js';
+import { type Migration, migrate, migrations } from './migrations.js';
+import { SqliteRecordStore, ftsMatch } from './sqlite-store.js';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'signpost-sqlite-'));
+}
+
+recordStoreContract('SqliteRecordStore (file)', async () => {
+  const dir = await tempDir();
+  const file = join(dir, 'signpost.db');
+  let current = SqliteRecordStore.open(file);
+  return {
+    store: current,
+    reopen: async () => {
+      await current.close();
+      current = SqliteRecordStore.open(file);
+      return current;
+    },
+    cleanup: async () => {
+      await current.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+recordStoreContract('SqliteRecordStore (:memory:)', async () => {
+  const store = SqliteRecordStore.open(':memory:');
+  return { store, cleanup: () => store.close() };
+});
+
+describe('SqliteRecordStore specifics', () => {
+  let dir: string;
+  let file: string;
+  const opened: SqliteRecordStore[] = [];
+
+  function open(): SqliteRecordStore {
+    const store = SqliteRecordStore.open(file);
+    opened.push(store);
+    return store;
+  }
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    file = join(dir, 'signpost.db');
+  });
+
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs with WAL, synchronous=FULL, foreign keys and a busy timeout', () => {
+    expect(open().diagnostics()).toEqual({
+      journalMode: 'wal',
+      synchronous: 2,
+      foreignKeys: true,
+      busyTimeoutMs: 5000,
+      schemaVersion: migrations.length,
+    });
+  });
+
+  it('records the number of applied migrations in user_version, and applies them only once', async () => {
+    await open().close();
+    await open().close();
+    const raw = new Database(file, { readonly: true });
+    try {
+      expect(raw.pragma('user_version', { simple: true })).toBe(migrations.length);
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('keeps the file across close and reopen', async () => {
+    const first = open();
+    const agent = activeAgent({ name: 'agent://acme/persistent', text: 'Still here', capabilities: ['memory'] });
+    await first.put(agent, null);
+    await first.close();
+    const second = open();
+    expect(await second.get(agent.name)).toEqual(agent);
+    expect((await second.search({ limit: 10, text: 'still' })).items).toEqual([agent]);
+    expect((await second.search({ limit: 10, capability: 'memory' })).items).toEqual([agent]);
+  });
+
+  it('holds the compare-and-set across two connections to one file', async () => {
+    const a = open();
+    const b = open();
+    const agent = activeAgent({ name: 'agent://acme/shared', text: 'Shared between processes' });
+    expect(await a.put(agent, null)).toBe('written');
+    expect(await b.put(agent, null)).toBe('conflict');
+    expect(await b.get(agent.name)).toEqual(agent);
+    const fromB = nextVersion(agent, { text: 'Written through B' });
+    expect(await b.put(fromB, agent.seq)).toBe('written');
+    expect(await a.put(nextVersion(agent, { text: 'Stale write through A' }), agent.seq)).toBe('conflict');
+    expect(await a.get(agent.name)).toEqual(fromB);
+    expect((await a.search({ limit: 10, text: 'through' })).items).toEqual([fromB]);
+  });
+
+  it('refuses a database written by a newer schema version, with a clear error', async () => {
+    await open().close();
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${migrations.length + 1}`);
+    raw.close();
+    const error = captureError(() => SqliteRecordStore.open(file));
+    expect(error).toBeInstanceOf(SignpostError);
+    expect((error as SignpostError).code).toBe('STORE_UNAVAILABLE');
+    expect((error as SignpostError).message).toMatch(/schema version 2, newer than the 1/u);
+  });
+
+  it('refuses a file that is not a SQLite database', async () => {
+    await writeFile(file, 'this is not a database, just some text long enough to have a header '.repeat(20));
+    const error = captureError(() => SqliteRecordStore.open(file));
+    expect(error).toBeInstanceOf(SignpostError);
+    expect((error as SignpostError).code).toBe('STORE_UNAVAILABLE');
+  });
+
+  it('reports STORE_UNAVAILABLE when the directory does not exist', () => {
+    const error = captureError(() => SqliteRecordStore.open(join(dir, 'missing', 'x.db')));
+    expect((error as SignpostError).code).toBe('STORE_UNAVAILABLE');
+  });
+
+  it('rolls a failing migration back entirely, version included', () => {
+    const broken: Migration[] = [
+      ...migrations,
+      { description: 'half good, half broken', sql: 'CREATE TABLE half (x INTEGER); CREATE TABLE broken (' },
+    ];
+    const raw = new Database(file);
+    try {
+      migrate(raw);
+      expect(() => migrate(raw, broken)).toThrow();
+      expect(raw.pragma('user_version', { simple: true })).toBe(migrations.length);
+      const half = raw.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'half'").get() as { n: number };
+      expect(half.n).toBe(0);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('keeps the FTS index and the filter tables in step with active agents only', async () => {
+    const store = open();
+    const agent = activeAgent({ name: 'agent://acme/indexed', text: 'Indexed words', capabilities: ['a', 'A', 'b'], protocols: ['mcp'] });
+    await store.put(agent, null);
+    expect(indexSizes()).toEqual({ fts: 1, capabilities: 2, protocols: 1, certifications: 0 });
+    const updated = nextVersion(agent, { text: 'Other words', capabilities: ['c'], certifications: ['soc2'] });
+    await store.put(updated, agent.seq);
+    expect(indexSizes()).toEqual({ fts: 1, capabilities: 1, protocols: 0, certifications: 1 });
+    await store.put(deregisteredAgent({ name: agent.name, seq: updated.seq + 1, agentId: agent.agentId }), updated.seq);
+    expect(indexSizes()).toEqual({ fts: 0, capabilities: 0, protocols: 0, certifications: 0 });
+  });
+
+  it('turns query words into quoted prefix terms, doubling quotes', () => {
+    expect(ftsMatch(['invoice', 'bot'])).toBe('"invoice"* AND "bot"*');
+    expect(ftsMatch(['a"b'])).toBe('"a""b"*');
+  });
+
+  function indexSizes(): Record<string, number> {
+    const raw = new Database(file, { readonly: true });
+    try {
+      const size = (table: string): number => (raw.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      return {
+        fts: size('agent_search'),
+        capabilities: size('agent_capabilities'),
+        protocols: size('agent_protocols'),
+        certifications: size('agent_certifications'),
+      };
+    } finally {
+      raw.close();
+    }
+  }
+});
+
+function captureError(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}

@@ -1,0 +1,267 @@
+/**
+ * The single-node RecordStore: one SQLite file via better-sqlite3.
+ *
+ * Durability: WAL with synchronous=FULL fsyncs the log on every commit, so a registration the
+ * registry acknowledged survives a crash or power loss. Each put is one IMMEDIATE transaction
+ * that does the compare-and-set and re-indexes the agent, so the row, its filter values and its
+ * FTS entry can never disagree. User text reaches FTS5 only as quoted prefix terms.
+ */
+import Database from 'better-sqlite3';
+import { SignpostError } from '../../core/errors.js';
+import type { PutOutcome, RecordStore, SearchPage, SearchQuery } from '../../core/ports.js';
+import type { ActiveAgent, StoredAgent } from '../../core/registry/stored-agent.js';
+import { FILTERS, type FilterKey, LABEL_WEIGHT, filterValue, isRanked, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
+import { nameLabels } from '../search/tokenize.js';
+import { FILTER_TABLES, migrate, userVersion } from './migrations.js';
+
+const BUSY_TIMEOUT_MS = 5000;
+
+type Db = Database.Database;
+
+interface AgentRow {
+  readonly name: string;
+  readonly agentId: string;
+  readonly seq: number;
+  readonly state: string;
+  readonly updatedAt: string;
+  readonly doc: string;
+}
+
+/** The settings a durable store must run with; exposed for health checks and tests. */
+export interface SqliteDiagnostics {
+  readonly journalMode: string;
+  /** 2 is FULL. */
+  readonly synchronous: number;
+  readonly foreignKeys: boolean;
+  readonly busyTimeoutMs: number;
+  readonly schemaVersion: number;
+}
+
+export class SqliteRecordStore implements RecordStore {
+  readonly #db: Db;
+  readonly #statements: Statements;
+  /** Search SQL depends on which filters are given; each shape is prepared once, on first use. */
+  readonly #searchStatements = new Map<string, Database.Statement<[Record<string, unknown>], { doc: string }>>();
+  readonly #write: (agent: StoredAgent, expectedSeq: number | null) => boolean;
+
+  private constructor(db: Db) {
+    this.#db = db;
+    this.#statements = prepareStatements(db);
+    const write = db.transaction((agent: StoredAgent, expectedSeq: number | null) => this.#writeInTransaction(agent, expectedSeq));
+    this.#write = (agent, expectedSeq) => write.immediate(agent, expectedSeq);
+  }
+
+  /** Open (creating if needed) and migrate a database file; ':memory:' gives a private one. */
+  static open(file: string): SqliteRecordStore {
+    let db: Db | undefined;
+    try {
+      db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+      configure(db);
+      migrate(db);
+      return new SqliteRecordStore(db);
+    } catch (error) {
+      db?.close();
+      throw unavailable(error, `Cannot open the SQLite record store at ${file}`);
+    }
+  }
+
+  async get(name: string): Promise<StoredAgent | undefined> {
+    return this.#guard(() => {
+      const row = this.#statements.selectDoc.get(name);
+      return row === undefined ? undefined : parseDoc(row.doc);
+    });
+  }
+
+  async put(agent: StoredAgent, expectedSeq: number | null): Promise<PutOutcome> {
+    return this.#guard(() => (this.#write(agent, expectedSeq) ? 'written' : 'conflict'));
+  }
+
+  async search(query: SearchQuery): Promise<SearchPage> {
+    const plan = planSearch(query);
+    return this.#guard(() => {
+      const rows = this.#searchStatement(plan).all(searchParameters(plan));
+      return pageOf(plan, rows.map((row) => parseDoc(row.doc)));
+    });
+  }
+
+  async count(): Promise<{ active: number; deregistered: number }> {
+    return this.#guard(() => {
+      const counts = { active: 0, deregistered: 0 };
+      for (const { state, n } of this.#statements.countByState.all()) {
+        if (state === 'active' || state === 'deregistered') counts[state] = n;
+      }
+      return counts;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.#db.open) return;
+    try {
+      // Lets SQLite refresh planner statistics it found stale during this session.
+      this.#db.pragma('optimize');
+    } finally {
+      this.#db.close();
+    }
+  }
+
+  diagnostics(): SqliteDiagnostics {
+    return this.#guard(() => ({
+      journalMode: String(this.#db.pragma('journal_mode', { simple: true })),
+      synchronous: Number(this.#db.pragma('synchronous', { simple: true })),
+      foreignKeys: Number(this.#db.pragma('foreign_keys', { simple: true })) === 1,
+      busyTimeoutMs: Number(this.#db.pragma('busy_timeout', { simple: true })),
+      schemaVersion: userVersion(this.#db),
+    }));
+  }
+
+  /** Compare-and-set, then re-index; false (nothing written) when the sequence moved on. */
+  #writeInTransaction(agent: StoredAgent, expectedSeq: number | null): boolean {
+    const row = agentRow(agent);
+    const written = expectedSeq === null ? this.#statements.insertNew.get(row) : this.#statements.updateIfSeq.get({ ...row, expectedSeq });
+    if (written === undefined) return false;
+    this.#reindex(written.id, agent);
+    return true;
+  }
+
+  #reindex(id: number, agent: StoredAgent): void {
+    const s = this.#statements;
+    s.deleteText.run(id);
+    for (const { key } of FILTERS) s.deleteFilter[key].run(id);
+    if (agent.state !== 'active') return;
+    s.insertText.run(id, agent.search.text, nameLabels(agent.name));
+    for (const { key, value } of filterValues(agent)) s.insertFilter[key].run(value, id);
+  }
+
+  #searchStatement(plan: SearchPlan): Database.Statement<[Record<string, unknown>], { doc: string }> {
+    const keys = FILTERS.map(({ key }) => key).filter((key) => plan.filters.has(key));
+    const shape = `${isRanked(plan) ? 'ranked' : 'listed'}:${keys.join(',')}`;
+    let statement = this.#searchStatements.get(shape);
+    if (statement === undefined) {
+      statement = this.#db.prepare<[Record<string, unknown>], { doc: string }>(searchSql(isRanked(plan), keys));
+      this.#searchStatements.set(shape, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * Every SQLite failure (busy past the timeout, I/O, corruption, closed) surfaces as
+   * STORE_UNAVAILABLE; anything else is a bug and propagates unchanged.
+   */
+  #guard<T>(work: () => T): T {
+    if (!this.#db.open) throw new SignpostError('STORE_UNAVAILABLE', `The SQLite record store ${this.#db.name} is closed`);
+    try {
+      return work();
+    } catch (error) {
+      if (error instanceof Database.SqliteError) throw unavailable(error, `The SQLite record store ${this.#db.name} failed`);
+      throw error;
+    }
+  }
+}
+
+// --- setup ---------------------------------------------------------------------------------
+
+function configure(db: Db): void {
+  db.pragma('journal_mode = WAL');
+  // FULL, not the WAL-usual NORMAL: NORMAL may lose the last commits on power loss.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // The schema is ours alone: never let it run functions with side effects.
+  db.pragma('trusted_schema = OFF');
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/** Every fixed statement, prepared once per connection. */
+function prepareStatements(db: Db) {
+  const columns = 'name, agent_id, seq, state, updated_at, doc';
+  const values = '@name, @agentId, @seq, @state, @updatedAt, @doc';
+  const perFilter = <T>(make: (table: string) => T): Record<FilterKey, T> => ({
+    capability: make(FILTER_TABLES.capability),
+    protocol: make(FILTER_TABLES.protocol),
+    certification: make(FILTER_TABLES.certification),
+  });
+  return {
+    selectDoc: db.prepare<[string], { doc: string }>('SELECT doc FROM agents WHERE name = ?'),
+    insertNew: db.prepare<[AgentRow], { id: number }>(
+      `INSERT INTO agents (${columns}) VALUES (${values}) ON CONFLICT (name) DO NOTHING RETURNING id`,
+    ),
+    updateIfSeq: db.prepare<[AgentRow & { expectedSeq: number }], { id: number }>(
+      `UPDATE agents SET agent_id = @agentId, seq = @seq, state = @state, updated_at = @updatedAt, doc = @doc
+       WHERE name = @name AND seq = @expectedSeq RETURNING id`,
+    ),
+    countByState: db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM agents GROUP BY state'),
+    deleteText: db.prepare<[number]>('DELETE FROM agent_search WHERE rowid = ?'),
+    insertText: db.prepare<[number, string, string]>('INSERT INTO agent_search (rowid, text, labels) VALUES (?, ?, ?)'),
+    deleteFilter: perFilter((table) => db.prepare<[number]>(`DELETE FROM ${table} WHERE agent = ?`)),
+    insertFilter: perFilter((table) => db.prepare<[string, number]>(`INSERT OR IGNORE INTO ${table} (value, agent) VALUES (?, ?)`)),
+  };
+}
+
+// --- rows ----------------------------------------------------------------------------------
+
+function agentRow(agent: StoredAgent): AgentRow {
+  return {
+    name: agent.name,
+    agentId: agent.agentId,
+    seq: agent.seq,
+    state: agent.state,
+    updatedAt: agent.updatedAt,
+    doc: JSON.stringify(agent),
+  };
+}
+
+function parseDoc(doc: string): StoredAgent {
+  return JSON.parse(doc) as StoredAgent;
+}
+
+function filterValues(agent: ActiveAgent): { key: FilterKey; value: string }[] {
+  return FILTERS.flatMap(({ key, field }) => agent.search[field].map((raw) => ({ key, value: filterValue(raw) })));
+}
+
+// --- search --------------------------------------------------------------------------------
+
+/**
+ * Ranked (text) search orders by BM25 with name words weighted up, then by name so equal ranks
+ * page deterministically; listings order by name and page by keyset.
+ */
+function searchSql(ranked: boolean, filters: readonly FilterKey[]): string {
+  const filterSql = filters.map((key) => `AND a.id IN (SELECT agent FROM ${FILTER_TABLES[key]} WHERE value = @${key})`).join(' ');
+  if (ranked) {
+    return `SELECT a.doc FROM agent_search JOIN agents a ON a.id = agent_search.rowid
+      WHERE agent_search MATCH @match AND a.state = 'active' ${filterSql}
+      ORDER BY bm25(agent_search, 1.0, ${LABEL_WEIGHT}.0), a.name
+      LIMIT @limit OFFSET @offset`;
+  }
+  return `SELECT a.doc FROM agents a
+    WHERE a.state = 'active' AND a.name > @after ${filterSql}
+    ORDER BY a.name
+    LIMIT @limit`;
+}
+
+function searchParameters(plan: SearchPlan): Record<string, unknown> {
+  const parameters: Record<string, unknown> = { limit: plan.limit + 1 };
+  for (const [key, value] of plan.filters) parameters[key] = value;
+  if (plan.start.kind === 'offset') {
+    parameters['match'] = ftsMatch(plan.words);
+    parameters['offset'] = plan.start.offset;
+  } else {
+    parameters['after'] = plan.start.name;
+  }
+  return parameters;
+}
+
+/**
+ * User words as FTS5 syntax that cannot be anything else: each word becomes a quoted string
+ * (quotes doubled) with a prefix star, all ANDed. Operators, column filters, NEAR and
+ * parentheses in the user's text were already cut away as separators by the tokenizer.
+ */
+export function ftsMatch(words: readonly string[]): string {
+  return words.map((word) => `"${word.replaceAll('"', '""')}"*`).join(' AND ');
+}
+
+function unavailable(error: unknown, detail: string): SignpostError {
+  if (error instanceof SignpostError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new SignpostError('STORE_UNAVAILABLE', `${detail}: ${reason}`, { cause: error });
+}

@@ -1,0 +1,490 @@
+/**
+ * The RecordStore contract: every backend runs this suite against itself, so the registry can
+ * swap one for another without noticing. It tests only the RecordStore interface.
+ *
+ *   recordStoreContract('MyStore', async () => ({ store, reopen?, cleanup }));
+ *
+ * `open` is called before every test and must return an empty store; `reopen` (for durable
+ * backends) closes it and opens the same data again; `cleanup` releases everything, also when
+ * the test closed the store itself.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ErrorCode, SignpostError } from '../core/errors.js';
+import type { RecordStore, SearchQuery } from '../core/ports.js';
+import type { StoredAgent } from '../core/registry/stored-agent.js';
+import { activeAgent, deregisteredAgent, nextVersion } from './test-support/fixtures.js';
+
+export interface OpenedStore {
+  readonly store: RecordStore;
+  readonly reopen?: () => Promise<RecordStore>;
+  readonly cleanup: () => Promise<void>;
+}
+
+export function recordStoreContract(label: string, open: () => Promise<OpenedStore>): void {
+  describe(`RecordStore contract: ${label}`, () => {
+    let opened: OpenedStore;
+    let store: RecordStore;
+
+    beforeEach(async () => {
+      opened = await open();
+      store = opened.store;
+    });
+
+    afterEach(async () => {
+      await opened.cleanup();
+    });
+
+    describe('get and put (compare-and-set)', () => {
+      const agent = activeAgent({ name: 'agent://acme/billing/invoice-bot', text: 'Reads invoices', capabilities: ['ocr'] });
+
+      it('returns undefined for a name never stored', async () => {
+        expect(await store.get('agent://nobody/here')).toBeUndefined();
+      });
+
+      it('stores a new name with expectedSeq null and returns it deep-equal', async () => {
+        expect(await store.put(agent, null)).toBe('written');
+        expect(await store.get(agent.name)).toEqual(agent);
+      });
+
+      it('refuses expectedSeq null for a name that exists, and keeps the stored value', async () => {
+        await store.put(agent, null);
+        const other = activeAgent({ name: agent.name, seq: 7, text: 'An impostor' });
+        expect(await store.put(other, null)).toBe('conflict');
+        expect(await store.get(agent.name)).toEqual(agent);
+      });
+
+      it('writes when expectedSeq is the stored sequence', async () => {
+        await store.put(agent, null);
+        const updated = nextVersion(agent, { text: 'Reads and pays invoices' });
+        expect(await store.put(updated, agent.seq)).toBe('written');
+        expect(await store.get(agent.name)).toEqual(updated);
+      });
+
+      it('refuses a wrong expectedSeq (lower, higher, or for a missing name) and changes nothing', async () => {
+        await store.put(agent, null);
+        const updated = nextVersion(agent, { text: 'Changed' });
+        expect(await store.put(updated, agent.seq - 1)).toBe('conflict');
+        expect(await store.put(updated, agent.seq + 1)).toBe('conflict');
+        expect(await store.get(agent.name)).toEqual(agent);
+        const missing = activeAgent({ name: 'agent://acme/missing', seq: 2 });
+        expect(await store.put(missing, 1)).toBe('conflict');
+        expect(await store.get(missing.name)).toBeUndefined();
+      });
+
+      it('lets exactly one of 10 concurrent writes with the same expectedSeq win', async () => {
+        await store.put(agent, null);
+        const candidates = Array.from({ length: 10 }, (_, i) => nextVersion(agent, { text: `Candidate number ${i}` }));
+        const outcomes = await Promise.all(candidates.map((candidate) => store.put(candidate, agent.seq)));
+        expect(outcomes.filter((outcome) => outcome === 'written')).toHaveLength(1);
+        const winner = candidates[outcomes.indexOf('written')];
+        expect(await store.get(agent.name)).toEqual(winner);
+      });
+
+      it('lets exactly one of 10 concurrent first registrations of a name win', async () => {
+        const candidates = Array.from({ length: 10 }, (_, i) => activeAgent({ name: 'agent://race/prize', text: `Racer ${i}`, agentId: `did:key:z6MkRacer${i}` }));
+        const outcomes = await Promise.all(candidates.map((candidate) => store.put(candidate, null)));
+        expect(outcomes.filter((outcome) => outcome === 'written')).toHaveLength(1);
+        expect(await store.get('agent://race/prize')).toEqual(candidates[outcomes.indexOf('written')]);
+      });
+
+      it('keeps its own copy: mutating what was put or what was got changes nothing stored', async () => {
+        const mine = structuredClone(agent) as { search: { text: string } };
+        await store.put(mine as unknown as StoredAgent, null);
+        mine.search.text = 'mutated after put';
+        const got = (await store.get(agent.name)) as unknown as { search: { text: string } };
+        expect(got.search.text).toBe('Reads invoices');
+        got.search.text = 'mutated after get';
+        expect(await store.get(agent.name)).toEqual(agent);
+      });
+    });
+
+    describe('states and count', () => {
+      it('counts nothing in an empty store', async () => {
+        expect(await store.count()).toEqual({ active: 0, deregistered: 0 });
+      });
+
+      it('goes active → deregistered → active again under the same name', async () => {
+        const first = activeAgent({ name: 'agent://acme/phoenix', seq: 1, text: 'Rises from ashes', capabilities: ['rebirth'] });
+        await store.put(first, null);
+        await store.put(activeAgent({ name: 'agent://acme/bystander', text: 'Watches' }), null);
+        expect(await store.count()).toEqual({ active: 2, deregistered: 0 });
+
+        const gone = deregisteredAgent({ name: first.name, seq: 2, agentId: first.agentId });
+        expect(await store.put(gone, 1)).toBe('written');
+        expect(await store.get(first.name)).toEqual(gone);
+        expect(await store.count()).toEqual({ active: 1, deregistered: 1 });
+        expect(await names(store, { text: 'ashes' })).toEqual([]);
+        expect(await names(store, { capability: 'rebirth' })).toEqual([]);
+
+        const back = nextVersion(gone, { text: 'Rises again from ashes', capabilities: ['rebirth'] });
+        expect(await store.put(back, 2)).toBe('written');
+        expect(await store.get(first.name)).toEqual(back);
+        expect(await store.count()).toEqual({ active: 2, deregistered: 0 });
+        expect(await names(store, { text: 'ashes' })).toEqual([first.name]);
+        expect(await names(store, { capability: 'rebirth' })).toEqual([first.name]);
+      });
+
+      it('stores a deregistered state as the first write of a name', async () => {
+        const gone = deregisteredAgent({ name: 'agent://acme/ghost', seq: 5, release: true });
+        expect(await store.put(gone, null)).toBe('written');
+        expect(await store.get(gone.name)).toEqual(gone);
+        expect(await store.count()).toEqual({ active: 0, deregistered: 1 });
+      });
+    });
+
+    describe('search: text and filters', () => {
+      beforeEach(async () => {
+        await seed(store, CATALOGUE);
+      });
+
+      it('lists every active agent by name when there is no text and no filter', async () => {
+        expect(await names(store, {})).toEqual(ACTIVE_NAMES);
+        expect(await names(store, { text: '' })).toEqual(ACTIVE_NAMES);
+        expect(await names(store, { text: '   ' })).toEqual(ACTIVE_NAMES);
+      });
+
+      it('never finds deregistered agents, by text or by filter', async () => {
+        expect(await names(store, { text: 'legacy' })).toEqual([]);
+        expect(await names(store, { text: 'invoicer' })).toEqual([]);
+        expect(await names(store, { capability: 'invoice-processing' })).toEqual([INVOICE_BOT]);
+        expect(await names(store, { certification: 'pci-dss' })).toEqual([]);
+      });
+
+      it('matches text case-insensitively, by whole word or word prefix', async () => {
+        for (const text of ['invoice', 'INVOICE', 'Invoices', 'inv', 'reconcil']) {
+          expect(await names(store, { text }), text).toEqual([INVOICE_BOT]);
+        }
+        expect(await names(store, { text: 'voice' }), 'not a mid-word substring').toEqual([]);
+        expect(await names(store, { text: 'invoicesx' }), 'not longer than the word').toEqual([]);
+      });
+
+      it('folds diacritics on both sides', async () => {
+        expect(await names(store, { text: 'cafe' })).toEqual([TRANSLATE]);
+        expect(await names(store, { text: 'CAFÉ' })).toEqual([TRANSLATE]);
+        expect(await names(store, { text: 'resume' })).toEqual([TUTOR]);
+        expect(await names(store, { text: 'résumé' })).toEqual([TUTOR]);
+      });
+
+      it('requires every query word to match (AND)', async () => {
+        expect(await names(store, { text: 'translates german' })).toEqual([TRANSLATE]);
+        expect(await names(store, { text: 'translates invoices' })).toEqual([]);
+        expect(await names(store, { text: 'acme invoices' })).toEqual([INVOICE_BOT]);
+      });
+
+      it("matches the labels of the agent's name", async () => {
+        expect(await sortedNames(store, { text: 'globex' })).toEqual([TRIAGE, TUTOR]);
+        expect(await names(store, { text: 'bot' })).toEqual([INVOICE_BOT]);
+        expect(await names(store, { text: 'invoice-bot' })).toEqual([INVOICE_BOT]);
+        expect(await sortedNames(store, { text: 'acme' })).toEqual([INVOICE_BOT, TRANSLATE]);
+        expect(await names(store, { text: 'agent' }), 'the scheme is not a label').toEqual([]);
+      });
+
+      it('filters by capability, protocol and certification: exact and case-insensitive', async () => {
+        expect(await names(store, { capability: 'OCR' })).toEqual([INVOICE_BOT]);
+        expect(await names(store, { capability: 'tutoring' })).toEqual([TUTOR]);
+        expect(await names(store, { capability: 'invoice' }), 'no prefix match on filters').toEqual([]);
+        expect(await names(store, { protocol: 'A2A' })).toEqual([INVOICE_BOT, TRIAGE]);
+        expect(await names(store, { protocol: 'mcp' })).toEqual([TRANSLATE]);
+        expect(await names(store, { certification: 'hipaa' })).toEqual([TRIAGE]);
+        expect(await names(store, { certification: 'SOC2' })).toEqual([INVOICE_BOT, TRIAGE]);
+        expect(await names(store, { certification: 'Kid-Safe' })).toEqual([TUTOR]);
+      });
+
+      it('combines filters with each other and with text (AND)', async () => {
+        expect(await names(store, { protocol: 'a2a', certification: 'hipaa' })).toEqual([TRIAGE]);
+        expect(await names(store, { capability: 'ocr', certification: 'hipaa' })).toEqual([]);
+        expect(await names(store, { protocol: 'a2a', text: 'clinics' })).toEqual([TRIAGE]);
+        expect(await names(store, { protocol: 'a2a', text: 'translates' })).toEqual([]);
+        expect(await names(store, { protocol: 'https', certification: 'kid-safe', text: 'homework' })).toEqual([TUTOR]);
+      });
+
+      it('treats text made only of punctuation or operators as no text, without error', async () => {
+        for (const text of ['"', '-', '(', ')', '*', '^', ':', '{}', '+', "'", ';', '--', '/*', '\\', '%', '_', '""', '"*"', '( ) * " -']) {
+          expect(await names(store, { text }), JSON.stringify(text)).toEqual(ACTIVE_NAMES);
+        }
+      });
+
+      it('treats FTS syntax in query text as plain words', async () => {
+        expect(await names(store, { text: 'AND OR NOT' })).toEqual([REPORTS]);
+        expect(await names(store, { text: 'NOT development' })).toEqual([REPORTS]);
+        expect(await names(store, { text: 'research -development' })).toEqual([REPORTS]);
+        expect(await names(store, { text: '"quoted"' })).toEqual([REPORTS]);
+        expect(await names(store, { text: 'text:quoted' })).toEqual([REPORTS]);
+        expect(await names(store, { text: 'labels:acme' }), 'no column filter').toEqual([]);
+        expect(await names(store, { text: 'reports*' })).toEqual([REPORTS]);
+        expect(await names(store, { text: 'parenthesised)' })).toEqual([REPORTS]);
+        expect(await names(store, { text: '"unterminated' })).toEqual([]);
+        expect(await names(store, { text: 'NEAR(research development)' })).toEqual([]);
+        expect(await names(store, { text: 'research NEAR development' })).toEqual([]);
+        expect(await names(store, { text: "research' OR 1=1 --" })).toEqual([]);
+      });
+
+      it('ranks a hit on the name above a mere mention in a long description', async () => {
+        const named = activeAgent({ name: 'agent://zeta/payroll', text: 'Handles salaries for Zeta Corp.' });
+        const mention = activeAgent({
+          name: 'agent://aardvark/helper',
+          text:
+            'A general helper that can summarise meetings, draft emails, plan trips, compare offers, ' +
+            'explain contracts, book rooms, track parcels, sort files, and sometimes look at payroll ' +
+            'questions when nobody else is around to answer them, among many other small chores.',
+        });
+        await seed(store, [named, mention]);
+        expect(await names(store, { text: 'payroll' })).toEqual([named.name, mention.name]);
+      });
+
+      it('re-indexes an agent on update: old words and filters stop matching, new ones match', async () => {
+        const before = activeAgent({ name: 'agent://acme/chameleon', text: 'Alpha bravo', capabilities: ['old-cap'], protocols: ['mcp'] });
+        await store.put(before, null);
+        const after = nextVersion(before, { text: 'Charlie delta', capabilities: ['new-cap'], protocols: ['grpc'] });
+        expect(await store.put(after, before.seq)).toBe('written');
+        expect(await names(store, { text: 'alpha' })).toEqual([]);
+        expect(await names(store, { capability: 'old-cap' })).toEqual([]);
+        expect(await names(store, { text: 'charlie' })).toEqual([before.name]);
+        expect(await names(store, { capability: 'new-cap', protocol: 'grpc' })).toEqual([before.name]);
+        expect(await names(store, { text: 'chameleon' })).toEqual([before.name]);
+      });
+    });
+
+    describe('search: paging', () => {
+      beforeEach(async () => {
+        await seed(store, CATALOGUE);
+      });
+
+      it('walks every page of the listing: each agent once, in name order, null cursor at the end', async () => {
+        for (const limit of [1, 2, 3, 5, 100]) {
+          expect(await walk(store, {}, limit), `limit ${limit}`).toEqual(ACTIVE_NAMES);
+        }
+        const whole = await store.search({ limit: ACTIVE_NAMES.length });
+        expect(whole.nextCursor).toBeNull();
+        const first = await store.search({ limit: 2 });
+        expect(first.items).toHaveLength(2);
+        expect(first.nextCursor).toEqual(expect.any(String));
+      });
+
+      it('walks every page of a text search in the order of the one-page answer', async () => {
+        await seed(store, translators(7));
+        const onePage = await names(store, { text: 'translator' });
+        expect(onePage).toHaveLength(7);
+        for (const limit of [1, 2, 3]) {
+          expect(await walk(store, { text: 'translator' }, limit), `limit ${limit}`).toEqual(onePage);
+        }
+      });
+
+      it('walks every page of a filtered search', async () => {
+        await seed(store, translators(5));
+        const expected = await names(store, { capability: 'translation', protocol: 'https' });
+        expect(expected).toHaveLength(5);
+        expect(await walk(store, { capability: 'translation', protocol: 'https' }, 2)).toEqual(expected);
+      });
+
+      it('returns no duplicates and misses nothing when unrelated writes land between pages', async () => {
+        const seen = await walk(store, {}, 2, async (page) => {
+          await store.put(activeAgent({ name: `agent://aaa/newcomer-${page}`, text: 'Arrived late' }), null);
+          const bystander = await store.get(TRANSLATE);
+          if (bystander !== undefined) await store.put(nextVersion(bystander, { text: `Rewritten ${page}` }), bystander.seq);
+        });
+        expect(new Set(seen).size).toBe(seen.length);
+        for (const name of ACTIVE_NAMES) expect(seen).toContain(name);
+      });
+
+      it('keeps filtered pages stable across unrelated writes', async () => {
+        await seed(store, translators(6));
+        const query = { capability: 'translation', protocol: 'https' };
+        const expected = await names(store, query);
+        expect(expected).toHaveLength(6);
+        const seen = await walk(store, query, 4, async (page) => {
+          await store.put(activeAgent({ name: `agent://aaa/unrelated-${page}`, text: 'Gardening tips', capabilities: ['garden'] }), null);
+          await store.put(activeAgent({ name: `agent://lingua/translator-000-${page}`, text: 'Translator', protocols: ['mcp'] }), null);
+        });
+        expect(seen).toEqual(expected);
+      });
+
+      it('rejects a garbage cursor with SEARCH_BAD_CURSOR', async () => {
+        const garbage = [
+          'garbage!!',
+          'Z2FyYmFnZQ',
+          Buffer.from('{"v":1,"q":"x","after":"a"}').toString('base64url'),
+          Buffer.from('[1,2,3]').toString('base64url'),
+          'x'.repeat(5000),
+        ];
+        for (const cursor of garbage) {
+          await expectCode(store.search({ limit: 2, cursor }), 'SEARCH_BAD_CURSOR');
+          await expectCode(store.search({ limit: 2, cursor, text: 'acme' }), 'SEARCH_BAD_CURSOR');
+        }
+      });
+
+      it('rejects a cursor from another query with SEARCH_BAD_CURSOR', async () => {
+        await seed(store, translators(4));
+        const listing = (await store.search({ limit: 1 })).nextCursor;
+        const text = (await store.search({ limit: 1, text: 'translator' })).nextCursor;
+        const filtered = (await store.search({ limit: 1, capability: 'translation' })).nextCursor;
+        if (listing === null || text === null || filtered === null) throw new Error('expected more pages');
+        await expectCode(store.search({ limit: 1, cursor: listing, text: 'translator' }), 'SEARCH_BAD_CURSOR');
+        await expectCode(store.search({ limit: 1, cursor: listing, capability: 'translation' }), 'SEARCH_BAD_CURSOR');
+        await expectCode(store.search({ limit: 1, cursor: text, text: 'invoice' }), 'SEARCH_BAD_CURSOR');
+        await expectCode(store.search({ limit: 1, cursor: text }), 'SEARCH_BAD_CURSOR');
+        await expectCode(store.search({ limit: 1, cursor: filtered, capability: 'ocr' }), 'SEARCH_BAD_CURSOR');
+        await expectCode(store.search({ limit: 1, cursor: filtered, capability: 'translation', protocol: 'mcp' }), 'SEARCH_BAD_CURSOR');
+        // The same query in another spelling is the same query.
+        expect((await store.search({ limit: 1, cursor: text, text: 'TRANSLATOR' })).items).toHaveLength(1);
+        expect((await store.search({ limit: 1, cursor: filtered, capability: 'Translation' })).items).toHaveLength(1);
+      });
+
+      it('rejects a page size outside 1..100 with REQUEST_INVALID', async () => {
+        for (const limit of [0, -1, 101, 1.5, Number.NaN]) {
+          await expectCode(store.search({ limit }), 'REQUEST_INVALID');
+        }
+        expect((await store.search({ limit: 100 })).items).toHaveLength(ACTIVE_NAMES.length);
+      });
+    });
+
+    describe('lifecycle', () => {
+      it('keeps what was written across a reopen (durable backends)', async ({ skip }) => {
+        if (opened.reopen === undefined) return skip('this backend is not durable');
+        const kept = activeAgent({ name: 'agent://acme/durable', text: 'Survives restarts', capabilities: ['persistence'] });
+        const gone = deregisteredAgent({ name: 'agent://acme/tombstoned', seq: 3, release: false });
+        await store.put(kept, null);
+        await store.put(gone, null);
+        store = await opened.reopen();
+        expect(await store.get(kept.name)).toEqual(kept);
+        expect(await store.get(gone.name)).toEqual(gone);
+        expect(await store.count()).toEqual({ active: 1, deregistered: 1 });
+        expect(await names(store, { text: 'restarts' })).toEqual([kept.name]);
+        expect(await names(store, { capability: 'persistence' })).toEqual([kept.name]);
+        expect(await store.put(nextVersion(kept), kept.seq)).toBe('written');
+      });
+
+      it('fails every call with STORE_UNAVAILABLE once closed; closing twice is harmless', async () => {
+        await store.put(activeAgent({ name: 'agent://acme/closing' }), null);
+        await store.close();
+        await store.close();
+        await expectCode(store.get('agent://acme/closing'), 'STORE_UNAVAILABLE');
+        await expectCode(store.put(activeAgent({ name: 'agent://acme/late' }), null), 'STORE_UNAVAILABLE');
+        await expectCode(store.search({ limit: 10 }), 'STORE_UNAVAILABLE');
+        await expectCode(store.count(), 'STORE_UNAVAILABLE');
+      });
+    });
+  });
+}
+
+// --- the catalogue the search tests run on -------------------------------------------------
+
+const INVOICE_BOT = 'agent://acme/billing/invoice-bot';
+const TRANSLATE = 'agent://acme/translate';
+const TRIAGE = 'agent://globex/health/triage';
+const TUTOR = 'agent://globex/tutor';
+const REPORTS = 'agent://initech/reports';
+
+const CATALOGUE: readonly StoredAgent[] = [
+  activeAgent({
+    name: INVOICE_BOT,
+    text: 'Reads Invoices and reconciles payments for small businesses.',
+    capabilities: ['invoice-processing', 'ocr'],
+    protocols: ['a2a', 'https'],
+    certifications: ['soc2'],
+  }),
+  activeAgent({
+    name: TRANSLATE,
+    text: 'Translates documents between English, German and Japanese. Café menus too.',
+    capabilities: ['translation'],
+    protocols: ['mcp'],
+  }),
+  activeAgent({
+    name: TRIAGE,
+    text: 'Triage assistant for clinics; schedules appointments.',
+    capabilities: ['triage', 'scheduling'],
+    protocols: ['a2a'],
+    certifications: ['HIPAA', 'SOC2'],
+  }),
+  activeAgent({
+    name: TUTOR,
+    text: 'Kid-safe math tutor: résumé of lessons, homework help.',
+    capabilities: ['Tutoring'],
+    protocols: ['https'],
+    certifications: ['kid-safe'],
+  }),
+  activeAgent({
+    name: REPORTS,
+    text: 'Research AND development reports, or NOT: "quoted" (parenthesised) text*',
+    capabilities: ['reporting'],
+    protocols: ['https'],
+  }),
+  deregisteredAgent({ name: 'agent://acme/billing/old-invoicer', seq: 4 }),
+  deregisteredAgent({ name: 'agent://legacy/pci', seq: 9, release: true }),
+];
+
+const ACTIVE_NAMES = CATALOGUE.filter((agent) => agent.state === 'active')
+  .map((agent) => agent.name)
+  .sort();
+
+/**
+ * Deregistered fixtures are first stored active (with words and filters that would match) and
+ * then tombstoned, so the tests see that a tombstone really removes them from the index.
+ */
+async function seed(store: RecordStore, agents: readonly StoredAgent[]): Promise<void> {
+  for (const agent of agents) {
+    if (agent.state === 'active') {
+      expect(await store.put(agent, null)).toBe('written');
+      continue;
+    }
+    const before = activeAgent({
+      name: agent.name,
+      seq: agent.seq - 1,
+      agentId: agent.agentId,
+      text: 'Legacy invoicer for card payments',
+      capabilities: ['invoice-processing'],
+      certifications: ['pci-dss'],
+    });
+    expect(await store.put(before, null)).toBe('written');
+    expect(await store.put(agent, before.seq)).toBe('written');
+  }
+}
+
+/** Agents whose texts differ in length and repetitions, so text ranks differ. */
+function translators(count: number): StoredAgent[] {
+  return Array.from({ length: count }, (_, i) =>
+    activeAgent({
+      name: `agent://lingua/translator-${String(i).padStart(2, '0')}`,
+      text: `${'Translator '.repeat(1 + (i % 3))}for language pair number ${i}${' with extra words'.repeat(i % 4)}.`,
+      capabilities: ['translation'],
+      protocols: ['https'],
+    }),
+  );
+}
+
+type Query = Omit<SearchQuery, 'limit' | 'cursor'>;
+
+async function names(store: RecordStore, query: Query): Promise<string[]> {
+  const page = await store.search({ ...query, limit: 100 });
+  expect(page.nextCursor).toBeNull();
+  return page.items.map((agent) => agent.name);
+}
+
+async function sortedNames(store: RecordStore, query: Query): Promise<string[]> {
+  return (await names(store, query)).sort();
+}
+
+/** Follow cursors to the end, optionally doing something between pages. */
+async function walk(store: RecordStore, query: Query, limit: number, between?: (page: number) => Promise<void>): Promise<string[]> {
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 1000; page += 1) {
+    const result = await store.search(cursor === undefined ? { ...query, limit } : { ...query, limit, cursor });
+    expect(result.items.length).toBeLessThanOrEqual(limit);
+    seen.push(...result.items.map((agent) => agent.name));
+    if (result.nextCursor === null) return seen;
+    expect(result.items).toHaveLength(limit);
+    cursor = result.nextCursor;
+    await between?.(page);
+  }
+  throw new Error('paging did not end');
+}
+
+async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error, `expected a rejection with ${code}`).toBeInstanceOf(SignpostError);
+  expect((error as SignpostError).code).toBe(code);
+}

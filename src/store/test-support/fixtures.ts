@@ -1,0 +1,132 @@
+/**
+ * Realistic StoredAgent values for store tests. Signatures are fake (deterministic base64url of
+ * the right length): stores never verify them, they only have to keep them byte for byte.
+ */
+import { createHash } from 'node:crypto';
+import type { AgentAddr, AgentFacts, AgentTombstone, CountersignedRecord } from '../../core/record/types.js';
+import type { ActiveAgent, DeregisteredAgent, StoredAgent } from '../../core/registry/stored-agent.js';
+
+export const REGISTRY_ID = 'did:key:z6MkrHKzgsahxBLyNAbLQyB1pcWNYC9GmywiWPgkrvntAZcj';
+
+export interface ActiveSpec {
+  /** Canonical name, e.g. `agent://acme/billing/invoice-bot`. */
+  readonly name: string;
+  readonly seq?: number;
+  /** The SearchDocument text; defaults to the description. */
+  readonly text?: string;
+  readonly description?: string;
+  readonly capabilities?: readonly string[];
+  readonly protocols?: readonly string[];
+  readonly certifications?: readonly string[];
+  readonly agentId?: string;
+}
+
+export interface DeregisteredSpec {
+  readonly name: string;
+  readonly seq?: number;
+  readonly agentId?: string;
+  readonly release?: boolean;
+}
+
+/** An active agent as the registry would store it after accepting its AgentAddr and AgentFacts. */
+export function activeAgent(spec: ActiveSpec): ActiveAgent {
+  const seq = spec.seq ?? 1;
+  const agentId = spec.agentId ?? fakeDidKey(spec.name);
+  const updatedAt = timeOfSeq(seq);
+  const description = spec.description ?? spec.text ?? `Agent ${lastLabel(spec.name)} answers questions.`;
+  const facts = factsFor(spec, agentId, description);
+  const addr: AgentAddr = {
+    type: 'AgentAddr',
+    v: 1,
+    name: spec.name,
+    agentId,
+    factsUrl: `https://${lastLabel(spec.name)}.agents.example/.well-known/agent-facts.json`,
+    factsSha256: createHash('sha256').update(JSON.stringify(facts)).digest('hex'),
+    ttl: 300,
+    seq,
+    notAfter: timeOfSeq(seq + 86_400 * 30),
+  };
+  return {
+    state: 'active',
+    name: spec.name,
+    agentId,
+    seq,
+    updatedAt,
+    addr: countersigned(addr, updatedAt),
+    facts: countersigned(facts, updatedAt),
+    search: {
+      text: spec.text ?? description,
+      capabilities: spec.capabilities ?? [],
+      protocols: spec.protocols ?? [],
+      certifications: spec.certifications ?? [],
+    },
+  };
+}
+
+/** The tombstoned state of a name. */
+export function deregisteredAgent(spec: DeregisteredSpec): DeregisteredAgent {
+  const seq = spec.seq ?? 2;
+  const agentId = spec.agentId ?? fakeDidKey(spec.name);
+  const updatedAt = timeOfSeq(seq);
+  const tombstone: AgentTombstone =
+    spec.release === undefined
+      ? { type: 'AgentTombstone', v: 1, name: spec.name, agentId, seq }
+      : { type: 'AgentTombstone', v: 1, name: spec.name, agentId, seq, release: spec.release };
+  return { state: 'deregistered', name: spec.name, agentId, seq, updatedAt, tombstone: countersigned(tombstone, updatedAt) };
+}
+
+/** The same agent one write later (same key), with some fields changed. */
+export function nextVersion(agent: StoredAgent, changes: Omit<ActiveSpec, 'name' | 'seq' | 'agentId'> = {}): ActiveAgent {
+  return activeAgent({ ...changes, name: agent.name, seq: agent.seq + 1, agentId: agent.agentId });
+}
+
+function factsFor(spec: ActiveSpec, agentId: string, description: string): AgentFacts {
+  const label = lastLabel(spec.name);
+  return {
+    type: 'AgentFacts',
+    v: 1,
+    id: agentId,
+    agent_name: spec.name,
+    label,
+    description,
+    version: '1.4.2',
+    provider: { name: 'Example Labs GmbH', url: 'https://labs.example', contact: 'ops@labs.example' },
+    endpoints: (spec.protocols ?? ['https']).map((protocol, i) => ({
+      url: `https://${label}.agents.example/${protocol}`,
+      protocol,
+      region: i % 2 === 0 ? 'eu-central-1' : 'us-east-1',
+      priority: i,
+    })),
+    skills: (spec.capabilities ?? []).map((id) => ({ id, name: id.replace(/[-_]/gu, ' '), tags: [id, 'beta'] })),
+    certifications: (spec.certifications ?? []).map((name) => ({ name, issuer: 'did:web:audit.example', level: null })),
+    i18n: { de: 'Prüft Rechnungen – schnell & zuverlässig', ja: '請求書を処理します' },
+    limits: { rps: 25, maxTokens: 128_000, burst: [5, 10, 20] },
+  };
+}
+
+function countersigned<T>(payload: T, at: string): CountersignedRecord<T> {
+  const sig = fakeSignature(JSON.stringify(payload));
+  return { payload, sig, countersig: { by: REGISTRY_ID, at, sig: fakeSignature(`${at}|${sig}`) } };
+}
+
+/** 64 bytes of base64url without padding, like an Ed25519 signature. */
+function fakeSignature(seed: string): string {
+  return createHash('sha512').update(seed).digest('base64url');
+}
+
+const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+function fakeDidKey(seed: string): string {
+  const digest = createHash('sha256').update(seed).digest();
+  const tail = [...digest, ...digest.subarray(0, 12)].map((byte) => BASE58[byte % 58] ?? '1').join('');
+  return `did:key:z6Mk${tail}`;
+}
+
+/** RFC 3339, whole seconds: seq counts seconds after 2025-01-01, like a hybrid logical clock. */
+function timeOfSeq(seq: number): string {
+  return new Date(Date.UTC(2025, 0, 1) + seq * 1000).toISOString().replace(/\.\d{3}Z$/u, 'Z');
+}
+
+function lastLabel(name: string): string {
+  return name.split('/').at(-1) ?? name;
+}
