@@ -20,6 +20,7 @@ import {
   fittedText,
   isRecord,
   nonEmpty,
+  put,
   reasonOf,
   shortText,
   skip,
@@ -125,8 +126,8 @@ class Split {
   readonly extra: Fields = {};
 
   keep(key: string, value: unknown, fitted: unknown): void {
-    if (fitted === undefined) this.extra[key] = value;
-    else this.claims[key] = fitted;
+    if (fitted === undefined) put(this.extra, key, value);
+    else put(this.claims, key, fitted);
   }
 }
 
@@ -183,7 +184,7 @@ function claimsOf(card: Record<string, unknown>): Fields {
         nested(split, key, value, (v) => mapInterfaces(v, ['url', 'transport'], {}));
         break;
       default:
-        split.extra[key] = value;
+        put(split.extra, key, value);
     }
   }
   return {
@@ -198,8 +199,8 @@ type Mapped = { readonly fits?: unknown; readonly rest?: unknown };
 
 function nested(split: Split, key: string, value: unknown, map: (value: unknown) => Mapped): void {
   const { fits, rest } = map(value);
-  if (fits !== undefined) split.claims[key] = fits;
-  if (rest !== undefined) split.extra[key] = rest;
+  if (fits !== undefined) put(split.claims, key, fits);
+  if (rest !== undefined) put(split.extra, key, rest);
 }
 
 /** Copy the fields whose check returns a value; the others (and unknown ones) become the rest. */
@@ -208,10 +209,9 @@ function mapObject(value: unknown, checks: Readonly<Record<string, (v: unknown) 
   const fits: Fields = {};
   const rest: Fields = {};
   for (const [field, fieldValue] of Object.entries(value)) {
-    const check = checks[field];
+    const check = Object.hasOwn(checks, field) ? checks[field] : undefined;
     const fitted = check === undefined ? undefined : check(fieldValue);
-    if (fitted === undefined) rest[field] = fieldValue;
-    else fits[field] = fitted;
+    put(fitted === undefined ? rest : fits, field, fitted === undefined ? fieldValue : fitted);
   }
   return {
     ...(Object.keys(fits).length === 0 ? {} : { fits }),
@@ -260,11 +260,11 @@ function mapSkills(value: unknown): Mapped {
     const fitted = mapped.fits as Fields | undefined;
     const id = fitted?.id;
     if (typeof id !== 'string' || fits.length >= MAX_SKILLS) {
-      rest[`#${index}`] = skill;
+      put(rest, `#${index}`, skill);
       continue;
     }
     fits.push(fitted as Fields);
-    if (mapped.rest !== undefined) rest[Object.hasOwn(rest, id) ? `${id}#${index}` : id] = mapped.rest;
+    if (mapped.rest !== undefined) put(rest, Object.hasOwn(rest, id) ? `${id}#${index}` : id, mapped.rest);
   }
   return {
     ...(fits.length === 0 ? {} : { fits }),
@@ -287,11 +287,11 @@ function mapInterfaces(value: unknown, required: readonly [string, string], opti
     const mapped = mapObject(item, checks);
     const fitted = mapped.fits as Fields | undefined;
     if (fitted === undefined || fitted[urlField] === undefined || fitted[kindField] === undefined || fits.length >= MAX_INTERFACES) {
-      rest[String(index)] = item;
+      put(rest, String(index), item);
       continue;
     }
     fits.push(fitted);
-    if (mapped.rest !== undefined) rest[String(index)] = mapped.rest;
+    if (mapped.rest !== undefined) put(rest, String(index), mapped.rest);
   }
   return {
     ...(fits.length === 0 ? {} : { fits }),

@@ -21,6 +21,14 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Set an own, enumerable field even when its name is `__proto__`: foreign documents are JSON, where
+ * that is an ordinary key, and plain assignment would change the prototype instead.
+ */
+export function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** A trimmed, non-empty string, or undefined. */
 export function nonEmpty(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
