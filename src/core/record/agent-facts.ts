@@ -65,6 +65,7 @@ const skill = {
     supportedLanguages: words(64),
     latencyBudgetMs: { type: 'number', minimum: 0 },
     security: { type: 'array' },
+    securityRequirements: { type: 'array' },
   },
 } as const;
 
@@ -156,6 +157,7 @@ export const agentFactsSchema = {
     defaultOutputModes: words(32),
     securitySchemes: openObject,
     security: { type: 'array' },
+    securityRequirements: { type: 'array' },
     supportsAuthenticatedExtendedCard: { type: 'boolean' },
     signatures: { type: 'array', maxItems: 8, items: openObject },
     // Signpost

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PORT, serveConfig } from './config.js';
+
+describe('serveConfig', () => {
+  it('defaults to loopback, port 8700, ./signpost-data, info logs', () => {
+    const config = serveConfig({}, {});
+    expect(config).toMatchObject({ ok: true, value: { host: '127.0.0.1', port: DEFAULT_PORT, logLevel: 'info' } });
+    expect(config.ok && config.value.dataDir).toMatch(/signpost-data$/);
+  });
+
+  it('takes flags over environment over defaults', () => {
+    const env = { SIGNPOST_PORT: '9000', SIGNPOST_HOST: '0.0.0.0', SIGNPOST_DATA: '/var/lib/signpost', SIGNPOST_LOG_LEVEL: 'warn' };
+    expect(serveConfig({}, env)).toEqual({ ok: true, value: { host: '0.0.0.0', port: 9000, dataDir: '/var/lib/signpost', logLevel: 'warn' } });
+    expect(serveConfig({ port: '0', logLevel: 'debug' }, env)).toMatchObject({ ok: true, value: { port: 0, logLevel: 'debug' } });
+  });
+
+  it.each(['-1', '65536', 'http', '80.5', ''])('refuses port %j', (port) => {
+    expect(serveConfig({ port }, {})).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
+  });
+
+  it('refuses an unknown log level', () => {
+    expect(serveConfig({ logLevel: 'loud' }, {})).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
+  });
+});
