@@ -132,10 +132,7 @@ export class Registry {
   async lookup(name: string): Promise<Result<ActiveAgent>> {
     const canonical = canonicalNameOf(name);
     if (!canonical.ok) return canonical;
-    const agent = await this.store.get(canonical.value);
-    if (agent === undefined) return fail('AGENT_NOT_FOUND', `${canonical.value} is not registered`);
-    if (agent.state === 'deregistered') return fail('AGENT_DEREGISTERED', `${canonical.value} was deregistered at ${agent.updatedAt}`);
-    return ok(agent);
+    return activeAgentOf(canonical.value, await this.store.get(canonical.value));
   }
 
   /** Any stored state of a name (for clients that need the current sequence, tombstones included). */
@@ -175,6 +172,13 @@ export class Registry {
     for (const listener of this.listeners) listener({ name: agent.name, agent });
     return ok(agent);
   }
+}
+
+/** The active record among a name's stored states, or why there is none. */
+export function activeAgentOf(name: string, agent: StoredAgent | undefined): Result<ActiveAgent> {
+  if (agent === undefined) return fail('AGENT_NOT_FOUND', `${name} is not registered`);
+  if (agent.state === 'deregistered') return fail('AGENT_DEREGISTERED', `${name} was deregistered at ${agent.updatedAt}`);
+  return ok(agent);
 }
 
 /** Run stages in order; the first failure wins, otherwise the value passes through unchanged. */

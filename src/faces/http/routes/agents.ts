@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { activeAgentOf } from '../../../core/registry/registry.js';
 import type { ActiveAgent, StoredAgent } from '../../../core/registry/stored-agent.js';
 import type { HttpApp, HttpFaceDeps } from '../server.js';
 import { sendProblems, type AnyReply } from '../server.js';
@@ -18,8 +19,8 @@ function agentView(agent: ActiveAgent) {
 }
 
 /** A 410 still shows the signed tombstone, so a client can check who deregistered the agent. */
-function goneExtensions(agent: StoredAgent | undefined) {
-  return agent?.state === 'deregistered' ? { tombstone: agent.tombstone } : {};
+function goneExtensions(agent: StoredAgent) {
+  return agent.state === 'deregistered' ? { tombstone: agent.tombstone } : {};
 }
 
 export function agentRoutes(app: HttpApp, { registry, metrics }: HttpFaceDeps): void {
@@ -62,9 +63,9 @@ export function agentRoutes(app: HttpApp, { registry, metrics }: HttpFaceDeps): 
     async (request, reply) => {
       const state = await registry.state(request.params.name);
       if (!state.ok) return sendProblems(reply, state.problems, request.url);
-      const lookup = await registry.lookup(request.params.name);
-      if (!lookup.ok) return sendProblems(reply, lookup.problems, request.url, goneExtensions(state.value));
-      return sendJson(reply, agentView(lookup.value));
+      const active = activeAgentOf(state.value.name, state.value);
+      if (!active.ok) return sendProblems(reply, active.problems, request.url, goneExtensions(state.value));
+      return sendJson(reply, agentView(active.value));
     },
   );
 
