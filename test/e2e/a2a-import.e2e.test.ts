@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDir, runCli, startServer, tempDir, type RunningServer } from './support.js';
+import { registryFixture, runCli } from './support.js';
 
 /** An A2A v1.0 AgentCard as an agent would serve it at /.well-known/agent-card.json. */
 const card = {
@@ -21,16 +21,11 @@ const card = {
   skills: [{ id: 'plan-trip', name: 'Plan trip', description: 'Builds an itinerary', tags: ['travel', 'itinerary'] }],
 };
 
-let registry: RunningServer;
+const fixture = registryFixture('a2a');
 let cardServer: Server;
 let cardUrl: string;
-let work: string;
-let env: Record<string, string>;
 
 beforeAll(async () => {
-  registry = await startServer();
-  work = await tempDir('a2a');
-  env = { SIGNPOST_REGISTRY: registry.url, SIGNPOST_HOME: join(work, 'home') };
   cardServer = createServer((request, response) => {
     if (request.url === '/.well-known/agent-card.json') {
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(card));
@@ -41,34 +36,31 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await registry?.stop();
   await new Promise((resolve) => cardServer?.close(resolve));
-  if (work) await removeDir(work);
-  if (registry) await removeDir(registry.dataDir);
 });
 
 describe('importing an A2A AgentCard from a URL', () => {
   it('fetches the well-known card, registers it, and resolves it verified with the gRPC interface', async () => {
-    const imported = await runCli(['import', 'a2a', cardUrl, '--namespace', 'travel.acme.com', '--keys', join(work, 'keys'), '--json'], env);
+    const imported = await runCli(['import', 'a2a', cardUrl, '--namespace', 'travel.acme.com', '--keys', join(fixture.work, 'keys'), '--json'], fixture.env);
     expect(imported.stderr).toBe('');
     expect(JSON.parse(imported.stdout)).toMatchObject({ created: 1, skipped: 0 });
 
-    const resolved = await runCli(['resolve', 'agent://travel.acme.com/travel-planner', '--transport', 'grpc', '--json'], env);
+    const resolved = await runCli(['resolve', 'agent://travel.acme.com/travel-planner', '--transport', 'grpc', '--json'], fixture.env);
     expect(JSON.parse(resolved.stdout)).toMatchObject({
       verified: true,
       endpoint: { url: 'https://travel.acme.com/a2a/grpc', protocol: 'a2a', transport: 'GRPC' },
     });
-    const search = await runCli(['search', 'itinerary', '--json'], env);
+    const search = await runCli(['search', 'itinerary', '--json'], fixture.env);
     expect(JSON.parse(search.stdout.trim())).toMatchObject({ name: 'agent://travel.acme.com/travel-planner', capabilities: expect.arrayContaining(['plan-trip']) });
   });
 
   it('reports a site without a card, and a document that is not a card, with clear codes', async () => {
-    const missing = await runCli(['import', 'a2a', `${cardUrl}/nothing.json`, '--keys', join(work, 'keys')], env);
+    const missing = await runCli(['import', 'a2a', `${cardUrl}/nothing.json`, '--keys', join(fixture.work, 'keys')], fixture.env);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain('REGISTRY_BAD_RESPONSE');
-    const notCard = join(work, 'not-a-card.json');
+    const notCard = join(fixture.work, 'not-a-card.json');
     await writeFile(notCard, JSON.stringify({ hello: 'world' }));
-    const refused = await runCli(['import', 'a2a', notCard, '--keys', join(work, 'keys')], env);
+    const refused = await runCli(['import', 'a2a', notCard, '--keys', join(fixture.work, 'keys')], fixture.env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('IMPORT_UNSUPPORTED_SHAPE');
   });

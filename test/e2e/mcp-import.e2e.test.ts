@@ -1,18 +1,13 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { planMcpImport } from '../../src/core/import/mcp.js';
-import { removeDir, runCli, SEED, startServer, tempDir, type RunningServer } from './support.js';
+import { registryFixture, runCli, SEED } from './support.js';
 
-let server: RunningServer;
-let work: string;
-let env: Record<string, string>;
+const fixture = registryFixture('mcp');
 let expected: { name: string; description: string; endpoints: number }[];
 
 beforeAll(async () => {
-  server = await startServer();
-  work = await tempDir('mcp');
-  env = { SIGNPOST_REGISTRY: server.url, SIGNPOST_HOME: join(work, 'home') };
   const plan = planMcpImport(JSON.parse(await readFile(SEED, 'utf8')));
   if (!plan.ok) throw new Error('the seed does not plan');
   expected = plan.value.candidates.map((c) => ({
@@ -22,15 +17,9 @@ beforeAll(async () => {
   }));
 });
 
-afterAll(async () => {
-  await server?.stop();
-  if (work) await removeDir(work);
-  if (server) await removeDir(server.dataDir);
-});
-
 describe('importing the 471 servers of the MCP registry seed', () => {
   it('imports every server with its own key and a signed record', async () => {
-    const result = await runCli(['import', 'mcp', SEED, '--keys', join(work, 'keys'), '--json'], env, 300_000);
+    const result = await runCli(['import', 'mcp', SEED, '--keys', join(fixture.work, 'keys'), '--json'], fixture.env, 300_000);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout);
@@ -38,13 +27,13 @@ describe('importing the 471 servers of the MCP registry seed', () => {
     // The seed holds 7 entries whose every field is empty; all 464 real servers are imported.
     expect(summary.created).toBe(464);
     expect(summary.skippedItems.map((s: { reason: string }) => s.reason.split(':')[0])).toEqual(Array(7).fill('NAME_EMPTY'));
-    expect((await readdir(join(work, 'keys'))).filter((f) => f.endsWith('.jwk'))).toHaveLength(summary.created);
-    const health = await fetch(`${server.url}/healthz`).then((r) => r.json());
+    expect((await readdir(join(fixture.work, 'keys'))).filter((f) => f.endsWith('.jwk'))).toHaveLength(summary.created);
+    const health = await fetch(`${fixture.server.url}/healthz`).then((r) => r.json());
     expect(health).toEqual({ status: 'ok', agents: summary.created });
   }, 300_000);
 
   it('re-importing changes nothing', async () => {
-    const result = await runCli(['import', 'mcp', SEED, '--keys', join(work, 'keys'), '--json'], env, 300_000);
+    const result = await runCli(['import', 'mcp', SEED, '--keys', join(fixture.work, 'keys'), '--json'], fixture.env, 300_000);
     expect(JSON.parse(result.stdout)).toMatchObject({ created: 0, updated: 0, unchanged: expected.length });
   }, 300_000);
 
@@ -52,7 +41,7 @@ describe('importing the 471 servers of the MCP registry seed', () => {
     const names = expected.map((e) => e.name);
     const batches = [0, 1, 2, 3].map((i) => names.filter((_, j) => j % 4 === i));
     const results = [];
-    for (const batch of batches) results.push(await runCli(['resolve', ...batch, '--json'], env, 300_000));
+    for (const batch of batches) results.push(await runCli(['resolve', ...batch, '--json'], fixture.env, 300_000));
     const outputs = results.flatMap((r) => r.stdout.trim().split('\n').map((line) => JSON.parse(line)));
     expect(outputs).toHaveLength(names.length);
     const failures = outputs.filter((o) => !o.verified);
@@ -80,7 +69,7 @@ describe('importing the 471 servers of the MCP registry seed', () => {
     }
     expect(misses).toEqual([]);
     expect(searched).toBeGreaterThan(380);
-    const cli = await runCli(['search', 'kubernetes', '--json', '--all'], env);
+    const cli = await runCli(['search', 'kubernetes', '--json', '--all'], fixture.env);
     const found = cli.stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(found.length).toBeGreaterThan(0);
     for (const item of found) expect(`${item.description} ${item.label} ${item.name}`.toLowerCase()).toContain('kubernetes');
@@ -92,7 +81,7 @@ async function searchFinds(word: string, name: string): Promise<boolean> {
   let cursor: string | null = null;
   do {
     const query: string = `q=${encodeURIComponent(word)}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const page = (await fetch(`${server.url}/v1/search?${query}`).then((r) => r.json())) as { items: { name: string }[]; nextCursor: string | null };
+    const page = (await fetch(`${fixture.server.url}/v1/search?${query}`).then((r) => r.json())) as { items: { name: string }[]; nextCursor: string | null };
     if (page.items.some((item) => item.name === name)) return true;
     cursor = page.nextCursor;
   } while (cursor);

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = join(REPO, 'bin', 'signpost.js');
@@ -84,4 +85,28 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+export interface RegistryFixture {
+  server: RunningServer;
+  /** A scratch directory for keys and files, removed afterwards. */
+  work: string;
+  /** Environment for CLI runs: this registry, and a private $SIGNPOST_HOME for pinned keys. */
+  env: Record<string, string>;
+}
+
+/** One real registry process and a scratch directory for the tests of a file. */
+export function registryFixture(prefix: string): RegistryFixture {
+  const fixture = {} as RegistryFixture;
+  beforeAll(async () => {
+    fixture.server = await startServer();
+    fixture.work = await tempDir(prefix);
+    fixture.env = { SIGNPOST_REGISTRY: fixture.server.url, SIGNPOST_HOME: join(fixture.work, 'home') };
+  });
+  afterAll(async () => {
+    await fixture.server?.stop();
+    if (fixture.work) await removeDir(fixture.work);
+    if (fixture.server) await removeDir(fixture.server.dataDir);
+  });
+  return fixture;
 }
