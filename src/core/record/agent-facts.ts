@@ -186,11 +186,24 @@ export function checkAgentFacts(value: unknown, pointer = ''): Result<AgentFacts
   return problems.length === 0 ? ok(facts) : { ok: false, problems };
 }
 
-function findAttestedField(value: unknown, pointer: string): Problem | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const field = ATTESTED_FIELDS.find((name) => Object.hasOwn(value, name));
-  if (field === undefined) return undefined;
-  return problem('FACTS_ATTESTED_FIELD', `"${field}" can only be attested by an issuer, not claimed by the registrant`, `${pointer}/${field}`);
+/**
+ * Look at every depth: open objects (`extensions`, `telemetry`, `securitySchemes`) must not become
+ * a back door for `extensions.x.verified: true`. The depth bound keeps hostile nesting cheap; Ajv's
+ * schema check refuses nothing deeper than real facts need anyway.
+ */
+function findAttestedField(value: unknown, pointer: string, depth = 0): Problem | undefined {
+  if (typeof value !== 'object' || value === null || depth > 32) return undefined;
+  if (!Array.isArray(value)) {
+    const field = ATTESTED_FIELDS.find((name) => Object.hasOwn(value, name));
+    if (field !== undefined) {
+      return problem('FACTS_ATTESTED_FIELD', `"${field}" can only be attested by an issuer, not claimed by the registrant`, `${pointer}/${field}`);
+    }
+  }
+  for (const [key, child] of Object.entries(value)) {
+    const found = findAttestedField(child, `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** A registrant may declare certifications it issued itself; one issued by anybody else must be attested. */

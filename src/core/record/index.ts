@@ -6,3 +6,4 @@ export * from './signing.js';
 export * from './sequence.js';
 export * from './verify.js';
 export * from './registration.js';
+export * from './compact-codec.js';

@@ -48,6 +48,15 @@ describe('verifyAgentRecords', () => {
     expect(codes(verifyAgentRecords(genuine, { ...options, nowMs: T0 + 365 * 86_400_000 }))).toEqual(['RECORD_EXPIRED']);
   });
 
+  it('refuses a countersignature time that is malformed or in the future', () => {
+    const genuine = stored();
+    const future = { ...genuine, addr: countersign({ payload: genuine.addr.payload, sig: genuine.addr.sig }, registry, '2026-01-01T00:10:00Z') };
+    expect(codes(verifyAgentRecords(future, options))).toEqual(['RECORD_COUNTERSIGNATURE_INVALID']);
+    expect(verifyAgentRecords(future, { ...options, nowMs: T0 + 10 * 60_000 }).verified).toBe(true);
+    const sloppy = { ...genuine, addr: countersign({ payload: genuine.addr.payload, sig: genuine.addr.sig }, registry, '2026-01-01T00:00:01.5Z') };
+    expect(codes(verifyAgentRecords(sloppy, options))).toEqual(['RECORD_COUNTERSIGNATURE_INVALID']);
+  });
+
   it('never throws on garbage, it reports', () => {
     for (const addr of [null, 1, 'x', {}, { payload: {}, sig: 'x' }, { payload: null, sig: 1, countersig: {} }]) {
       const result = verifyAgentRecords({ addr }, options);

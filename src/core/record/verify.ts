@@ -44,6 +44,8 @@ export function verifyAgentRecords(
   if (!verifyCountersignature(addr, options.registryDid)) {
     errors.push(problem('RECORD_COUNTERSIGNATURE_INVALID', `the AgentAddr is not countersigned by ${options.registryDid}`, '/addr/countersig'));
   }
+  const countersignedAt = checkCountersignatureTime(addr.countersig.at, options.nowMs, '/addr/countersig/at');
+  if (countersignedAt) errors.push(countersignedAt);
   const notAfter = parseUtcSeconds(payload.notAfter)!;
   if (notAfter <= options.nowMs) errors.push(problem('RECORD_EXPIRED', `the AgentAddr expired at ${payload.notAfter}`, '/addr/payload/notAfter'));
 
@@ -71,6 +73,16 @@ function verifyFacts(value: unknown, addr: AgentAddr, registryDid: string): Prob
     errors.push(problem('RECORD_COUNTERSIGNATURE_INVALID', `the AgentFacts are not countersigned by ${registryDid}`, '/facts/countersig'));
   }
   return errors;
+}
+
+/** Clocks of registry and client may differ a little; a countersignature from further ahead is not believable. */
+export const COUNTERSIGNATURE_CLOCK_SKEW_MS = 5 * 60_000;
+
+function checkCountersignatureTime(at: string, nowMs: number, pointer: string): Problem | undefined {
+  const ms = parseUtcSeconds(at);
+  if (ms === undefined) return problem('RECORD_COUNTERSIGNATURE_INVALID', `countersignature time "${at}" is not a whole-second UTC time`, pointer);
+  if (ms > nowMs + COUNTERSIGNATURE_CLOCK_SKEW_MS) return problem('RECORD_COUNTERSIGNATURE_INVALID', `countersigned at ${at}, which is in the future`, pointer);
+  return undefined;
 }
 
 function asCountersigned(value: unknown, pointer: string, errors: Problem[]): CountersignedRecord<unknown> | undefined {

@@ -107,6 +107,8 @@ describe('Registry: registration', () => {
     ['a trust score', { trustScore: 0.99 }],
     ['evaluations', { evaluations: { performanceScore: 5 } }],
     ['a certification issued by someone else', { certifications: [{ name: 'HIPAA', issuer: 'did:web:auditor.example' }] }],
+    ['verified, hidden in an open extension object', { extensions: { acme: { badge: { verified: true } } } }],
+    ['a trust score inside a skill', { skills: [{ id: 'x', trustScore: 1 }] }],
   ])('refuses a registrant that sets %s (FACTS_ATTESTED_FIELD)', async (_what, claims) => {
     const { registry, store } = setup();
     const registration = registrationFor(owner, NAME, 1, { claims });
