@@ -82,6 +82,30 @@ export const errorCatalogue = {
   // --- search ------------------------------------------------------------------------------
   SEARCH_BAD_CURSOR: { kind: 'invalid', title: 'The search cursor is malformed or belongs to another query' },
 
+  // --- trust: credentials, status, certificates, disclosure ----------------------------------
+  AGENT_REVOKED: { kind: 'gone', title: 'The agent was revoked; its records must not be used' },
+  AGENT_SUSPENDED: { kind: 'forbidden', title: 'The agent is suspended; its records must not be used until it is reinstated' },
+  REVOCATION_NOT_AUTHORIZED: {
+    kind: 'forbidden',
+    title: 'Only the agent key, the namespace owner or the registry operator may revoke or suspend this agent',
+  },
+  CREDENTIAL_INVALID: { kind: 'unauthorized', title: 'The credential is malformed or its proof does not verify' },
+  CREDENTIAL_EXPIRED: { kind: 'unauthorized', title: 'The credential is outside its validity period' },
+  CREDENTIAL_REVOKED: { kind: 'unauthorized', title: 'The credential is revoked or suspended in its status list' },
+  STATUS_LIST_INVALID: { kind: 'unauthorized', title: 'The status list credential is malformed, stale, or its proof does not verify' },
+  ISSUER_UNTRUSTED: { kind: 'forbidden', title: 'The trust policy does not accept this issuer for this claim' },
+  DID_UNRESOLVABLE: { kind: 'unavailable', title: 'The DID could not be resolved to a DID document' },
+  KEY_ROTATION_INVALID: {
+    kind: 'unauthorized',
+    title: 'The key rotation is not signed by the current key or does not match the pre-announced next key',
+  },
+  CSR_INVALID: { kind: 'invalid', title: 'The certificate signing request is malformed or its signature does not verify' },
+  CERT_INVALID: { kind: 'unauthorized', title: 'The certificate is malformed or does not chain to the registry CA' },
+  CERT_EXPIRED: { kind: 'unauthorized', title: 'The certificate is outside its validity period' },
+  CERT_NAME_MISMATCH: { kind: 'unauthorized', title: 'The certificate names another agent than the one expected' },
+  CAPABILITY_MISSING: { kind: 'forbidden', title: "The peer's certificate does not carry the capability this call requires" },
+  DISCLOSURE_INVALID: { kind: 'unauthorized', title: 'The derived (selective disclosure) proof does not verify against the issuer key' },
+
   // --- clients and keys --------------------------------------------------------------------
   REGISTRY_KEY_CHANGED: {
     kind: 'unauthorized',
