@@ -37,6 +37,19 @@ export interface SearchPage {
   readonly nextCursor: string | null;
 }
 
+/** The two Bitstring Status List purposes Signpost maintains. */
+export type StatusPurpose = 'revocation' | 'suspension';
+
+/** Why and by whom a status bit was set. */
+export interface StatusEntry {
+  readonly index: number;
+  readonly reason: string;
+  /** RFC 3339 time the bit was set. */
+  readonly at: string;
+  /** The did of whoever authorised it (agent key, namespace owner, registry operator). */
+  readonly by: string;
+}
+
 /**
  * The one storage contract every backend (memory, SQLite, PostgreSQL) fulfils; the shared
  * contract suite in src/store/store.contract.ts checks it.
@@ -52,6 +65,15 @@ export interface RecordStore {
   put(agent: StoredAgent, expectedSeq: number | null): Promise<PutOutcome>;
   /** Active agents only (deregistered ones never appear), best match first. */
   search(query: SearchQuery): Promise<SearchPage>;
+  /**
+   * Hand out `count` fresh status-list indices. An index is never handed out twice, not even
+   * across restarts, so a revoked credential can never come back to life under a new owner.
+   */
+  allocateStatusIndices(count: number): Promise<number[]>;
+  /** Set (entry given) or clear (null) the bits of `indices` in one status list, atomically. */
+  setStatus(purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null): Promise<void>;
+  /** Every set bit of a status list with its reason, ascending by index. */
+  statusEntries(purpose: StatusPurpose): Promise<StatusEntry[]>;
   /** Number of names stored, by state. */
   count(): Promise<{ active: number; deregistered: number }>;
   close(): Promise<void>;

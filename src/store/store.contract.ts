@@ -338,6 +338,53 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
       });
     });
 
+    describe('status lists', () => {
+      const revoked = { reason: 'key compromised', at: '2026-01-01T00:00:00Z', by: 'did:key:z6MkOperator' };
+
+      it('hands out consecutive indices, never the same one twice, even when asked at once', async () => {
+        expect(await store.allocateStatusIndices(2)).toEqual([0, 1]);
+        const batches = await Promise.all(Array.from({ length: 10 }, () => store.allocateStatusIndices(3)));
+        const all = batches.flat();
+        expect(new Set(all).size).toBe(30);
+        expect(Math.min(...all)).toBe(2);
+        expect(Math.max(...all)).toBe(31);
+      });
+
+      it('keeps allocations across a reopen (durable backends)', async ({ skip }) => {
+        if (opened.reopen === undefined) return skip('this backend is not durable');
+        await store.allocateStatusIndices(5);
+        await store.setStatus('revocation', [3], revoked);
+        store = await opened.reopen();
+        expect(await store.allocateStatusIndices(1)).toEqual([5]);
+        expect(await store.statusEntries('revocation')).toEqual([{ index: 3, ...revoked }]);
+      });
+
+      it('sets and clears bits per purpose, with the reason, in index order', async () => {
+        await store.allocateStatusIndices(10);
+        await store.setStatus('revocation', [7, 2], revoked);
+        await store.setStatus('suspension', [4], { ...revoked, reason: 'under review' });
+        expect(await store.statusEntries('revocation')).toEqual([
+          { index: 2, ...revoked },
+          { index: 7, ...revoked },
+        ]);
+        expect((await store.statusEntries('suspension')).map((e) => e.reason)).toEqual(['under review']);
+        await store.setStatus('revocation', [7], { ...revoked, reason: 'superseded' });
+        await store.setStatus('suspension', [4], null);
+        expect((await store.statusEntries('revocation')).map((e) => `${e.index}:${e.reason}`)).toEqual(['2:key compromised', '7:superseded']);
+        expect(await store.statusEntries('suspension')).toEqual([]);
+      });
+
+      it('refuses indices never allocated and absurd allocation sizes, changing nothing', async () => {
+        await store.allocateStatusIndices(2);
+        await expectCode(store.setStatus('revocation', [0, 2], revoked), 'INTERNAL');
+        await expectCode(store.setStatus('revocation', [-1], revoked), 'INTERNAL');
+        expect(await store.statusEntries('revocation')).toEqual([]);
+        await expectCode(store.allocateStatusIndices(0), 'INTERNAL');
+        await expectCode(store.allocateStatusIndices(1025), 'INTERNAL');
+        expect(await store.allocateStatusIndices(1)).toEqual([2]);
+      });
+    });
+
     describe('lifecycle', () => {
       it('keeps what was written across a reopen (durable backends)', async ({ skip }) => {
         if (opened.reopen === undefined) return skip('this backend is not durable');

@@ -3,10 +3,11 @@
  * search index. For tests, demos and single-process development; nothing survives a restart.
  */
 import { SignpostError } from '../../core/errors.js';
-import type { PutOutcome, RecordStore, SearchPage, SearchQuery } from '../../core/ports.js';
+import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusEntry, StatusPurpose } from '../../core/ports.js';
 import type { StoredAgent } from '../../core/registry/stored-agent.js';
 import { FILTERS, type FilterKey, LABEL_WEIGHT, filterValue, isRanked, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
 import { nameLabels, tokenize } from '../search/tokenize.js';
+import { checkAllocationCount, checkStatusIndices } from '../status-rules.js';
 
 /** What search needs of an active agent, computed once per write. */
 interface IndexEntry {
@@ -27,6 +28,8 @@ interface Row {
 
 export class MemoryRecordStore implements RecordStore {
   readonly #rows = new Map<string, Row>();
+  readonly #status: Record<StatusPurpose, Map<number, StatusEntry>> = { revocation: new Map(), suspension: new Map() };
+  #nextStatusIndex = 0;
   #closed = false;
 
   async get(name: string): Promise<StoredAgent | undefined> {
@@ -50,6 +53,29 @@ export class MemoryRecordStore implements RecordStore {
     const matches = [...this.#rows.values()].filter((row) => matchesFilters(row, plan) && matchesWords(row, plan.words));
     const ordered = isRanked(plan) ? byRank(matches, plan.words) : byName(matches);
     return pageOf(plan, pageSlice(ordered, plan).map(parse));
+  }
+
+  async allocateStatusIndices(count: number): Promise<number[]> {
+    this.#ensureOpen();
+    checkAllocationCount(count);
+    const first = this.#nextStatusIndex;
+    this.#nextStatusIndex += count;
+    return Array.from({ length: count }, (_, i) => first + i);
+  }
+
+  async setStatus(purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null): Promise<void> {
+    this.#ensureOpen();
+    checkStatusIndices(indices, this.#nextStatusIndex);
+    const list = this.#status[purpose];
+    for (const index of indices) {
+      if (entry === null) list.delete(index);
+      else list.set(index, { index, ...entry });
+    }
+  }
+
+  async statusEntries(purpose: StatusPurpose): Promise<StatusEntry[]> {
+    this.#ensureOpen();
+    return [...this.#status[purpose].values()].sort((a, b) => a.index - b.index).map((e) => ({ ...e }));
   }
 
   async count(): Promise<{ active: number; deregistered: number }> {

@@ -53,6 +53,24 @@ export const migrations: readonly Migration[] = [
         prefix = '2 3'
       );`,
   },
+  {
+    description: 'status-list index allocation and status bits (revocation, suspension)',
+    sql: `
+      -- One row: the next index to hand out. Never decremented, so an index is never reused.
+      CREATE TABLE status_allocation (
+        id   INTEGER PRIMARY KEY CHECK (id = 1),
+        next INTEGER NOT NULL CHECK (next >= 0)
+      ) STRICT;
+      INSERT INTO status_allocation (id, next) VALUES (1, 0);
+      CREATE TABLE status_entries (
+        purpose TEXT NOT NULL CHECK (purpose IN ('revocation', 'suspension')),
+        idx     INTEGER NOT NULL CHECK (idx >= 0),
+        reason  TEXT NOT NULL,
+        at      TEXT NOT NULL,
+        by      TEXT NOT NULL,
+        PRIMARY KEY (purpose, idx)
+      ) STRICT, WITHOUT ROWID;`,
+  },
 ];
 
 /**

@@ -8,10 +8,11 @@
  */
 import Database from 'better-sqlite3';
 import { SignpostError } from '../../core/errors.js';
-import type { PutOutcome, RecordStore, SearchPage, SearchQuery } from '../../core/ports.js';
+import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusEntry, StatusPurpose } from '../../core/ports.js';
 import type { ActiveAgent, StoredAgent } from '../../core/registry/stored-agent.js';
 import { FILTERS, type FilterKey, LABEL_WEIGHT, filterValue, isRanked, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
 import { nameLabels } from '../search/tokenize.js';
+import { checkAllocationCount, checkStatusIndices } from '../status-rules.js';
 import { FILTER_TABLES, migrate, userVersion } from './migrations.js';
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -43,12 +44,24 @@ export class SqliteRecordStore implements RecordStore {
   /** Search SQL depends on which filters are given; each shape is prepared once, on first use. */
   readonly #searchStatements = new Map<string, Database.Statement<[Record<string, unknown>], { doc: string }>>();
   readonly #write: (agent: StoredAgent, expectedSeq: number | null) => boolean;
+  readonly #allocate: (count: number) => number;
+  readonly #setStatus: (purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null) => void;
 
   private constructor(db: Db) {
     this.#db = db;
     this.#statements = prepareStatements(db);
     const write = db.transaction((agent: StoredAgent, expectedSeq: number | null) => this.#writeInTransaction(agent, expectedSeq));
     this.#write = (agent, expectedSeq) => write.immediate(agent, expectedSeq);
+    const allocate = db.transaction((count: number) => this.#statements.allocateStatus.get({ count })!.first);
+    this.#allocate = (count) => allocate.immediate(count);
+    const setStatus = db.transaction((purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null) => {
+      checkStatusIndices(indices, this.#statements.allocatedStatus.get()!.next);
+      for (const index of indices) {
+        if (entry === null) this.#statements.clearStatus.run(purpose, index);
+        else this.#statements.putStatus.run({ purpose, index, ...entry });
+      }
+    });
+    this.#setStatus = (purpose, indices, entry) => setStatus.immediate(purpose, indices, entry);
   }
 
   /** Open (creating if needed) and migrate a database file; ':memory:' gives a private one. */
@@ -82,6 +95,22 @@ export class SqliteRecordStore implements RecordStore {
       const rows = this.#searchStatement(plan).all(searchParameters(plan));
       return pageOf(plan, rows.map((row) => parseDoc(row.doc)));
     });
+  }
+
+  async allocateStatusIndices(count: number): Promise<number[]> {
+    checkAllocationCount(count);
+    return this.#guard(() => {
+      const first = this.#allocate(count);
+      return Array.from({ length: count }, (_, i) => first + i);
+    });
+  }
+
+  async setStatus(purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null): Promise<void> {
+    return this.#guard(() => this.#setStatus(purpose, indices, entry));
+  }
+
+  async statusEntries(purpose: StatusPurpose): Promise<StatusEntry[]> {
+    return this.#guard(() => this.#statements.selectStatus.all(purpose));
   }
 
   async count(): Promise<{ active: number; deregistered: number }> {
@@ -191,6 +220,16 @@ function prepareStatements(db: Db) {
        WHERE name = @name AND seq = @expectedSeq RETURNING id`,
     ),
     countByState: db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM agents GROUP BY state'),
+    allocateStatus: db.prepare<[{ count: number }], { first: number }>(
+      'UPDATE status_allocation SET next = next + @count WHERE id = 1 RETURNING next - @count AS first',
+    ),
+    allocatedStatus: db.prepare<[], { next: number }>('SELECT next FROM status_allocation WHERE id = 1'),
+    putStatus: db.prepare<[{ purpose: string; index: number; reason: string; at: string; by: string }]>(
+      `INSERT INTO status_entries (purpose, idx, reason, at, by) VALUES (@purpose, @index, @reason, @at, @by)
+       ON CONFLICT (purpose, idx) DO UPDATE SET reason = excluded.reason, at = excluded.at, by = excluded.by`,
+    ),
+    clearStatus: db.prepare<[string, number]>('DELETE FROM status_entries WHERE purpose = ? AND idx = ?'),
+    selectStatus: db.prepare<[string], StatusEntry>('SELECT idx AS "index", reason, at, by FROM status_entries WHERE purpose = ? ORDER BY idx'),
     deleteText: db.prepare<[number]>('DELETE FROM agent_search WHERE rowid = ?'),
     insertText: db.prepare<[number, string, string]>('INSERT INTO agent_search (rowid, text, labels) VALUES (?, ?, ?)'),
     deleteFilter: perFilter((table) => db.prepare<[number]>(`DELETE FROM ${table} WHERE agent = ?`)),
