@@ -2,7 +2,7 @@
  * Ports: everything the pure core needs from the outside world comes in through these.
  * The core never reads the wall clock, the environment, the disk or the network itself.
  */
-import type { StoredAgent } from './registry/stored-agent.js';
+import type { AgentState, StoredAgent } from './registry/stored-agent.js';
 
 /** Wall-clock time in milliseconds since the Unix epoch. */
 export interface Clock {
@@ -50,6 +50,13 @@ export interface StatusEntry {
   readonly by: string;
 }
 
+/** Bits to set (entry) or clear (null) along with a write. */
+export interface StatusChange {
+  readonly purpose: StatusPurpose;
+  readonly indices: readonly number[];
+  readonly entry: Omit<StatusEntry, 'index'> | null;
+}
+
 /**
  * The one storage contract every backend (memory, SQLite, PostgreSQL) fulfils; the shared
  * contract suite in src/store/store.contract.ts checks it.
@@ -60,9 +67,10 @@ export interface RecordStore {
   /**
    * Write the state of a name atomically and durably, if and only if the stored sequence is
    * still `expectedSeq` (null: the name must not exist yet). Losing that race yields 'conflict'
-   * and changes nothing.
+   * and changes nothing. `statusChanges` are applied in the same transaction, so an agent's
+   * state and its status-list bits never disagree.
    */
-  put(agent: StoredAgent, expectedSeq: number | null): Promise<PutOutcome>;
+  put(agent: StoredAgent, expectedSeq: number | null, statusChanges?: readonly StatusChange[]): Promise<PutOutcome>;
   /** Active agents only (deregistered ones never appear), best match first. */
   search(query: SearchQuery): Promise<SearchPage>;
   /**
@@ -75,6 +83,6 @@ export interface RecordStore {
   /** Every set bit of a status list with its reason, ascending by index. */
   statusEntries(purpose: StatusPurpose): Promise<StatusEntry[]>;
   /** Number of names stored, by state. */
-  count(): Promise<{ active: number; deregistered: number }>;
+  count(): Promise<Record<AgentState, number>>;
   close(): Promise<void>;
 }

@@ -100,26 +100,26 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
 
     describe('states and count', () => {
       it('counts nothing in an empty store', async () => {
-        expect(await store.count()).toEqual({ active: 0, deregistered: 0 });
+        expect(await store.count()).toEqual({ active: 0, suspended: 0, revoked: 0, deregistered: 0 });
       });
 
       it('goes active → deregistered → active again under the same name', async () => {
         const first = activeAgent({ name: 'agent://acme/phoenix', seq: 1, text: 'Rises from ashes', capabilities: ['rebirth'] });
         await store.put(first, null);
         await store.put(activeAgent({ name: 'agent://acme/bystander', text: 'Watches' }), null);
-        expect(await store.count()).toEqual({ active: 2, deregistered: 0 });
+        expect(await store.count()).toEqual({ active: 2, suspended: 0, revoked: 0, deregistered: 0 });
 
         const gone = deregisteredAgent({ name: first.name, seq: 2, agentId: first.agentId });
         expect(await store.put(gone, 1)).toBe('written');
         expect(await store.get(first.name)).toEqual(gone);
-        expect(await store.count()).toEqual({ active: 1, deregistered: 1 });
+        expect(await store.count()).toEqual({ active: 1, suspended: 0, revoked: 0, deregistered: 1 });
         expect(await names(store, { text: 'ashes' })).toEqual([]);
         expect(await names(store, { capability: 'rebirth' })).toEqual([]);
 
         const back = nextVersion(gone, { text: 'Rises again from ashes', capabilities: ['rebirth'] });
         expect(await store.put(back, 2)).toBe('written');
         expect(await store.get(first.name)).toEqual(back);
-        expect(await store.count()).toEqual({ active: 2, deregistered: 0 });
+        expect(await store.count()).toEqual({ active: 2, suspended: 0, revoked: 0, deregistered: 0 });
         expect(await names(store, { text: 'ashes' })).toEqual([first.name]);
         expect(await names(store, { capability: 'rebirth' })).toEqual([first.name]);
       });
@@ -128,7 +128,7 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         const gone = deregisteredAgent({ name: 'agent://acme/ghost', seq: 5, release: true });
         expect(await store.put(gone, null)).toBe('written');
         expect(await store.get(gone.name)).toEqual(gone);
-        expect(await store.count()).toEqual({ active: 0, deregistered: 1 });
+        expect(await store.count()).toEqual({ active: 0, suspended: 0, revoked: 0, deregistered: 1 });
       });
     });
 
@@ -374,6 +374,28 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         expect(await store.statusEntries('suspension')).toEqual([]);
       });
 
+      it('applies status bits with a put in one transaction, or neither', async () => {
+        const [index] = await store.allocateStatusIndices(1);
+        const agent = activeAgent({ name: 'agent://acme/standing', text: 'Changes standing', capabilities: ['standing'] });
+        await store.put(agent, null);
+        const { state: _state, ...rest } = agent;
+        const suspended = { ...rest, state: 'suspended' as const, seq: agent.seq + 1, lastStatusChange: agent.addr as never };
+        await expectCode(store.put(suspended, agent.seq, [{ purpose: 'suspension', indices: [index!, 99], entry: revoked }]), 'INTERNAL');
+        expect(await store.get(agent.name)).toEqual(agent);
+        expect(await store.statusEntries('suspension')).toEqual([]);
+
+        expect(await store.put(suspended, agent.seq, [{ purpose: 'suspension', indices: [index!], entry: revoked }])).toBe('written');
+        expect(await store.statusEntries('suspension')).toEqual([{ index, ...revoked }]);
+        expect(await store.count()).toEqual({ active: 0, suspended: 1, revoked: 0, deregistered: 0 });
+        // A suspended agent is not found by search, by text, filter or listing.
+        expect(await names(store, { text: 'standing' })).toEqual([]);
+        expect(await names(store, { capability: 'standing' })).toEqual([]);
+        expect(await names(store, {})).toEqual([]);
+        // A stale compare-and-set writes neither the agent nor the bits.
+        expect(await store.put(agent, agent.seq, [{ purpose: 'suspension', indices: [index!], entry: null }])).toBe('conflict');
+        expect(await store.statusEntries('suspension')).toHaveLength(1);
+      });
+
       it('refuses indices never allocated and absurd allocation sizes, changing nothing', async () => {
         await store.allocateStatusIndices(2);
         await expectCode(store.setStatus('revocation', [0, 2], revoked), 'INTERNAL');
@@ -395,7 +417,7 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         store = await opened.reopen();
         expect(await store.get(kept.name)).toEqual(kept);
         expect(await store.get(gone.name)).toEqual(gone);
-        expect(await store.count()).toEqual({ active: 1, deregistered: 1 });
+        expect(await store.count()).toEqual({ active: 1, suspended: 0, revoked: 0, deregistered: 1 });
         expect(await names(store, { text: 'restarts' })).toEqual([kept.name]);
         expect(await names(store, { capability: 'persistence' })).toEqual([kept.name]);
         expect(await store.put(nextVersion(kept), kept.seq)).toBe('written');

@@ -7,3 +7,4 @@ export * from './sequence.js';
 export * from './verify.js';
 export * from './registration.js';
 export * from './compact-codec.js';
+export * from './status-change.js';

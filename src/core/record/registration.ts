@@ -2,7 +2,7 @@ import type { SigningKey } from '../trust/ed25519.js';
 import { canonicalSha256Hex } from '../trust/jcs.js';
 import { formatUtcSeconds } from './agent-addr.js';
 import { signRecord } from './signing.js';
-import type { AgentAddr, AgentFacts, AgentTombstone, SignedRecord } from './types.js';
+import type { AgentAddr, AgentFacts, AgentStatusChange, AgentTombstone, SignedRecord } from './types.js';
 
 export const DEFAULT_TTL_SECONDS = 3600;
 export const DEFAULT_VALIDITY_MS = 90 * 86_400_000;
@@ -44,4 +44,9 @@ export function createRegistration(input: RegistrationInput): { addr: SignedReco
 export function createTombstone(key: SigningKey, name: string, seq: number, release = false): SignedRecord<AgentTombstone> {
   const tombstone: AgentTombstone = { type: 'AgentTombstone', v: 1, name, agentId: key.did, seq, ...(release ? { release: true } : {}) };
   return signRecord(tombstone, key);
+}
+
+/** A signed revocation, suspension or reinstatement, by the agent's key or the registry operator's. */
+export function createStatusChange(key: SigningKey, name: string, action: AgentStatusChange['action'], reason: string, nowMs: number): SignedRecord<AgentStatusChange> {
+  return signRecord<AgentStatusChange>({ type: 'AgentStatusChange', v: 1, name, action, reason, at: formatUtcSeconds(nowMs), by: key.did }, key);
 }

@@ -37,6 +37,22 @@ export interface AgentTombstone {
   readonly release?: boolean;
 }
 
+/**
+ * A signed change of an agent's standing: revoke (final), suspend, or reinstate a suspension.
+ * Signed by the agent's key or by the registry operator's key (`by`).
+ */
+export interface AgentStatusChange {
+  readonly type: 'AgentStatusChange';
+  readonly v: 1;
+  readonly name: string;
+  readonly action: 'revoke' | 'suspend' | 'reinstate';
+  readonly reason: string;
+  /** RFC 3339 UTC time of signing; must be recent and later than the last accepted change. */
+  readonly at: string;
+  /** did:key of the signer. */
+  readonly by: string;
+}
+
 /** One endpoint of an agent, with the properties resolution tailors on. */
 export interface AgentEndpoint {
   readonly url: string;

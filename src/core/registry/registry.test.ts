@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryRecordStore } from '../../store/memory/memory-store.js';
 import type { Result } from '../errors.js';
-import { createTombstone } from '../record/registration.js';
+import { createStatusChange, createTombstone } from '../record/registration.js';
 import { signRecord } from '../record/signing.js';
 import { verifyAgentRecords } from '../record/verify.js';
 import { manualClock, registrationFor, T0, testKey } from '../test-support/agents.js';
@@ -151,7 +151,7 @@ describe('Registry: registration', () => {
     for (const body of [null, 42, 'x', [], {}, { addr: {} }, { addr: { payload: {}, sig: 'x' }, facts: null }]) {
       expect(codeOf(await registry.register(body))).toMatch(/^(REQUEST_INVALID|RECORD_INVALID)$/);
     }
-    expect(await registry.count()).toEqual({ active: 0, deregistered: 0 });
+    expect(await registry.count()).toEqual({ active: 0, suspended: 0, revoked: 0, deregistered: 0 });
   });
 
   it('notifies listeners of accepted writes only', async () => {
@@ -170,7 +170,7 @@ describe('Registry: deregistration', () => {
     const result = await registry.deregister('invoices.billing@acme.com', createTombstone(owner, NAME, 101));
     expect(result.ok).toBe(true);
     expect(codeOf(await registry.lookup(NAME))).toBe('AGENT_DEREGISTERED');
-    expect(await registry.count()).toEqual({ active: 0, deregistered: 1 });
+    expect(await registry.count()).toEqual({ active: 0, suspended: 0, revoked: 0, deregistered: 1 });
   });
 
   it('refuses tombstones by another key, stale ones, for another name, or for unknown names', async () => {
@@ -197,5 +197,86 @@ describe('Registry: deregistration', () => {
     expect(codeOf(await registry.register(registrationFor(owner, NAME, 102)))).toBe('SEQUENCE_STALE');
     // ... but a new key may take it.
     expect((await registry.register(registrationFor(mallory, NAME, 1))).ok).toBe(true);
+  });
+});
+
+describe('Registry: revocation and suspension', () => {
+  const change = (key = owner, action: 'revoke' | 'suspend' | 'reinstate' = 'revoke', at = T0 + 1000, name = NAME) =>
+    createStatusChange(key, name, action, `${action} for a test`, at);
+
+  it('revokes with the agent key: lookups answer AGENT_REVOKED with the reason, the revocation bit is set', async () => {
+    const { registry, store } = await registered();
+    const seen: string[] = [];
+    registry.onChange(({ agent }) => seen.push(agent.state));
+    const result = await registry.changeStatus(NAME, change());
+    expect(result.ok && result.value.state).toBe('revoked');
+    const lookup = await registry.lookup(NAME);
+    expect(codeOf(lookup)).toBe('AGENT_REVOKED');
+    expect(!lookup.ok && lookup.problems[0]!.detail).toContain('revoke for a test');
+    const agent = await store.get(NAME);
+    expect(await store.statusEntries('revocation')).toEqual([{ index: agent!.state === 'revoked' ? agent!.statusIndex : -1, reason: 'revoke for a test', at: '2026-01-01T00:00:01Z', by: owner.did }]);
+    expect(seen).toEqual(['revoked']);
+    // Nothing signed by the revoked key changes the name again.
+    expect(codeOf(await registry.register(registrationFor(owner, NAME, 1_000)))).toBe('AGENT_REVOKED');
+    expect(codeOf(await registry.deregister(NAME, createTombstone(owner, NAME, 1_000)))).toBe('AGENT_REVOKED');
+    expect(codeOf(await registry.changeStatus(NAME, change(owner, 'revoke', T0 + 2000)))).toBe('AGENT_REVOKED');
+    expect(codeOf(await registry.register(registrationFor(mallory, NAME, 1_000)))).toBe('AGENT_REVOKED');
+  });
+
+  it('suspends and reinstates; the suspension bit follows, and updates wait until reinstated', async () => {
+    const { registry, store, clock } = await registered();
+    expect((await registry.changeStatus(NAME, change(owner, 'suspend'))).ok).toBe(true);
+    expect(codeOf(await registry.lookup(NAME))).toBe('AGENT_SUSPENDED');
+    expect(await store.statusEntries('suspension')).toHaveLength(1);
+    expect(codeOf(await registry.register(registrationFor(owner, NAME, 500)))).toBe('AGENT_SUSPENDED');
+    clock.advance(1000);
+    expect((await registry.changeStatus(NAME, change(owner, 'reinstate', T0 + 2000))).ok).toBe(true);
+    expect((await registry.lookup(NAME)).ok).toBe(true);
+    expect(await store.statusEntries('suspension')).toEqual([]);
+    // The update after reinstatement must be above the registry's own write.
+    const stored = await store.get(NAME);
+    expect(codeOf(await registry.register(registrationFor(owner, NAME, stored!.seq)))).toBe('SEQUENCE_STALE');
+    const updated = await registry.register(registrationFor(owner, NAME, stored!.seq + 1));
+    expect(updated.ok && updated.value.agent.statusIndex).toBe(stored!.state === 'active' ? stored!.statusIndex : -1);
+  });
+
+  it('lets the registry operator act, but not another key; an operator suspension is the operator’s to lift', async () => {
+    const { registry, before, snapshot } = await registered();
+    expect(codeOf(await registry.changeStatus(NAME, change(mallory)))).toBe('REVOCATION_NOT_AUTHORIZED');
+    expect(await snapshot()).toBe(before);
+    expect((await registry.changeStatus(NAME, change(registryKey, 'suspend'))).ok).toBe(true);
+    expect(codeOf(await registry.changeStatus(NAME, change(owner, 'reinstate', T0 + 2000)))).toBe('REVOCATION_NOT_AUTHORIZED');
+    expect((await registry.changeStatus(NAME, change(registryKey, 'reinstate', T0 + 2000))).ok).toBe(true);
+  });
+
+  it('refuses replays, stale or future signatures, forged signatures, wrong names and impossible transitions', async () => {
+    const { registry, store, clock } = await registered();
+    const suspend = change(owner, 'suspend');
+    expect((await registry.changeStatus(NAME, suspend)).ok).toBe(true);
+    clock.advance(1000);
+    expect((await registry.changeStatus(NAME, change(owner, 'reinstate', T0 + 2000))).ok).toBe(true);
+    const before = JSON.stringify(await store.get(NAME));
+    // Replaying the old suspension must not suspend the agent again.
+    expect(codeOf(await registry.changeStatus(NAME, suspend))).toBe('SEQUENCE_STALE');
+    expect(codeOf(await registry.changeStatus(NAME, change(owner, 'suspend', T0 - 10 * 60_000)))).toBe('RECORD_EXPIRED');
+    expect(codeOf(await registry.changeStatus(NAME, change(owner, 'suspend', T0 + 20 * 60_000)))).toBe('RECORD_EXPIRED');
+    const forged = signRecord(change(owner, 'revoke', T0 + 3000).payload, mallory);
+    expect(codeOf(await registry.changeStatus(NAME, forged))).toBe('RECORD_SIGNATURE_INVALID');
+    expect(codeOf(await registry.changeStatus(NAME, change(owner, 'revoke', T0 + 3000, 'agent://acme.com/other')))).toBe('RECORD_NAME_MISMATCH');
+    expect(codeOf(await registry.changeStatus(NAME, change(owner, 'reinstate', T0 + 3000)))).toBe('WRITE_CONFLICT');
+    expect(codeOf(await registry.changeStatus(NAME, { payload: { ...change().payload, action: 'delete' }, sig: 'x' }))).toBe('RECORD_INVALID');
+    expect(codeOf(await registry.changeStatus('agent://acme.com/nobody', change(owner, 'revoke', T0 + 3000, 'agent://acme.com/nobody')))).toBe('AGENT_NOT_FOUND');
+    expect(JSON.stringify(await store.get(NAME))).toBe(before);
+    expect(await store.statusEntries('revocation')).toEqual([]);
+  });
+
+  it('gives every new binding its own status index, never reused', async () => {
+    const { registry, store } = await registered();
+    const first = await store.get(NAME);
+    await registry.deregister(NAME, createTombstone(owner, NAME, 101, true));
+    await registry.register(registrationFor(mallory, NAME, 1));
+    const second = await store.get(NAME);
+    const indexOf = (agent: typeof first) => (agent?.state === 'active' ? agent.statusIndex : undefined);
+    expect(indexOf(second)).toBeGreaterThan(indexOf(first)!);
   });
 });

@@ -1,16 +1,17 @@
 import { fail, failWith, ok, problem, type Result } from '../errors.js';
 import { parseAgentName } from '../name/index.js';
-import type { Clock, RecordStore, SearchPage, SearchQuery } from '../ports.js';
-import { checkAddrValidity, checkAgentAddr, formatUtcSeconds } from '../record/agent-addr.js';
+import type { Clock, RecordStore, SearchPage, SearchQuery, StatusChange } from '../ports.js';
+import { checkAddrValidity, checkAgentAddr, formatUtcSeconds, parseUtcSeconds } from '../record/agent-addr.js';
 import { checkAgentFacts } from '../record/agent-facts.js';
 import { checkSchema, compileSchema } from '../record/schema-check.js';
 import { countersign, verifyRecordSignature } from '../record/signing.js';
+import { checkStatusChange } from '../record/status-change.js';
 import { checkTombstone } from '../record/tombstone.js';
-import type { AgentAddr, AgentFacts, AgentTombstone, SignedRecord } from '../record/types.js';
+import type { AgentAddr, AgentFacts, AgentStatusChange, AgentTombstone, CountersignedRecord, SignedRecord } from '../record/types.js';
 import type { SigningKey } from '../trust/ed25519.js';
 import { canonicalSha256Hex } from '../trust/jcs.js';
 import { searchDocumentOf } from './search-document.js';
-import type { ActiveAgent, DeregisteredAgent, StoredAgent } from './stored-agent.js';
+import type { ActiveAgent, AgentState, DeregisteredAgent, RevokedAgent, StoredAgent, SuspendedAgent } from './stored-agent.js';
 
 /** Longest validity a record may ask for; past it the agent must re-sign (and so prove it still holds its key). */
 export const DEFAULT_MAX_VALIDITY_MS = 366 * 86_400_000;
@@ -84,6 +85,9 @@ export class Registry {
     if (!allowed.ok) return allowed;
 
     const at = formatUtcSeconds(this.clock.now());
+    // An update keeps its binding's status index; a new binding (first, after a tombstone, or a new key) gets a fresh one.
+    const keeps = current?.state === 'active' && current.agentId === addr.payload.agentId;
+    const statusIndex = keeps ? current.statusIndex : (await this.store.allocateStatusIndices(1))[0]!;
     const agent: ActiveAgent = {
       state: 'active',
       name: addr.payload.name,
@@ -93,6 +97,8 @@ export class Registry {
       addr: countersign(addr, this.key, at),
       facts: countersign(facts, this.key, at),
       search: searchDocumentOf(facts.payload),
+      statusIndex,
+      ...(keeps && current.lastStatusChange ? { lastStatusChange: current.lastStatusChange } : {}),
     };
     const written = await this.write(agent, current);
     return written.ok ? ok({ agent, created: current === undefined || current.state === 'deregistered' }) : written;
@@ -110,6 +116,8 @@ export class Registry {
     }
     const current = await this.store.get(canonical.value);
     if (current === undefined) return fail('AGENT_NOT_FOUND', `${canonical.value} is not registered`);
+    // A revoked key is presumed stolen: nothing it signs may change the name any more.
+    if (current.state === 'revoked') return revokedProblem(current);
     if (current.agentId !== tombstone.payload.agentId) {
       return fail('NAME_TAKEN', `${canonical.value} is bound to ${current.agentId}, not ${tombstone.payload.agentId}`, '/payload/agentId');
     }
@@ -126,6 +134,70 @@ export class Registry {
     };
     const written = await this.write(agent, current);
     return written.ok ? ok(agent) : written;
+  }
+
+  /**
+   * Revoke (final), suspend, or reinstate an agent. Signed by the agent's own key or by the
+   * registry operator's; takes effect for every later resolve at once, and the status-list bit of
+   * the agent's binding changes in the same store transaction.
+   */
+  async changeStatus(name: string, body: unknown): Promise<Result<StoredAgent>> {
+    const canonical = canonicalNameOf(name);
+    if (!canonical.ok) return canonical;
+    const checked = checkSignedStatusChange(body);
+    if (!checked.ok) return checked;
+    const change = checked.value;
+    if (change.payload.name !== canonical.value) {
+      return fail('RECORD_NAME_MISMATCH', `the status change is for ${change.payload.name}, not ${canonical.value}`, '/payload/name');
+    }
+    const current = await this.store.get(canonical.value);
+    if (current === undefined) return fail('AGENT_NOT_FOUND', `${canonical.value} is not registered`);
+    if (current.state === 'deregistered') return fail('AGENT_DEREGISTERED', `${canonical.value} was deregistered at ${current.updatedAt}`);
+    if (current.state === 'revoked') return revokedProblem(current);
+    const stages = firstFailure(change, [
+      () => this.checkStatusAuthority(current, change.payload),
+      () => this.checkStatusFreshness(current, change.payload),
+      () => checkTransition(current, change.payload),
+    ]);
+    if (!stages.ok) return stages;
+
+    const at = formatUtcSeconds(this.clock.now());
+    const countersigned = countersign(change, this.key, at);
+    const next = nextStanding(current, change.payload.action, countersigned, at);
+    const entry = { reason: change.payload.reason, at: change.payload.at, by: change.payload.by };
+    const bits: StatusChange[] = [
+      change.payload.action === 'revoke'
+        ? { purpose: 'revocation', indices: [current.statusIndex], entry }
+        : { purpose: 'suspension', indices: [current.statusIndex], entry: change.payload.action === 'suspend' ? entry : null },
+    ];
+    const written = await this.write(next, current, bits);
+    return written.ok ? ok(next) : written;
+  }
+
+  /** The agent's own key, or the registry operator's, may change its standing (namespace owners: planned). */
+  private checkStatusAuthority(current: ActiveAgent | SuspendedAgent, change: AgentStatusChange): Result<true> {
+    if (change.by !== current.agentId && change.by !== this.did) {
+      return fail('REVOCATION_NOT_AUTHORIZED', `${change.by} is neither the key of ${current.name} nor the registry operator`, '/payload/by');
+    }
+    // Whoever suspends as operator must also be the one to lift it: an agent cannot un-suspend itself.
+    const suspendedBy = current.state === 'suspended' ? current.lastStatusChange.payload.by : undefined;
+    if (change.action === 'reinstate' && suspendedBy === this.did && change.by !== this.did) {
+      return fail('REVOCATION_NOT_AUTHORIZED', 'only the registry operator may lift a suspension the operator imposed', '/payload/by');
+    }
+    return ok(true);
+  }
+
+  /** Signed recently, and after the last accepted change: an old signed change can never be replayed. */
+  private checkStatusFreshness(current: ActiveAgent | SuspendedAgent, change: AgentStatusChange): Result<true> {
+    const signedAt = parseUtcSeconds(change.at)!;
+    if (Math.abs(signedAt - this.clock.now()) > STATUS_CHANGE_WINDOW_MS) {
+      return fail('RECORD_EXPIRED', `the status change was signed at ${change.at}, more than 5 minutes from now`, '/payload/at');
+    }
+    const last = current.lastStatusChange?.payload.at;
+    if (last !== undefined && signedAt <= parseUtcSeconds(last)!) {
+      return fail('SEQUENCE_STALE', `the status change was signed at ${change.at}, not after the last accepted one (${last})`, '/payload/at');
+    }
+    return ok(true);
   }
 
   /** The active record of a name, in any accepted input form. */
@@ -147,7 +219,7 @@ export class Registry {
     return this.store.search(query);
   }
 
-  count(): Promise<{ active: number; deregistered: number }> {
+  count(): Promise<Record<AgentState, number>> {
     return this.store.count();
   }
 
@@ -166,8 +238,8 @@ export class Registry {
     ]);
   }
 
-  private async write(agent: StoredAgent, current: StoredAgent | undefined): Promise<Result<StoredAgent>> {
-    const outcome = await this.store.put(agent, current?.seq ?? null);
+  private async write(agent: StoredAgent, current: StoredAgent | undefined, statusChanges: readonly StatusChange[] = []): Promise<Result<StoredAgent>> {
+    const outcome = await this.store.put(agent, current?.seq ?? null, statusChanges);
     if (outcome === 'conflict') return fail('WRITE_CONFLICT', `another write to ${agent.name} was accepted first`);
     for (const listener of this.listeners) listener({ name: agent.name, agent });
     return ok(agent);
@@ -177,8 +249,52 @@ export class Registry {
 /** The active record among a name's stored states, or why there is none. */
 export function activeAgentOf(name: string, agent: StoredAgent | undefined): Result<ActiveAgent> {
   if (agent === undefined) return fail('AGENT_NOT_FOUND', `${name} is not registered`);
-  if (agent.state === 'deregistered') return fail('AGENT_DEREGISTERED', `${name} was deregistered at ${agent.updatedAt}`);
-  return ok(agent);
+  switch (agent.state) {
+    case 'active':
+      return ok(agent);
+    case 'deregistered':
+      return fail('AGENT_DEREGISTERED', `${name} was deregistered at ${agent.updatedAt}`);
+    case 'revoked':
+      return revokedProblem(agent);
+    case 'suspended':
+      return fail('AGENT_SUSPENDED', `${name} is suspended since ${agent.lastStatusChange.payload.at}: ${agent.lastStatusChange.payload.reason}`);
+  }
+}
+
+function revokedProblem(agent: RevokedAgent): Result<never> {
+  return fail('AGENT_REVOKED', `${agent.name} was revoked at ${agent.lastStatusChange.payload.at}: ${agent.lastStatusChange.payload.reason}`);
+}
+
+/** How far a status change's signing time may be from the registry clock. */
+export const STATUS_CHANGE_WINDOW_MS = 5 * 60_000;
+
+/** Which actions each state allows. */
+const allowedActions: Record<'active' | 'suspended', readonly AgentStatusChange['action'][]> = {
+  active: ['revoke', 'suspend'],
+  suspended: ['revoke', 'reinstate'],
+};
+
+function checkTransition(current: ActiveAgent | SuspendedAgent, change: AgentStatusChange): Result<true> {
+  if (allowedActions[current.state].includes(change.action)) return ok(true);
+  return fail('WRITE_CONFLICT', `${current.name} is ${current.state}; "${change.action}" does not apply`, '/payload/action');
+}
+
+/**
+ * The stored state after a status change. The registry's own write raises the stored sequence by
+ * one, so concurrent changes still meet the store's compare-and-set; the agent's next update simply
+ * signs a higher sequence (clients take it from the stored state).
+ */
+function nextStanding(
+  current: ActiveAgent | SuspendedAgent,
+  action: AgentStatusChange['action'],
+  change: CountersignedRecord<AgentStatusChange>,
+  at: string,
+): ActiveAgent | SuspendedAgent | RevokedAgent {
+  const { state: _state, ...rest } = current;
+  const base = { ...rest, seq: current.seq + 1, updatedAt: at, lastStatusChange: change };
+  if (action === 'revoke') return { ...base, state: 'revoked' };
+  if (action === 'suspend') return { ...base, state: 'suspended' };
+  return { ...base, state: 'active' };
 }
 
 /** Run stages in order; the first failure wins, otherwise the value passes through unchanged. */
@@ -227,12 +343,25 @@ function checkSignedTombstone(body: unknown): Result<SignedRecord<AgentTombstone
   return signature.ok ? ok(signed) : signature;
 }
 
+function checkSignedStatusChange(body: unknown): Result<SignedRecord<AgentStatusChange>> {
+  const shapeProblem = checkSchema(validateSignedEnvelope, body, 'REQUEST_INVALID', '');
+  if (shapeProblem) return failWith([shapeProblem]);
+  const record = body as SignedRecord<unknown>;
+  const change = checkStatusChange(record.payload, '/payload');
+  if (!change.ok) return change;
+  const signed = record as SignedRecord<AgentStatusChange>;
+  const signature = checkSignature(signed, change.value.by, '/sig');
+  return signature.ok ? ok(signed) : signature;
+}
+
 /**
  * A name belongs to the first key that registered it. It changes hands only after its owner
  * signed a releasing tombstone; even then the old key cannot replay its own older records.
  */
 function checkOwnership(current: StoredAgent | undefined, agentId: string, seq: number): Result<true> {
   if (current === undefined) return ok(true);
+  if (current.state === 'revoked') return revokedProblem(current);
+  if (current.state === 'suspended') return activeAgentOf(current.name, current) as Result<never>;
   const released = current.state === 'deregistered' && current.tombstone.payload.release === true;
   if (current.agentId !== agentId) {
     return released ? ok(true) : fail('NAME_TAKEN', `${current.name} is bound to ${current.agentId}`, '/addr/payload/agentId');

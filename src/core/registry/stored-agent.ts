@@ -1,4 +1,4 @@
-import type { AgentAddr, AgentFacts, AgentTombstone, CountersignedRecord } from '../record/types.js';
+import type { AgentAddr, AgentFacts, AgentStatusChange, AgentTombstone, CountersignedRecord } from '../record/types.js';
 
 /** What the index of a registered agent holds for search; derived from its facts by the core. */
 export interface SearchDocument {
@@ -17,7 +17,10 @@ export interface SearchDocument {
  * tombstone its key binding stays (unless the tombstone released it) so a stale record can
  * never be replayed into it.
  */
-export type StoredAgent = ActiveAgent | DeregisteredAgent;
+export type StoredAgent = ActiveAgent | SuspendedAgent | RevokedAgent | DeregisteredAgent;
+
+export type AgentState = StoredAgent['state'];
+export const AGENT_STATES: readonly AgentState[] = ['active', 'suspended', 'revoked', 'deregistered'];
 
 interface StoredAgentBase {
   /** Canonical agent name. */
@@ -35,6 +38,22 @@ export interface ActiveAgent extends StoredAgentBase {
   readonly addr: CountersignedRecord<AgentAddr>;
   readonly facts: CountersignedRecord<AgentFacts>;
   readonly search: SearchDocument;
+  /** This binding's index in the revocation and suspension status lists; allocated once, never reused. */
+  readonly statusIndex: number;
+  /** The last accepted status change (a reinstatement), so an older signed change cannot be replayed. */
+  readonly lastStatusChange?: CountersignedRecord<AgentStatusChange>;
+}
+
+/** Cut off for now: the records are kept (and reinstated as they were), but never served as usable. */
+export interface SuspendedAgent extends Omit<ActiveAgent, 'state'> {
+  readonly state: 'suspended';
+  readonly lastStatusChange: CountersignedRecord<AgentStatusChange>;
+}
+
+/** Cut off for good: the key is presumed compromised, so the name never comes back under it. */
+export interface RevokedAgent extends Omit<ActiveAgent, 'state'> {
+  readonly state: 'revoked';
+  readonly lastStatusChange: CountersignedRecord<AgentStatusChange>;
 }
 
 export interface DeregisteredAgent extends StoredAgentBase {

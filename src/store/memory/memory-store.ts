@@ -3,8 +3,8 @@
  * search index. For tests, demos and single-process development; nothing survives a restart.
  */
 import { SignpostError } from '../../core/errors.js';
-import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusEntry, StatusPurpose } from '../../core/ports.js';
-import type { StoredAgent } from '../../core/registry/stored-agent.js';
+import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose } from '../../core/ports.js';
+import { AGENT_STATES, type AgentState, type StoredAgent } from '../../core/registry/stored-agent.js';
 import { FILTERS, type FilterKey, LABEL_WEIGHT, filterValue, isRanked, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
 import { nameLabels, tokenize } from '../search/tokenize.js';
 import { checkAllocationCount, checkStatusIndices } from '../status-rules.js';
@@ -38,12 +38,15 @@ export class MemoryRecordStore implements RecordStore {
     return row === undefined ? undefined : parse(row);
   }
 
-  async put(agent: StoredAgent, expectedSeq: number | null): Promise<PutOutcome> {
+  async put(agent: StoredAgent, expectedSeq: number | null, statusChanges: readonly StatusChange[] = []): Promise<PutOutcome> {
     this.#ensureOpen();
     const current = this.#rows.get(agent.name);
     const stillExpected = expectedSeq === null ? current === undefined : current?.seq === expectedSeq;
     if (!stillExpected) return 'conflict';
+    // Check every change before applying any, so a bad one leaves the store untouched.
+    for (const change of statusChanges) checkStatusIndices(change.indices, this.#nextStatusIndex);
     this.#rows.set(agent.name, rowOf(agent));
+    for (const change of statusChanges) this.#applyStatus(change);
     return 'written';
   }
 
@@ -66,6 +69,10 @@ export class MemoryRecordStore implements RecordStore {
   async setStatus(purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null): Promise<void> {
     this.#ensureOpen();
     checkStatusIndices(indices, this.#nextStatusIndex);
+    this.#applyStatus({ purpose, indices, entry });
+  }
+
+  #applyStatus({ purpose, indices, entry }: StatusChange): void {
     const list = this.#status[purpose];
     for (const index of indices) {
       if (entry === null) list.delete(index);
@@ -78,11 +85,11 @@ export class MemoryRecordStore implements RecordStore {
     return [...this.#status[purpose].values()].sort((a, b) => a.index - b.index).map((e) => ({ ...e }));
   }
 
-  async count(): Promise<{ active: number; deregistered: number }> {
+  async count(): Promise<Record<AgentState, number>> {
     this.#ensureOpen();
-    let active = 0;
-    for (const row of this.#rows.values()) if (row.state === 'active') active += 1;
-    return { active, deregistered: this.#rows.size - active };
+    const counts = Object.fromEntries(AGENT_STATES.map((state) => [state, 0])) as Record<AgentState, number>;
+    for (const row of this.#rows.values()) counts[row.state] += 1;
+    return counts;
   }
 
   async close(): Promise<void> {

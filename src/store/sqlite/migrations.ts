@@ -39,7 +39,7 @@ export const migrations: readonly Migration[] = [
         name       TEXT NOT NULL UNIQUE,
         agent_id   TEXT NOT NULL,
         seq        INTEGER NOT NULL,
-        state      TEXT NOT NULL CHECK (state IN ('active', 'deregistered')),
+        state      TEXT NOT NULL CHECK (state IN ('active', 'suspended', 'revoked', 'deregistered')),
         updated_at TEXT NOT NULL,
         doc        TEXT NOT NULL CHECK (json_valid(doc))
       ) STRICT;

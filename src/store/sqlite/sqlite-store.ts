@@ -8,8 +8,8 @@
  */
 import Database from 'better-sqlite3';
 import { SignpostError } from '../../core/errors.js';
-import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusEntry, StatusPurpose } from '../../core/ports.js';
-import type { ActiveAgent, StoredAgent } from '../../core/registry/stored-agent.js';
+import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose } from '../../core/ports.js';
+import { AGENT_STATES, type ActiveAgent, type AgentState, type StoredAgent } from '../../core/registry/stored-agent.js';
 import { FILTERS, type FilterKey, LABEL_WEIGHT, filterValue, isRanked, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
 import { nameLabels } from '../search/tokenize.js';
 import { checkAllocationCount, checkStatusIndices } from '../status-rules.js';
@@ -43,24 +43,24 @@ export class SqliteRecordStore implements RecordStore {
   readonly #statements: Statements;
   /** Search SQL depends on which filters are given; each shape is prepared once, on first use. */
   readonly #searchStatements = new Map<string, Database.Statement<[Record<string, unknown>], { doc: string }>>();
-  readonly #write: (agent: StoredAgent, expectedSeq: number | null) => boolean;
+  readonly #write: (agent: StoredAgent, expectedSeq: number | null, statusChanges: readonly StatusChange[]) => boolean;
   readonly #allocate: (count: number) => number;
   readonly #setStatus: (purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null) => void;
 
   private constructor(db: Db) {
     this.#db = db;
     this.#statements = prepareStatements(db);
-    const write = db.transaction((agent: StoredAgent, expectedSeq: number | null) => this.#writeInTransaction(agent, expectedSeq));
-    this.#write = (agent, expectedSeq) => write.immediate(agent, expectedSeq);
+    const write = db.transaction((agent: StoredAgent, expectedSeq: number | null, statusChanges: readonly StatusChange[]) => {
+      if (!this.#writeInTransaction(agent, expectedSeq)) return false;
+      for (const change of statusChanges) this.#statusInTransaction(change);
+      return true;
+    });
+    this.#write = (agent, expectedSeq, statusChanges) => write.immediate(agent, expectedSeq, statusChanges);
     const allocate = db.transaction((count: number) => this.#statements.allocateStatus.get({ count })!.first);
     this.#allocate = (count) => allocate.immediate(count);
-    const setStatus = db.transaction((purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null) => {
-      checkStatusIndices(indices, this.#statements.allocatedStatus.get()!.next);
-      for (const index of indices) {
-        if (entry === null) this.#statements.clearStatus.run(purpose, index);
-        else this.#statements.putStatus.run({ purpose, index, ...entry });
-      }
-    });
+    const setStatus = db.transaction((purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null) =>
+      this.#statusInTransaction({ purpose, indices, entry }),
+    );
     this.#setStatus = (purpose, indices, entry) => setStatus.immediate(purpose, indices, entry);
   }
 
@@ -85,8 +85,8 @@ export class SqliteRecordStore implements RecordStore {
     });
   }
 
-  async put(agent: StoredAgent, expectedSeq: number | null): Promise<PutOutcome> {
-    return this.#guard(() => (this.#write(agent, expectedSeq) ? 'written' : 'conflict'));
+  async put(agent: StoredAgent, expectedSeq: number | null, statusChanges: readonly StatusChange[] = []): Promise<PutOutcome> {
+    return this.#guard(() => (this.#write(agent, expectedSeq, statusChanges) ? 'written' : 'conflict'));
   }
 
   async search(query: SearchQuery): Promise<SearchPage> {
@@ -113,12 +113,10 @@ export class SqliteRecordStore implements RecordStore {
     return this.#guard(() => this.#statements.selectStatus.all(purpose));
   }
 
-  async count(): Promise<{ active: number; deregistered: number }> {
+  async count(): Promise<Record<AgentState, number>> {
     return this.#guard(() => {
-      const counts = { active: 0, deregistered: 0 };
-      for (const { state, n } of this.#statements.countByState.all()) {
-        if (state === 'active' || state === 'deregistered') counts[state] = n;
-      }
+      const counts = Object.fromEntries(AGENT_STATES.map((state) => [state, 0])) as Record<AgentState, number>;
+      for (const { state, n } of this.#statements.countByState.all()) counts[state as AgentState] = n;
       return counts;
     });
   }
@@ -141,6 +139,15 @@ export class SqliteRecordStore implements RecordStore {
       busyTimeoutMs: Number(this.#db.pragma('busy_timeout', { simple: true })),
       schemaVersion: userVersion(this.#db),
     }));
+  }
+
+  /** Set or clear status bits; a never-allocated index throws, rolling the whole transaction back. */
+  #statusInTransaction({ purpose, indices, entry }: StatusChange): void {
+    checkStatusIndices(indices, this.#statements.allocatedStatus.get()!.next);
+    for (const index of indices) {
+      if (entry === null) this.#statements.clearStatus.run(purpose, index);
+      else this.#statements.putStatus.run({ purpose, index, ...entry });
+    }
   }
 
   /** Compare-and-set, then re-index; false (nothing written) when the sequence moved on. */

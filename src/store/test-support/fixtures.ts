@@ -60,6 +60,7 @@ export function activeAgent(spec: ActiveSpec): ActiveAgent {
       protocols: spec.protocols ?? [],
       certifications: spec.certifications ?? [],
     },
+    statusIndex: 0,
   };
 }
 
