@@ -1,6 +1,6 @@
 import { fail, failWith, isErrorCode, ok, problem, type Problem, type Result } from '../core/errors.js';
 import type { RequesterContext } from '../core/resolve/choose-endpoint.js';
-import type { AgentAddr, AgentEndpoint, AgentFacts, AgentTombstone, CountersignedRecord, SignedRecord } from '../core/record/types.js';
+import type { AgentAddr, AgentEndpoint, AgentFacts, AgentStatusChange, AgentTombstone, CountersignedRecord, SignedRecord } from '../core/record/types.js';
 
 export interface RegistryIdentity {
   readonly id: string;
@@ -86,6 +86,13 @@ export class RegistryClient {
 
   deregister(name: string, tombstone: SignedRecord<AgentTombstone>): Promise<Result<{ name: string; tombstone: CountersignedRecord<AgentTombstone> }>> {
     return this.call('DELETE', `/v1/agents/${encodeURIComponent(name)}`, tombstone);
+  }
+
+  changeStatus(
+    name: string,
+    change: SignedRecord<AgentStatusChange>,
+  ): Promise<Result<{ name: string; state: string; statusChange: CountersignedRecord<AgentStatusChange> }>> {
+    return this.call('POST', `/v1/agents/${encodeURIComponent(name)}/revoke`, change);
   }
 
   resolve(name: string, context: RequesterContext = {}): Promise<Result<ResolveAnswer>> {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from '../../core/registry/registry.js';
-import { createTombstone } from '../../core/record/registration.js';
+import { createStatusChange, createTombstone } from '../../core/record/registration.js';
 import { signRecord } from '../../core/record/signing.js';
 import { verifyAgentRecords } from '../../core/record/verify.js';
 import { manualClock, registrationFor, T0, testKey } from '../../core/test-support/agents.js';
@@ -99,6 +99,47 @@ describe('HTTP face: register, read, resolve', () => {
     expect((await app.inject({ url: `/v1/resolve?name=${ENCODED}` })).statusCode).toBe(200);
     clock.advance(61_000);
     expectProblem(await app.inject({ url: `/v1/resolve?name=${ENCODED}` }), 410, 'AGENT_EXPIRED');
+  });
+});
+
+describe('HTTP face: revocation and suspension', () => {
+  const revoke = (body: unknown) => app.inject({ method: 'POST', url: `/v1/agents/${ENCODED}/revoke`, payload: body as object });
+
+  it('revokes: the cached resolve answer is dropped at once, resolve and read answer 410 with the signed change', async () => {
+    await setup();
+    await post(registrationFor(owner, NAME, 1));
+    expect((await app.inject({ url: `/v1/resolve?name=${ENCODED}` })).statusCode).toBe(200);
+    const revoked = await revoke(createStatusChange(owner, NAME, 'revoke', 'key leaked', T0 + 1000));
+    expect(revoked.statusCode).toBe(200);
+    expect(revoked.json()).toMatchObject({ name: NAME, state: 'revoked', statusChange: { payload: { action: 'revoke' }, countersig: { by: registryKey.did } } });
+    const resolve = await app.inject({ url: `/v1/resolve?name=${ENCODED}` });
+    expectProblem(resolve, 410, 'AGENT_REVOKED');
+    expect(resolve.json().detail).toContain('key leaked');
+    const read = await app.inject({ url: `/v1/agents/${ENCODED}` });
+    expectProblem(read, 410, 'AGENT_REVOKED');
+    expect(read.json().statusChange.payload.reason).toBe('key leaked');
+    expect((await app.inject({ url: '/v1/search?q=invoices' })).json().items).toEqual([]);
+  });
+
+  it('suspends (403) and reinstates (200) by the registry operator', async () => {
+    const { clock } = await setup();
+    await post(registrationFor(owner, NAME, 1));
+    expect((await revoke(createStatusChange(registryKey, NAME, 'suspend', 'under review', T0 + 1000))).statusCode).toBe(200);
+    expectProblem(await app.inject({ url: `/v1/resolve?name=${ENCODED}` }), 403, 'AGENT_SUSPENDED');
+    clock.advance(1000);
+    expect((await revoke(createStatusChange(registryKey, NAME, 'reinstate', 'cleared', T0 + 2000))).statusCode).toBe(200);
+    expect((await app.inject({ url: `/v1/resolve?name=${ENCODED}` })).statusCode).toBe(200);
+  });
+
+  it('refuses another key, a forged signature and garbage, changing nothing', async () => {
+    const { snapshot } = await setup();
+    await post(registrationFor(owner, NAME, 1));
+    const before = await snapshot();
+    expectProblem(await revoke(createStatusChange(testKey(3), NAME, 'revoke', 'mine now', T0 + 1000)), 403, 'REVOCATION_NOT_AUTHORIZED');
+    expectProblem(await revoke(signRecord(createStatusChange(owner, NAME, 'revoke', 'x', T0 + 1000).payload, testKey(3))), 403, 'RECORD_SIGNATURE_INVALID');
+    expectProblem(await revoke({ nonsense: true }), 400, 'REQUEST_INVALID');
+    expect(await snapshot()).toBe(before);
+    expect((await app.inject({ url: '/metrics' })).body).toContain('signpost_registry_writes_total{operation="revoke",outcome="REVOCATION_NOT_AUTHORIZED"} 1');
   });
 });
 

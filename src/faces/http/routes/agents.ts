@@ -18,9 +18,11 @@ function agentView(agent: ActiveAgent) {
   return { name: agent.name, agentId: agent.agentId, seq: agent.seq, updatedAt: agent.updatedAt, addr: agent.addr };
 }
 
-/** A 410 still shows the signed tombstone, so a client can check who deregistered the agent. */
+/** A refusal still shows the signed tombstone or status change, so a client can check who did it. */
 function goneExtensions(agent: StoredAgent) {
-  return agent.state === 'deregistered' ? { tombstone: agent.tombstone } : {};
+  if (agent.state === 'deregistered') return { tombstone: agent.tombstone };
+  if (agent.state === 'revoked' || agent.state === 'suspended') return { statusChange: agent.lastStatusChange };
+  return {};
 }
 
 export function agentRoutes(app: HttpApp, { registry, metrics }: HttpFaceDeps): void {
@@ -83,6 +85,36 @@ export function agentRoutes(app: HttpApp, { registry, metrics }: HttpFaceDeps): 
       const lookup = await registry.lookup(request.params.name);
       if (!lookup.ok) return sendProblems(reply, lookup.problems, request.url);
       return sendJson(reply, lookup.value.facts);
+    },
+  );
+
+  app.post(
+    '/v1/agents/:name/revoke',
+    {
+      schema: {
+        tags: ['agents'],
+        summary: 'Revoke, suspend or reinstate an agent (signed by its key or the registry operator)',
+        description:
+          'The body is a signed AgentStatusChange with action revoke (final), suspend or reinstate. It takes effect for the next resolve: resolve answers 410 AGENT_REVOKED or 403 AGENT_SUSPENDED, and the status-list bit of the agent changes in the same transaction.',
+        params: NameParams,
+        body: SignedRecordSchema,
+        response: { 200: Type.Object({ name: Type.String(), state: Type.String(), statusChange: CountersignedRecordSchema }), ...problemResponses },
+      },
+      validatorCompiler: () => () => true,
+    },
+    async (request, reply) => {
+      const result = await registry.changeStatus(request.params.name, request.body);
+      const action = (request.body as { payload?: { action?: unknown } } | null)?.payload?.action;
+      const operation = typeof action === 'string' && ['revoke', 'suspend', 'reinstate'].includes(action) ? action : 'status';
+      if (!result.ok) {
+        metrics.writes.inc({ operation, outcome: result.problems[0]!.code });
+        return sendProblems(reply, result.problems, request.url);
+      }
+      metrics.writes.inc({ operation, outcome: 'accepted' });
+      const agent = result.value;
+      const statusChange = agent.state === 'deregistered' ? undefined : agent.lastStatusChange;
+      request.log.warn({ name: agent.name, state: agent.state, by: statusChange?.payload.by, reason: statusChange?.payload.reason }, 'agent status changed');
+      return sendJson(reply, { name: agent.name, state: agent.state, statusChange });
     },
   );
 
