@@ -128,7 +128,8 @@ export class RegistryClient {
   }
 }
 
-function query(params: object): string {
+/** A query string of the defined, non-empty parameters. */
+export function query(params: object): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
   return search.toString();
@@ -143,7 +144,7 @@ async function readJson(response: Response): Promise<unknown> {
 }
 
 /** The problems of a problem+json answer; anything else is a registry that does not speak Signpost. */
-function problemsOf(status: number, body: unknown): readonly Problem[] {
+export function problemsOf(status: number, body: unknown): readonly Problem[] {
   const document = body as { code?: unknown; detail?: unknown; errors?: unknown } | undefined;
   if (Array.isArray(document?.errors)) {
     const listed = document.errors.filter((e): e is Problem => isErrorCode((e as Problem)?.code) && typeof (e as Problem).detail === 'string');

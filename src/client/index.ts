@@ -1,0 +1,8 @@
+/** `signpost/client`: resolve agent names and verify every answer before using it. */
+export { SignpostClient, type ResolveOptions, type ResolveResult, type SignpostClientOptions } from './signpost-client.js';
+export { RegistryClient, type RegistryIdentity, type ResolveAnswer, type SearchAnswer, type SearchParams } from './registry-client.js';
+export { verifyResolveAnswer } from './verify-answer.js';
+export { verifyAgentRecords, type VerificationResult } from '../core/record/verify.js';
+export type { AgentEndpoint, AgentFacts, AgentAddr } from '../core/record/types.js';
+export type { RequesterContext } from '../core/resolve/choose-endpoint.js';
+export type { Problem, ErrorCode } from '../core/errors.js';
