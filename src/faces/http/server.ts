@@ -7,6 +7,7 @@ import type { Clock } from '../../core/ports.js';
 import type { Registry } from '../../core/registry/registry.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { PROBLEM_CONTENT_TYPE, problemDocument } from './problem.js';
+import { resolveFastPathServer } from './resolve-fast-path.js';
 import { ResolveCache } from './resolve-cache.js';
 import { agentRoutes } from './routes/agents.js';
 import { resolveRoutes } from './routes/resolve.js';
@@ -37,28 +38,37 @@ export type HttpApp = FastifyInstance<any, any, any, FastifyBaseLogger, TypeBoxT
 
 /** Build the HTTP face: routes, problem+json errors, metrics, OpenAPI and its docs page. */
 export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> {
+  const registry = options.registry;
+  const metrics = createMetrics(registry);
+  const cache = new ResolveCache();
+  let closing = false;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
   const app = Fastify({
+    serverFactory: resolveFastPathServer({
+      cache,
+      clock: options.clock,
+      metrics,
+      requestTimeoutMs,
+      keepAliveTimeoutMs: 65_000,
+      connectionTimeoutMs: 60_000,
+      closing: () => closing,
+    }),
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Per-request log lines would cost more than a cached resolve; writes and errors are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    requestTimeout: options.requestTimeoutMs ?? 15_000,
-    connectionTimeout: 60_000,
-    keepAliveTimeout: 65_000,
     // Encoded agent names (agent%3A%2F%2F…) are longer than find-my-way's default of 100 characters.
     routerOptions: { maxParamLength: 1024, ignoreTrailingSlash: true },
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const deps: HttpFaceDeps = {
-    registry: options.registry,
-    clock: options.clock,
-    metrics: createMetrics(options.registry),
-    cache: new ResolveCache(),
-    version: options.version ?? '0.0.0',
-  };
-  options.registry.onChange(({ name }) => deps.cache.invalidate(name));
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  const deps: HttpFaceDeps = { registry, clock: options.clock, metrics, cache, version: options.version ?? '0.0.0' };
+  registry.onChange(({ name }) => cache.invalidate(name));
 
   installErrorHandling(app);
   installMetricsHooks(app, deps.metrics);

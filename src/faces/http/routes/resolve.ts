@@ -5,6 +5,7 @@ import { parseAgentName } from '../../../core/name/index.js';
 import { parseUtcSeconds } from '../../../core/record/agent-addr.js';
 import { chooseEndpoint, type RequesterContext } from '../../../core/resolve/choose-endpoint.js';
 import type { CachedAnswer } from '../resolve-cache.js';
+import { cachedAnswerResponse } from '../resolve-fast-path.js';
 import type { HttpApp, HttpFaceDeps } from '../server.js';
 import { sendProblems, type AnyReply } from '../server.js';
 import { CountersignedRecordSchema, EndpointSchema, problemResponses } from '../schemas.js';
@@ -63,10 +64,10 @@ export function resolveRoutes(app: HttpApp, deps: HttpFaceDeps): void {
       } else {
         metrics.resolveCache.inc({ result: 'hit' });
       }
-      const maxAge = Math.max(0, Math.floor((answer.expiresAtMs - now) / 1000));
-      const raw = (reply as AnyReply).header('etag', answer.etag).header('cache-control', `max-age=${maxAge}`);
-      if (request.headers['if-none-match'] === answer.etag) return raw.code(304).send() as never;
-      return raw.type('application/json; charset=utf-8').send(answer.body) as never;
+      const response = cachedAnswerResponse(answer, now, request.headers['if-none-match']);
+      const raw = (reply as AnyReply).code(response.status);
+      for (const [header, value] of Object.entries(response.headers)) raw.header(header, value);
+      return raw.send(response.body) as never;
     },
   );
 }
