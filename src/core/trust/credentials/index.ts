@@ -1,0 +1,85 @@
+/** W3C Verifiable Credentials for Signpost: see README.md beside this file. */
+export {
+  bundledContexts,
+  DATA_INTEGRITY_V2_CONTEXT,
+  DID_V1_CONTEXT,
+  MULTIKEY_V1_CONTEXT,
+  STATUS_LIST_V1_CONTEXT,
+  VC_V2_CONTEXT,
+} from './contexts.js';
+export {
+  createDocumentLoader,
+  DidUnresolvableError,
+  type DocumentLoader,
+  type DocumentLoaderOptions,
+  type DocumentLookup,
+  type LoadedDocument,
+} from './document-loader.js';
+export {
+  credentialSigner,
+  didDocumentPath,
+  didKeyIssuer,
+  didWebFromUrl,
+  multikeyFromJwk,
+  publicKeyMultibase,
+  REGISTRY_KEY_FRAGMENT,
+  registryDidDocument,
+  registryIssuer,
+  registryKeyId,
+  type DidDocument,
+  type MultikeyKeyPair,
+  type MultikeyVerificationMethod,
+} from './registry-did.js';
+export {
+  FACTS_CREDENTIAL_TYPE,
+  issueFactsCredential,
+  verifyFactsCredential,
+  type AgentFactsCredential,
+  type AgentFactsSubject,
+  type FactsCredentialInput,
+  type FactsCredentialVerification,
+  type FactsVerifyOptions,
+} from './facts-credential.js';
+export {
+  checkCredentialStatus,
+  decodeStatusList,
+  encodeStatusList,
+  issueStatusListCredential,
+  parseStatusEntries,
+  parseStatusEntry,
+  STATUS_LIST_MAX_ENTRIES,
+  STATUS_LIST_MIN_ENTRIES,
+  STATUS_PURPOSES,
+  statusListEntry,
+  type ParsedStatusEntry,
+  type StatusBits,
+  type StatusCheckOptions,
+  type StatusCheckResult,
+  type StatusListCredential,
+  type StatusListInput,
+  type StatusListSubject,
+} from './status-list.js';
+export {
+  CERTIFICATION_CREDENTIAL_TYPE,
+  issueCertificationCredential,
+  verifyCertificationCredential,
+  type Certification,
+  type CertificationCredential,
+  type CertificationInput,
+  type CertificationSubject,
+  type CertificationVerification,
+  type CertificationVerifyOptions,
+  type TrustPolicy,
+} from './certification-credential.js';
+export { CRYPTOSUITE, signCredential, verifyDataIntegrityCredential } from './proof.js';
+export type {
+  BitstringStatusListEntry,
+  CredentialIssuer,
+  CredentialVerification,
+  DataIntegrityProofValue,
+  DataIntegritySigner,
+  Instant,
+  StatusAllocation,
+  StatusPurpose,
+  VerifiableCredential,
+} from './types.js';

@@ -1,0 +1,110 @@
+/**
+ * The registry's did:web identity: the DID derived from its public URL, the DID document it serves,
+ * and the signers that issue credentials under it. The did:web key is the registry's countersigning
+ * key, so `#key-1` and the registry's did:key name the same 32 bytes.
+ */
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import { didKeyFromPublicKey } from '../did-key.js';
+import type { Ed25519PrivateJwk, SigningKey } from '../ed25519.js';
+import { DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT } from './contexts.js';
+import type { CredentialIssuer, DataIntegritySigner } from './types.js';
+
+export const REGISTRY_KEY_FRAGMENT = 'key-1';
+
+/** A DID document with one Ed25519 Multikey, as served at `/.well-known/did.json`. */
+export interface DidDocument {
+  readonly '@context': readonly string[];
+  readonly id: string;
+  readonly alsoKnownAs?: readonly string[];
+  readonly verificationMethod: readonly MultikeyVerificationMethod[];
+  readonly assertionMethod: readonly string[];
+  readonly authentication: readonly string[];
+}
+
+export interface MultikeyVerificationMethod {
+  readonly id: string;
+  readonly type: 'Multikey';
+  readonly controller: string;
+  /** `z6Mk…`: base58btc of the Ed25519 multicodec key, the same text as the did:key's suffix. */
+  readonly publicKeyMultibase: string;
+}
+
+/**
+ * did:web of a base URL: the host (port colon as `%3A`) then each path segment after a colon.
+ * `http://127.0.0.1:8700` → `did:web:127.0.0.1%3A8700`; `https://acme.com/reg` → `did:web:acme.com:reg`.
+ * did:web resolves over https only; an http URL (local development) still gets its DID, which then
+ * resolves only through the injected lookup of the document loader.
+ */
+export function didWebFromUrl(publicUrl: string): string {
+  const url = new URL(publicUrl);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`did:web needs an http(s) URL, not ${publicUrl}`);
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new TypeError(`did:web cannot encode credentials, a query or a fragment: ${publicUrl}`);
+  }
+  const segments = url.pathname.split('/').filter((s) => s !== '');
+  return ['did:web', encodeURIComponent(url.host), ...segments.map((s) => encodeURIComponent(decodeURIComponent(s)))].join(':');
+}
+
+/** The path at which the DID document of `didWebFromUrl(publicUrl)` must be served. */
+export function didDocumentPath(publicUrl: string): string {
+  const path = new URL(publicUrl).pathname.replace(/\/+$/, '');
+  return path === '' ? '/.well-known/did.json' : `${path}/did.json`;
+}
+
+export function registryKeyId(didWeb: string): string {
+  return `${didWeb}#${REGISTRY_KEY_FRAGMENT}`;
+}
+
+/** `z6Mk…` of a raw Ed25519 public key. */
+export function publicKeyMultibase(publicKey: Uint8Array): string {
+  return didKeyFromPublicKey(publicKey).slice('did:key:'.length);
+}
+
+export function registryDidDocument(didWeb: string, registryKey: Pick<SigningKey, 'publicKey'>): DidDocument {
+  const keyId = registryKeyId(didWeb);
+  return {
+    '@context': [DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT],
+    id: didWeb,
+    // The same key as the registry's did:key, which countersigns records.
+    alsoKnownAs: [didKeyFromPublicKey(registryKey.publicKey)],
+    verificationMethod: [{ id: keyId, type: 'Multikey', controller: didWeb, publicKeyMultibase: publicKeyMultibase(registryKey.publicKey) }],
+    assertionMethod: [keyId],
+    authentication: [keyId],
+  };
+}
+
+/**
+ * A Data Integrity signer over our own SigningKey: the private key stays in its Node KeyObject and
+ * Ed25519 is deterministic, so this signs exactly what the Digital Bazaar Multikey signer would.
+ */
+export function credentialSigner(key: SigningKey, verificationMethod: string): DataIntegritySigner {
+  return { id: verificationMethod, algorithm: 'Ed25519', sign: async ({ data }) => key.sign(data) };
+}
+
+/** The registry as issuer: its did:web, `#key-1`, signed with the registry key. */
+export function registryIssuer(didWeb: string, registryKey: SigningKey): CredentialIssuer {
+  const keyId = registryKeyId(didWeb);
+  return { did: didWeb, keyId, signer: credentialSigner(registryKey, keyId) };
+}
+
+/** An issuer identified by its did:key (an auditor, a test issuer): `did:key:z…#z…`. */
+export function didKeyIssuer(key: SigningKey): CredentialIssuer {
+  const keyId = `${key.did}#${key.did.slice('did:key:'.length)}`;
+  return { did: key.did, keyId, signer: credentialSigner(key, keyId) };
+}
+
+/** The part of a Digital Bazaar Ed25519 Multikey key pair that callers use. */
+export interface MultikeyKeyPair {
+  readonly id?: string;
+  readonly controller?: string;
+  readonly publicKeyMultibase: string;
+  signer(): DataIntegritySigner;
+}
+
+/**
+ * The Digital Bazaar Ed25519 Multikey key pair of a private JWK (key files), for code that wants the
+ * library's own signer (`.signer()`); `id` defaults to `controller#z6Mk…`.
+ */
+export async function multikeyFromJwk(jwk: Ed25519PrivateJwk, options: { controller: string; id?: string }): Promise<MultikeyKeyPair> {
+  return Ed25519Multikey.fromJwk({ jwk, secretKey: true, controller: options.controller, ...(options.id === undefined ? {} : { id: options.id }) });
+}
