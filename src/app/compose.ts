@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { Clock, RecordStore } from '../core/ports.js';
 import { Registry } from '../core/registry/registry.js';
+import { registryCredentials } from '../core/registry/registry-credentials.js';
 import { buildHttpFace, type HttpApp } from '../faces/http/server.js';
 import { SqliteRecordStore } from '../store/sqlite/sqlite-store.js';
 import type { ServeConfig } from './config.js';
@@ -37,11 +38,14 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  // Only now is the port known (it may have been 0); no request has been handled yet.
+  registry.useCredentials(registryCredentials(config.publicUrl ?? url, key));
   return {
     app,
     registry,
     store,
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    url,
     keyCreated: created,
     async close() {
       await app.close();

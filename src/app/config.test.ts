@@ -22,3 +22,15 @@ describe('serveConfig', () => {
     expect(serveConfig({ logLevel: 'loud' }, {})).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
   });
 });
+
+describe('serveConfig: public URL', () => {
+  it('takes --public-url or SIGNPOST_PUBLIC_URL, without a trailing slash', () => {
+    expect(serveConfig({ publicUrl: 'https://registry.acme.com/' }, {})).toMatchObject({ ok: true, value: { publicUrl: 'https://registry.acme.com' } });
+    expect(serveConfig({}, { SIGNPOST_PUBLIC_URL: 'http://10.0.0.1:8700' })).toMatchObject({ ok: true, value: { publicUrl: 'http://10.0.0.1:8700' } });
+    expect(serveConfig({}, {}).ok && 'publicUrl' in (serveConfig({}, {}) as { value: object }).value).toBe(false);
+  });
+
+  it.each(['ftp://x', 'registry.acme.com', 'https://acme.com/?q=1', 'https://acme.com/#x'])('refuses %s', (publicUrl) => {
+    expect(serveConfig({ publicUrl }, {})).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
+  });
+});

@@ -1,6 +1,6 @@
 import { fail, failWith, ok, problem, type Result } from '../errors.js';
 import { parseAgentName } from '../name/index.js';
-import type { Clock, RecordStore, SearchPage, SearchQuery, StatusChange } from '../ports.js';
+import type { Clock, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose } from '../ports.js';
 import { checkAddrValidity, checkAgentAddr, formatUtcSeconds, parseUtcSeconds } from '../record/agent-addr.js';
 import { checkAgentFacts } from '../record/agent-facts.js';
 import { checkSchema, compileSchema } from '../record/schema-check.js';
@@ -10,6 +10,7 @@ import { checkTombstone } from '../record/tombstone.js';
 import type { AgentAddr, AgentFacts, AgentStatusChange, AgentTombstone, CountersignedRecord, SignedRecord } from '../record/types.js';
 import type { SigningKey } from '../trust/ed25519.js';
 import { canonicalSha256Hex } from '../trust/jcs.js';
+import { issueCredentialFor, type RegistryCredentials } from './registry-credentials.js';
 import { searchDocumentOf } from './search-document.js';
 import type { ActiveAgent, AgentState, DeregisteredAgent, RevokedAgent, StoredAgent, SuspendedAgent } from './stored-agent.js';
 
@@ -18,6 +19,8 @@ export const DEFAULT_MAX_VALIDITY_MS = 366 * 86_400_000;
 
 export interface RegistryOptions {
   readonly store: RecordStore;
+  /** When given, every registration also gets the registry's facts VC (see useCredentials). */
+  readonly credentials?: RegistryCredentials;
   /** The registry's own key: it countersigns what it accepts. */
   readonly key: SigningKey;
   readonly clock: Clock;
@@ -60,6 +63,7 @@ export class Registry {
   private readonly clock: Clock;
   private readonly maxValidityMs: number;
   private readonly listeners = new Set<(change: RegistryChange) => void>();
+  private issuing: RegistryCredentials | undefined;
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -67,6 +71,19 @@ export class Registry {
     this.clock = options.clock;
     this.maxValidityMs = options.maxValidityMs ?? DEFAULT_MAX_VALIDITY_MS;
     this.did = options.key.did;
+    this.issuing = options.credentials;
+  }
+
+  /**
+   * Start issuing credentials. Separate from the constructor because a registry listening on an
+   * ephemeral port learns its public URL (and so its did:web) only once it listens.
+   */
+  useCredentials(credentials: RegistryCredentials): void {
+    this.issuing = credentials;
+  }
+
+  get credentials(): RegistryCredentials | undefined {
+    return this.issuing;
   }
 
   /** Called after every accepted write, e.g. to drop cached answers for the name. */
@@ -87,7 +104,11 @@ export class Registry {
     const at = formatUtcSeconds(this.clock.now());
     // An update keeps its binding's status index; a new binding (first, after a tombstone, or a new key) gets a fresh one.
     const keeps = current?.state === 'active' && current.agentId === addr.payload.agentId;
-    const statusIndex = keeps ? current.statusIndex : (await this.store.allocateStatusIndices(1))[0]!;
+    // One fresh index for the new credential, and one for the binding if it is new.
+    const needed = (this.issuing ? 1 : 0) + (keeps ? 0 : 1);
+    const fresh = needed === 0 ? [] : await this.store.allocateStatusIndices(needed);
+    const statusIndex = keeps ? current.statusIndex : fresh.pop()!;
+    const credential = this.issuing ? await issueCredentialFor(this.issuing, facts, fresh.pop()!, at, addr.payload.notAfter) : undefined;
     const agent: ActiveAgent = {
       state: 'active',
       name: addr.payload.name,
@@ -99,8 +120,14 @@ export class Registry {
       search: searchDocumentOf(facts.payload),
       statusIndex,
       ...(keeps && current.lastStatusChange ? { lastStatusChange: current.lastStatusChange } : {}),
+      ...(credential ? { credential } : {}),
     };
-    const written = await this.write(agent, current);
+    // The credential over the previous facts stops being current: revoke it in the same write.
+    const superseded: StatusChange[] =
+      keeps && current.credential
+        ? [{ purpose: 'revocation', indices: [current.credential.index], entry: { reason: `superseded by sequence ${agent.seq}`, at, by: this.did } }]
+        : [];
+    const written = await this.write(agent, current, superseded);
     return written.ok ? ok({ agent, created: current === undefined || current.state === 'deregistered' }) : written;
   }
 
@@ -165,10 +192,12 @@ export class Registry {
     const countersigned = countersign(change, this.key, at);
     const next = nextStanding(current, change.payload.action, countersigned, at);
     const entry = { reason: change.payload.reason, at: change.payload.at, by: change.payload.by };
+    // The binding and its current credential change together.
+    const indices = [current.statusIndex, ...(current.credential ? [current.credential.index] : [])];
     const bits: StatusChange[] = [
       change.payload.action === 'revoke'
-        ? { purpose: 'revocation', indices: [current.statusIndex], entry }
-        : { purpose: 'suspension', indices: [current.statusIndex], entry: change.payload.action === 'suspend' ? entry : null },
+        ? { purpose: 'revocation', indices, entry }
+        : { purpose: 'suspension', indices, entry: change.payload.action === 'suspend' ? entry : null },
     ];
     const written = await this.write(next, current, bits);
     return written.ok ? ok(next) : written;
@@ -217,6 +246,11 @@ export class Registry {
 
   search(query: SearchQuery): Promise<SearchPage> {
     return this.store.search(query);
+  }
+
+  /** Every set bit of one of the registry's status lists. */
+  statusEntries(purpose: StatusPurpose): Promise<StatusEntry[]> {
+    return this.store.statusEntries(purpose);
   }
 
   count(): Promise<Record<AgentState, number>> {

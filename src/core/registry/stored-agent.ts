@@ -1,4 +1,5 @@
 import type { AgentAddr, AgentFacts, AgentStatusChange, AgentTombstone, CountersignedRecord } from '../record/types.js';
+import type { AgentFactsCredential } from '../trust/credentials/facts-credential.js';
 
 /** What the index of a registered agent holds for search; derived from its facts by the core. */
 export interface SearchDocument {
@@ -42,6 +43,14 @@ export interface ActiveAgent extends StoredAgentBase {
   readonly statusIndex: number;
   /** The last accepted status change (a reinstatement), so an older signed change cannot be replayed. */
   readonly lastStatusChange?: CountersignedRecord<AgentStatusChange>;
+  /** The registry's VC over the current facts, with its own status index (absent when the registry issues none). */
+  readonly credential?: IssuedCredential;
+}
+
+export interface IssuedCredential {
+  /** Global status index of this credential (list = index / list size, position = index % list size). */
+  readonly index: number;
+  readonly vc: AgentFactsCredential;
 }
 
 /** Cut off for now: the records are kept (and reinstated as they were), but never served as usable. */

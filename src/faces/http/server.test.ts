@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from '../../core/registry/registry.js';
+import { registryCredentials } from '../../core/registry/registry-credentials.js';
+import { createDocumentLoader } from '../../core/trust/credentials/document-loader.js';
+import { checkCredentialStatus } from '../../core/trust/credentials/status-list.js';
 import { createStatusChange, createTombstone } from '../../core/record/registration.js';
 import { signRecord } from '../../core/record/signing.js';
 import { verifyAgentRecords } from '../../core/record/verify.js';
@@ -221,5 +224,42 @@ describe('HTTP face: search, system routes, docs', () => {
     const docs = await app.inject({ url: '/docs' });
     expect([200, 302]).toContain(docs.statusCode);
     expectProblem(await app.inject({ url: '/v2/nothing' }), 404, 'ROUTE_NOT_FOUND');
+  });
+});
+
+describe('HTTP face: credentials, status lists and the registry DID', () => {
+  it('serves the did:web document, the facts VC, and status lists that turn revoked at once', async () => {
+    const store = new MemoryRecordStore();
+    const clock = manualClock(T0 + 1000);
+    const credentials = registryCredentials('https://registry.example', registryKey);
+    const registry = new Registry({ store, key: registryKey, clock, credentials });
+    app = await buildHttpFace({ registry, clock });
+    await post(registrationFor(owner, NAME, 1));
+
+    const did = await app.inject({ url: '/.well-known/did.json' });
+    expect(did.json()).toMatchObject({ id: 'did:web:registry.example', assertionMethod: ['did:web:registry.example#key-1'] });
+    const resolved = (await app.inject({ url: `/v1/resolve?name=${ENCODED}` })).json();
+    const vc = (await app.inject({ url: `/v1/agents/${ENCODED}/credential` })).json();
+    expect(resolved.credential).toEqual(vc);
+    const entry = vc.credentialStatus.find((e: { statusPurpose: string }) => e.statusPurpose === 'revocation');
+    expect(entry.statusListCredential).toBe('https://registry.example/v1/status/revocation/0');
+
+    const documentLoader = createDocumentLoader({ didDocuments: () => did.json() });
+    const check = async () => {
+      const list = await app.inject({ url: '/v1/status/revocation/0' });
+      expect(list.headers['cache-control']).toBe('max-age=5');
+      return (await checkCredentialStatus(entry, list.json(), { documentLoader, now: clock.now(), trustedIssuers: ['did:web:registry.example'] })).status;
+    };
+    expect(await check()).toBe('ok');
+    await app.inject({ method: 'POST', url: `/v1/agents/${ENCODED}/revoke`, payload: createStatusChange(owner, NAME, 'revoke', 'leaked', T0 + 1000) });
+    expect(await check()).toBe('revoked');
+    expectProblem(await app.inject({ url: '/v1/status/revocation/4096' }), 400, 'REQUEST_INVALID');
+    expectProblem(await app.inject({ url: '/v1/status/deletion/0' }), 400, 'REQUEST_INVALID');
+  });
+
+  it('says plainly when a registry issues no credentials', async () => {
+    await setup();
+    expectProblem(await app.inject({ url: '/.well-known/did.json' }), 404, 'ROUTE_NOT_FOUND');
+    expectProblem(await app.inject({ url: '/v1/status/revocation/0' }), 404, 'ROUTE_NOT_FOUND');
   });
 });

@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { problem, SignpostError, type Problem } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
 import type { Registry } from '../../core/registry/registry.js';
+import { StatusListPublisher } from '../../core/registry/registry-credentials.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { PROBLEM_CONTENT_TYPE, problemDocument } from './problem.js';
 import { resolveFastPathServer } from './resolve-fast-path.js';
@@ -13,6 +14,7 @@ import { agentRoutes } from './routes/agents.js';
 import { resolveRoutes } from './routes/resolve.js';
 import { searchRoutes } from './routes/search.js';
 import { systemRoutes } from './routes/system.js';
+import { trustRoutes } from './routes/trust.js';
 
 /** The largest request body: a signed AgentAddr (< 3 KiB) plus AgentFacts (≤ 64 KiB canonical, more with whitespace). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -28,6 +30,7 @@ export interface HttpFaceOptions {
 
 export interface HttpFaceDeps {
   readonly registry: Registry;
+  readonly statusLists: StatusListPublisher;
   readonly clock: Clock;
   readonly metrics: Metrics;
   readonly cache: ResolveCache;
@@ -67,8 +70,12 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
     closing = true;
     done();
   });
-  const deps: HttpFaceDeps = { registry, clock: options.clock, metrics, cache, version: options.version ?? '0.0.0' };
-  registry.onChange(({ name }) => cache.invalidate(name));
+  const statusLists = new StatusListPublisher(registry, () => registry.credentials, options.clock);
+  const deps: HttpFaceDeps = { registry, statusLists, clock: options.clock, metrics, cache, version: options.version ?? '0.0.0' };
+  registry.onChange(({ name }) => {
+    cache.invalidate(name);
+    statusLists.invalidate();
+  });
 
   installErrorHandling(app);
   installMetricsHooks(app, deps.metrics);
@@ -85,6 +92,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
         { name: 'resolve', description: 'Resolve a name to a verified, tailored endpoint' },
         { name: 'search', description: 'Find agents by words and capabilities' },
         { name: 'system', description: 'Health, metrics, registry identity' },
+        { name: 'trust', description: 'Credentials, status lists and the registry DID' },
       ],
     },
   });
@@ -95,6 +103,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
     resolveRoutes(scoped as unknown as HttpApp, deps);
     searchRoutes(scoped as unknown as HttpApp, deps);
     systemRoutes(scoped as unknown as HttpApp, deps);
+    trustRoutes(scoped as unknown as HttpApp, deps);
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;

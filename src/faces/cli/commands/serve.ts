@@ -11,13 +11,15 @@ export function serveCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', process.env.SIGNPOST_HOST)
     .option('-d, --data <dir>', 'data directory (store and registry key)', process.env.SIGNPOST_DATA)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
-    .action(async (flags: { port?: string; host?: string; data?: string; logLevel?: string }) => {
+    .option('--public-url <url>', 'the URL clients reach this registry at (names its did:web and status lists; default: where it listens)')
+    .action(async (flags: { port?: string; host?: string; data?: string; logLevel?: string; publicUrl?: string }) => {
       const config = unwrap(serveConfig(flags, process.env));
       const running = await startRegistry(config);
       const keyNote = running.keyCreated ? 'created a new registry key' : 'registry key loaded';
       process.stdout.write(
         `signpost registry listening on ${running.url}\n` +
           `  data: ${config.dataDir} (${keyNote}: ${running.registry.did})\n` +
+          `  issuer: ${running.registry.credentials?.issuer.did}\n` +
           `  API docs: ${running.url}/docs\n`,
       );
       const stop = async (signal: string) => {

@@ -26,6 +26,7 @@ const ResolveAnswer = Type.Object({
   context: Type.Object({}, { additionalProperties: true }),
   addr: CountersignedRecordSchema,
   facts: CountersignedRecordSchema,
+  credential: Type.Optional(Type.Object({}, { additionalProperties: true, description: "The registry's VC over the facts" })),
   registry: Type.Object({ id: Type.String() }),
 });
 
@@ -93,6 +94,7 @@ async function buildAnswer(deps: HttpFaceDeps, query: ResolveQueryValue, now: nu
       context,
       addr: agent.addr,
       facts: agent.facts,
+      ...(agent.credential ? { credential: agent.credential.vc } : {}),
       registry: { id: deps.registry.did },
     }),
   );
