@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from '../core/registry/registry.js';
+import { registryCredentials } from '../core/registry/registry-credentials.js';
 import { createStatusChange } from '../core/record/registration.js';
 import { manualClock, registrationFor, T0, testKey } from '../core/test-support/agents.js';
 import { buildHttpFace, type HttpApp } from '../faces/http/server.js';
@@ -13,12 +14,13 @@ const registryKey = testKey(9);
 let app: HttpApp;
 
 /** A real registry on a loopback port, with a clock shared by registry and client. */
-async function start() {
+async function start(options: { credentials?: boolean } = {}) {
   const clock = manualClock(T0 + 1000);
   const registry = new Registry({ store: new MemoryRecordStore(), key: registryKey, clock });
   app = await buildHttpFace({ registry, clock });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  if (options.credentials !== false) registry.useCredentials(registryCredentials(url, registryKey));
   expect((await registry.register(registrationFor(owner, NAME, 1))).ok).toBe(true);
   return { registry, clock, url };
 }
@@ -83,6 +85,37 @@ describe('SignpostClient.resolve', () => {
     const { url, clock } = await start();
     const client = new SignpostClient({ registry: url, clock });
     expect((await client.resolve(NAME)).verified).toBe(true);
+  });
+
+  it('catches a replayed pre-revocation answer through the signed status list', async () => {
+    const { url, clock, registry } = await start();
+    const before = await fetch(`${url}/v1/resolve?name=${encodeURIComponent(NAME)}`).then((r) => r.text());
+    expect((await registry.changeStatus(NAME, createStatusChange(owner, NAME, 'revoke', 'stolen', T0 + 1000))).ok).toBe(true);
+    const replaying: typeof fetch = async (input, init) =>
+      String(input).includes('/v1/resolve') ? new Response(before, { status: 200, headers: { etag: '"old"' } }) : fetch(input, init);
+    const client = new SignpostClient({ registry: url, registryKey: registryKey.did, clock, fetch: replaying });
+    expect(await client.resolve(NAME)).toMatchObject({ verified: false, endpoint: null, errors: [{ code: 'CREDENTIAL_REVOKED' }] });
+  });
+
+  it('checks the facts credential: a DID document with another key is not believed', async () => {
+    const { url, clock } = await start();
+    const swapped: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).endsWith('/.well-known/did.json')) return response;
+      const document = (await response.json()) as { verificationMethod: { publicKeyMultibase: string }[] };
+      document.verificationMethod[0]!.publicKeyMultibase = 'z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp';
+      return new Response(JSON.stringify(document), { status: 200 });
+    };
+    const client = new SignpostClient({ registry: url, registryKey: registryKey.did, clock, fetch: swapped });
+    expect(await client.resolve(NAME)).toMatchObject({ verified: false, endpoint: null, errors: [{ code: 'ISSUER_UNTRUSTED' }] });
+  });
+
+  it('refuses an answer whose credential was stripped, unless told the registry issues none', async () => {
+    const { url, clock } = await start({ credentials: false });
+    const strict = new SignpostClient({ registry: url, registryKey: registryKey.did, clock });
+    expect(await strict.resolve(NAME)).toMatchObject({ verified: false, errors: [{ code: 'DID_UNRESOLVABLE' }] });
+    const lenient = new SignpostClient({ registry: url, registryKey: registryKey.did, clock, requireCredential: false });
+    expect((await lenient.resolve(NAME)).verified).toBe(true);
   });
 
   it('never throws: bad names, unknown agents and unreachable registries are results', async () => {

@@ -5,6 +5,7 @@ import { parseUtcSeconds } from '../core/record/agent-addr.js';
 import type { AgentEndpoint, AgentFacts } from '../core/record/types.js';
 import type { RequesterContext } from '../core/resolve/choose-endpoint.js';
 import { problemsOf, query, type RegistryIdentity, type ResolveAnswer } from './registry-client.js';
+import { checkFactsCredential, StatusListCache, trustedIssuerOf, type TrustedIssuer } from './credential-checks.js';
 import { verifyResolveAnswer } from './verify-answer.js';
 
 export interface SignpostClientOptions {
@@ -17,6 +18,13 @@ export interface SignpostClientOptions {
   readonly registryKey?: string;
   /** Upper bound on how long a verified answer is reused without asking the registry again. */
   readonly maxCacheMs?: number;
+  /** How long a fetched status list is trusted (default 5 s, the registry's max-age). */
+  readonly statusListMaxAgeMs?: number;
+  /**
+   * Require the registry's facts credential (VC proof + status lists) on every answer. Default
+   * true; turn off only for registries that issue no credentials.
+   */
+  readonly requireCredential?: boolean;
   readonly timeoutMs?: number;
   readonly clock?: Clock;
   readonly fetch?: typeof fetch;
@@ -57,6 +65,10 @@ interface CachedEntry {
  * effect on the very next resolve instead of after a TTL. Verified answers are cached up to
  * their TTL, `notAfter` and `maxCacheMs`, so signatures are checked once per record version.
  *
+ * Credentials: each fresh answer's facts VC is verified against the registry's did:web (bound to
+ * the pinned key), and its revocation and suspension bits are read from the signed status lists
+ * (cached at most `statusListMaxAgeMs`, 5 s by default, the registry's own max-age).
+ *
  * Never throws on a refused or unverifiable answer; only programming errors throw.
  */
 export class SignpostClient {
@@ -67,6 +79,9 @@ export class SignpostClient {
   private readonly maxCacheMs: number;
   private registryKey: string | undefined;
   private readonly cache = new Map<string, CachedEntry>();
+  private readonly requireCredential: boolean;
+  private readonly statusLists: StatusListCache;
+  private issuer: TrustedIssuer | undefined;
 
   constructor(options: SignpostClientOptions) {
     if (!URL.canParse(options.registry)) throw new TypeError(`registry must be a URL, got ${options.registry}`);
@@ -76,6 +91,8 @@ export class SignpostClient {
     this.fetchImpl = options.fetch ?? fetch;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxCacheMs = options.maxCacheMs ?? 3_600_000;
+    this.requireCredential = options.requireCredential ?? true;
+    this.statusLists = new StatusListCache((url) => this.get(url), options.statusListMaxAgeMs ?? 5_000);
   }
 
   async resolve(name: string, options: ResolveOptions = {}): Promise<ResolveResult> {
@@ -97,7 +114,7 @@ export class SignpostClient {
       this.cache.delete(url);
       return refused(canonical, problemsOf(response.status, response.body));
     }
-    const result = this.verify(canonical, response.body, registryKey, now);
+    const result = await this.verify(canonical, response.body, registryKey, now);
     if (result.verified && response.etag) this.remember(url, response.etag, result, response.body as ResolveAnswer, now);
     else this.cache.delete(url);
     return result;
@@ -111,18 +128,33 @@ export class SignpostClient {
     for (const key of this.cache.keys()) if (key.includes(marker)) this.cache.delete(key);
   }
 
-  private verify(name: string, answer: unknown, registryKey: string, now: number): ResolveResult {
+  private async verify(name: string, answer: unknown, registryKey: string, now: number): Promise<ResolveResult> {
     const check = verifyResolveAnswer(answer, { registryDid: registryKey, expectedName: name, nowMs: now });
-    const document = answer as Partial<ResolveAnswer>;
+    const document = answer as Partial<ResolveAnswer> & { credential?: unknown };
+    const errors = [...check.errors];
+    if (check.verified && this.requireCredential) {
+      const issuer = await this.trustedIssuer(registryKey);
+      if (Array.isArray(issuer)) errors.push(...(issuer as Problem[]));
+      else errors.push(...(await checkFactsCredential(document.credential, document.addr!.payload.factsSha256, issuer as TrustedIssuer, this.statusLists, now)));
+    }
+    const verified = errors.length === 0;
     return {
-      verified: check.verified,
+      verified,
       name,
-      agentId: check.verified ? (document.agentId ?? null) : null,
-      endpoint: check.verified ? (document.endpoint ?? null) : null,
-      facts: check.verified ? (document.facts?.payload ?? null) : null,
-      errors: check.errors,
+      agentId: verified ? (document.agentId ?? null) : null,
+      endpoint: verified ? (document.endpoint ?? null) : null,
+      facts: verified ? (document.facts?.payload ?? null) : null,
+      errors,
       revalidated: false,
     };
+  }
+
+  /** The registry's credential issuer, fetched once and bound to the pinned key. */
+  private async trustedIssuer(registryKey: string): Promise<TrustedIssuer | readonly Problem[]> {
+    if (this.issuer) return this.issuer;
+    const issuer = await trustedIssuerOf(this.registry, registryKey, (url) => this.get(url));
+    if (!Array.isArray(issuer)) this.issuer = issuer as TrustedIssuer;
+    return issuer;
   }
 
   private remember(url: string, etag: string, result: ResolveResult, answer: ResolveAnswer, now: number): void {
