@@ -1,0 +1,26 @@
+/**
+ * Child process: the real Signpost registry (startRegistry: SQLite store, pino logger at "warn",
+ * the fastify HTTP face), run from source, on 127.0.0.1 and a free port, with its data in a fresh
+ * temporary directory that is removed on exit. Reports `{type: 'ready', url, did}` over IPC.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRegistry } from '../../src/app/compose.js';
+import { serveUntilParentLeaves } from '../support/children.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'signpost-bench-'));
+const logLevel = (process.env.BENCH_LOG_LEVEL ?? 'warn') as 'warn';
+
+try {
+  const running = await startRegistry({ host: '127.0.0.1', port: 0, dataDir, logLevel });
+  serveUntilParentLeaves(async () => {
+    await running.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  process.send!({ type: 'ready', url: running.url, did: running.registry.did, pid: process.pid });
+} catch (error) {
+  rmSync(dataDir, { recursive: true, force: true });
+  process.send!({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exit(1);
+}
