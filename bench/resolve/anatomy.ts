@@ -15,7 +15,7 @@
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { benchAgents, registerAll } from '../support/agents.js';
-import { startChild, type BenchChild } from '../support/children.js';
+import { benchTempDir, startChild, type BenchChild } from '../support/children.js';
 import { machineInfo, withCpu } from '../support/machine.js';
 import { pacedLoad } from '../support/paced-load.js';
 import { int, ms, summarize, table } from '../support/stats.js';
@@ -50,7 +50,7 @@ const median = (values: readonly number[]) => {
 const children: BenchChild<Ready>[] = [];
 let exitCode = 0;
 try {
-  const signpost = await startChild<Ready>({ script: here('./signpost-server.ts'), label: 'signpost server' });
+  const signpost = await startChild<Ready>({ script: here('./signpost-server.ts'), args: [benchTempDir('signpost-bench-')], label: 'signpost server' });
   children.push(signpost);
   const { candidates } = benchAgents(40);
   await registerAll(signpost.ready.url, candidates);

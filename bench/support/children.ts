@@ -4,17 +4,30 @@
  * channel closes; the parent kills whatever is left when it exits, however it exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const live = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
 let hooked = false;
 
 function killAll(signal: NodeJS.Signals): void {
   for (const child of live) {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   }
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A fresh temporary directory, removed when this process exits (after its children are killed). */
+export function benchTempDir(prefix: string): string {
+  hookExit();
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
 }
 
 /** Kill every child on exit, on Ctrl-C / SIGTERM, and on an uncaught error. */

@@ -5,11 +5,15 @@
  * the connection spends back to back from the start of every second and then idles. At half the
  * peak rate that is half of each second at full saturation and half idle, so its latency figures
  * are saturation latencies. Here request i is due at start + i / rate and is written as soon as
- * it is due (the timer ticks about every millisecond) on any idle keep-alive connection; when all
- * connections are busy it waits in a queue, and that wait shows up in the send lag.
+ * it is due (the timer ticks about every millisecond, and due requests also go out whenever an
+ * answer arrives) on any idle keep-alive connection; when all connections are busy it waits, and
+ * that wait shows up in the send lag.
  *
- * Raw sockets and a minimal response parser (status line, Content-Length or chunked body) keep
- * the cost per request in this process small.
+ * The generator itself must not stall: answers are read with `onread` into one reused buffer
+ * (no Buffer per socket read, so no external-memory pressure and far fewer GC pauses in this
+ * process) and parsed by a small streaming parser that keeps only the status line and headers
+ * (Content-Length and chunked bodies). Warm-up requests (JIT, fresh connections) are sent but not
+ * recorded.
  */
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -44,16 +48,13 @@ export interface PacedResult {
   readonly achievedRate: number;
 }
 
-const HEADER_END = Buffer.from('\r\n\r\n');
-
 interface Connection {
   readonly socket: Socket;
+  readonly parser: ResponseParser;
   busy: boolean;
   sentAt: number;
   dueAt: number;
   measured: boolean;
-  chunks: Buffer[];
-  length: number;
 }
 
 export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
@@ -64,27 +65,32 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   const warmupCount = Math.round((options.rate * warmupMs) / 1000);
   const measuredCount = Math.max(1, Math.round((options.rate * options.durationMs) / 1000));
   const total = warmupCount + measuredCount;
+  const interval = 1000 / options.rate;
   const latencies = new Float64Array(measuredCount);
   const sendLags = new Float64Array(measuredCount);
   const fromDue = new Float64Array(measuredCount);
-  let sent = 0;
+  let start = 0;
+  let due = 0; // requests that have fallen due; request k is due at start + k * interval
+  let sent = 0; // requests written; due - sent are waiting for a connection
   let recordedSends = 0;
   let answered = 0;
   let completed = 0;
   let measureStart = 0;
   let non2xx = 0;
   let errors = 0;
-  let due = 0;
-  const queue: number[] = []; // due times of requests waiting for a connection
   const idle: Connection[] = [];
-  let start = 0;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => (finish = resolve));
 
+  const enqueueDue = () => {
+    const now = performance.now();
+    while (due < total && start + due * interval <= now) due++;
+  };
+
   const dispatch = () => {
-    while (queue.length > 0 && idle.length > 0) {
+    while (sent < due && idle.length > 0) {
       const connection = idle.pop()!;
-      const dueAt = queue.shift()!;
+      const dueAt = start + sent * interval;
       const now = performance.now();
       connection.measured = sent >= warmupCount;
       if (connection.measured) {
@@ -99,25 +105,14 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
     }
   };
 
-  const onData = (connection: Connection, chunk: Buffer) => {
-    connection.chunks.push(chunk);
-    connection.length += chunk.length;
-    const data = connection.chunks.length === 1 ? chunk : Buffer.concat(connection.chunks, connection.length);
-    const end = messageEnd(data);
-    if (end === -1) {
-      connection.chunks = [data];
-      return;
-    }
+  const onAnswer = (connection: Connection, status: number) => {
     const now = performance.now();
     if (connection.measured) {
       fromDue[completed] = now - connection.dueAt;
       latencies[completed++] = now - connection.sentAt;
-      const status = Number(data.toString('latin1', 9, 12));
       if (status < 200 || status > 299) non2xx++;
     }
     answered++;
-    connection.chunks = [];
-    connection.length = 0;
     connection.busy = false;
     idle.push(connection);
     if (answered + errors >= total) finish();
@@ -127,16 +122,39 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
     }
   };
 
+  // Reads land in this one buffer and are parsed before the callback returns.
+  const readBuffer = Buffer.allocUnsafe(256 * 1024);
   const connections = await Promise.all(
     Array.from(
       { length: options.connections },
       () =>
         new Promise<Connection>((resolve, reject) => {
-          const socket = connect({ host: target.hostname, port, noDelay: true });
-          const connection: Connection = { socket, busy: false, sentAt: 0, dueAt: 0, measured: false, chunks: [], length: 0 };
-          socket.once('connect', () => resolve(connection));
+          const parser = new ResponseParser();
+          let connection: Connection | undefined;
+          const socket = connect({
+            host: target.hostname,
+            port,
+            noDelay: true,
+            onread: {
+              buffer: readBuffer,
+              callback: (bytes: number, buffer: Uint8Array) => {
+                if (connection === undefined) return true;
+                let at = 0;
+                while (at < bytes) {
+                  const end = parser.feed(buffer as Buffer, at, bytes);
+                  if (end === -1) break;
+                  at = end;
+                  if (!connection.busy) throw new Error('an answer arrived for no request');
+                  onAnswer(connection, parser.status);
+                }
+                return true;
+              },
+            },
+          });
+          connection = { socket, parser, busy: false, sentAt: 0, dueAt: 0, measured: false };
+          const ready = connection;
+          socket.once('connect', () => resolve(ready));
           socket.once('error', reject);
-          socket.on('data', (chunk: Buffer) => onData(connection, chunk));
         }),
     ),
   );
@@ -150,19 +168,14 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
     idle.push(connection);
   }
 
-  const interval = 1000 / options.rate;
-  // Requests fall due on the timer tick and, between ticks, whenever an answer arrives.
-  function enqueueDue(): void {
-    const now = performance.now();
-    while (due < total && start + due * interval <= now) queue.push(start + due++ * interval);
-  }
   start = performance.now();
+  let timer: NodeJS.Timeout | undefined;
   const tick = () => {
     enqueueDue();
     dispatch();
     if (due < total) timer = setTimeout(tick, 0);
   };
-  let timer = setTimeout(tick, 0);
+  timer = setTimeout(tick, 0);
   // Give up on stragglers well after the last request was due.
   const deadline = setTimeout(finish, warmupMs + options.durationMs + 10_000);
   await finished;
@@ -184,32 +197,99 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   };
 }
 
-const CRLF = Buffer.from('\r\n');
+const LF = 0x0a;
+
+const State = { Head: 0, Body: 1, ChunkSize: 2, ChunkData: 3, LastCrlf: 4 } as const;
+type State = (typeof State)[keyof typeof State];
 
 /**
- * Where the HTTP/1.1 response at the start of `data` ends, or -1 if it is not complete yet. Knows
- * Content-Length and chunked bodies (without trailers), which is all the servers under test send.
+ * A streaming HTTP/1.1 response parser that keeps only the status line and headers: bodies are
+ * counted, never kept. Knows Content-Length and chunked bodies (without trailers), which is all
+ * the servers under test send.
+ */
+export class ResponseParser {
+  status = 0;
+  private state: State = State.Head;
+  private head = '';
+  private remaining = 0;
+  private sizeLine = '';
+
+  /** Consume bytes [from, to) of `data`; the index just after a complete response, or -1 when it needs more bytes. */
+  feed(data: Buffer, from: number, to: number): number {
+    let at = from;
+    while (at < to) {
+      switch (this.state) {
+        case State.Head: {
+          const text = this.head + data.toString('latin1', at, Math.min(to, at + 16 * 1024));
+          const end = text.indexOf('\r\n\r\n');
+          if (end === -1) {
+            this.head = text;
+            if (this.head.length > 64 * 1024) throw new Error('response headers too large');
+            at = Math.min(to, at + 16 * 1024);
+            continue;
+          }
+          at += end + 4 - this.head.length;
+          const head = text.slice(0, end);
+          this.head = '';
+          this.status = Number(head.slice(9, 12));
+          if (this.status === 304 || this.status === 204 || (this.status >= 100 && this.status < 200)) return this.done(at);
+          if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) {
+            this.state = State.ChunkSize;
+            this.sizeLine = '';
+          } else {
+            const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+            this.remaining = length ? Number(length[1]) : 0;
+            if (this.remaining === 0) return this.done(at);
+            this.state = State.Body;
+          }
+          break;
+        }
+        case State.Body:
+        case State.ChunkData:
+        case State.LastCrlf: {
+          const take = Math.min(this.remaining, to - at);
+          at += take;
+          this.remaining -= take;
+          if (this.remaining > 0) break;
+          if (this.state === State.ChunkData) {
+            this.state = State.ChunkSize;
+            this.sizeLine = '';
+            break;
+          }
+          return this.done(at);
+        }
+        case State.ChunkSize: {
+          // The size line ends with CRLF, which may be split between two reads: look for LF.
+          const lineEnd = data.indexOf(LF, at);
+          if (lineEnd === -1 || lineEnd >= to) {
+            this.sizeLine += data.toString('latin1', at, to);
+            at = to;
+            break;
+          }
+          const line = (this.sizeLine + data.toString('latin1', at, lineEnd)).replace(/\r$/, '');
+          at = lineEnd + 1;
+          const size = parseInt(line, 16);
+          if (Number.isNaN(size)) throw new Error(`malformed chunk size ${JSON.stringify(line)}`);
+          // The last chunk is followed by an empty line (no trailers); every other chunk by CRLF.
+          this.remaining = size === 0 ? 2 : size + 2;
+          this.state = size === 0 ? State.LastCrlf : State.ChunkData;
+          break;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private done(at: number): number {
+    this.state = State.Head;
+    return at;
+  }
+}
+
+/**
+ * Where the HTTP/1.1 response at the start of `data` ends, or -1 if it is not complete yet
+ * (Content-Length and chunked bodies without trailers).
  */
 export function messageEnd(data: Buffer): number {
-  const headerEnd = data.indexOf(HEADER_END);
-  if (headerEnd === -1) return -1;
-  const head = data.toString('latin1', 0, headerEnd);
-  const bodyStart = headerEnd + 4;
-  const status = Number(head.slice(9, 12));
-  if (status === 304 || status === 204 || (status >= 100 && status < 200)) return bodyStart;
-  if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) {
-    let at = bodyStart;
-    for (;;) {
-      const lineEnd = data.indexOf(CRLF, at);
-      if (lineEnd === -1) return -1;
-      const size = parseInt(data.toString('latin1', at, lineEnd), 16);
-      if (Number.isNaN(size)) throw new Error('malformed chunked body');
-      if (size === 0) return data.length >= lineEnd + 4 ? lineEnd + 4 : -1;
-      at = lineEnd + 2 + size + 2;
-      if (at > data.length) return -1;
-    }
-  }
-  const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-  const end = bodyStart + (length ? Number(length[1]) : 0);
-  return data.length >= end ? end : -1;
+  return new ResponseParser().feed(data, 0, data.length);
 }

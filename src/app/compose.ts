@@ -6,6 +6,7 @@ import { Registry } from '../core/registry/registry.js';
 import { registryCredentials } from '../core/registry/registry-credentials.js';
 import { buildHttpFace, type HttpApp } from '../faces/http/server.js';
 import { SqliteRecordStore } from '../store/sqlite/sqlite-store.js';
+import { loadOrCreateCertificateAuthority, type LoadedCertificateAuthority } from './certificate-authority.js';
 import type { ServeConfig } from './config.js';
 import { loadOrCreateKeyFile } from './key-file.js';
 import { SIGNPOST_VERSION } from './version.js';
@@ -18,6 +19,8 @@ export interface RunningRegistry {
   readonly store: RecordStore;
   readonly url: string;
   readonly keyCreated: boolean;
+  /** The registry's private CA for capability certificates (files under `<dataDir>/ca/`). */
+  readonly ca: LoadedCertificateAuthority;
   close(): Promise<void>;
 }
 
@@ -25,8 +28,9 @@ export interface RunningRegistry {
 export async function startRegistry(config: ServeConfig): Promise<RunningRegistry> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const { key, created } = await loadOrCreateKeyFile(join(config.dataDir, 'registry-key.jwk'));
+  const ca = await loadOrCreateCertificateAuthority(config.dataDir, systemClock);
   const store = SqliteRecordStore.open(join(config.dataDir, 'signpost.db'));
-  const registry = new Registry({ store, key, clock: systemClock });
+  const registry = new Registry({ store, key, clock: systemClock, certificateAuthority: ca.authority });
   const logger = pino({ level: config.logLevel, base: { service: 'signpost' } });
   const app = await buildHttpFace({ registry, clock: systemClock, logger, version: SIGNPOST_VERSION });
   try {
@@ -47,6 +51,7 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
     store,
     url,
     keyCreated: created,
+    ca,
     async close() {
       await app.close();
       await store.close();

@@ -1,12 +1,36 @@
 import { fail, failWith, isErrorCode, ok, problem, type Problem, type Result } from '../core/errors.js';
 import type { RequesterContext } from '../core/resolve/choose-endpoint.js';
-import type { AgentAddr, AgentEndpoint, AgentFacts, AgentStatusChange, AgentTombstone, CountersignedRecord, SignedRecord } from '../core/record/types.js';
+import type {
+  AgentAddr,
+  AgentEndpoint,
+  AgentFacts,
+  AgentStatusChange,
+  AgentTombstone,
+  CapabilityGrant,
+  CertificateRequest,
+  CountersignedRecord,
+  SignedRecord,
+} from '../core/record/types.js';
 
 export interface RegistryIdentity {
   readonly id: string;
   readonly publicKeyJwk: { kty: string; crv: string; x: string };
   readonly software: string;
   readonly version: string;
+  /** SHA-256 of the registry CA certificate, when the registry runs one. */
+  readonly caFingerprintSha256?: string;
+}
+
+/** A capability certificate as POST /v1/certificates answers it (PEM, times as ISO strings). */
+export interface IssuedCertificateAnswer {
+  readonly certificate: string;
+  readonly serialNumber: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly agentName: string;
+  readonly capabilities: readonly string[];
+  readonly fingerprintSha256: string;
+  readonly caCertificate: string;
 }
 
 export interface ResolveAnswer {
@@ -93,6 +117,21 @@ export class RegistryClient {
     change: SignedRecord<AgentStatusChange>,
   ): Promise<Result<{ name: string; state: string; statusChange: CountersignedRecord<AgentStatusChange> }>> {
     return this.call('POST', `/v1/agents/${encodeURIComponent(name)}/revoke`, change);
+  }
+
+  grantCapabilities(
+    name: string,
+    grant: SignedRecord<CapabilityGrant>,
+  ): Promise<Result<{ name: string; capabilities: string[]; grant: CountersignedRecord<CapabilityGrant> }>> {
+    return this.call('POST', `/v1/agents/${encodeURIComponent(name)}/capabilities`, grant);
+  }
+
+  issueCertificate(request: SignedRecord<CertificateRequest>): Promise<Result<IssuedCertificateAnswer>> {
+    return this.call('POST', '/v1/certificates', request);
+  }
+
+  certificateAuthority(): Promise<Result<{ certificate: string; fingerprintSha256: string }>> {
+    return this.call('GET', '/v1/certificates/ca');
   }
 
   resolve(name: string, context: RequesterContext = {}): Promise<Result<ResolveAnswer>> {

@@ -89,6 +89,7 @@ export const errorCatalogue = {
     kind: 'forbidden',
     title: 'Only the agent key, the namespace owner or the registry operator may revoke or suspend this agent',
   },
+  GRANT_NOT_AUTHORIZED: { kind: 'forbidden', title: 'Only the registry operator may grant capabilities' },
   CREDENTIAL_INVALID: { kind: 'unauthorized', title: 'The credential is malformed or its proof does not verify' },
   CREDENTIAL_EXPIRED: { kind: 'unauthorized', title: 'The credential is outside its validity period' },
   CREDENTIAL_REVOKED: { kind: 'unauthorized', title: 'The credential is revoked or suspended in its status list' },
@@ -103,7 +104,7 @@ export const errorCatalogue = {
   CERT_INVALID: { kind: 'unauthorized', title: 'The certificate is malformed or does not chain to the registry CA' },
   CERT_EXPIRED: { kind: 'unauthorized', title: 'The certificate is outside its validity period' },
   CERT_NAME_MISMATCH: { kind: 'unauthorized', title: 'The certificate names another agent than the one expected' },
-  CAPABILITY_MISSING: { kind: 'forbidden', title: "The peer's certificate does not carry the capability this call requires" },
+  CAPABILITY_MISSING: { kind: 'forbidden', title: 'The certificate, credential or grant does not carry the capability asked for' },
   DISCLOSURE_INVALID: { kind: 'unauthorized', title: 'The derived (selective disclosure) proof does not verify against the issuer key' },
 
   // --- clients and keys --------------------------------------------------------------------
@@ -113,7 +114,7 @@ export const errorCatalogue = {
   },
   REGISTRY_UNREACHABLE: { kind: 'unavailable', title: 'The registry could not be reached' },
   REGISTRY_BAD_RESPONSE: { kind: 'unavailable', title: 'The registry answered with something that is not a Signpost response' },
-  KEY_FILE_INVALID: { kind: 'invalid', title: 'The key file is not an Ed25519 private JWK' },
+  KEY_FILE_INVALID: { kind: 'invalid', title: 'The key file is unreadable or not a key of the expected kind' },
   KEY_FILE_EXISTS: { kind: 'conflict', title: 'The key file already exists; refusing to overwrite a private key' },
   IMPORT_UNSUPPORTED_SHAPE: { kind: 'unsupported', title: 'The import file is not a shape this importer knows' },
 

@@ -2,7 +2,9 @@
  * Ports: everything the pure core needs from the outside world comes in through these.
  * The core never reads the wall clock, the environment, the disk or the network itself.
  */
+import type { Result } from './errors.js';
 import type { AgentState, StoredAgent } from './registry/stored-agent.js';
+import type { IssuedCertificate } from './trust/certificates/capability-certificate.js';
 
 /** Wall-clock time in milliseconds since the Unix epoch. */
 export interface Clock {
@@ -85,4 +87,16 @@ export interface RecordStore {
   /** Number of names stored, by state. */
   count(): Promise<Record<AgentState, number>>;
   close(): Promise<void>;
+}
+
+/**
+ * The registry's private certificate authority. It lives outside the core (its key is a file the
+ * app loads, and issuing reads the clock and randomness); the core decides who gets what.
+ */
+export interface CertificateAuthority {
+  /** The CA certificate (PEM): the trust anchor peers use for capability certificates. */
+  readonly certificatePem: string;
+  /** Lowercase hex SHA-256 of the DER CA certificate. */
+  readonly fingerprintSha256: string;
+  issue(input: { csrPem: string; agentName: string; capabilities: readonly string[]; validityMs: number }): Promise<Result<IssuedCertificate>>;
 }

@@ -8,3 +8,5 @@ export * from './verify.js';
 export * from './registration.js';
 export * from './compact-codec.js';
 export * from './status-change.js';
+export * from './capability-grant.js';
+export * from './certificate-request.js';

@@ -99,3 +99,42 @@ export interface Countersignature {
 export interface CountersignedRecord<T> extends SignedRecord<T> {
   readonly countersig: Countersignature;
 }
+
+/**
+ * The registry operator's attestation of what an agent may do: the capabilities its capability
+ * certificates may carry. Signed by the registry operator's key only (`by`); it replaces the
+ * previous grant, and an empty list withdraws every grant.
+ */
+export interface CapabilityGrant {
+  readonly type: 'CapabilityGrant';
+  readonly v: 1;
+  /** Canonical agent name. */
+  readonly name: string;
+  /** Capability tokens `[a-z0-9][a-z0-9._:-]{0,63}`, at most 64, sorted, without duplicates. */
+  readonly capabilities: readonly string[];
+  /** RFC 3339 UTC time of signing; must be recent and later than the previous grant. */
+  readonly at: string;
+  /** did:key of the signer: the registry operator. */
+  readonly by: string;
+}
+
+/**
+ * An agent's request for a short-lived capability certificate for a key it made (PKCS #10 CSR).
+ * Signed by the agent key the name is bound to (`agentId`).
+ */
+export interface CertificateRequest {
+  readonly type: 'CertificateRequest';
+  readonly v: 1;
+  /** Canonical agent name. */
+  readonly name: string;
+  /** The did:key the name is bound to; the signer. */
+  readonly agentId: string;
+  /** PKCS #10 request, PEM. */
+  readonly csr: string;
+  /** 60 .. 86 400. */
+  readonly validitySeconds: number;
+  /** A subset of the granted capabilities; absent: all granted ones. */
+  readonly capabilities?: readonly string[];
+  /** RFC 3339 UTC time of signing; must be within 5 minutes of the registry clock. */
+  readonly at: string;
+}

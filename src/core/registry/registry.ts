@@ -1,13 +1,25 @@
 import { fail, failWith, ok, problem, type Result } from '../errors.js';
 import { parseAgentName } from '../name/index.js';
-import type { Clock, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose } from '../ports.js';
+import type { CertificateAuthority, Clock, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose } from '../ports.js';
 import { checkAddrValidity, checkAgentAddr, formatUtcSeconds, parseUtcSeconds } from '../record/agent-addr.js';
 import { checkAgentFacts } from '../record/agent-facts.js';
+import { checkCapabilityGrant } from '../record/capability-grant.js';
+import { checkCertificateRequest } from '../record/certificate-request.js';
 import { checkSchema, compileSchema } from '../record/schema-check.js';
 import { countersign, verifyRecordSignature } from '../record/signing.js';
 import { checkStatusChange } from '../record/status-change.js';
 import { checkTombstone } from '../record/tombstone.js';
-import type { AgentAddr, AgentFacts, AgentStatusChange, AgentTombstone, CountersignedRecord, SignedRecord } from '../record/types.js';
+import type {
+  AgentAddr,
+  AgentFacts,
+  AgentStatusChange,
+  AgentTombstone,
+  CapabilityGrant,
+  CertificateRequest,
+  CountersignedRecord,
+  SignedRecord,
+} from '../record/types.js';
+import type { IssuedCertificate } from '../trust/certificates/capability-certificate.js';
 import type { SigningKey } from '../trust/ed25519.js';
 import { canonicalSha256Hex } from '../trust/jcs.js';
 import { issueCredentialFor, type RegistryCredentials } from './registry-credentials.js';
@@ -25,6 +37,8 @@ export interface RegistryOptions {
   readonly key: SigningKey;
   readonly clock: Clock;
   readonly maxValidityMs?: number;
+  /** The registry's private CA; without it the registry issues no capability certificates. */
+  readonly certificateAuthority?: CertificateAuthority;
 }
 
 export interface Registration {
@@ -64,8 +78,10 @@ export class Registry {
   private readonly maxValidityMs: number;
   private readonly listeners = new Set<(change: RegistryChange) => void>();
   private issuing: RegistryCredentials | undefined;
+  private readonly ca: CertificateAuthority | undefined;
 
   constructor(options: RegistryOptions) {
+    this.ca = options.certificateAuthority;
     this.store = options.store;
     this.key = options.key;
     this.clock = options.clock;
@@ -84,6 +100,11 @@ export class Registry {
 
   get credentials(): RegistryCredentials | undefined {
     return this.issuing;
+  }
+
+  /** The private CA that issues capability certificates, if this registry runs one. */
+  get certificateAuthority(): CertificateAuthority | undefined {
+    return this.ca;
   }
 
   /** Called after every accepted write, e.g. to drop cached answers for the name. */
@@ -120,6 +141,8 @@ export class Registry {
       search: searchDocumentOf(facts.payload),
       statusIndex,
       ...(keeps && current.lastStatusChange ? { lastStatusChange: current.lastStatusChange } : {}),
+      // Grants belong to the binding: an update keeps them, a new key starts without any.
+      ...(keeps && current.capabilityGrant ? { capabilityGrant: current.capabilityGrant } : {}),
       ...(credential ? { credential } : {}),
     };
     // The credential over the previous facts stops being current: revoke it in the same write.
@@ -227,6 +250,89 @@ export class Registry {
       return fail('SEQUENCE_STALE', `the status change was signed at ${change.at}, not after the last accepted one (${last})`, '/payload/at');
     }
     return ok(true);
+  }
+
+  /**
+   * Attest what an agent may do: a CapabilityGrant signed by the registry operator's key replaces
+   * the agent's previous grant (an empty list withdraws them all). Capability certificates carry
+   * only granted capabilities, never what the agent claims about itself in its AgentFacts.
+   */
+  async grantCapabilities(name: string, body: unknown): Promise<Result<ActiveAgent>> {
+    const canonical = canonicalNameOf(name);
+    if (!canonical.ok) return canonical;
+    const checked = checkSignedGrant(body);
+    if (!checked.ok) return checked;
+    const grant = checked.value;
+    if (grant.payload.name !== canonical.value) {
+      return fail('RECORD_NAME_MISMATCH', `the grant is for ${grant.payload.name}, not ${canonical.value}`, '/payload/name');
+    }
+    const current = activeAgentOf(canonical.value, await this.store.get(canonical.value));
+    if (!current.ok) return current;
+    const agent = current.value;
+    const stages = firstFailure(grant, [() => this.checkGrantAuthority(grant.payload), () => this.checkGrantFreshness(agent, grant.payload)]);
+    if (!stages.ok) return stages;
+
+    const at = formatUtcSeconds(this.clock.now());
+    // Like a status change, the registry's own write raises the stored sequence by one, so
+    // concurrent writes to the name still meet the store's compare-and-set.
+    const next: ActiveAgent = { ...agent, seq: agent.seq + 1, updatedAt: at, capabilityGrant: countersign(grant, this.key, at) };
+    const written = await this.write(next, agent);
+    return written.ok ? ok(next) : written;
+  }
+
+  private checkGrantAuthority(grant: CapabilityGrant): Result<true> {
+    return grant.by === this.did ? ok(true) : fail('GRANT_NOT_AUTHORIZED', `${grant.by} is not the registry operator (${this.did})`, '/payload/by');
+  }
+
+  /** Signed recently, and after the previous grant: an old grant can never be replayed over a newer one. */
+  private checkGrantFreshness(agent: ActiveAgent, grant: CapabilityGrant): Result<true> {
+    const signedAt = parseUtcSeconds(grant.at)!;
+    if (Math.abs(signedAt - this.clock.now()) > STATUS_CHANGE_WINDOW_MS) {
+      return fail('RECORD_EXPIRED', `the grant was signed at ${grant.at}, more than 5 minutes from now`, '/payload/at');
+    }
+    const last = agent.capabilityGrant?.payload.at;
+    if (last !== undefined && signedAt <= parseUtcSeconds(last)!) {
+      return fail('SEQUENCE_STALE', `the grant was signed at ${grant.at}, not after the previous one (${last})`, '/payload/at');
+    }
+    return ok(true);
+  }
+
+  /**
+   * Issue a short-lived capability certificate for a CertificateRequest signed by the agent's key.
+   * The certificate carries the requested capabilities (default: all granted ones), which must all
+   * be granted. Nothing is stored.
+   *
+   * No per-name sequence guards against replay: a request replayed within its 5 minutes only
+   * yields another certificate for the same CSR, whose private key only the requester holds, so a
+   * replayer gains nothing it could use.
+   */
+  async issueCertificate(body: unknown): Promise<Result<IssuedCertificate>> {
+    const ca = this.ca;
+    if (ca === undefined) return fail('ROUTE_NOT_FOUND', 'this registry runs no certificate authority, so it issues no capability certificates');
+    const checked = checkSignedCertificateRequest(body);
+    if (!checked.ok) return checked;
+    const request = checked.value.payload;
+    const current = activeAgentOf(request.name, await this.store.get(request.name));
+    if (!current.ok) return current;
+    const agent = current.value;
+    const granted = agent.capabilityGrant?.payload.capabilities ?? [];
+    const stages = firstFailure(request, [
+      () => (request.agentId === agent.agentId ? ok(true) : fail('NAME_TAKEN', `${agent.name} is bound to ${agent.agentId}, not ${request.agentId}`, '/payload/agentId')),
+      () => {
+        const signedAt = parseUtcSeconds(request.at)!;
+        return Math.abs(signedAt - this.clock.now()) > STATUS_CHANGE_WINDOW_MS
+          ? fail('RECORD_EXPIRED', `the request was signed at ${request.at}, more than 5 minutes from now`, '/payload/at')
+          : ok(true);
+      },
+      () => {
+        const missing = (request.capabilities ?? []).filter((c) => !granted.includes(c));
+        return missing.length === 0
+          ? ok(true)
+          : fail('CAPABILITY_MISSING', `not granted to ${agent.name}: ${missing.join(', ')} (granted: ${granted.join(', ') || 'none'})`, '/payload/capabilities');
+      },
+    ]);
+    if (!stages.ok) return stages;
+    return ca.issue({ csrPem: request.csr, agentName: agent.name, capabilities: request.capabilities ?? granted, validityMs: request.validitySeconds * 1000 });
   }
 
   /** The active record of a name, in any accepted input form. */
@@ -385,6 +491,29 @@ function checkSignedStatusChange(body: unknown): Result<SignedRecord<AgentStatus
   if (!change.ok) return change;
   const signed = record as SignedRecord<AgentStatusChange>;
   const signature = checkSignature(signed, change.value.by, '/sig');
+  return signature.ok ? ok(signed) : signature;
+}
+
+function checkSignedGrant(body: unknown): Result<SignedRecord<CapabilityGrant>> {
+  const shapeProblem = checkSchema(validateSignedEnvelope, body, 'REQUEST_INVALID', '');
+  if (shapeProblem) return failWith([shapeProblem]);
+  const record = body as SignedRecord<unknown>;
+  const grant = checkCapabilityGrant(record.payload, '/payload');
+  if (!grant.ok) return grant;
+  const signed = record as SignedRecord<CapabilityGrant>;
+  const signature = checkSignature(signed, grant.value.by, '/sig');
+  return signature.ok ? ok(signed) : signature;
+}
+
+/** Shape, and the signature of the key the request names (whether that key owns the name is checked against the store). */
+function checkSignedCertificateRequest(body: unknown): Result<SignedRecord<CertificateRequest>> {
+  const shapeProblem = checkSchema(validateSignedEnvelope, body, 'REQUEST_INVALID', '');
+  if (shapeProblem) return failWith([shapeProblem]);
+  const record = body as SignedRecord<unknown>;
+  const request = checkCertificateRequest(record.payload, '/payload');
+  if (!request.ok) return request;
+  const signed = record as SignedRecord<CertificateRequest>;
+  const signature = checkSignature(signed, request.value.agentId, '/sig');
   return signature.ok ? ok(signed) : signature;
 }
 

@@ -1,4 +1,4 @@
-import type { AgentAddr, AgentFacts, AgentStatusChange, AgentTombstone, CountersignedRecord } from '../record/types.js';
+import type { AgentAddr, AgentFacts, AgentStatusChange, AgentTombstone, CapabilityGrant, CountersignedRecord } from '../record/types.js';
 import type { AgentFactsCredential } from '../trust/credentials/facts-credential.js';
 
 /** What the index of a registered agent holds for search; derived from its facts by the core. */
@@ -43,6 +43,8 @@ export interface ActiveAgent extends StoredAgentBase {
   readonly statusIndex: number;
   /** The last accepted status change (a reinstatement), so an older signed change cannot be replayed. */
   readonly lastStatusChange?: CountersignedRecord<AgentStatusChange>;
+  /** The operator's current capability grant for this binding (absent: none ever granted). */
+  readonly capabilityGrant?: CountersignedRecord<CapabilityGrant>;
   /** The registry's VC over the current facts, with its own status index (absent when the registry issues none). */
   readonly credential?: IssuedCredential;
 }

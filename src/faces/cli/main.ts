@@ -2,7 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { SignpostError } from '../../core/errors.js';
 import { SIGNPOST_VERSION } from '../../app/version.js';
 import { EXIT, exitCodeOf, formatProblems } from './cli-context.js';
+import { certCommand } from './commands/cert.js';
 import { deregisterCommand } from './commands/deregister.js';
+import { grantCommand } from './commands/grant.js';
 import { importCommand } from './commands/import.js';
 import { keygenCommand } from './commands/keygen.js';
 import { registerCommand } from './commands/register.js';
@@ -13,7 +15,7 @@ import { serveCommand } from './commands/serve.js';
 import { verifyCommand } from './commands/verify.js';
 
 /** Every command, in the order `signpost --help` lists them. */
-const commands = [serveCommand, keygenCommand, registerCommand, resolveCommand, searchCommand, verifyCommand, deregisterCommand, revokeCommand, importCommand];
+const commands = [serveCommand, keygenCommand, registerCommand, resolveCommand, searchCommand, verifyCommand, deregisterCommand, revokeCommand, grantCommand, certCommand, importCommand];
 
 export async function main(argv: readonly string[]): Promise<void> {
   const program = new Command('signpost')

@@ -11,6 +11,7 @@ import { PROBLEM_CONTENT_TYPE, problemDocument } from './problem.js';
 import { resolveFastPathServer } from './resolve-fast-path.js';
 import { ResolveCache } from './resolve-cache.js';
 import { agentRoutes } from './routes/agents.js';
+import { certificateRoutes } from './routes/certificates.js';
 import { resolveRoutes } from './routes/resolve.js';
 import { searchRoutes } from './routes/search.js';
 import { systemRoutes } from './routes/system.js';
@@ -53,7 +54,6 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
       metrics,
       requestTimeoutMs,
       keepAliveTimeoutMs: 65_000,
-      connectionTimeoutMs: 60_000,
       closing: () => closing,
     }),
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
@@ -93,6 +93,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
         { name: 'search', description: 'Find agents by words and capabilities' },
         { name: 'system', description: 'Health, metrics, registry identity' },
         { name: 'trust', description: 'Credentials, status lists and the registry DID' },
+        { name: 'certificates', description: 'Capability grants and short-lived capability certificates from the registry CA' },
       ],
     },
   });
@@ -104,6 +105,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
     searchRoutes(scoped as unknown as HttpApp, deps);
     systemRoutes(scoped as unknown as HttpApp, deps);
     trustRoutes(scoped as unknown as HttpApp, deps);
+    certificateRoutes(scoped as unknown as HttpApp, deps);
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;

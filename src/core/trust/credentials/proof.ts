@@ -110,9 +110,15 @@ function checkProofShape(proof: unknown, code: ErrorCode): Problem | undefined {
 }
 
 /** CREDENTIAL_EXPIRED (or `code` for status lists) when `now` is outside [validFrom, validUntil). */
+/**
+ * How far ahead of the verifier's clock a validFrom may be. Issuer and verifier clocks differ, and a
+ * verifier that reads its clock before fetching a just-signed status list sees it as from the future.
+ */
+export const VALID_FROM_CLOCK_SKEW_MS = 60_000;
+
 export function checkWindow(window: Window, now: Instant, code: ErrorCode = 'CREDENTIAL_EXPIRED'): Problem | undefined {
   const nowMs = instantMs(now);
-  if (nowMs < window.fromMs) return problem(code, `not valid before ${new Date(window.fromMs).toISOString()}`, '/validFrom');
+  if (nowMs + VALID_FROM_CLOCK_SKEW_MS < window.fromMs) return problem(code, `not valid before ${new Date(window.fromMs).toISOString()}`, '/validFrom');
   if (window.untilMs !== undefined && nowMs >= window.untilMs) {
     return problem(code, `not valid since ${new Date(window.untilMs).toISOString()}`, '/validUntil');
   }

@@ -20,6 +20,7 @@ export function serveCommand(program: Command): void {
         `signpost registry listening on ${running.url}\n` +
           `  data: ${config.dataDir} (${keyNote}: ${running.registry.did})\n` +
           `  issuer: ${running.registry.credentials?.issuer.did}\n` +
+          `  certificate authority: ${running.ca.certificatePath} (${running.ca.created ? 'created' : 'loaded'}), SHA-256 fingerprint ${running.ca.authority.fingerprintSha256}\n` +
           `  API docs: ${running.url}/docs\n`,
       );
       const stop = async (signal: string) => {

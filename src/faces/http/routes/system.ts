@@ -9,6 +9,7 @@ export function systemRoutes(app: HttpApp, { registry, metrics, version }: HttpF
     publicKeyJwk: { kty: 'OKP', crv: 'Ed25519', x: toBase64Url(publicKeyFromDidKey(registry.did)!) },
     software: 'signpost',
     version,
+    ...(registry.certificateAuthority ? { caFingerprintSha256: registry.certificateAuthority.fingerprintSha256 } : {}),
   };
 
   app.get(
@@ -23,6 +24,7 @@ export function systemRoutes(app: HttpApp, { registry, metrics, version }: HttpF
             publicKeyJwk: Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String() }),
             software: Type.String(),
             version: Type.String(),
+            caFingerprintSha256: Type.Optional(Type.String({ description: 'SHA-256 of the registry CA certificate (capability certificates)' })),
           }),
         },
       },
