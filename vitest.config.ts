@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    setupFiles: ['test/setup-fast-check.ts'],
     // The machine has two cores; e2e files start real server processes of their own.
     pool: 'forks',
     maxWorkers: 2,
