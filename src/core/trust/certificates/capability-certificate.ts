@@ -306,7 +306,8 @@ export async function issueCapabilityCertificate(input: IssueCapabilityCertifica
   const notBefore = floorToSecond(now.getTime() - NOT_BEFORE_BACKDATE_MS);
   // A certificate never outlives its CA: OpenSSL would refuse the CA first anyway.
   const notAfter = floorToSecond(Math.min(now.getTime() + validityMs, ca.value.parsed.notAfter.getTime()));
-  if (notAfter.getTime() - now.getTime() < MIN_CERTIFICATE_VALIDITY_MS) {
+  // Only the CA's own end can cut a certificate short (flooring to whole seconds alone must not refuse validityMs = 60 s).
+  if (ca.value.parsed.notAfter.getTime() - now.getTime() < MIN_CERTIFICATE_VALIDITY_MS) {
     return fail('CERT_EXPIRED', `the registry CA expires at ${ca.value.parsed.notAfter.toISOString()}, too soon to issue a certificate; rotate the CA`);
   }
   const serial = serialFrom(input.randomBytes);
