@@ -472,50 +472,26 @@ function checkFactsDigest(addr: AgentAddr, facts: AgentFacts): Result<true> {
     : fail('FACTS_DIGEST_MISMATCH', `facts hash to ${digest}, the AgentAddr commits to ${addr.factsSha256}`, '/addr/payload/factsSha256');
 }
 
-function checkSignedTombstone(body: unknown): Result<SignedRecord<AgentTombstone>> {
+/**
+ * A signed envelope `{payload, sig}` whose payload passes `checkPayload` and whose signature is by
+ * the key `signerOf` names. Whether that key may do what the payload asks is checked against the
+ * store afterwards.
+ */
+function checkSignedRecord<T>(body: unknown, checkPayload: (value: unknown, pointer: string) => Result<T>, signerOf: (payload: T) => string): Result<SignedRecord<T>> {
   const shapeProblem = checkSchema(validateSignedEnvelope, body, 'REQUEST_INVALID', '');
   if (shapeProblem) return failWith([shapeProblem]);
   const record = body as SignedRecord<unknown>;
-  const tombstone = checkTombstone(record.payload, '/payload');
-  if (!tombstone.ok) return tombstone;
-  const signed = record as SignedRecord<AgentTombstone>;
-  const signature = checkSignature(signed, tombstone.value.agentId, '/sig');
+  const payload = checkPayload(record.payload, '/payload');
+  if (!payload.ok) return payload;
+  const signed = record as SignedRecord<T>;
+  const signature = checkSignature(signed, signerOf(payload.value), '/sig');
   return signature.ok ? ok(signed) : signature;
 }
 
-function checkSignedStatusChange(body: unknown): Result<SignedRecord<AgentStatusChange>> {
-  const shapeProblem = checkSchema(validateSignedEnvelope, body, 'REQUEST_INVALID', '');
-  if (shapeProblem) return failWith([shapeProblem]);
-  const record = body as SignedRecord<unknown>;
-  const change = checkStatusChange(record.payload, '/payload');
-  if (!change.ok) return change;
-  const signed = record as SignedRecord<AgentStatusChange>;
-  const signature = checkSignature(signed, change.value.by, '/sig');
-  return signature.ok ? ok(signed) : signature;
-}
-
-function checkSignedGrant(body: unknown): Result<SignedRecord<CapabilityGrant>> {
-  const shapeProblem = checkSchema(validateSignedEnvelope, body, 'REQUEST_INVALID', '');
-  if (shapeProblem) return failWith([shapeProblem]);
-  const record = body as SignedRecord<unknown>;
-  const grant = checkCapabilityGrant(record.payload, '/payload');
-  if (!grant.ok) return grant;
-  const signed = record as SignedRecord<CapabilityGrant>;
-  const signature = checkSignature(signed, grant.value.by, '/sig');
-  return signature.ok ? ok(signed) : signature;
-}
-
-/** Shape, and the signature of the key the request names (whether that key owns the name is checked against the store). */
-function checkSignedCertificateRequest(body: unknown): Result<SignedRecord<CertificateRequest>> {
-  const shapeProblem = checkSchema(validateSignedEnvelope, body, 'REQUEST_INVALID', '');
-  if (shapeProblem) return failWith([shapeProblem]);
-  const record = body as SignedRecord<unknown>;
-  const request = checkCertificateRequest(record.payload, '/payload');
-  if (!request.ok) return request;
-  const signed = record as SignedRecord<CertificateRequest>;
-  const signature = checkSignature(signed, request.value.agentId, '/sig');
-  return signature.ok ? ok(signed) : signature;
-}
+const checkSignedTombstone = (body: unknown) => checkSignedRecord(body, checkTombstone, (t) => t.agentId);
+const checkSignedStatusChange = (body: unknown) => checkSignedRecord(body, checkStatusChange, (c) => c.by);
+const checkSignedGrant = (body: unknown) => checkSignedRecord(body, checkCapabilityGrant, (g) => g.by);
+const checkSignedCertificateRequest = (body: unknown) => checkSignedRecord(body, checkCertificateRequest, (r) => r.agentId);
 
 /**
  * A name belongs to the first key that registered it. It changes hands only after its owner

@@ -157,7 +157,7 @@ export async function verifyProof(vc: Record<string, unknown>, window: Window, d
 }
 
 /** Every error a jsonld-signatures result carries, at any depth (results, purpose results, causes). */
-function collectErrors(result: { error?: unknown; results?: readonly { error?: unknown }[] }): unknown[] {
+export function collectErrors(result: { error?: unknown; results?: readonly { error?: unknown }[] }): unknown[] {
   const found: unknown[] = [];
   const visit = (value: unknown, depth: number): void => {
     if (value === undefined || value === null || depth > 8) return;

@@ -19,7 +19,7 @@ import { fail, ok, problem, type ErrorCode, type Problem, type Result } from '..
 import { checkCanonicalName } from '../../record/agent-addr.js';
 import { bundledContexts, VC_V2_CONTEXT } from '../credentials/contexts.js';
 import type { DocumentLoader } from '../credentials/document-loader.js';
-import { checkIssuerTrusted, checkWindow, firstFailure, isRecord, listOf, parseDateTimeStamp, requireValidityWindow, type Window } from '../credentials/proof.js';
+import { checkIssuerTrusted, collectErrors, checkWindow, firstFailure, isRecord, listOf, parseDateTimeStamp, requireValidityWindow, type Window } from '../credentials/proof.js';
 import type { CredentialVerification, Instant } from '../credentials/types.js';
 import { isEd25519DidKey } from '../did-key.js';
 import { fromBase64Url } from '../encoding.js';
@@ -465,23 +465,6 @@ async function verifyBbsProof(vc: Record<string, unknown>, window: Window, optio
   return [problem('DISCLOSURE_INVALID', `the derived proof does not verify${headerNote}: ${first === undefined ? 'no proof matched' : messageOf(first)}`, '/proof')];
 }
 
-/** Every error a jsonld-signatures result carries, at any depth (results, causes, aggregates). */
-function collectErrors(result: { error?: unknown; results?: readonly { error?: unknown }[] }): unknown[] {
-  const found: unknown[] = [];
-  const visit = (value: unknown, depth: number): void => {
-    if (value === undefined || value === null || depth > 8) return;
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item, depth + 1);
-      return;
-    }
-    found.push(value);
-    if (value instanceof Error) visit(value.cause, depth + 1);
-    if (value instanceof AggregateError) visit(value.errors, depth + 1);
-  };
-  visit(result.error, 0);
-  for (const entry of result.results ?? []) visit(entry.error, 0);
-  return found;
-}
 
 function isPointer(pointer: string): boolean {
   return pointer === '' || /^(\/([^~/]|~[01])*)+$/.test(pointer);
