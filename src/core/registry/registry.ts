@@ -206,7 +206,7 @@ export class Registry {
     if (current.state === 'revoked') return revokedProblem(current);
     const stages = firstFailure(change, [
       () => this.checkStatusAuthority(current, change.payload),
-      () => this.checkStatusFreshness(current, change.payload),
+      () => checkFreshness('status change', change.payload.at, this.clock.now(), current.lastStatusChange?.payload.at),
       () => checkTransition(current, change.payload),
     ]);
     if (!stages.ok) return stages;
@@ -239,19 +239,6 @@ export class Registry {
     return ok(true);
   }
 
-  /** Signed recently, and after the last accepted change: an old signed change can never be replayed. */
-  private checkStatusFreshness(current: ActiveAgent | SuspendedAgent, change: AgentStatusChange): Result<true> {
-    const signedAt = parseUtcSeconds(change.at)!;
-    if (Math.abs(signedAt - this.clock.now()) > STATUS_CHANGE_WINDOW_MS) {
-      return fail('RECORD_EXPIRED', `the status change was signed at ${change.at}, more than 5 minutes from now`, '/payload/at');
-    }
-    const last = current.lastStatusChange?.payload.at;
-    if (last !== undefined && signedAt <= parseUtcSeconds(last)!) {
-      return fail('SEQUENCE_STALE', `the status change was signed at ${change.at}, not after the last accepted one (${last})`, '/payload/at');
-    }
-    return ok(true);
-  }
-
   /**
    * Attest what an agent may do: a CapabilityGrant signed by the registry operator's key replaces
    * the agent's previous grant (an empty list withdraws them all). Capability certificates carry
@@ -269,7 +256,7 @@ export class Registry {
     const current = activeAgentOf(canonical.value, await this.store.get(canonical.value));
     if (!current.ok) return current;
     const agent = current.value;
-    const stages = firstFailure(grant, [() => this.checkGrantAuthority(grant.payload), () => this.checkGrantFreshness(agent, grant.payload)]);
+    const stages = firstFailure(grant, [() => this.checkGrantAuthority(grant.payload), () => checkFreshness('grant', grant.payload.at, this.clock.now(), agent.capabilityGrant?.payload.at)]);
     if (!stages.ok) return stages;
 
     const at = formatUtcSeconds(this.clock.now());
@@ -282,19 +269,6 @@ export class Registry {
 
   private checkGrantAuthority(grant: CapabilityGrant): Result<true> {
     return grant.by === this.did ? ok(true) : fail('GRANT_NOT_AUTHORIZED', `${grant.by} is not the registry operator (${this.did})`, '/payload/by');
-  }
-
-  /** Signed recently, and after the previous grant: an old grant can never be replayed over a newer one. */
-  private checkGrantFreshness(agent: ActiveAgent, grant: CapabilityGrant): Result<true> {
-    const signedAt = parseUtcSeconds(grant.at)!;
-    if (Math.abs(signedAt - this.clock.now()) > STATUS_CHANGE_WINDOW_MS) {
-      return fail('RECORD_EXPIRED', `the grant was signed at ${grant.at}, more than 5 minutes from now`, '/payload/at');
-    }
-    const last = agent.capabilityGrant?.payload.at;
-    if (last !== undefined && signedAt <= parseUtcSeconds(last)!) {
-      return fail('SEQUENCE_STALE', `the grant was signed at ${grant.at}, not after the previous one (${last})`, '/payload/at');
-    }
-    return ok(true);
   }
 
   /**
@@ -318,12 +292,7 @@ export class Registry {
     const granted = agent.capabilityGrant?.payload.capabilities ?? [];
     const stages = firstFailure(request, [
       () => (request.agentId === agent.agentId ? ok(true) : fail('NAME_TAKEN', `${agent.name} is bound to ${agent.agentId}, not ${request.agentId}`, '/payload/agentId')),
-      () => {
-        const signedAt = parseUtcSeconds(request.at)!;
-        return Math.abs(signedAt - this.clock.now()) > STATUS_CHANGE_WINDOW_MS
-          ? fail('RECORD_EXPIRED', `the request was signed at ${request.at}, more than 5 minutes from now`, '/payload/at')
-          : ok(true);
-      },
+      () => checkFreshness('request', request.at, this.clock.now()),
       () => {
         const missing = (request.capabilities ?? []).filter((c) => !granted.includes(c));
         return missing.length === 0
@@ -407,6 +376,21 @@ function revokedProblem(agent: RevokedAgent): Result<never> {
 
 /** How far a status change's signing time may be from the registry clock. */
 export const STATUS_CHANGE_WINDOW_MS = 5 * 60_000;
+
+/**
+ * Signed within the window around now and, when there was an earlier record of the same kind,
+ * after it: an old signed status change, grant or request can never be replayed.
+ */
+function checkFreshness(what: string, at: string, nowMs: number, lastAt?: string): Result<true> {
+  const signedAt = parseUtcSeconds(at)!;
+  if (Math.abs(signedAt - nowMs) > STATUS_CHANGE_WINDOW_MS) {
+    return fail('RECORD_EXPIRED', `the ${what} was signed at ${at}, more than 5 minutes from now`, '/payload/at');
+  }
+  if (lastAt !== undefined && signedAt <= parseUtcSeconds(lastAt)!) {
+    return fail('SEQUENCE_STALE', `the ${what} was signed at ${at}, not after the last accepted one (${lastAt})`, '/payload/at');
+  }
+  return ok(true);
+}
 
 /** Which actions each state allows. */
 const allowedActions: Record<'active' | 'suspended', readonly AgentStatusChange['action'][]> = {
