@@ -1,7 +1,7 @@
 import { fail, ok, problem, type Problem, type Result } from '../errors.js';
 import { parseAgentName } from '../name/index.js';
 import { isEd25519DidKey } from '../trust/did-key.js';
-import { checkSchema, compileSchema } from './schema-check.js';
+import { checkRecord, compileSchema } from './schema-check.js';
 import type { AgentAddr } from './types.js';
 
 export const MAX_URL_LENGTH = 2048;
@@ -36,18 +36,14 @@ const validateShape = compileSchema<AgentAddr>(agentAddrSchema);
 
 /** Check an untrusted value is a well-formed AgentAddr (time-independent rules only). */
 export function checkAgentAddr(value: unknown, pointer = ''): Result<AgentAddr> {
-  const shapeProblem = checkSchema(validateShape, value, 'RECORD_INVALID', pointer);
-  if (shapeProblem) return { ok: false, problems: [shapeProblem] };
-  const addr = value as AgentAddr;
-  const problems = [
+  return checkRecord(validateShape, value, pointer, 'RECORD_INVALID', (addr) => [
     checkCanonicalName(addr.name, `${pointer}/name`),
     checkAgentId(addr.agentId, `${pointer}/agentId`),
     checkUrl(addr.factsUrl, `${pointer}/factsUrl`),
     addr.privateFactsUrl === undefined ? undefined : checkUrl(addr.privateFactsUrl, `${pointer}/privateFactsUrl`),
     addr.resolverUrl === undefined ? undefined : checkUrl(addr.resolverUrl, `${pointer}/resolverUrl`),
     checkTimestamp(addr.notAfter, `${pointer}/notAfter`),
-  ].filter((p): p is Problem => p !== undefined);
-  return problems.length === 0 ? ok(addr) : { ok: false, problems };
+  ]);
 }
 
 export function checkCanonicalName(name: string, pointer: string): Problem | undefined {
@@ -67,7 +63,8 @@ function checkUrl(url: string, pointer: string): Problem | undefined {
   return URL.canParse(url) ? undefined : problem('RECORD_INVALID', `"${url}" is not a valid URL`, pointer);
 }
 
-function checkTimestamp(text: string, pointer: string): Problem | undefined {
+/** A whole-second UTC time that names a real date. */
+export function checkTimestamp(text: string, pointer: string): Problem | undefined {
   const parsed = parseUtcSeconds(text);
   return parsed === undefined ? problem('RECORD_INVALID', `"${text}" is not a real UTC time`, pointer) : undefined;
 }

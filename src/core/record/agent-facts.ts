@@ -1,7 +1,7 @@
-import { ok, problem, type Problem, type Result } from '../errors.js';
+import { problem, type Problem, type Result } from '../errors.js';
 import { canonicalBytes } from '../trust/jcs.js';
 import { checkAgentId, checkCanonicalName, MAX_URL_LENGTH } from './agent-addr.js';
-import { checkSchema, compileSchema } from './schema-check.js';
+import { checkRecord, compileSchema } from './schema-check.js';
 import type { AgentEndpoint, AgentFacts } from './types.js';
 
 /** Largest AgentFacts accepted, in canonical bytes: P90 of real agent metadata is ~1 KB. */
@@ -174,16 +174,12 @@ const validateShape = compileSchema<AgentFacts>(agentFactsSchema);
 export function checkAgentFacts(value: unknown, pointer = ''): Result<AgentFacts> {
   const attested = findAttestedField(value, pointer);
   if (attested) return { ok: false, problems: [attested] };
-  const shapeProblem = checkSchema(validateShape, value, 'FACTS_INVALID', pointer);
-  if (shapeProblem) return { ok: false, problems: [shapeProblem] };
-  const facts = value as AgentFacts;
-  const problems = [
+  return checkRecord(validateShape, value, pointer, 'FACTS_INVALID', (facts) => [
     checkAgentId(facts.id, `${pointer}/id`),
     checkCanonicalName(facts.agent_name, `${pointer}/agent_name`),
     checkSize(facts, pointer),
     ...foreignCertifications(facts, pointer),
-  ].filter((p): p is Problem => p !== undefined);
-  return problems.length === 0 ? ok(facts) : { ok: false, problems };
+  ]);
 }
 
 /**

@@ -1,8 +1,8 @@
-import { ok, problem, type Problem, type Result } from '../errors.js';
+import { problem, type Problem, type Result } from '../errors.js';
 import type { SigningKey } from '../trust/ed25519.js';
 import { CAPABILITY_PATTERN, MAX_CAPABILITIES } from '../trust/certificates/capability-certificate.js';
-import { checkAgentId, checkCanonicalName, formatUtcSeconds, parseUtcSeconds } from './agent-addr.js';
-import { checkSchema, compileSchema } from './schema-check.js';
+import { checkAgentId, checkCanonicalName, checkTimestamp, formatUtcSeconds } from './agent-addr.js';
+import { checkRecord, compileSchema } from './schema-check.js';
 import { signRecord } from './signing.js';
 import type { CapabilityGrant } from './types.js';
 
@@ -47,16 +47,12 @@ export function checkCapabilityOrder(capabilities: readonly string[], pointer: s
 }
 
 export function checkCapabilityGrant(value: unknown, pointer = ''): Result<CapabilityGrant> {
-  const shapeProblem = checkSchema(validateShape, value, 'RECORD_INVALID', pointer);
-  if (shapeProblem) return { ok: false, problems: [shapeProblem] };
-  const grant = value as CapabilityGrant;
-  const problems = [
+  return checkRecord(validateShape, value, pointer, 'RECORD_INVALID', (grant) => [
     checkCanonicalName(grant.name, `${pointer}/name`),
     checkCapabilityOrder(grant.capabilities, `${pointer}/capabilities`),
     checkAgentId(grant.by, `${pointer}/by`),
-    parseUtcSeconds(grant.at) === undefined ? problem('RECORD_INVALID', `"${grant.at}" is not a real UTC time`, `${pointer}/at`) : undefined,
-  ].filter((p): p is Problem => p !== undefined);
-  return problems.length === 0 ? ok(grant) : { ok: false, problems };
+    checkTimestamp(grant.at, `${pointer}/at`),
+  ]);
 }
 
 /** A signed grant by the registry operator's key: the capabilities are sorted and de-duplicated here. */

@@ -1,8 +1,8 @@
-import { ok, problem, type Problem, type Result } from '../errors.js';
+import type { Result } from '../errors.js';
 import type { SigningKey } from '../trust/ed25519.js';
-import { checkAgentId, checkCanonicalName, formatUtcSeconds, parseUtcSeconds } from './agent-addr.js';
+import { checkAgentId, checkCanonicalName, checkTimestamp, formatUtcSeconds } from './agent-addr.js';
 import { capabilityListSchema, sortedCapabilities } from './capability-grant.js';
-import { checkSchema, compileSchema } from './schema-check.js';
+import { checkRecord, compileSchema } from './schema-check.js';
 import { signRecord } from './signing.js';
 import type { CertificateRequest, SignedRecord } from './types.js';
 
@@ -32,15 +32,11 @@ export const certificateRequestSchema = {
 const validateShape = compileSchema<CertificateRequest>(certificateRequestSchema);
 
 export function checkCertificateRequest(value: unknown, pointer = ''): Result<CertificateRequest> {
-  const shapeProblem = checkSchema(validateShape, value, 'RECORD_INVALID', pointer);
-  if (shapeProblem) return { ok: false, problems: [shapeProblem] };
-  const request = value as CertificateRequest;
-  const problems = [
+  return checkRecord(validateShape, value, pointer, 'RECORD_INVALID', (request) => [
     checkCanonicalName(request.name, `${pointer}/name`),
     checkAgentId(request.agentId, `${pointer}/agentId`),
-    parseUtcSeconds(request.at) === undefined ? problem('RECORD_INVALID', `"${request.at}" is not a real UTC time`, `${pointer}/at`) : undefined,
-  ].filter((p): p is Problem => p !== undefined);
-  return problems.length === 0 ? ok(request) : { ok: false, problems };
+    checkTimestamp(request.at, `${pointer}/at`),
+  ]);
 }
 
 export interface CertificateRequestInput {

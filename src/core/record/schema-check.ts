@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { problem, type ErrorCode, type Problem } from '../errors.js';
+import { ok, problem, type ErrorCode, type Problem, type Result } from '../errors.js';
 
 /**
  * One Ajv instance for every record schema. `allErrors` stays off: the first problem is enough
@@ -29,4 +29,21 @@ export function schemaProblem(error: ErrorObject | undefined, invalidCode: Error
 export function checkSchema<T>(validate: ValidateFunction<T>, value: unknown, invalidCode: ErrorCode, base: string): Problem | undefined {
   if (validate(value)) return undefined;
   return schemaProblem(validate.errors?.[0], invalidCode, base);
+}
+
+/**
+ * A record check in two stages: the closed schema first (its first problem refuses the record),
+ * then the rules a schema cannot say, all of which are reported.
+ */
+export function checkRecord<T>(
+  validate: ValidateFunction<T>,
+  value: unknown,
+  pointer: string,
+  invalidCode: ErrorCode,
+  rules: (record: T) => readonly (Problem | undefined)[],
+): Result<T> {
+  const shapeProblem = checkSchema(validate, value, invalidCode, pointer);
+  if (shapeProblem) return { ok: false, problems: [shapeProblem] };
+  const problems = rules(value as T).filter((p): p is Problem => p !== undefined);
+  return problems.length === 0 ? ok(value as T) : { ok: false, problems };
 }

@@ -1,6 +1,6 @@
-import { ok, type Problem, type Result } from '../errors.js';
-import { checkAgentId, checkCanonicalName, parseUtcSeconds } from './agent-addr.js';
-import { checkSchema, compileSchema } from './schema-check.js';
+import type { Result } from '../errors.js';
+import { checkAgentId, checkCanonicalName, checkTimestamp } from './agent-addr.js';
+import { checkRecord, compileSchema } from './schema-check.js';
 import type { AgentStatusChange } from './types.js';
 
 export const MAX_REASON_LENGTH = 512;
@@ -25,13 +25,9 @@ export const statusChangeSchema = {
 const validateShape = compileSchema<AgentStatusChange>(statusChangeSchema);
 
 export function checkStatusChange(value: unknown, pointer = ''): Result<AgentStatusChange> {
-  const shapeProblem = checkSchema(validateShape, value, 'RECORD_INVALID', pointer);
-  if (shapeProblem) return { ok: false, problems: [shapeProblem] };
-  const change = value as AgentStatusChange;
-  const problems = [
+  return checkRecord(validateShape, value, pointer, 'RECORD_INVALID', (change) => [
     checkCanonicalName(change.name, `${pointer}/name`),
     checkAgentId(change.by, `${pointer}/by`),
-    parseUtcSeconds(change.at) === undefined ? ({ code: 'RECORD_INVALID', detail: `"${change.at}" is not a real UTC time`, pointer: `${pointer}/at` } as Problem) : undefined,
-  ].filter((p): p is Problem => p !== undefined);
-  return problems.length === 0 ? ok(change) : { ok: false, problems };
+    checkTimestamp(change.at, `${pointer}/at`),
+  ]);
 }

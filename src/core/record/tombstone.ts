@@ -1,6 +1,6 @@
-import { ok, type Problem, type Result } from '../errors.js';
+import type { Result } from '../errors.js';
 import { checkAgentId, checkCanonicalName } from './agent-addr.js';
-import { checkSchema, compileSchema } from './schema-check.js';
+import { checkRecord, compileSchema } from './schema-check.js';
 import type { AgentTombstone } from './types.js';
 
 export const tombstoneSchema = {
@@ -22,11 +22,8 @@ export const tombstoneSchema = {
 const validateShape = compileSchema<AgentTombstone>(tombstoneSchema);
 
 export function checkTombstone(value: unknown, pointer = ''): Result<AgentTombstone> {
-  const shapeProblem = checkSchema(validateShape, value, 'RECORD_INVALID', pointer);
-  if (shapeProblem) return { ok: false, problems: [shapeProblem] };
-  const tombstone = value as AgentTombstone;
-  const problems = [checkCanonicalName(tombstone.name, `${pointer}/name`), checkAgentId(tombstone.agentId, `${pointer}/agentId`)].filter(
-    (p): p is Problem => p !== undefined,
-  );
-  return problems.length === 0 ? ok(tombstone) : { ok: false, problems };
+  return checkRecord(validateShape, value, pointer, 'RECORD_INVALID', (tombstone) => [
+    checkCanonicalName(tombstone.name, `${pointer}/name`),
+    checkAgentId(tombstone.agentId, `${pointer}/agentId`),
+  ]);
 }
