@@ -45,15 +45,7 @@ export async function disclose(pointers: readonly string[] = [capabilityPointer(
 
 export const verifyOptions = { documentLoader, now: NOW, trustedIssuers: [ISSUER] } as const;
 
-/** A deep copy with the value at `path` replaced by `change(old)`. */
-export function tamper<T>(value: T, path: readonly (string | number)[], change: (old: unknown) => unknown): T {
-  const copy = structuredClone(value) as Record<string | number, unknown>;
-  let node = copy;
-  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
-  const last = path[path.length - 1] as string | number;
-  node[last] = change(node[last]);
-  return copy as T;
-}
+export { tamper } from '../../credentials/test-support/fixtures.js';
 
 /** Flip the lowest bit of one character (keeps a string a string, changes its value). */
 export function flipChar(text: string, at: number): string {
