@@ -15,7 +15,8 @@ import { verifyResolveAnswer } from '../src/client/verify-answer.js';
 import { agentAddrSchema } from '../src/core/record/agent-addr.js';
 import { agentFactsSchema, checkAgentFacts } from '../src/core/record/agent-facts.js';
 import { decodeAgentAddr, encodeAgentAddr } from '../src/core/record/compact-codec.js';
-import { createRegistration, createTombstone } from '../src/core/record/registration.js';
+import { keyRotationSchema, nextKeyCommitment } from '../src/core/record/key-rotation.js';
+import { createRegistration, createRotation, createTombstone } from '../src/core/record/registration.js';
 import { nextSequence } from '../src/core/record/sequence.js';
 import { countersign, signRecord, verifyRecordSignature } from '../src/core/record/signing.js';
 import { tombstoneSchema } from '../src/core/record/tombstone.js';
@@ -37,6 +38,7 @@ const SCHEMA_FILES = {
   'agent-addr.schema.json': agentAddrSchema,
   'agent-facts.schema.json': agentFactsSchema,
   'agent-tombstone.schema.json': tombstoneSchema,
+  'key-rotation.schema.json': keyRotationSchema,
 } as const;
 
 // --- fixed inputs --------------------------------------------------------------------------
@@ -45,6 +47,9 @@ const AGENT_SEED = new Uint8Array(32).fill(0x01);
 const REGISTRY_SEED = new Uint8Array(32).fill(0x09);
 const OTHER_SEED = new Uint8Array(32).fill(0x02);
 const OTHER_REGISTRY_SEED = new Uint8Array(32).fill(0x0a);
+const NEXT_AGENT_SEED = new Uint8Array(32).fill(0x03);
+const ANNOUNCED_AT = '2026-01-01T00:10:05Z';
+const ROTATED_AT = '2026-01-01T00:20:05Z';
 const NAME = 'agent://acme.com/billing/invoices';
 const REGISTRY_BASE = 'https://registry.example';
 /** 2026-01-01T00:00:00Z */
@@ -105,7 +110,7 @@ function compactBreakdown(record: CountersignedRecord<AgentAddr>, bytes: Uint8Ar
     return length;
   };
   take('format (0xa1: AgentAddr, compact format 1)', 1);
-  take('flags (0x01 countersigned | 0x02 registry-layout factsUrl)', 1);
+  take('flags (0x01 countersigned | 0x02 registry-layout factsUrl | 0x10 nextKeySha256)', 1);
   const nameChars = bytes[offset]!;
   take(`name length: ${nameChars} characters after "agent://"`, 1);
   take(`name, radix-40, ${Math.ceil(nameChars / 3)} groups: "${record.payload.name.slice(8)}"`, 2 * Math.ceil(nameChars / 3));
@@ -114,6 +119,7 @@ function compactBreakdown(record: CountersignedRecord<AgentAddr>, bytes: Uint8Ar
   const baseLength = bytes[offset]!;
   take('facts URL base length (varint)', varintLength(offset));
   take(`facts URL base: "${Buffer.from(bytes.slice(offset, offset + baseLength)).toString('utf8')}"`, baseLength);
+  if (record.payload.nextKeySha256 !== undefined) take('nextKeySha256', 32);
   take(`ttl (varint): ${record.payload.ttl}`, varintLength(offset));
   take(`seq (varint): ${record.payload.seq}`, varintLength(offset));
   take(`notAfter (varint Unix seconds): ${Date.parse(record.payload.notAfter) / 1000}`, varintLength(offset));
@@ -202,6 +208,7 @@ function buildVectors(): Record<string, unknown> {
       countersigned: { length: compact.length, hex: hex(compact), base64: Buffer.from(compact).toString('base64'), fields: compactBreakdown(addr, compact) },
       signed: { length: compactSigned.length, hex: hex(compactSigned) },
     },
+    'key-rotation.json': rotationVectors(agent, registry),
     'negative.json': {
       description:
         'Inputs that must be refused, with the error codes Signpost reports (docs/errors.md), in its order. Checks: verifyAgentRecords ' +
@@ -213,6 +220,35 @@ function buildVectors(): Record<string, unknown> {
       now: VERIFY_AT,
       vectors: negative,
     },
+  };
+}
+
+/**
+ * Pre-rotation and rotation: the agent announces its next key in an update, then hands the name to
+ * that key with a KeyRotation signed by the old key, sent with an AgentAddr signed by the new one.
+ */
+function rotationVectors(agent: SigningKey, registry: SigningKey) {
+  const next = signingKeyFromSeed(NEXT_AGENT_SEED);
+  const factsUrl = `${REGISTRY_BASE}/v1/agents/${encodeURIComponent(NAME)}/facts`;
+  const announceSeq = nextSequence(T0 + 600_000);
+  const announcing = createRegistration({ key: agent, name: NAME, claims: CLAIMS, factsUrl, seq: announceSeq, nowMs: T0, nextKey: next.did });
+  const announced = countersign(announcing.addr, registry, ANNOUNCED_AT);
+  const rotateSeq = nextSequence(T0 + 1_200_000, announceSeq);
+  const body = createRotation({ from: agent, to: next, name: NAME, claims: CLAIMS, factsUrl, seq: rotateSeq, nowMs: T0 });
+  const compact = encodeAgentAddr(announced);
+  const decoded = decodeAgentAddr(compact);
+  if (!decoded.ok || canonicalText(decoded.value) !== canonicalText(announced)) throw new Error('the announcing AgentAddr does not round-trip');
+  if (!verifyRecordSignature(body.rotation, agent.did) || !verifyRecordSignature(body.addr, next.did)) throw new Error('the rotation does not verify');
+  return {
+    description:
+      'Pre-rotation and key rotation (docs/spec.md, "Key rotation"). nextKeySha256 = lowercase hex SHA-256 of the raw 32-byte public key of nextAgent. ' +
+      'The announcing AgentAddr (signed by the agent) commits to it; the rotation body of POST /v1/agents carries the new AgentAddr and AgentFacts ' +
+      'signed by nextAgent and the KeyRotation signed by the agent (from), whose seq equals the new AgentAddr’s.',
+    nextAgent: keyVector(NEXT_AGENT_SEED, next),
+    nextKeySha256: nextKeyCommitment(next.did),
+    announcing: { ...signedVector(announced), compactHex: hex(compact) },
+    rotation: { payload: body.rotation.payload, jcs: canonicalText(body.rotation.payload), sig: body.rotation.sig, countersigned: countersign(body.rotation, registry, ROTATED_AT) },
+    body,
   };
 }
 
@@ -318,7 +354,7 @@ function negativeVectors(v: {
     { id: 'compact-truncated', description: 'The compact record without its last byte.', check: 'decodeAgentAddr', input: hex(compact.slice(0, -1)), expectedCodes: ['ENCODING_INVALID'] },
     { id: 'compact-trailing-byte', description: 'The compact record with one byte appended.', check: 'decodeAgentAddr', input: hex(compact) + '00', expectedCodes: ['ENCODING_INVALID'] },
     { id: 'compact-unknown-format', description: 'Format byte 0xa2 (a version this decoder does not know).', check: 'decodeAgentAddr', input: 'a2' + hex(compact.slice(1)), expectedCodes: ['ENCODING_INVALID'] },
-    { id: 'compact-reserved-flag', description: 'Flags 0x13: a reserved bit is set.', check: 'decodeAgentAddr', input: bytes((b) => (b[1] = 0x13)), expectedCodes: ['ENCODING_INVALID'] },
+    { id: 'compact-reserved-flag', description: 'Flags 0x23: a reserved bit is set.', check: 'decodeAgentAddr', input: bytes((b) => (b[1] = 0x23)), expectedCodes: ['ENCODING_INVALID'] },
     {
       id: 'compact-non-minimal-varint',
       description: 'ttl 3600 written as 0x90 0x9c 0x00 instead of 0x90 0x1c: a varint must be minimal, so each record has one encoding.',

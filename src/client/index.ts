@@ -3,6 +3,7 @@ export { SignpostClient, type ResolveOptions, type ResolveResult, type SignpostC
 export { RegistryClient, type RegistryIdentity, type ResolveAnswer, type SearchAnswer, type SearchParams } from './registry-client.js';
 export { verifyResolveAnswer } from './verify-answer.js';
 export { verifyAgentRecords, type VerificationResult } from '../core/record/verify.js';
-export type { AgentEndpoint, AgentFacts, AgentAddr } from '../core/record/types.js';
+export { followRotations, nextKeyCommitment } from '../core/record/key-rotation.js';
+export type { AgentEndpoint, AgentFacts, AgentAddr, KeyRotation } from '../core/record/types.js';
 export type { RequesterContext } from '../core/resolve/choose-endpoint.js';
 export type { Problem, ErrorCode } from '../core/errors.js';

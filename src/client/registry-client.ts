@@ -9,6 +9,7 @@ import type {
   CapabilityGrant,
   CertificateRequest,
   CountersignedRecord,
+  KeyRotation,
   SignedRecord,
 } from '../core/record/types.js';
 
@@ -50,6 +51,8 @@ export interface AgentRecordAnswer {
   readonly updatedAt: string;
   readonly addr: CountersignedRecord<AgentAddr>;
   readonly facts?: CountersignedRecord<AgentFacts>;
+  /** The key rotations of the name, oldest first (absent when it never rotated). */
+  readonly rotations?: readonly CountersignedRecord<KeyRotation>[];
 }
 
 export interface SearchAnswer {
@@ -100,12 +103,18 @@ export class RegistryClient {
     return this.call('GET', '/v1/registry');
   }
 
-  register(registration: { addr: SignedRecord<AgentAddr>; facts: SignedRecord<AgentFacts> }): Promise<Result<AgentRecordAnswer>> {
+  /** Register, update, or (with `rotation`) move the name to a new key. */
+  register(registration: { addr: SignedRecord<AgentAddr>; facts: SignedRecord<AgentFacts>; rotation?: SignedRecord<KeyRotation> }): Promise<Result<AgentRecordAnswer>> {
     return this.call('POST', '/v1/agents', registration);
   }
 
   agent(name: string): Promise<Result<AgentRecordAnswer>> {
     return this.call('GET', `/v1/agents/${encodeURIComponent(name)}`);
+  }
+
+  /** The agent's current AgentFacts, countersigned. */
+  facts(name: string): Promise<Result<CountersignedRecord<AgentFacts>>> {
+    return this.call('GET', `/v1/agents/${encodeURIComponent(name)}/facts`);
   }
 
   deregister(name: string, tombstone: SignedRecord<AgentTombstone>): Promise<Result<{ name: string; tombstone: CountersignedRecord<AgentTombstone> }>> {

@@ -100,6 +100,7 @@ export const errorCatalogue = {
     kind: 'unauthorized',
     title: 'The key rotation is not signed by the current key or does not match the pre-announced next key',
   },
+  KEY_ROTATED_OUT: { kind: 'forbidden', title: 'The key was rotated out of this name and can no longer act for it' },
   CSR_INVALID: { kind: 'invalid', title: 'The certificate signing request is malformed or its signature does not verify' },
   CERT_INVALID: { kind: 'unauthorized', title: 'The certificate is malformed or does not chain to the registry CA' },
   CERT_EXPIRED: { kind: 'unauthorized', title: 'The certificate is outside its validity period' },

@@ -29,6 +29,7 @@ export const agentAddrSchema = {
     ttl: { type: 'integer', minimum: 1, maximum: MAX_TTL_SECONDS },
     seq: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     notAfter: { type: 'string', pattern: RFC3339_UTC_SECONDS },
+    nextKeySha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
   },
 } as const;
 

@@ -94,7 +94,7 @@ function bySpec(record: CompactAgentAddrRecord): Uint8Array {
   const suffix = `/v1/agents/${p.name.replace(/:/g, '%3A').replace(/\//g, '%2F')}/facts`;
   const short = p.factsUrl.endsWith(suffix) && p.factsUrl.length > suffix.length;
   const cs = 'countersig' in record ? record.countersig : undefined;
-  const flags = (cs ? 1 : 0) | (short ? 2 : 0) | (p.privateFactsUrl ? 4 : 0) | (p.resolverUrl ? 8 : 0);
+  const flags = (cs ? 1 : 0) | (short ? 2 : 0) | (p.privateFactsUrl ? 4 : 0) | (p.resolverUrl ? 8 : 0) | (p.nextKeySha256 ? 0x10 : 0);
   const key = (did: string) => [...(fromBase58Did(did))];
   const seconds = (time: string) => leb128(Date.parse(time) / 1000);
   return Uint8Array.from([
@@ -106,6 +106,7 @@ function bySpec(record: CompactAgentAddrRecord): Uint8Array {
     ...utf8Field(short ? p.factsUrl.slice(0, -suffix.length) : p.factsUrl),
     ...(p.privateFactsUrl ? utf8Field(p.privateFactsUrl) : []),
     ...(p.resolverUrl ? utf8Field(p.resolverUrl) : []),
+    ...(p.nextKeySha256 ? fromHex(p.nextKeySha256) : []),
     ...leb128(p.ttl),
     ...leb128(p.seq),
     ...seconds(p.notAfter),
@@ -199,6 +200,7 @@ const addrArb = fc
       factsSha256: fc.uint8Array({ minLength: 32, maxLength: 32 }).map(hex),
       privateFactsUrl: fc.option(urlArb, { nil: undefined }),
       resolverUrl: fc.option(urlArb, { nil: undefined }),
+      nextKeySha256: fc.option(fc.uint8Array({ minLength: 32, maxLength: 32 }).map(hex), { nil: undefined }),
       ttl: fc.integer({ min: 1, max: 86_400 }),
       seq: fc.oneof(fc.maxSafeNat(), fc.integer({ min: 0, max: 300 })),
       notAfter: secondsArb,
@@ -219,6 +221,7 @@ const addrArb = fc
       ttl: g.ttl,
       seq: g.seq,
       notAfter: formatUtcSeconds(g.notAfter * 1000),
+      ...(g.nextKeySha256 === undefined ? {} : { nextKeySha256: g.nextKeySha256 }),
     };
     const signed = signRecord(payload, key);
     return g.at === undefined ? signed : countersign(signed, signingKeyFromSeed(g.registrySeed), formatUtcSeconds(g.at * 1000));
@@ -320,7 +323,8 @@ describe('compact AgentAddr: malformed input', () => {
     refuse(new Uint8Array(), /truncated/);
     refuse(with_(0, 1, 0xa2), /unknown format byte 0xa2/);
     refuse(with_(0, 1, 0x7b), /unknown format byte 0x7b/); // a JSON "{"
-    refuse(with_(1, 1, 0x12), /reserved flag bits/);
+    refuse(with_(1, 1, 0x22), /reserved flag bits/);
+    refuse(with_(1, 1, 0x82), /reserved flag bits/);
   });
 
   it('refuses bad names: zero or too many characters, padding misuse, groups past 63999', () => {

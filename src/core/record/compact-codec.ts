@@ -23,7 +23,7 @@ import type { AgentAddr, Countersignature, CountersignedRecord, SignedRecord } f
 /** Byte 0: high nibble 0xA = AgentAddr, low nibble = compact format version 1. */
 export const COMPACT_AGENT_ADDR_V1 = 0xa1;
 
-/** Bits of byte 1. The high four bits are reserved and must be zero. */
+/** Bits of byte 1. The high three bits are reserved and must be zero. */
 export const COMPACT_FLAGS = {
   /** A registry countersignature follows the agent signature. */
   countersigned: 0x01,
@@ -31,8 +31,10 @@ export const COMPACT_FLAGS = {
   registryFactsUrl: 0x02,
   privateFactsUrl: 0x04,
   resolverUrl: 0x08,
+  /** A 32-byte nextKeySha256 (pre-rotation commitment) follows the URLs. */
+  nextKey: 0x10,
 } as const;
-const RESERVED_FLAGS = 0xf0;
+const RESERVED_FLAGS = 0xe0;
 
 export type CompactAgentAddrRecord = SignedRecord<AgentAddr> | CountersignedRecord<AgentAddr>;
 
@@ -115,7 +117,8 @@ function partsOf(record: CompactAgentAddrRecord): Uint8Array[] {
     (countersig === undefined ? 0 : COMPACT_FLAGS.countersigned) |
     (base === undefined ? 0 : COMPACT_FLAGS.registryFactsUrl) |
     (payload.privateFactsUrl === undefined ? 0 : COMPACT_FLAGS.privateFactsUrl) |
-    (payload.resolverUrl === undefined ? 0 : COMPACT_FLAGS.resolverUrl);
+    (payload.resolverUrl === undefined ? 0 : COMPACT_FLAGS.resolverUrl) |
+    (payload.nextKeySha256 === undefined ? 0 : COMPACT_FLAGS.nextKey);
   const parts = [
     Uint8Array.of(COMPACT_AGENT_ADDR_V1, flags),
     packName(payload.name.slice(NAME_PREFIX.length)),
@@ -124,6 +127,7 @@ function partsOf(record: CompactAgentAddrRecord): Uint8Array[] {
     lengthPrefixed(base ?? payload.factsUrl),
     ...(payload.privateFactsUrl === undefined ? [] : [lengthPrefixed(payload.privateFactsUrl)]),
     ...(payload.resolverUrl === undefined ? [] : [lengthPrefixed(payload.resolverUrl)]),
+    ...(payload.nextKeySha256 === undefined ? [] : [hexToBytes(payload.nextKeySha256)]),
     varint(payload.ttl),
     varint(payload.seq),
     varint(parseUtcSeconds(payload.notAfter)! / 1000),
@@ -336,6 +340,7 @@ function readRecord(reader: Reader): Decoded {
   const factsUrl = shortFactsUrl ? reader.text('the facts URL base') + registryFactsSuffix(name) : reader.text('factsUrl');
   const privateFactsUrl = (flags & COMPACT_FLAGS.privateFactsUrl) !== 0 ? reader.text('privateFactsUrl') : undefined;
   const resolverUrl = (flags & COMPACT_FLAGS.resolverUrl) !== 0 ? reader.text('resolverUrl') : undefined;
+  const nextKeySha256 = (flags & COMPACT_FLAGS.nextKey) !== 0 ? bytesToHex(reader.take(DIGEST_BYTES, 'nextKeySha256')) : undefined;
   const payload: AgentAddr = {
     type: 'AgentAddr',
     v: 1,
@@ -348,6 +353,7 @@ function readRecord(reader: Reader): Decoded {
     ttl: reader.varint('ttl', Number.MAX_SAFE_INTEGER),
     seq: reader.varint('seq', Number.MAX_SAFE_INTEGER),
     notAfter: reader.unixSeconds('notAfter'),
+    ...(nextKeySha256 === undefined ? {} : { nextKeySha256 }),
   };
   const sig = toBase64Url(reader.take(SIGNATURE_BYTES, 'the agent signature'));
   let record: CompactAgentAddrRecord = { payload, sig };

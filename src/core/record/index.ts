@@ -10,3 +10,4 @@ export * from './compact-codec.js';
 export * from './status-change.js';
 export * from './capability-grant.js';
 export * from './certificate-request.js';
+export * from './key-rotation.js';

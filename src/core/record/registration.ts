@@ -1,8 +1,9 @@
 import type { SigningKey } from '../trust/ed25519.js';
 import { canonicalSha256Hex } from '../trust/jcs.js';
 import { formatUtcSeconds } from './agent-addr.js';
+import { createKeyRotation, nextKeyCommitment } from './key-rotation.js';
 import { signRecord } from './signing.js';
-import type { AgentAddr, AgentFacts, AgentStatusChange, AgentTombstone, SignedRecord } from './types.js';
+import type { AgentAddr, AgentFacts, AgentStatusChange, AgentTombstone, KeyRotation, SignedRecord } from './types.js';
 
 export const DEFAULT_TTL_SECONDS = 3600;
 export const DEFAULT_VALIDITY_MS = 90 * 86_400_000;
@@ -20,6 +21,10 @@ export interface RegistrationInput {
   readonly validityMs?: number;
   readonly privateFactsUrl?: string;
   readonly resolverUrl?: string;
+  /** Pre-announce the key the name will rotate to next (its did:key); see nextKeyCommitment. */
+  readonly nextKey?: string;
+  /** Or the commitment itself, e.g. kept from the stored record when updating. */
+  readonly nextKeySha256?: string;
 }
 
 /** Build the signed AgentFacts and the signed AgentAddr that commits to them (what POST /v1/agents takes). */
@@ -37,8 +42,28 @@ export function createRegistration(input: RegistrationInput): { addr: SignedReco
     ttl: input.ttl ?? DEFAULT_TTL_SECONDS,
     seq: input.seq,
     notAfter: formatUtcSeconds(input.nowMs + (input.validityMs ?? DEFAULT_VALIDITY_MS)),
+    ...nextKeyField(input),
   };
   return { addr: signRecord(addr, input.key), facts: signRecord(facts, input.key) };
+}
+
+function nextKeyField(input: RegistrationInput): { nextKeySha256?: string } {
+  if (input.nextKey !== undefined && input.nextKeySha256 !== undefined) throw new TypeError('give nextKey or nextKeySha256, not both');
+  const commitment = input.nextKey === undefined ? input.nextKeySha256 : nextKeyCommitment(input.nextKey);
+  return commitment === undefined ? {} : { nextKeySha256: commitment };
+}
+
+export interface RotationInput extends Omit<RegistrationInput, 'key'> {
+  /** The key the name is bound to now: it signs the continuity proof. */
+  readonly from: SigningKey;
+  /** The new key: it signs the new AgentAddr and AgentFacts. */
+  readonly to: SigningKey;
+}
+
+/** A registration under a new key with the old key's continuity proof (what POST /v1/agents takes to rotate). */
+export function createRotation(input: RotationInput): { addr: SignedRecord<AgentAddr>; facts: SignedRecord<AgentFacts>; rotation: SignedRecord<KeyRotation> } {
+  const { from, to, ...rest } = input;
+  return { ...createRegistration({ ...rest, key: to }), rotation: createKeyRotation(from, input.name, to.did, input.seq) };
 }
 
 export function createTombstone(key: SigningKey, name: string, seq: number, release = false): SignedRecord<AgentTombstone> {

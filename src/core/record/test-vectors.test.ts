@@ -21,7 +21,8 @@ import { decodeAgentAddr, encodeAgentAddr } from './compact-codec.js';
 import { createRegistration } from './registration.js';
 import { verifyCountersignature, verifyRecordSignature } from './signing.js';
 import { checkTombstone, tombstoneSchema } from './tombstone.js';
-import type { AgentAddr, AgentFacts, CountersignedRecord, SignedRecord } from './types.js';
+import { checkKeyRotation, keyRotationSchema } from './key-rotation.js';
+import type { AgentAddr, AgentFacts, CountersignedRecord, KeyRotation, SignedRecord } from './types.js';
 import { verifyAgentRecords } from './verify.js';
 
 const DOCS = new URL('../../../docs/', import.meta.url);
@@ -58,6 +59,13 @@ const resolve = load<{ verifyAt: string; answer: { endpoint: unknown; context: R
 const compact = load<{ countersigned: { length: number; hex: string; base64: string; fields: { hex: string }[] }; signed: { length: number; hex: string } }>(
   'test-vectors/compact-agent-addr.json',
 );
+const rotation = load<{
+  nextAgent: KeyVector;
+  nextKeySha256: string;
+  announcing: SignedVector<AgentAddr> & { compactHex: string };
+  rotation: { payload: KeyRotation; jcs: string; sig: string; countersigned: CountersignedRecord<KeyRotation> };
+  body: { addr: SignedRecord<AgentAddr>; facts: SignedRecord<AgentFacts>; rotation: SignedRecord<KeyRotation> };
+}>('test-vectors/key-rotation.json');
 const negative = load<{ registryDid: string; expectedName: string; now: string; vectors: NegativeVector[] }>('test-vectors/negative.json');
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -169,6 +177,40 @@ describe('test vectors: compact encoding', () => {
   });
 });
 
+describe('test vectors: key rotation', () => {
+  const next = keyOf(rotation.nextAgent);
+
+  it('commits to the next key by the SHA-256 of its raw public key', () => {
+    expect(hex(next.publicKey)).toBe(rotation.nextAgent.publicKeyHex);
+    expect(createHash('sha256').update(next.publicKey).digest('hex')).toBe(rotation.nextKeySha256);
+    expect(rotation.announcing.payload.nextKeySha256).toBe(rotation.nextKeySha256);
+  });
+
+  it('signs the announcing AgentAddr, the KeyRotation (old key) and the new AgentAddr (new key), byte for byte', () => {
+    const { announcing } = rotation;
+    expect(checkAgentAddr(announcing.payload).ok).toBe(true);
+    expect(canonicalText(announcing.payload)).toBe(announcing.jcs);
+    expect(toBase64Url(agent.sign(utf8(announcing.jcs)))).toBe(announcing.sig);
+    expect(verifyCountersignature(announcing.countersigned, registry.did)).toBe(true);
+
+    expect(checkKeyRotation(rotation.rotation.payload).ok).toBe(true);
+    expect(rotation.rotation.payload).toMatchObject({ from: agent.did, to: next.did, seq: rotation.body.addr.payload.seq });
+    expect(canonicalText(rotation.rotation.payload)).toBe(rotation.rotation.jcs);
+    expect(toBase64Url(agent.sign(utf8(rotation.rotation.jcs)))).toBe(rotation.rotation.sig);
+    expect(verifyCountersignature(rotation.rotation.countersigned, registry.did)).toBe(true);
+    expect(rotation.body.rotation).toEqual({ payload: rotation.rotation.payload, sig: rotation.rotation.sig });
+    expect(verifyRecordSignature(rotation.body.addr, next.did)).toBe(true);
+    expect(rotation.body.facts.payload.id).toBe(next.did);
+  });
+
+  it('carries the commitment in the compact form (flag 0x10) and decodes it back', () => {
+    const bytes = fromHex(rotation.announcing.compactHex);
+    expect(bytes[1]! & 0x10).toBe(0x10);
+    expect(hex(encodeAgentAddr(rotation.announcing.countersigned))).toBe(rotation.announcing.compactHex);
+    expect(decodeAgentAddr(bytes)).toEqual({ ok: true, value: rotation.announcing.countersigned });
+  });
+});
+
 describe('test vectors: negative', () => {
   const codesOf = (result: { ok: true } | { ok: false; problems: readonly { code: string }[] }) => (result.ok ? [] : result.problems.map((p) => p.code));
   const decode = (input: unknown) => decodeAgentAddr(fromHex(input as string));
@@ -209,6 +251,7 @@ describe('JSON Schemas and the spec', () => {
     expect(load('schemas/agent-addr.schema.json')).toEqual({ $schema: dialect, ...agentAddrSchema });
     expect(load('schemas/agent-facts.schema.json')).toEqual({ $schema: dialect, ...agentFactsSchema });
     expect(load('schemas/agent-tombstone.schema.json')).toEqual({ $schema: dialect, ...tombstoneSchema });
+    expect(load('schemas/key-rotation.schema.json')).toEqual({ $schema: dialect, ...keyRotationSchema });
   });
 
   it('quotes the current vectors in docs/spec.md', () => {
@@ -223,6 +266,9 @@ describe('JSON Schemas and the spec', () => {
       'countersig sig': addr.countersig.sig,
       'tombstone sig': tombstone.sig,
       'compact hex': compact.countersigned.hex,
+      'next key commitment': rotation.nextKeySha256,
+      'KeyRotation JCS': rotation.rotation.jcs,
+      'KeyRotation sig': rotation.rotation.sig,
     };
     for (const [label, value] of Object.entries(quoted)) expect(spec.includes(value.replace(/\s+/g, '')), label).toBe(true);
   });

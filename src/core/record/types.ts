@@ -25,6 +25,27 @@ export interface AgentAddr {
   readonly seq: number;
   /** RFC 3339 UTC time, whole seconds, after which the record is void. */
   readonly notAfter: string;
+  /**
+   * Pre-rotation commitment: lowercase hex SHA-256 of the raw 32-byte Ed25519 public key the name
+   * will rotate to next. Once announced, the name can only rotate to that key, and an update under
+   * the current key cannot change the commitment: a thief holding only the current key can neither
+   * move the name to a key of its own nor re-commit.
+   */
+  readonly nextKeySha256?: string;
+}
+
+/**
+ * Continuity proof of a key rotation: the key the name is bound to (`from`) hands it to a new key
+ * (`to`). Signed by `from`; it travels with the new AgentAddr (signed by `to`, sequence `seq`).
+ */
+export interface KeyRotation {
+  readonly type: 'KeyRotation';
+  readonly v: 1;
+  readonly name: string;
+  readonly from: string;
+  readonly to: string;
+  /** The sequence of the AgentAddr it accompanies, so the proof cannot be paired with another record. */
+  readonly seq: number;
 }
 
 /** A signed deregistration. `release: true` also frees the name for other keys. */

@@ -5,6 +5,7 @@ import { checkAddrValidity, checkAgentAddr, formatUtcSeconds, parseUtcSeconds } 
 import { checkAgentFacts } from '../record/agent-facts.js';
 import { checkCapabilityGrant } from '../record/capability-grant.js';
 import { checkCertificateRequest } from '../record/certificate-request.js';
+import { checkKeyRotation, nextKeyCommitment } from '../record/key-rotation.js';
 import { checkSchema, compileSchema } from '../record/schema-check.js';
 import { countersign, verifyRecordSignature } from '../record/signing.js';
 import { checkStatusChange } from '../record/status-change.js';
@@ -17,6 +18,7 @@ import type {
   CapabilityGrant,
   CertificateRequest,
   CountersignedRecord,
+  KeyRotation,
   SignedRecord,
 } from '../record/types.js';
 import type { IssuedCertificate } from '../trust/certificates/capability-certificate.js';
@@ -44,6 +46,8 @@ export interface RegistryOptions {
 export interface Registration {
   readonly addr: SignedRecord<AgentAddr>;
   readonly facts: SignedRecord<AgentFacts>;
+  /** Present when the registration moves the name to a new key: the old key's continuity proof. */
+  readonly rotation?: SignedRecord<KeyRotation>;
 }
 
 export type RegistryChange = { readonly name: string; readonly agent: StoredAgent };
@@ -59,7 +63,7 @@ const registrationSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['addr', 'facts'],
-  properties: { addr: signedEnvelope, facts: signedEnvelope },
+  properties: { addr: signedEnvelope, facts: signedEnvelope, rotation: signedEnvelope },
 } as const;
 
 const validateRegistration = compileSchema<Registration>(registrationSchema);
@@ -117,19 +121,24 @@ export class Registry {
   async register(body: unknown): Promise<Result<{ agent: ActiveAgent; created: boolean }>> {
     const checked = this.checkRegistration(body);
     if (!checked.ok) return checked;
-    const { addr, facts } = checked.value;
+    const { addr, facts, rotation } = checked.value;
     const current = await this.store.get(addr.payload.name);
-    const allowed = checkOwnership(current, addr.payload.agentId, addr.payload.seq);
+    const allowed = rotation === undefined ? checkOwnership(current, addr.payload) : checkRotation(current, rotation.payload);
     if (!allowed.ok) return allowed;
 
     const at = formatUtcSeconds(this.clock.now());
     // An update keeps its binding's status index; a new binding (first, after a tombstone, or a new key) gets a fresh one.
-    const keeps = current?.state === 'active' && current.agentId === addr.payload.agentId;
+    const previous = current?.state === 'active' ? current : undefined;
+    const keeps = previous !== undefined && previous.agentId === addr.payload.agentId;
+    // A rotation continues the name under a proven successor key: its standing, grants and key
+    // history carry over, but the old binding's status index is revoked (see rotationStatusChanges).
+    const continues = keeps || (previous !== undefined && rotation !== undefined);
     // One fresh index for the new credential, and one for the binding if it is new.
     const needed = (this.issuing ? 1 : 0) + (keeps ? 0 : 1);
     const fresh = needed === 0 ? [] : await this.store.allocateStatusIndices(needed);
-    const statusIndex = keeps ? current.statusIndex : fresh.pop()!;
+    const statusIndex = keeps ? previous.statusIndex : fresh.pop()!;
     const credential = this.issuing ? await issueCredentialFor(this.issuing, facts, fresh.pop()!, at, addr.payload.notAfter) : undefined;
+    const rotations = [...(continues ? (previous.rotations ?? []) : []), ...(rotation ? [countersign(rotation, this.key, at)] : [])];
     const agent: ActiveAgent = {
       state: 'active',
       name: addr.payload.name,
@@ -140,17 +149,13 @@ export class Registry {
       facts: countersign(facts, this.key, at),
       search: searchDocumentOf(facts.payload),
       statusIndex,
-      ...(keeps && current.lastStatusChange ? { lastStatusChange: current.lastStatusChange } : {}),
-      // Grants belong to the binding: an update keeps them, a new key starts without any.
-      ...(keeps && current.capabilityGrant ? { capabilityGrant: current.capabilityGrant } : {}),
+      ...(continues && previous.lastStatusChange ? { lastStatusChange: previous.lastStatusChange } : {}),
+      // Grants belong to the name's owner: an update or a proven rotation keeps them, a new owner starts without any.
+      ...(continues && previous.capabilityGrant ? { capabilityGrant: previous.capabilityGrant } : {}),
       ...(credential ? { credential } : {}),
+      ...(rotations.length > 0 ? { rotations } : {}),
     };
-    // The credential over the previous facts stops being current: revoke it in the same write.
-    const superseded: StatusChange[] =
-      keeps && current.credential
-        ? [{ purpose: 'revocation', indices: [current.credential.index], entry: { reason: `superseded by sequence ${agent.seq}`, at, by: this.did } }]
-        : [];
-    const written = await this.write(agent, current, superseded);
+    const written = await this.write(agent, current, continues ? supersededStatusChanges(previous, agent, at, this.did) : []);
     return written.ok ? ok({ agent, created: current === undefined || current.state === 'deregistered' }) : written;
   }
 
@@ -168,9 +173,7 @@ export class Registry {
     if (current === undefined) return fail('AGENT_NOT_FOUND', `${canonical.value} is not registered`);
     // A revoked key is presumed stolen: nothing it signs may change the name any more.
     if (current.state === 'revoked') return revokedProblem(current);
-    if (current.agentId !== tombstone.payload.agentId) {
-      return fail('NAME_TAKEN', `${canonical.value} is bound to ${current.agentId}, not ${tombstone.payload.agentId}`, '/payload/agentId');
-    }
+    if (current.agentId !== tombstone.payload.agentId) return notTheBoundKey(current, tombstone.payload.agentId, '/payload/agentId');
     if (tombstone.payload.seq <= current.seq) return staleSequence(tombstone.payload.seq, current.seq, '/payload/seq');
 
     const at = formatUtcSeconds(this.clock.now());
@@ -229,6 +232,7 @@ export class Registry {
   /** The agent's own key, or the registry operator's, may change its standing (namespace owners: planned). */
   private checkStatusAuthority(current: ActiveAgent | SuspendedAgent, change: AgentStatusChange): Result<true> {
     if (change.by !== current.agentId && change.by !== this.did) {
+      if (rotatedOutKeys(current).includes(change.by)) return notTheBoundKey(current, change.by, '/payload/by');
       return fail('REVOCATION_NOT_AUTHORIZED', `${change.by} is neither the key of ${current.name} nor the registry operator`, '/payload/by');
     }
     // Whoever suspends as operator must also be the one to lift it: an agent cannot un-suspend itself.
@@ -291,7 +295,7 @@ export class Registry {
     const agent = current.value;
     const granted = agent.capabilityGrant?.payload.capabilities ?? [];
     const stages = firstFailure(request, [
-      () => (request.agentId === agent.agentId ? ok(true) : fail('NAME_TAKEN', `${agent.name} is bound to ${agent.agentId}, not ${request.agentId}`, '/payload/agentId')),
+      () => (request.agentId === agent.agentId ? ok(true) : notTheBoundKey(agent, request.agentId, '/payload/agentId')),
       () => checkFreshness('request', request.at, this.clock.now()),
       () => {
         const missing = (request.capabilities ?? []).filter((c) => !granted.includes(c));
@@ -335,9 +339,10 @@ export class Registry {
   private checkRegistration(body: unknown): Result<Registration> {
     const shapeProblem = checkSchema(validateRegistration, body, 'REQUEST_INVALID', '');
     if (shapeProblem) return failWith([shapeProblem]);
-    const { addr, facts } = body as Registration;
+    const { addr, facts, rotation } = body as Registration;
     return firstFailure(body as Registration, [
       () => checkAgentAddr(addr.payload, '/addr/payload'),
+      ...(rotation === undefined ? [] : [() => checkRotationProof(rotation, addr.payload)]),
       () => checkSignature(addr, addr.payload.agentId, '/addr/sig'),
       () => checkAgentFacts(facts.payload, '/facts/payload'),
       () => checkFactsSubject(addr.payload, facts.payload),
@@ -479,17 +484,89 @@ const checkSignedCertificateRequest = (body: unknown) => checkSignedRecord(body,
 
 /**
  * A name belongs to the first key that registered it. It changes hands only after its owner
- * signed a releasing tombstone; even then the old key cannot replay its own older records.
+ * signed a releasing tombstone, or by a key rotation (checkRotation); even then the old key cannot
+ * replay its own older records. An update under the bound key keeps any pre-announced next key.
  */
-function checkOwnership(current: StoredAgent | undefined, agentId: string, seq: number): Result<true> {
+function checkOwnership(current: StoredAgent | undefined, addr: AgentAddr): Result<true> {
   if (current === undefined) return ok(true);
   if (current.state === 'revoked') return revokedProblem(current);
   if (current.state === 'suspended') return activeAgentOf(current.name, current) as Result<never>;
   const released = current.state === 'deregistered' && current.tombstone.payload.release === true;
-  if (current.agentId !== agentId) {
-    return released ? ok(true) : fail('NAME_TAKEN', `${current.name} is bound to ${current.agentId}`, '/addr/payload/agentId');
+  if (current.agentId !== addr.agentId) return released ? ok(true) : notTheBoundKey(current, addr.agentId, '/addr/payload/agentId');
+  if (addr.seq <= current.seq) return staleSequence(addr.seq, current.seq, '/addr/payload/seq');
+  const committed = current.state === 'active' ? current.addr.payload.nextKeySha256 : undefined;
+  if (committed !== undefined && addr.nextKeySha256 !== committed) {
+    return fail(
+      'KEY_ROTATION_INVALID',
+      `${current.name} pre-announced its next key (${committed}); that commitment changes only by rotating to that key`,
+      '/addr/payload/nextKeySha256',
+    );
   }
-  return seq > current.seq ? ok(true) : staleSequence(seq, current.seq, '/addr/payload/seq');
+  return ok(true);
+}
+
+/**
+ * A rotation hands an active name from the key it is bound to (which signed the continuity proof)
+ * to a new key. Once a next key was pre-announced, only that key can receive the name, so a thief
+ * holding only the current key cannot move it anywhere; a key rotated out can never act again.
+ */
+function checkRotation(current: StoredAgent | undefined, rotation: KeyRotation): Result<true> {
+  const pointer = '/rotation/payload';
+  if (current === undefined) return fail('KEY_ROTATION_INVALID', `${rotation.name} is not registered; register it under the new key instead`, `${pointer}/name`);
+  if (current.state === 'revoked') return revokedProblem(current);
+  if (current.state === 'suspended') return activeAgentOf(current.name, current) as Result<never>;
+  if (current.state === 'deregistered') {
+    return fail('KEY_ROTATION_INVALID', `${current.name} was deregistered; there is no binding left to rotate`, `${pointer}/name`);
+  }
+  if (rotation.from !== current.agentId) return notTheBoundKey(current, rotation.from, `${pointer}/from`);
+  if (rotation.to === current.agentId) return fail('KEY_ROTATION_INVALID', `${current.name} is already bound to ${rotation.to}`, `${pointer}/to`);
+  if (rotation.seq <= current.seq) return staleSequence(rotation.seq, current.seq, '/addr/payload/seq');
+  const committed = current.addr.payload.nextKeySha256;
+  if (committed !== undefined && nextKeyCommitment(rotation.to) !== committed) {
+    return fail('KEY_ROTATION_INVALID', `${rotation.to} is not the next key ${current.name} pre-announced (SHA-256 ${committed})`, `${pointer}/to`);
+  }
+  return ok(true);
+}
+
+/** The continuity proof belongs to this very AgentAddr and is signed by the key it hands over from. */
+function checkRotationProof(rotation: SignedRecord<KeyRotation>, addr: AgentAddr): Result<true> {
+  const shapeProblem = checkSchema(validateSignedEnvelope, rotation, 'REQUEST_INVALID', '/rotation');
+  if (shapeProblem) return failWith([shapeProblem]);
+  const payload = checkKeyRotation(rotation.payload, '/rotation/payload');
+  if (!payload.ok) return payload;
+  const { name, to, seq, from } = payload.value;
+  if (name !== addr.name) return fail('RECORD_NAME_MISMATCH', `the rotation is for ${name}, the AgentAddr for ${addr.name}`, '/rotation/payload/name');
+  if (to !== addr.agentId) return fail('KEY_ROTATION_INVALID', `the rotation hands the name to ${to}, but the AgentAddr is signed for ${addr.agentId}`, '/rotation/payload/to');
+  if (seq !== addr.seq) return fail('KEY_ROTATION_INVALID', `the rotation is for sequence ${seq}, the AgentAddr has ${addr.seq}`, '/rotation/payload/seq');
+  return checkSignature(rotation, from, '/rotation/sig');
+}
+
+/** Keys the name was rotated away from, oldest first. */
+function rotatedOutKeys(agent: StoredAgent): readonly string[] {
+  return agent.state === 'deregistered' ? [] : (agent.rotations ?? []).map((r) => r.payload.from);
+}
+
+/** A key other than the bound one: a key rotated out gets its own code, so its holder learns it lost the name for good. */
+function notTheBoundKey(current: StoredAgent, did: string, pointer: string): Result<never> {
+  const rotation = current.state === 'deregistered' ? undefined : current.rotations?.find((r) => r.payload.from === did);
+  if (rotation !== undefined) {
+    return fail('KEY_ROTATED_OUT', `${did} was rotated out of ${current.name} at ${rotation.countersig.at} (to ${rotation.payload.to}); it can no longer act for the name`, pointer);
+  }
+  return fail('NAME_TAKEN', `${current.name} is bound to ${current.agentId}, not ${did}`, pointer);
+}
+
+/**
+ * Status bits that change when a binding continues under a new record: the credential over the
+ * previous facts stops being current, and after a rotation so does the old binding itself, so a
+ * verifier holding the old key's AgentAddr learns from the status list that it no longer counts.
+ */
+function supersededStatusChanges(previous: ActiveAgent, next: ActiveAgent, at: string, by: string): StatusChange[] {
+  const indices = [
+    ...(previous.credential ? [previous.credential.index] : []),
+    ...(previous.statusIndex === next.statusIndex ? [] : [previous.statusIndex]),
+  ];
+  const reason = previous.agentId === next.agentId ? `superseded by sequence ${next.seq}` : `key rotated to ${next.agentId} at sequence ${next.seq}`;
+  return indices.length === 0 ? [] : [{ purpose: 'revocation', indices, entry: { reason, at, by } }];
 }
 
 function staleSequence(seq: number, stored: number, pointer: string): Result<never> {

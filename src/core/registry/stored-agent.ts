@@ -1,4 +1,4 @@
-import type { AgentAddr, AgentFacts, AgentStatusChange, AgentTombstone, CapabilityGrant, CountersignedRecord } from '../record/types.js';
+import type { AgentAddr, AgentFacts, AgentStatusChange, AgentTombstone, CapabilityGrant, CountersignedRecord, KeyRotation } from '../record/types.js';
 import type { AgentFactsCredential } from '../trust/credentials/facts-credential.js';
 
 /** What the index of a registered agent holds for search; derived from its facts by the core. */
@@ -47,6 +47,8 @@ export interface ActiveAgent extends StoredAgentBase {
   readonly capabilityGrant?: CountersignedRecord<CapabilityGrant>;
   /** The registry's VC over the current facts, with its own status index (absent when the registry issues none). */
   readonly credential?: IssuedCredential;
+  /** Every key rotation of the name, oldest first: the chain of continuity proofs from the first key to agentId. */
+  readonly rotations?: readonly CountersignedRecord<KeyRotation>[];
 }
 
 export interface IssuedCredential {

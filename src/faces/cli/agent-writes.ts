@@ -1,4 +1,6 @@
+import { readKeyFile } from '../../app/key-file.js';
 import { nextSequence } from '../../core/record/sequence.js';
+import { isEd25519DidKey } from '../../core/trust/did-key.js';
 import type { Result } from '../../core/errors.js';
 import { ok } from '../../core/errors.js';
 import type { RegistryClient } from '../../client/registry-client.js';
@@ -17,4 +19,9 @@ export async function nextSequenceFor(client: RegistryClient, name: string, nowM
     return ok(nextSequence(nowMs, tombstone?.payload?.seq));
   }
   return current;
+}
+
+/** A key named on the command line either as its did:key or as a key file (only its public half is used). */
+export async function didOfKeyArgument(argument: string): Promise<string> {
+  return isEd25519DidKey(argument) ? argument : (await readKeyFile(argument)).did;
 }

@@ -10,12 +10,13 @@ import { keygenCommand } from './commands/keygen.js';
 import { registerCommand } from './commands/register.js';
 import { resolveCommand } from './commands/resolve.js';
 import { revokeCommand } from './commands/revoke.js';
+import { rotateCommand } from './commands/rotate.js';
 import { searchCommand } from './commands/search.js';
 import { serveCommand } from './commands/serve.js';
 import { verifyCommand } from './commands/verify.js';
 
 /** Every command, in the order `signpost --help` lists them. */
-const commands = [serveCommand, keygenCommand, registerCommand, resolveCommand, searchCommand, verifyCommand, deregisterCommand, revokeCommand, grantCommand, certCommand, importCommand];
+const commands = [serveCommand, keygenCommand, registerCommand, resolveCommand, searchCommand, verifyCommand, deregisterCommand, rotateCommand, revokeCommand, grantCommand, certCommand, importCommand];
 
 export async function main(argv: readonly string[]): Promise<void> {
   const program = new Command('signpost')

@@ -19,8 +19,8 @@ export const CountersignedRecordSchema = Type.Object(
 );
 
 export const RegistrationSchema = Type.Object(
-  { addr: SignedRecordSchema, facts: SignedRecordSchema },
-  { description: 'A signed AgentAddr and the signed AgentFacts it commits to' },
+  { addr: SignedRecordSchema, facts: SignedRecordSchema, rotation: Type.Optional(SignedRecordSchema) },
+  { description: 'A signed AgentAddr and the signed AgentFacts it commits to; to move the name to a new key, also a KeyRotation signed by the current key (docs/spec.md 9.3)' },
 );
 
 export const AgentRecordSchema = Type.Object({
@@ -29,6 +29,7 @@ export const AgentRecordSchema = Type.Object({
   seq: Type.Integer(),
   updatedAt: Type.String(),
   addr: CountersignedRecordSchema,
+  rotations: Type.Optional(Type.Array(CountersignedRecordSchema, { description: 'The key rotations of the name, oldest first' })),
 });
 
 export const EndpointSchema = Type.Object(

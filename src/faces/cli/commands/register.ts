@@ -7,7 +7,7 @@ import { createRegistration } from '../../../core/record/registration.js';
 import type { AgentEndpoint } from '../../../core/record/types.js';
 import { readKeyFile } from '../../../app/key-file.js';
 import { registryUrlOf, unwrap } from '../cli-context.js';
-import { nextSequenceFor } from '../agent-writes.js';
+import { didOfKeyArgument, nextSequenceFor } from '../agent-writes.js';
 
 interface RegisterFlags {
   key: string;
@@ -19,6 +19,7 @@ interface RegisterFlags {
   ttl?: string;
   registry?: string;
   json?: boolean;
+  nextKey?: string;
 }
 
 export function registerCommand(program: Command): void {
@@ -32,6 +33,7 @@ export function registerCommand(program: Command): void {
     .option('--label <text>', 'short human label')
     .option('--description <text>', 'what the agent does (searchable)')
     .option('--ttl <seconds>', 'how long resolvers may cache the record', '3600')
+    .option('--next-key <file|did>', 'pre-announce the key the name may rotate to next (a key file or its did:key); see signpost rotate')
     .option('-r, --registry <url>', 'registry URL (default $SIGNPOST_REGISTRY or http://127.0.0.1:8700)')
     .option('--json', 'print the stored record as JSON')
     .action(async (flags: RegisterFlags) => {
@@ -43,7 +45,8 @@ export function registerCommand(program: Command): void {
       const seq = unwrap(await nextSequenceFor(client, name, now));
       const ttl = Number(flags.ttl);
       if (!Number.isInteger(ttl) || ttl < 1) throw new SignpostError('REQUEST_INVALID', `--ttl must be a positive whole number of seconds`);
-      const registration = createRegistration({ key, name, claims, factsUrl: client.factsUrl(name), seq, nowMs: now, ttl });
+      const nextKey = flags.nextKey === undefined ? await storedCommitment(client, name, key.did) : { nextKey: await didOfKeyArgument(flags.nextKey) };
+      const registration = createRegistration({ key, name, claims, factsUrl: client.factsUrl(name), seq, nowMs: now, ttl, ...nextKey });
       const stored = unwrap(await client.register(registration));
       if (flags.json) {
         process.stdout.write(JSON.stringify(stored, null, 2) + '\n');
@@ -51,6 +54,13 @@ export function registerCommand(program: Command): void {
       }
       process.stdout.write(`registered ${stored.name}\n  agent id: ${stored.agentId}\n  sequence: ${stored.seq}\n  countersigned by ${stored.addr.countersig.by} at ${stored.addr.countersig.at}\n`);
     });
+}
+
+/** An update keeps the next key its record already announced: only a rotation may change it. */
+async function storedCommitment(client: RegistryClient, name: string, did: string): Promise<{ nextKeySha256?: string }> {
+  const current = await client.agent(name);
+  const committed = current.ok && current.value.agentId === did ? current.value.addr.payload.nextKeySha256 : undefined;
+  return committed === undefined ? {} : { nextKeySha256: committed };
 }
 
 function collect(value: string, previous: string[]): string[] {

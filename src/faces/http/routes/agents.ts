@@ -15,7 +15,7 @@ export function agentPath(name: string): string {
 }
 
 function agentView(agent: ActiveAgent) {
-  return { name: agent.name, agentId: agent.agentId, seq: agent.seq, updatedAt: agent.updatedAt, addr: agent.addr };
+  return { name: agent.name, agentId: agent.agentId, seq: agent.seq, updatedAt: agent.updatedAt, addr: agent.addr, ...(agent.rotations ? { rotations: agent.rotations } : {}) };
 }
 
 /** A refusal still shows the signed tombstone or status change, so a client can check who did it. */
