@@ -71,7 +71,18 @@ export function createTombstone(key: SigningKey, name: string, seq: number, rele
   return signRecord(tombstone, key);
 }
 
-/** A signed revocation, suspension or reinstatement, by the agent's key or the registry operator's. */
-export function createStatusChange(key: SigningKey, name: string, action: AgentStatusChange['action'], reason: string, nowMs: number): SignedRecord<AgentStatusChange> {
-  return signRecord<AgentStatusChange>({ type: 'AgentStatusChange', v: 1, name, action, reason, at: formatUtcSeconds(nowMs), by: key.did }, key);
+/**
+ * A signed revocation, suspension or reinstatement, by the agent's key or the registry operator's
+ * (`by` = the key's did:key), or by a namespace owner: then `by` is the did:web key URL under which
+ * the owner's DID document lists this key (`did:web:acme.com#key-1`).
+ */
+export function createStatusChange(
+  key: SigningKey,
+  name: string,
+  action: AgentStatusChange['action'],
+  reason: string,
+  nowMs: number,
+  by: string = key.did,
+): SignedRecord<AgentStatusChange> {
+  return signRecord<AgentStatusChange>({ type: 'AgentStatusChange', v: 1, name, action, reason, at: formatUtcSeconds(nowMs), by }, key);
 }

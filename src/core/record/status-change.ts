@@ -1,5 +1,6 @@
-import type { Result } from '../errors.js';
-import { checkAgentId, checkCanonicalName, checkTimestamp } from './agent-addr.js';
+import { problem, type Problem, type Result } from '../errors.js';
+import { isEd25519DidKey } from '../trust/did-key.js';
+import { checkCanonicalName, checkTimestamp } from './agent-addr.js';
 import { checkRecord, compileSchema } from './schema-check.js';
 import type { AgentStatusChange } from './types.js';
 
@@ -18,7 +19,7 @@ export const statusChangeSchema = {
     action: { enum: ['revoke', 'suspend', 'reinstate'] },
     reason: { type: 'string', minLength: 1, maxLength: MAX_REASON_LENGTH },
     at: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' },
-    by: { type: 'string', minLength: 1, maxLength: 128 },
+    by: { type: 'string', minLength: 1, maxLength: 256 },
   },
 } as const;
 
@@ -27,7 +28,20 @@ const validateShape = compileSchema<AgentStatusChange>(statusChangeSchema);
 export function checkStatusChange(value: unknown, pointer = ''): Result<AgentStatusChange> {
   return checkRecord(validateShape, value, pointer, 'RECORD_INVALID', (change) => [
     checkCanonicalName(change.name, `${pointer}/name`),
-    checkAgentId(change.by, `${pointer}/by`),
+    checkSigner(change.by, `${pointer}/by`),
     checkTimestamp(change.at, `${pointer}/at`),
   ]);
+}
+
+/** A did:key (the agent or the registry operator), or a did:web key URL (`did:web:acme.com#key-1`: a namespace owner). */
+const DID_WEB_KEY_URL = /^did:web:[a-zA-Z0-9.%:_-]+#[a-zA-Z0-9._~-]{1,64}$/;
+
+function checkSigner(by: string, pointer: string): Problem | undefined {
+  if (isEd25519DidKey(by) || DID_WEB_KEY_URL.test(by)) return undefined;
+  return problem('AGENT_ID_INVALID', `"${by}" is neither an Ed25519 did:key nor a did:web key URL (did:web:<domain>#<key id>)`, pointer);
+}
+
+/** Whether the signer is a namespace owner's did:web key (verified against its DID document) rather than a did:key. */
+export function isDidWebSigner(by: string): boolean {
+  return DID_WEB_KEY_URL.test(by);
 }

@@ -8,7 +8,7 @@ import { checkCertificateRequest } from '../record/certificate-request.js';
 import { checkKeyRotation, nextKeyCommitment } from '../record/key-rotation.js';
 import { checkSchema, compileSchema } from '../record/schema-check.js';
 import { countersign, verifyRecordSignature } from '../record/signing.js';
-import { checkStatusChange } from '../record/status-change.js';
+import { checkStatusChange, isDidWebSigner } from '../record/status-change.js';
 import { checkTombstone } from '../record/tombstone.js';
 import type {
   AgentAddr,
@@ -23,7 +23,9 @@ import type {
 } from '../record/types.js';
 import type { IssuedCertificate } from '../trust/certificates/capability-certificate.js';
 import type { SigningKey } from '../trust/ed25519.js';
+import { didKeyFromPublicKey } from '../trust/did-key.js';
 import { canonicalSha256Hex } from '../trust/jcs.js';
+import { controllerOf, type NamespaceOwners } from './namespace-owners.js';
 import { issueCredentialFor, type RegistryCredentials } from './registry-credentials.js';
 import { searchDocumentOf } from './search-document.js';
 import type { ActiveAgent, AgentState, DeregisteredAgent, RevokedAgent, StoredAgent, SuspendedAgent } from './stored-agent.js';
@@ -41,6 +43,8 @@ export interface RegistryOptions {
   readonly maxValidityMs?: number;
   /** The registry's private CA; without it the registry issues no capability certificates. */
   readonly certificateAuthority?: CertificateAuthority;
+  /** Who owns each namespace and how to learn their keys; without it only agents and the operator change standing. */
+  readonly namespaceOwners?: NamespaceOwners;
 }
 
 export interface Registration {
@@ -83,9 +87,11 @@ export class Registry {
   private readonly listeners = new Set<(change: RegistryChange) => void>();
   private issuing: RegistryCredentials | undefined;
   private readonly ca: CertificateAuthority | undefined;
+  private readonly namespaceOwners: NamespaceOwners | undefined;
 
   constructor(options: RegistryOptions) {
     this.ca = options.certificateAuthority;
+    this.namespaceOwners = options.namespaceOwners;
     this.store = options.store;
     this.key = options.key;
     this.clock = options.clock;
@@ -207,8 +213,9 @@ export class Registry {
     if (current === undefined) return fail('AGENT_NOT_FOUND', `${canonical.value} is not registered`);
     if (current.state === 'deregistered') return fail('AGENT_DEREGISTERED', `${canonical.value} was deregistered at ${current.updatedAt}`);
     if (current.state === 'revoked') return revokedProblem(current);
+    const authority = await this.checkStatusAuthority(current, change);
+    if (!authority.ok) return authority;
     const stages = firstFailure(change, [
-      () => this.checkStatusAuthority(current, change.payload),
       () => checkFreshness('status change', change.payload.at, this.clock.now(), current.lastStatusChange?.payload.at),
       () => checkTransition(current, change.payload),
     ]);
@@ -229,18 +236,47 @@ export class Registry {
     return written.ok ? ok(next) : written;
   }
 
-  /** The agent's own key, or the registry operator's, may change its standing (namespace owners: planned). */
-  private checkStatusAuthority(current: ActiveAgent | SuspendedAgent, change: AgentStatusChange): Result<true> {
-    if (change.by !== current.agentId && change.by !== this.did) {
-      if (rotatedOutKeys(current).includes(change.by)) return notTheBoundKey(current, change.by, '/payload/by');
-      return fail('REVOCATION_NOT_AUTHORIZED', `${change.by} is neither the key of ${current.name} nor the registry operator`, '/payload/by');
+  /**
+   * The agent's own key, the owner of its namespace (a did:web key, checked against the owner's DID
+   * document), or the registry operator's key may change an agent's standing. A suspension is
+   * lifted only by an authority at least as high as the one that imposed it, so an agent cannot
+   * lift what its namespace owner or the operator decided.
+   */
+  private async checkStatusAuthority(current: ActiveAgent | SuspendedAgent, change: SignedRecord<AgentStatusChange>): Promise<Result<true>> {
+    const { by, action } = change.payload;
+    const rank = this.authorityOf(current, by);
+    if (rank === undefined) {
+      if (rotatedOutKeys(current).includes(by)) return notTheBoundKey(current, by, '/payload/by');
+      return fail('REVOCATION_NOT_AUTHORIZED', `${by} is neither the key of ${current.name}, nor its namespace owner, nor the registry operator`, '/payload/by');
     }
-    // Whoever suspends as operator must also be the one to lift it: an agent cannot un-suspend itself.
-    const suspendedBy = current.state === 'suspended' ? current.lastStatusChange.payload.by : undefined;
-    if (change.action === 'reinstate' && suspendedBy === this.did && change.by !== this.did) {
-      return fail('REVOCATION_NOT_AUTHORIZED', 'only the registry operator may lift a suspension the operator imposed', '/payload/by');
+    if (rank === 'namespace owner') {
+      const signed = await this.checkNamespaceOwnerSignature(current, change);
+      if (!signed.ok) return signed;
+    }
+    const imposedBy = current.state === 'suspended' ? this.authorityOf(current, current.lastStatusChange.payload.by) : undefined;
+    if (action === 'reinstate' && imposedBy !== undefined && AUTHORITY_RANK[rank] < AUTHORITY_RANK[imposedBy]) {
+      return fail('REVOCATION_NOT_AUTHORIZED', `only the ${imposedBy} (or a higher authority) may lift a suspension the ${imposedBy} imposed`, '/payload/by');
     }
     return ok(true);
+  }
+
+  private authorityOf(current: StoredAgent, by: string): Authority | undefined {
+    if (by === this.did) return 'registry operator';
+    if (by === current.agentId) return 'agent';
+    if (isDidWebSigner(by) && this.namespaceOwners !== undefined) {
+      const namespace = parseAgentName(current.name);
+      if (namespace.ok && controllerOf(by) === this.namespaceOwners.ownerOf(namespace.value.name.namespace)) return 'namespace owner';
+    }
+    return undefined;
+  }
+
+  /** The owner's key comes from its DID document (pinned, cached or fetched by the app); the signature is checked with it. */
+  private async checkNamespaceOwnerSignature(current: StoredAgent, change: SignedRecord<AgentStatusChange>): Promise<Result<true>> {
+    const namespace = parseAgentName(current.name);
+    if (!namespace.ok) return namespace;
+    const key = await this.namespaceOwners!.keyFor(namespace.value.name.namespace, change.payload.by, '/payload/by');
+    if (!key.ok) return key;
+    return checkSignature(change, didKeyFromPublicKey(key.value), '/sig');
   }
 
   /**
@@ -397,6 +433,9 @@ function checkFreshness(what: string, at: string, nowMs: number, lastAt?: string
   return ok(true);
 }
 
+type Authority = 'agent' | 'namespace owner' | 'registry operator';
+const AUTHORITY_RANK: Record<Authority, number> = { agent: 0, 'namespace owner': 1, 'registry operator': 2 };
+
 /** Which actions each state allows. */
 const allowedActions: Record<'active' | 'suspended', readonly AgentStatusChange['action'][]> = {
   active: ['revoke', 'suspend'],
@@ -466,19 +505,26 @@ function checkFactsDigest(addr: AgentAddr, facts: AgentFacts): Result<true> {
  * the key `signerOf` names. Whether that key may do what the payload asks is checked against the
  * store afterwards.
  */
-function checkSignedRecord<T>(body: unknown, checkPayload: (value: unknown, pointer: string) => Result<T>, signerOf: (payload: T) => string): Result<SignedRecord<T>> {
+function checkSignedRecord<T>(
+  body: unknown,
+  checkPayload: (value: unknown, pointer: string) => Result<T>,
+  signerOf: (payload: T) => string | undefined,
+): Result<SignedRecord<T>> {
   const shapeProblem = checkSchema(validateSignedEnvelope, body, 'REQUEST_INVALID', '');
   if (shapeProblem) return failWith([shapeProblem]);
   const record = body as SignedRecord<unknown>;
   const payload = checkPayload(record.payload, '/payload');
   if (!payload.ok) return payload;
   const signed = record as SignedRecord<T>;
-  const signature = checkSignature(signed, signerOf(payload.value), '/sig');
+  const signer = signerOf(payload.value);
+  if (signer === undefined) return ok(signed);
+  const signature = checkSignature(signed, signer, '/sig');
   return signature.ok ? ok(signed) : signature;
 }
 
 const checkSignedTombstone = (body: unknown) => checkSignedRecord(body, checkTombstone, (t) => t.agentId);
-const checkSignedStatusChange = (body: unknown) => checkSignedRecord(body, checkStatusChange, (c) => c.by);
+// A namespace owner's signature is checked once its DID document is known (checkNamespaceOwnerSignature).
+const checkSignedStatusChange = (body: unknown) => checkSignedRecord(body, checkStatusChange, (c) => (isDidWebSigner(c.by) ? undefined : c.by));
 const checkSignedGrant = (body: unknown) => checkSignedRecord(body, checkCapabilityGrant, (g) => g.by);
 const checkSignedCertificateRequest = (body: unknown) => checkSignedRecord(body, checkCertificateRequest, (r) => r.agentId);
 

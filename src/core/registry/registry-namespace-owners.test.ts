@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryRecordStore } from '../../store/memory/memory-store.js';
+import { fail, ok, type Result } from '../errors.js';
+import { createStatusChange } from '../record/registration.js';
+import { signRecord } from '../record/signing.js';
+import { manualClock, registrationFor, T0, testKey } from '../test-support/agents.js';
+import { NamespaceOwners, type VerificationKeys } from './namespace-owners.js';
+import { Registry } from './registry.js';
+
+const NAME = 'agent://acme.com/billing/invoices';
+const agent = testKey(1);
+const ownerKey = testKey(5);
+const otherOrgKey = testKey(6);
+const registryKey = testKey(9);
+const OWNER = 'did:web:acme.com#key-1';
+
+/**
+ * The VerificationKeys port as the app fills it from DID documents: here a fixed table standing in
+ * for acme.com's and evil.example's documents (the resolver itself is tested in src/app and e2e).
+ */
+function keysOf(table: Record<string, Uint8Array>): VerificationKeys & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    async ed25519Key(didUrl: string): Promise<Result<Uint8Array>> {
+      asked.push(didUrl);
+      const key = table[didUrl];
+      return key ? ok(key) : fail('DID_UNRESOLVABLE', `no document lists ${didUrl}`);
+    },
+  };
+}
+
+async function setup(overrides?: Record<string, string>) {
+  const store = new MemoryRecordStore();
+  const keys = keysOf({ [OWNER]: ownerKey.publicKey, 'did:web:evil.example#key-1': otherOrgKey.publicKey, 'did:web:acme-holding.example#k': ownerKey.publicKey });
+  const registry = new Registry({ store, key: registryKey, clock: manualClock(T0 + 1000), namespaceOwners: new NamespaceOwners({ keys, ...(overrides ? { overrides } : {}) }) });
+  expect((await registry.register(registrationFor(agent, NAME, 100))).ok).toBe(true);
+  const snapshot = async () => JSON.stringify([await store.get(NAME), await store.statusEntries('revocation'), await store.statusEntries('suspension')]);
+  return { registry, store, keys, before: await snapshot(), snapshot };
+}
+
+const codeOf = (result: Result<unknown>) => (result.ok ? undefined : result.problems[0]?.code);
+const change = (key = ownerKey, action: 'revoke' | 'suspend' | 'reinstate' = 'revoke', by = OWNER, at = T0 + 1000) => createStatusChange(key, NAME, action, `${action} by the namespace owner`, at, by);
+
+describe('Registry: namespace owners change the standing of the agents in their namespace', () => {
+  it('lets did:web:acme.com revoke an agent of agent://acme.com/, with the key its DID document lists', async () => {
+    const { registry, store, keys } = await setup();
+    const result = await registry.changeStatus(NAME, change());
+    expect(result.ok && result.value.state).toBe('revoked');
+    expect(keys.asked).toEqual([OWNER]);
+    expect(await store.statusEntries('revocation')).toEqual([expect.objectContaining({ by: OWNER, reason: 'revoke by the namespace owner' })]);
+  });
+
+  it('refuses another organisation, a forged signature and an unresolvable key, storing nothing', async () => {
+    const { registry, before, snapshot } = await setup();
+    expect(codeOf(await registry.changeStatus(NAME, change(otherOrgKey, 'revoke', 'did:web:evil.example#key-1')))).toBe('REVOCATION_NOT_AUTHORIZED');
+    // Signed by another key than the one acme.com's document lists under #key-1.
+    expect(codeOf(await registry.changeStatus(NAME, change(otherOrgKey)))).toBe('RECORD_SIGNATURE_INVALID');
+    expect(codeOf(await registry.changeStatus(NAME, signRecord({ ...change().payload, reason: 'altered' }, agent)))).toBe('RECORD_SIGNATURE_INVALID');
+    expect(codeOf(await registry.changeStatus(NAME, change(ownerKey, 'revoke', 'did:web:acme.com#key-2')))).toBe('DID_UNRESOLVABLE');
+    expect(codeOf(await registry.changeStatus(NAME, change(ownerKey, 'revoke', 'did:web:acme.com')))).toBe('AGENT_ID_INVALID');
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('ranks authorities: an agent cannot lift its owner’s suspension, the owner cannot lift the operator’s', async () => {
+    const { registry } = await setup();
+    expect((await registry.changeStatus(NAME, change(ownerKey, 'suspend'))).ok).toBe(true);
+    expect(codeOf(await registry.changeStatus(NAME, createStatusChange(agent, NAME, 'reinstate', 'not me', T0 + 2000)))).toBe('REVOCATION_NOT_AUTHORIZED');
+    expect((await registry.changeStatus(NAME, change(ownerKey, 'reinstate', OWNER, T0 + 2000))).ok).toBe(true);
+
+    expect((await registry.changeStatus(NAME, createStatusChange(registryKey, NAME, 'suspend', 'abuse', T0 + 3000))).ok).toBe(true);
+    expect(codeOf(await registry.changeStatus(NAME, change(ownerKey, 'reinstate', OWNER, T0 + 4000)))).toBe('REVOCATION_NOT_AUTHORIZED');
+    expect((await registry.changeStatus(NAME, createStatusChange(registryKey, NAME, 'reinstate', 'resolved', T0 + 4000))).ok).toBe(true);
+  });
+
+  it('follows the operator’s override of who owns a namespace', async () => {
+    const { registry } = await setup({ 'acme.com': 'did:web:acme-holding.example' });
+    expect(codeOf(await registry.changeStatus(NAME, change()))).toBe('REVOCATION_NOT_AUTHORIZED');
+    expect((await registry.changeStatus(NAME, change(ownerKey, 'suspend', 'did:web:acme-holding.example#k'))).ok).toBe(true);
+  });
+
+  it('without namespace owners configured, a did:web signer has no authority', async () => {
+    const store = new MemoryRecordStore();
+    const registry = new Registry({ store, key: registryKey, clock: manualClock(T0 + 1000) });
+    expect((await registry.register(registrationFor(agent, NAME, 100))).ok).toBe(true);
+    expect(codeOf(await registry.changeStatus(NAME, change()))).toBe('REVOCATION_NOT_AUTHORIZED');
+  });
+});
