@@ -2,13 +2,21 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { Clock, RecordStore } from '../core/ports.js';
+import { NamespaceOwners } from '../core/registry/namespace-owners.js';
 import { Registry } from '../core/registry/registry.js';
 import { registryCredentials } from '../core/registry/registry-credentials.js';
+import { CertificationRegistry } from '../core/registry/certifications.js';
+import { createDocumentLoader } from '../core/trust/credentials/document-loader.js';
+import { didDocumentLookup } from '../core/trust/did-web/did-resolver.js';
+import { RegistryDisclosure } from '../core/registry/registry-disclosure.js';
 import { buildHttpFace, type HttpApp } from '../faces/http/server.js';
 import { SqliteRecordStore } from '../store/sqlite/sqlite-store.js';
 import { loadOrCreateCertificateAuthority, type LoadedCertificateAuthority } from './certificate-authority.js';
-import type { ServeConfig } from './config.js';
+import { loadTrustPolicy, type ServeConfig } from './config.js';
+import { loadOrCreateDisclosureKey, type LoadedDisclosureKey } from './disclosure-key.js';
 import { loadOrCreateKeyFile } from './key-file.js';
+import { registryDidResolver } from './did-web-resolver.js';
+import type { CachingDidResolver } from '../core/trust/did-web/caching-did-resolver.js';
 import { SIGNPOST_VERSION } from './version.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -19,20 +27,41 @@ export interface RunningRegistry {
   readonly store: RecordStore;
   readonly url: string;
   readonly keyCreated: boolean;
+  /** Third-party certification credentials under the configured trust policy. */
+  readonly certifications: CertificationRegistry;
   /** The registry's private CA for capability certificates (files under `<dataDir>/ca/`). */
   readonly ca: LoadedCertificateAuthority;
+  /** The BLS12-381 key of bbs-2023 capability credentials (`<dataDir>/disclosure-key.json`), published as `#bbs-1`. */
+  readonly disclosureKey: LoadedDisclosureKey;
+  /**
+   * Resolves did:web (and did:key) for the registry's services: `--did-document` pins and the
+   * registry's own document, then `<dataDir>/did-web-cache`, then HTTPS. Plug it into a credentials
+   * loader with `createDocumentLoader({ didDocuments: didDocumentLookup(didResolver) })`.
+   */
+  readonly didResolver: CachingDidResolver;
   close(): Promise<void>;
 }
 
 /** Wire one registry process: key, embedded store, core, HTTP face; then listen. */
 export async function startRegistry(config: ServeConfig): Promise<RunningRegistry> {
+  // A bad trust policy stops the start before anything is created or opened.
+  const trustPolicy = await loadTrustPolicy(config.trustPolicyFile);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  // A bad --did-document stops the start too. Failed fetches are logged (only while serving, once the logger exists).
+  const didResolver = await registryDidResolver(config, { onProblem: (did, p) => logger.warn({ did, code: p.code }, p.detail) });
   const { key, created } = await loadOrCreateKeyFile(join(config.dataDir, 'registry-key.jwk'));
   const ca = await loadOrCreateCertificateAuthority(config.dataDir, systemClock);
   const store = SqliteRecordStore.open(join(config.dataDir, 'signpost.db'));
-  const registry = new Registry({ store, key, clock: systemClock, certificateAuthority: ca.authority });
+  // Namespace owners' keys come from their DID documents through the same resolver.
+  const namespaceOwners = new NamespaceOwners({ resolver: didResolver, ...(config.namespaceOwners ? { overrides: config.namespaceOwners } : {}) });
+  const registry = new Registry({ store, key, clock: systemClock, certificateAuthority: ca.authority, namespaceOwners });
+  // Issuers: did:key resolves offline, did:web through the resolver (pins, cache, then HTTPS).
+  const certificationLoader = createDocumentLoader({ didDocuments: didDocumentLookup(didResolver) });
+  const certifications = new CertificationRegistry({ store, clock: systemClock, trustPolicy, documentLoader: certificationLoader });
+  const disclosureKey = await loadOrCreateDisclosureKey(config.dataDir);
+  const disclosure = new RegistryDisclosure({ registry, clock: systemClock, ...(config.disclosureValiditySeconds === undefined ? {} : { validitySeconds: config.disclosureValiditySeconds }) });
   const logger = pino({ level: config.logLevel, base: { service: 'signpost' } });
-  const app = await buildHttpFace({ registry, clock: systemClock, logger, version: SIGNPOST_VERSION });
+  const app = await buildHttpFace({ registry, clock: systemClock, logger, version: SIGNPOST_VERSION, certifications, disclosure, didResolver });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
@@ -44,16 +73,24 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   // Only now is the port known (it may have been 0); no request has been handled yet.
-  registry.useCredentials(registryCredentials(config.publicUrl ?? url, key));
+  // The disclosure key is named under the did:web too (#bbs-1), and embedded in its DID document.
+  registry.useCredentials(await disclosure.useIssuer(registryCredentials(config.publicUrl ?? url, key), key, disclosureKey.keyPair));
+  // The registry's own DID is answered from memory, never fetched from itself (it may be plain http).
+  const ownDid = registry.credentials ? didResolver.pin(registry.credentials.didDocument) : undefined;
+  if (ownDid && !ownDid.ok) logger.warn({ problems: ownDid.problems }, 'the registry DID document does not validate as a DID document');
   return {
     app,
     registry,
     store,
     url,
     keyCreated: created,
+    certifications,
     ca,
+    disclosureKey,
+    didResolver,
     async close() {
       await app.close();
+      await didResolver.idle();
       await store.close();
     },
   };

@@ -34,3 +34,19 @@ describe('serveConfig: public URL', () => {
     expect(serveConfig({ publicUrl }, {})).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
   });
 });
+
+describe('serveConfig: namespace owners', () => {
+  it('takes NAMESPACE=DID pairs, and refuses malformed or repeated ones', () => {
+    expect(serveConfig({ namespaceOwner: ['acme.com=did:web:acme-holding.example', 'shop.example=did:web:shop.example:org'] }, {})).toMatchObject({
+      ok: true,
+      value: { namespaceOwners: { 'acme.com': 'did:web:acme-holding.example', 'shop.example': 'did:web:shop.example:org' } },
+    });
+    expect(serveConfig({}, {})).toMatchObject({ ok: true, value: expect.not.objectContaining({ namespaceOwners: expect.anything() }) });
+    for (const bad of ['acme.com', 'acme.com=', '=did:web:x', 'acme.com=https://acme.com', 'ACME.com=did:web:acme.com', 'acme.com=did:web:acme.com#key-1']) {
+      const result = serveConfig({ namespaceOwner: bad }, {});
+      expect({ bad, code: result.ok ? undefined : result.problems[0]!.code }).toEqual({ bad, code: 'REQUEST_INVALID' });
+    }
+    const twice = serveConfig({ namespaceOwner: ['acme.com=did:web:a.example', 'acme.com=did:web:b.example'] }, {});
+    expect(!twice.ok && twice.problems[0]!.detail).toContain('twice');
+  });
+});

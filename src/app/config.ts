@@ -1,5 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { fail, ok, type Result } from '../core/errors.js';
+import { fail, ok, SignpostError, type Result } from '../core/errors.js';
+import { parseTrustPolicy } from '../core/registry/certifications.js';
+import type { TrustPolicy } from '../core/trust/credentials/certification-credential.js';
 
 export interface ServeConfig {
   readonly host: string;
@@ -9,6 +12,16 @@ export interface ServeConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The URL clients reach this registry at: it names its did:web and its status lists. Default: where it listens. */
   readonly publicUrl?: string;
+  /** JSON file mapping certification names to the issuer DIDs that count for them; none: no certification counts. */
+  readonly trustPolicyFile?: string;
+  /** Pinned DID documents (files, or directories of `*.json`): answered as they are, never fetched. */
+  readonly didDocuments?: readonly string[];
+  /** Resolve did:web of loopback hosts over plain http (development only; did:web is https). */
+  readonly allowHttpDidWeb?: boolean;
+  /** Lifetime of the bbs-2023 capability credentials it issues (and the most a request may ask for); default 24 h. */
+  readonly disclosureValiditySeconds?: number;
+  /** Namespace → owner DID, replacing the default owner `did:web:<namespace>`. */
+  readonly namespaceOwners?: Readonly<Record<string, string>>;
 }
 
 export interface ServeInput {
@@ -17,6 +30,15 @@ export interface ServeInput {
   readonly data?: string | undefined;
   readonly logLevel?: string | undefined;
   readonly publicUrl?: string | undefined;
+  /** `--trust-policy`: the trust policy file. */
+  readonly trustPolicy?: string | undefined;
+  /** `--did-document`, repeatable. */
+  readonly didDocument?: readonly string[] | string | undefined;
+  readonly allowHttpDidWeb?: boolean | undefined;
+  /** Seconds, or 30m / 12h / 7d. */
+  readonly disclosureValidity?: string | undefined;
+  /** `--namespace-owner NAMESPACE=DID`, repeatable. */
+  readonly namespaceOwner?: readonly string[] | string | undefined;
 }
 
 export const DEFAULT_PORT = 8700;
@@ -36,11 +58,84 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(publicUrl)) {
     return fail('REQUEST_INVALID', `public URL must be an http(s) URL without query or fragment, got "${publicUrl}"`);
   }
+  const disclosureValidity = flags.disclosureValidity ?? env.SIGNPOST_DISCLOSURE_VALIDITY;
+  const disclosureValiditySeconds = disclosureValidity === undefined ? undefined : durationSeconds(disclosureValidity);
+  if (disclosureValiditySeconds !== undefined && (Number.isNaN(disclosureValiditySeconds) || disclosureValiditySeconds < 60 || disclosureValiditySeconds > 7 * 86_400)) {
+    return fail('REQUEST_INVALID', `capability credential validity must be 60s .. 7d (e.g. 3600, 30m, 12h, 7d), got "${disclosureValidity}"`);
+  }
+  const namespaceOwners = namespaceOwnerOption(flags.namespaceOwner);
+  if (!namespaceOwners.ok) return namespaceOwners;
   return ok({
+    ...namespaceOwners.value,
+    ...trustPolicyOption(flags, env),
+    ...(disclosureValiditySeconds === undefined ? {} : { disclosureValiditySeconds }),
     ...(publicUrl === undefined ? {} : { publicUrl: publicUrl.replace(/\/+$/, '') }),
+    ...didWebOptions(flags),
     host: flags.host ?? env.SIGNPOST_HOST ?? '127.0.0.1',
     port,
     dataDir: resolve(flags.data ?? env.SIGNPOST_DATA ?? 'signpost-data'),
     logLevel: logLevel as ServeConfig['logLevel'],
   });
+}
+
+/** `acme.com=did:web:acme-holding.example` pairs; a namespace named twice is an error, not a silent override. */
+function namespaceOwnerOption(input: ServeInput['namespaceOwner']): Result<Pick<ServeConfig, 'namespaceOwners'>> {
+  const pairs = input === undefined ? [] : typeof input === 'string' ? [input] : input;
+  const owners: Record<string, string> = {};
+  for (const pair of pairs) {
+    const match = /^([a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)=(did:(?:web|key):[^\s#]+)$/.exec(pair);
+    if (!match) return fail('REQUEST_INVALID', `--namespace-owner takes NAMESPACE=DID (e.g. acme.com=did:web:acme-holding.example), got "${pair}"`);
+    if (Object.hasOwn(owners, match[1]!)) return fail('REQUEST_INVALID', `--namespace-owner names ${match[1]} twice`);
+    owners[match[1]!] = match[2]!;
+  }
+  return ok(pairs.length === 0 ? {} : { namespaceOwners: owners });
+}
+
+/** `3600`, `3600s`, `30m`, `12h`, `7d` in seconds; NaN for anything else. */
+function durationSeconds(text: string): number {
+  const match = /^(\d{1,7})(s|m|h|d)?$/.exec(text.trim());
+  if (!match) return Number.NaN;
+  return Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+}
+
+/** The did:web resolver flags: pinned document paths made absolute (the data dir may differ from the cwd later). */
+function didWebOptions(flags: ServeInput): Pick<ServeConfig, 'didDocuments' | 'allowHttpDidWeb'> {
+  const paths = flags.didDocument === undefined ? [] : typeof flags.didDocument === 'string' ? [flags.didDocument] : flags.didDocument;
+  return {
+    ...(paths.length === 0 ? {} : { didDocuments: paths.map((p) => resolve(p)) }),
+    ...(flags.allowHttpDidWeb === true ? { allowHttpDidWeb: true } : {}),
+  };
+}
+
+/** The trust policy file (flag, then SIGNPOST_TRUST_POLICY), made absolute; it is read by loadTrustPolicy. */
+function trustPolicyOption(flags: ServeInput, env: Record<string, string | undefined>): Pick<ServeConfig, 'trustPolicyFile'> {
+  const file = flags.trustPolicy ?? env.SIGNPOST_TRUST_POLICY;
+  return file === undefined || file === '' ? {} : { trustPolicyFile: resolve(file) };
+}
+
+/** Largest trust policy file read: a policy lists issuers, it is never big. */
+const MAX_TRUST_POLICY_BYTES = 1024 * 1024;
+
+/**
+ * Read and check the trust policy file (`serve --trust-policy`); no file means an empty policy.
+ * Every problem is reported at start-up, naming the file and the entry, not at the first submission.
+ */
+export async function loadTrustPolicy(file: string | undefined): Promise<TrustPolicy> {
+  if (file === undefined) return {};
+  let text: Buffer;
+  try {
+    text = await readFile(file);
+  } catch (error) {
+    throw new SignpostError('REQUEST_INVALID', `trust policy ${file} is unreadable: ${(error as Error).message}`);
+  }
+  if (text.byteLength > MAX_TRUST_POLICY_BYTES) throw new SignpostError('REQUEST_INVALID', `trust policy ${file} is larger than ${MAX_TRUST_POLICY_BYTES} bytes`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text.toString('utf8'));
+  } catch (error) {
+    throw new SignpostError('REQUEST_INVALID', `trust policy ${file} is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = parseTrustPolicy(value);
+  if (parsed.ok) return parsed.value;
+  throw SignpostError.from(parsed.problems.map((p) => ({ ...p, detail: `trust policy ${file}: ${p.detail}` })));
 }

@@ -7,3 +7,4 @@ export { followRotations, nextKeyCommitment } from '../core/record/key-rotation.
 export type { AgentEndpoint, AgentFacts, AgentAddr, KeyRotation } from '../core/record/types.js';
 export type { RequesterContext } from '../core/resolve/choose-endpoint.js';
 export type { Problem, ErrorCode } from '../core/errors.js';
+export * from './disclosure.js';

@@ -93,6 +93,8 @@ export class RegistryClient {
   readonly baseUrl: string;
   private readonly timeoutMs: number;
   lastFailure: CallFailure | undefined;
+  /** HTTP status of the last answer (e.g. 201 created vs 200 replaced). */
+  lastStatus: number | undefined;
 
   constructor(baseUrl: string, options: { timeoutMs?: number } = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
@@ -110,6 +112,16 @@ export class RegistryClient {
 
   agent(name: string): Promise<Result<AgentRecordAnswer>> {
     return this.call('GET', `/v1/agents/${encodeURIComponent(name)}`);
+  }
+
+  /** Store a third-party certification credential about the agent (201 new, 200 replaced; see lastStatus). */
+  submitCertification<T = unknown>(name: string, credential: unknown): Promise<Result<T>> {
+    return this.call('POST', `/v1/agents/${encodeURIComponent(name)}/certifications`, credential);
+  }
+
+  /** The agent's stored certification credentials, each verified again by the registry now. */
+  certifications<T = unknown>(name: string): Promise<Result<T>> {
+    return this.call('GET', `/v1/agents/${encodeURIComponent(name)}/certifications`);
   }
 
   /** The agent's current AgentFacts, countersigned. */
@@ -158,22 +170,40 @@ export class RegistryClient {
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<Result<T>> {
     this.lastFailure = undefined;
-    let response: Response;
-    try {
-      response = await fetch(this.baseUrl + path, {
-        method,
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      return fail('REGISTRY_UNREACHABLE', `${method} ${this.baseUrl}${path}: ${describe(error)}`);
-    }
-    const parsed = await readJson(response);
-    if (response.ok && parsed !== undefined) return ok(parsed as T);
-    this.lastFailure = { status: response.status, body: parsed as Record<string, unknown> | undefined };
-    return failWith(problemsOf(response.status, parsed));
+    const answer = await callRegistry(this.baseUrl + path, method, body, { timeoutMs: this.timeoutMs });
+    if (!answer.ok) return answer;
+    const { status, body: parsed } = answer.value;
+    this.lastStatus = status;
+    if (status >= 200 && status < 300 && parsed !== undefined) return ok(parsed as T);
+    this.lastFailure = { status, body: parsed as Record<string, unknown> | undefined };
+    return failWith(problemsOf(status, parsed));
   }
+}
+
+export interface RegistryCallOptions {
+  readonly timeoutMs?: number;
+  /** Default: the global fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+/**
+ * One HTTP exchange with a registry: JSON in, the status and the parsed JSON body (undefined when
+ * not JSON) out. Never throws; only an unreachable registry (or a timeout) is a failure here, the
+ * caller decides what a status means.
+ */
+export async function callRegistry(url: string, method: string, body?: unknown, options: RegistryCallOptions = {}): Promise<Result<{ status: number; body: unknown }>> {
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(url, {
+      method,
+      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    });
+  } catch (error) {
+    return fail('REGISTRY_UNREACHABLE', `${method} ${url}: ${describe(error)}`);
+  }
+  return ok({ status: response.status, body: await readJson(response) });
 }
 
 /** A query string of the defined, non-empty parameters. */

@@ -96,6 +96,10 @@ export const errorCatalogue = {
   STATUS_LIST_INVALID: { kind: 'unauthorized', title: 'The status list credential is malformed, stale, or its proof does not verify' },
   ISSUER_UNTRUSTED: { kind: 'forbidden', title: 'The trust policy does not accept this issuer for this claim' },
   DID_UNRESOLVABLE: { kind: 'unavailable', title: 'The DID could not be resolved to a DID document' },
+  DID_DOCUMENT_INVALID: {
+    kind: 'invalid',
+    title: 'The DID document is malformed, too large, names another DID, or has an unusable or dangling key',
+  },
   KEY_ROTATION_INVALID: {
     kind: 'unauthorized',
     title: 'The key rotation is not signed by the current key or does not match the pre-announced next key',

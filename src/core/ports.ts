@@ -5,6 +5,7 @@
 import type { Result } from './errors.js';
 import type { AgentState, StoredAgent } from './registry/stored-agent.js';
 import type { IssuedCertificate } from './trust/certificates/capability-certificate.js';
+import type { CertificationCredential } from './trust/credentials/certification-credential.js';
 
 /** Wall-clock time in milliseconds since the Unix epoch. */
 export interface Clock {
@@ -25,12 +26,51 @@ export interface SearchQuery {
   readonly capability?: string;
   /** Exact protocol of an endpoint (a2a, mcp, https, ...). */
   readonly protocol?: string;
-  /** Exact certification name (HIPAA, SOC2, kid-safe, ...). */
-  readonly certification?: string;
+  /** Only agents holding a certification credential that counts (see CertificationFilter). */
+  readonly certification?: CertificationFilter;
   /** Page size, 1..100. */
   readonly limit: number;
   /** Opaque cursor from the previous page. */
   readonly cursor?: string;
+}
+
+/**
+ * Which stored certification credentials count, decided by the caller at query time: the trust
+ * policy and the clock live in the core, so a policy change or the passing of time needs no
+ * re-indexing. A stored credential counts when its certification name equals `name` exactly
+ * (case-sensitive, like the trust policy), its issuer is one of `trustedIssuers`, its subject is
+ * the agent's current agentId (a key change leaves old certifications behind), and
+ * `validFromMs <= at < validUntilMs`. No trusted issuers: nothing counts.
+ */
+export interface CertificationFilter {
+  readonly name: string;
+  readonly trustedIssuers: readonly string[];
+  /** Epoch milliseconds the validity windows are judged at. */
+  readonly at: number;
+}
+
+/**
+ * A third-party certification credential the core accepted for a name. At most one is stored per
+ * (agentName, certification, issuer); the store keeps it as given and never verifies it.
+ */
+export interface StoredCertification {
+  /** Canonical name of the agent it is stored under. */
+  readonly agentName: string;
+  /** The certification name as attested (HIPAA, SOC2, kid-safe, ...), exact. */
+  readonly certification: string;
+  /** The issuer's DID. */
+  readonly issuer: string;
+  /** The agent did:key the credential is about (its credentialSubject.id). */
+  readonly subject: string;
+  /** The credential's validity window in epoch milliseconds. */
+  readonly validFromMs: number;
+  readonly validUntilMs: number;
+  /** Lowercase hex SHA-256 of the credential's RFC 8785 bytes: names this stored credential. */
+  readonly digest: string;
+  /** RFC 3339 time the registry accepted it. */
+  readonly storedAt: string;
+  /** The credential as the issuer signed it. */
+  readonly credential: CertificationCredential;
 }
 
 export interface SearchPage {
@@ -86,6 +126,16 @@ export interface RecordStore {
   statusEntries(purpose: StatusPurpose): Promise<StatusEntry[]>;
   /** Number of names stored, by state. */
   count(): Promise<Record<AgentState, number>>;
+  /**
+   * Store a certification credential under (agentName, certification, issuer), replacing the one
+   * there, if and only if the digest stored there is still `expectedDigest` (null: none may be
+   * stored). Losing that race yields 'conflict' and changes nothing.
+   */
+  putCertification(certification: StoredCertification, expectedDigest: string | null): Promise<PutOutcome>;
+  /** The certification credentials stored for a name, by certification name, then issuer. */
+  certificationsOf(name: string): Promise<StoredCertification[]>;
+  /** Remove the certification credential of `name` with this digest; false if there is none. */
+  removeCertification(name: string, digest: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

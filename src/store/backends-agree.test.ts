@@ -9,7 +9,7 @@ import type { RecordStore, SearchQuery } from '../core/ports.js';
 import type { StoredAgent } from '../core/registry/stored-agent.js';
 import { MemoryRecordStore } from './memory/memory-store.js';
 import { SqliteRecordStore } from './sqlite/sqlite-store.js';
-import { activeAgent, deregisteredAgent } from './test-support/fixtures.js';
+import { activeAgent, CERTIFIED_FROM, CERTIFIED_UNTIL, deregisteredAgent, storedCertification } from './test-support/fixtures.js';
 
 const NAMES = ['agent://acme/invoice-bot', 'agent://acme/translator', 'agent://globex/tutor', 'agent://globex/health/triage', 'agent://initech/café-reports'];
 const WORDS = ['invoice', 'Invoices', 'café', 'CAFE', 'résumé', 'translate', 'Translator', 'report', 'AND', 'OR', 'NOT', 'kid-safe', 'Σοφος', '日本語', 'payroll', 'help', 'triage'];
@@ -17,7 +17,9 @@ const SEPARATORS = [' ', ', ', '. ', ' - ', ' "', '" ', ' (', ') ', '*', ': '];
 const QUERY_WORDS = [...WORDS, 'inv', 'caf', 'tra', 'acme', 'globex', 'health', 'bot', 'reports', 'sofos', 'σοφος', '"', '(', '-', '*', 'x'];
 const CAPABILITIES = ['ocr', 'OCR', 'translation', 'tutoring'];
 const PROTOCOLS = ['a2a', 'mcp', 'https'];
-const CERTIFICATIONS = ['hipaa', 'SOC2', 'kid-safe'];
+const CERTIFICATIONS = ['hipaa', 'HIPAA', 'SOC2', 'kid-safe'];
+const ISSUERS = ['did:web:auditor.example', 'did:key:z6MkgeAYjgfXDoaxMou4TKNEtGJ8cYHARPASB12ehQ8b13ie', 'did:web:rubber-stamp.example'];
+const INSTANTS = [CERTIFIED_FROM - 1, CERTIFIED_FROM, CERTIFIED_FROM + 5000, CERTIFIED_UNTIL - 1, CERTIFIED_UNTIL];
 
 const text = fc
   .array(fc.tuple(fc.constantFrom(...WORDS), fc.constantFrom(...SEPARATORS)), { maxLength: 12 })
@@ -30,6 +32,17 @@ const write = fc.record({
   capabilities: fc.subarray(CAPABILITIES),
   protocols: fc.subarray(PROTOCOLS),
   certifications: fc.subarray(CERTIFICATIONS),
+  // Attested certifications submitted after the write: about the current key or another one.
+  attested: fc.array(
+    fc.record({
+      certification: fc.constantFrom(...CERTIFICATIONS),
+      issuer: fc.constantFrom(...ISSUERS),
+      otherSubject: fc.boolean(),
+      validFromMs: fc.constantFrom(CERTIFIED_FROM, CERTIFIED_FROM + 5000),
+      serial: fc.nat(3),
+    }),
+    { maxLength: 2 },
+  ),
 });
 
 const query = fc.record(
@@ -37,7 +50,11 @@ const query = fc.record(
     text: fc.array(fc.constantFrom(...QUERY_WORDS), { maxLength: 3 }).map((words) => words.join(' ')),
     capability: fc.constantFrom(...CAPABILITIES, 'Translation'),
     protocol: fc.constantFrom(...PROTOCOLS, 'MCP'),
-    certification: fc.constantFrom(...CERTIFICATIONS, 'soc2'),
+    certification: fc.record({
+      name: fc.constantFrom(...CERTIFICATIONS, 'soc2'),
+      trustedIssuers: fc.subarray(ISSUERS),
+      at: fc.constantFrom(...INSTANTS),
+    }),
   },
   { requiredKeys: [] },
 );
@@ -77,7 +94,14 @@ describe('memory and SQLite stores agree', () => {
             const next = nextState(current, step);
             const expectedSeq = current?.seq ?? null;
             expect(await sqlite.put(next, expectedSeq)).toBe(await memory.put(next, expectedSeq));
+            for (const attested of step.attested) {
+              const subject = attested.otherSubject ? 'did:key:z6MkSomeOtherKey' : next.agentId;
+              const certification = storedCertification({ agent: next, subject, ...attested });
+              const expectedDigest = (await memory.certificationsOf(next.name)).find((c) => c.certification === attested.certification && c.issuer === attested.issuer)?.digest ?? null;
+              expect(await sqlite.putCertification(certification, expectedDigest)).toBe(await memory.putCertification(certification, expectedDigest));
+            }
           }
+          for (const name of NAMES) expect(await sqlite.certificationsOf(name)).toEqual(await memory.certificationsOf(name));
           expect(await sqlite.count()).toEqual(await memory.count());
           for (const q of queries) {
             const fromMemory = await allNames(memory, q);

@@ -10,9 +10,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ErrorCode, SignpostError } from '../core/errors.js';
-import type { RecordStore, SearchQuery } from '../core/ports.js';
+import type { CertificationFilter, RecordStore, SearchQuery, StoredCertification } from '../core/ports.js';
 import type { StoredAgent } from '../core/registry/stored-agent.js';
-import { activeAgent, deregisteredAgent, nextVersion } from './test-support/fixtures.js';
+import { activeAgent, CERTIFIED_FROM, CERTIFIED_UNTIL, deregisteredAgent, nextVersion, storedCertification } from './test-support/fixtures.js';
 
 export interface OpenedStore {
   readonly store: RecordStore;
@@ -147,7 +147,7 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         expect(await names(store, { text: 'legacy' })).toEqual([]);
         expect(await names(store, { text: 'invoicer' })).toEqual([]);
         expect(await names(store, { capability: 'invoice-processing' })).toEqual([INVOICE_BOT]);
-        expect(await names(store, { certification: 'pci-dss' })).toEqual([]);
+        expect(await names(store, { certification: counting('PCI-DSS') })).toEqual([]);
       });
 
       it('matches text case-insensitively, by whole word or word prefix', async () => {
@@ -179,23 +179,35 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         expect(await names(store, { text: 'agent' }), 'the scheme is not a label').toEqual([]);
       });
 
-      it('filters by capability, protocol and certification: exact and case-insensitive', async () => {
+      it('filters by capability and protocol: exact and case-insensitive', async () => {
         expect(await names(store, { capability: 'OCR' })).toEqual([INVOICE_BOT]);
         expect(await names(store, { capability: 'tutoring' })).toEqual([TUTOR]);
         expect(await names(store, { capability: 'invoice' }), 'no prefix match on filters').toEqual([]);
         expect(await names(store, { protocol: 'A2A' })).toEqual([INVOICE_BOT, TRIAGE]);
         expect(await names(store, { protocol: 'mcp' })).toEqual([TRANSLATE]);
-        expect(await names(store, { certification: 'hipaa' })).toEqual([TRIAGE]);
-        expect(await names(store, { certification: 'SOC2' })).toEqual([INVOICE_BOT, TRIAGE]);
-        expect(await names(store, { certification: 'Kid-Safe' })).toEqual([TUTOR]);
+      });
+
+      it('filters by certification: only attested ones that count, by exact name', async () => {
+        expect(await names(store, { certification: counting('HIPAA') })).toEqual([TRIAGE]);
+        expect(await names(store, { certification: counting('SOC2') })).toEqual([INVOICE_BOT, TRIAGE]);
+        expect(await names(store, { certification: counting('kid-safe') })).toEqual([TUTOR]);
+        expect(await names(store, { certification: counting('  kid-safe ') }), 'trimmed').toEqual([TUTOR]);
+        // Names are exact, like the trust policy's keys: another spelling is another certification.
+        expect(await names(store, { certification: counting('hipaa') })).toEqual([]);
+        // Self-declared in the facts (REPORTS claims ISO 27001) never counts.
+        expect(await names(store, { certification: counting('ISO 27001') })).toEqual([]);
+        // An empty name is no filter.
+        expect(await names(store, { certification: counting('') })).toEqual(ACTIVE_NAMES);
       });
 
       it('combines filters with each other and with text (AND)', async () => {
-        expect(await names(store, { protocol: 'a2a', certification: 'hipaa' })).toEqual([TRIAGE]);
-        expect(await names(store, { capability: 'ocr', certification: 'hipaa' })).toEqual([]);
+        expect(await names(store, { protocol: 'a2a', certification: counting('HIPAA') })).toEqual([TRIAGE]);
+        expect(await names(store, { capability: 'ocr', certification: counting('HIPAA') })).toEqual([]);
+        expect(await names(store, { capability: 'ocr', certification: counting('SOC2') })).toEqual([INVOICE_BOT]);
+        expect(await names(store, { text: 'clinics', certification: counting('SOC2') })).toEqual([TRIAGE]);
         expect(await names(store, { protocol: 'a2a', text: 'clinics' })).toEqual([TRIAGE]);
         expect(await names(store, { protocol: 'a2a', text: 'translates' })).toEqual([]);
-        expect(await names(store, { protocol: 'https', certification: 'kid-safe', text: 'homework' })).toEqual([TUTOR]);
+        expect(await names(store, { protocol: 'https', certification: counting('kid-safe'), text: 'homework' })).toEqual([TUTOR]);
       });
 
       it('treats text made only of punctuation or operators as no text, without error', async () => {
@@ -407,6 +419,135 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
       });
     });
 
+    describe('certification credentials', () => {
+      const holder = activeAgent({ name: 'agent://acme/health/intake', text: 'Takes patient intake forms', capabilities: ['intake'] });
+      const hipaa = storedCertification({ agent: holder, certification: 'HIPAA', issuer: AUDITOR });
+
+      beforeEach(async () => {
+        await store.put(holder, null);
+      });
+
+      it('stores several per name and lists them by certification, then issuer, deep-equal', async () => {
+        const soc2ByKids = storedCertification({ agent: holder, certification: 'SOC2', issuer: KIDS_BODY });
+        const soc2ByAuditor = storedCertification({ agent: holder, certification: 'SOC2', issuer: AUDITOR });
+        for (const c of [soc2ByKids, hipaa, soc2ByAuditor]) expect(await store.putCertification(c, null)).toBe('written');
+        expect(await store.certificationsOf(holder.name)).toEqual([hipaa, soc2ByAuditor, soc2ByKids]);
+        expect(await store.certificationsOf('agent://acme/nobody')).toEqual([]);
+      });
+
+      it('keeps one per (certification, issuer): replacing needs the digest stored there (compare-and-set)', async () => {
+        expect(await store.putCertification(hipaa, null)).toBe('written');
+        const renewed = storedCertification({ agent: holder, certification: 'HIPAA', issuer: AUDITOR, validFromMs: CERTIFIED_FROM + 1000, serial: 2 });
+        expect(await store.putCertification(renewed, null), 'one is stored already').toBe('conflict');
+        expect(await store.putCertification(renewed, 'f'.repeat(64)), 'another digest').toBe('conflict');
+        expect(await store.certificationsOf(holder.name)).toEqual([hipaa]);
+        expect(await store.putCertification(renewed, hipaa.digest)).toBe('written');
+        expect(await store.certificationsOf(holder.name)).toEqual([renewed]);
+        expect(await store.putCertification(storedCertification({ agent: holder, certification: 'HIPAA', issuer: KIDS_BODY }), hipaa.digest), 'nothing stored there').toBe('conflict');
+        expect(await store.certificationsOf(holder.name)).toEqual([renewed]);
+      });
+
+      it('lets exactly one of 10 concurrent replacements with the same expected digest win', async () => {
+        await store.putCertification(hipaa, null);
+        const candidates = Array.from({ length: 10 }, (_, i) => storedCertification({ agent: holder, certification: 'HIPAA', issuer: AUDITOR, serial: 10 + i }));
+        const outcomes = await Promise.all(candidates.map((c) => store.putCertification(c, hipaa.digest)));
+        expect(outcomes.filter((outcome) => outcome === 'written')).toHaveLength(1);
+        expect(await store.certificationsOf(holder.name)).toEqual([candidates[outcomes.indexOf('written')]]);
+      });
+
+      it('removes one by digest, and only that one', async () => {
+        const soc2 = storedCertification({ agent: holder, certification: 'SOC2', issuer: AUDITOR });
+        await store.putCertification(hipaa, null);
+        await store.putCertification(soc2, null);
+        expect(await store.removeCertification('agent://acme/other', hipaa.digest)).toBe(false);
+        expect(await store.removeCertification(holder.name, hipaa.digest)).toBe(true);
+        expect(await store.removeCertification(holder.name, hipaa.digest)).toBe(false);
+        expect(await store.certificationsOf(holder.name)).toEqual([soc2]);
+        expect(await names(store, { certification: counting('HIPAA') })).toEqual([]);
+        expect(await store.putCertification(hipaa, null), 'the slot is free again').toBe('written');
+      });
+
+      it('keeps its own copy of a certification', async () => {
+        const mine = structuredClone(hipaa) as { certification: string; credential: { issuer: string } };
+        await store.putCertification(mine as unknown as StoredCertification, null);
+        mine.credential.issuer = 'did:web:mutated.example';
+        const [got] = (await store.certificationsOf(holder.name)) as unknown as { credential: { issuer: string } }[];
+        expect(got!.credential.issuer).toBe(AUDITOR);
+        got!.credential.issuer = 'did:web:mutated-after-get.example';
+        expect(await store.certificationsOf(holder.name)).toEqual([hipaa]);
+      });
+
+      it('counts one only from a trusted issuer: the policy comes with each query, no re-indexing', async () => {
+        await store.putCertification(hipaa, null);
+        expect(await names(store, { certification: counting('HIPAA') })).toEqual([holder.name]);
+        expect(await names(store, { certification: counting('HIPAA', { trustedIssuers: [KIDS_BODY] }) })).toEqual([]);
+        expect(await names(store, { certification: counting('HIPAA', { trustedIssuers: [] }) }), 'no trusted issuer: nothing counts').toEqual([]);
+        expect(await names(store, { certification: counting('HIPAA', { trustedIssuers: [KIDS_BODY, AUDITOR, AUDITOR] }) })).toEqual([holder.name]);
+      });
+
+      it('counts one only inside its validity window: validFrom <= at < validUntil', async () => {
+        await store.putCertification(hipaa, null);
+        const at = (ms: number) => names(store, { certification: counting('HIPAA', { at: ms }) });
+        expect(await at(CERTIFIED_FROM - 1)).toEqual([]);
+        expect(await at(CERTIFIED_FROM)).toEqual([holder.name]);
+        expect(await at(CERTIFIED_UNTIL - 1)).toEqual([holder.name]);
+        expect(await at(CERTIFIED_UNTIL)).toEqual([]);
+      });
+
+      it("counts one only about the agent's current key: a key change leaves it behind", async () => {
+        await store.putCertification(hipaa, null);
+        const rekeyed = activeAgent({ name: holder.name, seq: holder.seq + 1, agentId: 'did:key:z6MkNewKeyAfterRotation', text: 'Takes patient intake forms' });
+        expect(await store.put(rekeyed, holder.seq)).toBe('written');
+        expect(await names(store, { certification: counting('HIPAA') })).toEqual([]);
+        expect(await store.certificationsOf(holder.name), 'still stored, for the record').toEqual([hipaa]);
+        // One about the new key counts again.
+        const forNewKey = storedCertification({ agent: rekeyed, certification: 'HIPAA', issuer: AUDITOR });
+        expect(await store.putCertification(forNewKey, hipaa.digest)).toBe('written');
+        expect(await names(store, { certification: counting('HIPAA') })).toEqual([holder.name]);
+      });
+
+      it('never counts one of a deregistered or suspended agent', async () => {
+        await store.putCertification(hipaa, null);
+        const gone = deregisteredAgent({ name: holder.name, seq: holder.seq + 1, agentId: holder.agentId });
+        expect(await store.put(gone, holder.seq)).toBe('written');
+        expect(await names(store, { certification: counting('HIPAA') })).toEqual([]);
+        const back = nextVersion(gone, { text: 'Takes patient intake forms' });
+        expect(await store.put(back, gone.seq)).toBe('written');
+        expect(await names(store, { certification: counting('HIPAA') }), 'same key again: it counts again').toEqual([holder.name]);
+        const { state: _state, ...rest } = back;
+        const suspended = { ...rest, state: 'suspended' as const, seq: back.seq + 1, lastStatusChange: back.addr as never };
+        expect(await store.put(suspended, back.seq)).toBe('written');
+        expect(await names(store, { certification: counting('HIPAA') })).toEqual([]);
+      });
+
+      it('pages a certification search; the policy and time may change between pages, the name may not', async () => {
+        const certified = Array.from({ length: 5 }, (_, i) => activeAgent({ name: `agent://clinic/doc-${i}`, text: `Doctor number ${i}` }));
+        for (const agent of certified) {
+          await store.put(agent, null);
+          await store.putCertification(storedCertification({ agent, certification: 'HIPAA', issuer: AUDITOR }), null);
+        }
+        const expected = [...certified.map((a) => a.name), holder.name].sort();
+        await store.putCertification(hipaa, null);
+        expect(await walk(store, { certification: counting('HIPAA') }, 2)).toEqual(expected);
+        const first = await store.search({ limit: 2, certification: counting('HIPAA') });
+        const next = await store.search({ limit: 2, cursor: first.nextCursor!, certification: counting('HIPAA', { at: NOW + 1000, trustedIssuers: [AUDITOR] }) });
+        expect(next.items.map((a) => a.name)).toEqual(expected.slice(2, 4));
+        await expectCode(store.search({ limit: 2, cursor: first.nextCursor!, certification: counting('SOC2') }), 'SEARCH_BAD_CURSOR');
+        await expectCode(store.search({ limit: 2, cursor: first.nextCursor! }), 'SEARCH_BAD_CURSOR');
+        const ranked = await store.search({ limit: 2, text: 'doctor', certification: counting('HIPAA') });
+        await expectCode(store.search({ limit: 2, cursor: ranked.nextCursor!, text: 'doctor' }), 'SEARCH_BAD_CURSOR');
+        expect(await walk(store, { text: 'doctor', certification: counting('HIPAA') }, 2)).toHaveLength(5);
+      });
+
+      it('keeps certifications across a reopen (durable backends)', async ({ skip }) => {
+        if (opened.reopen === undefined) return skip('this backend is not durable');
+        await store.putCertification(hipaa, null);
+        store = await opened.reopen();
+        expect(await store.certificationsOf(holder.name)).toEqual([hipaa]);
+        expect(await names(store, { certification: counting('HIPAA') })).toEqual([holder.name]);
+      });
+    });
+
     describe('lifecycle', () => {
       it('keeps what was written across a reopen (durable backends)', async ({ skip }) => {
         if (opened.reopen === undefined) return skip('this backend is not durable');
@@ -431,6 +572,9 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         await expectCode(store.put(activeAgent({ name: 'agent://acme/late' }), null), 'STORE_UNAVAILABLE');
         await expectCode(store.search({ limit: 10 }), 'STORE_UNAVAILABLE');
         await expectCode(store.count(), 'STORE_UNAVAILABLE');
+        await expectCode(store.certificationsOf('agent://acme/closing'), 'STORE_UNAVAILABLE');
+        await expectCode(store.putCertification(storedCertification({ agent: activeAgent({ name: 'agent://acme/closing' }), certification: 'HIPAA', issuer: AUDITOR }), null), 'STORE_UNAVAILABLE');
+        await expectCode(store.removeCertification('agent://acme/closing', 'a'.repeat(64)), 'STORE_UNAVAILABLE');
       });
     });
   });
@@ -477,10 +621,33 @@ const CATALOGUE: readonly StoredAgent[] = [
     text: 'Research AND development reports, or NOT: "quoted" (parenthesised) text*',
     capabilities: ['reporting'],
     protocols: ['https'],
+    certifications: ['ISO 27001'],
   }),
   deregisteredAgent({ name: 'agent://acme/billing/old-invoicer', seq: 4 }),
   deregisteredAgent({ name: 'agent://legacy/pci', seq: 9, release: true }),
 ];
+
+/** Attested certifications of the catalogue: [agent, certification, issuer]. */
+const AUDITOR = 'did:key:z6MkgeAYjgfXDoaxMou4TKNEtGJ8cYHARPASB12ehQ8b13ie';
+const KIDS_BODY = 'did:web:kids.example';
+const UNTRUSTED = 'did:web:rubber-stamp.example';
+const TRUSTED = [AUDITOR, KIDS_BODY];
+const NOW = CERTIFIED_FROM + 30 * 86_400_000;
+const CATALOGUE_CERTIFICATIONS: readonly (readonly [string, string, string])[] = [
+  [INVOICE_BOT, 'SOC2', AUDITOR],
+  [TRIAGE, 'HIPAA', AUDITOR],
+  [TRIAGE, 'SOC2', AUDITOR],
+  [TUTOR, 'kid-safe', KIDS_BODY],
+  // Counts for nobody under the policy of these tests.
+  [TRANSLATE, 'HIPAA', UNTRUSTED],
+  ['agent://acme/billing/old-invoicer', 'PCI-DSS', AUDITOR],
+  ['agent://legacy/pci', 'PCI-DSS', AUDITOR],
+];
+
+/** The filter a core with the tests' trust policy would build, judged at NOW. */
+function counting(name: string, changes: Partial<CertificationFilter> = {}): CertificationFilter {
+  return { name, trustedIssuers: TRUSTED, at: NOW, ...changes };
+}
 
 const ACTIVE_NAMES = CATALOGUE.filter((agent) => agent.state === 'active')
   .map((agent) => agent.name)
@@ -502,10 +669,16 @@ async function seed(store: RecordStore, agents: readonly StoredAgent[]): Promise
       agentId: agent.agentId,
       text: 'Legacy invoicer for card payments',
       capabilities: ['invoice-processing'],
-      certifications: ['pci-dss'],
+      certifications: ['PCI-DSS'],
     });
     expect(await store.put(before, null)).toBe('written');
     expect(await store.put(agent, before.seq)).toBe('written');
+  }
+  for (const [name, certification, issuer] of CATALOGUE_CERTIFICATIONS) {
+    const agent = agents.find((a) => a.name === name);
+    if (agent === undefined) continue;
+    // Deregistered agents got theirs while active, about the key they still hold.
+    expect(await store.putCertification(storedCertification({ agent, certification, issuer }), null)).toBe('written');
   }
 }
 

@@ -22,10 +22,10 @@ export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `signpost-${prefix}-`));
 }
 
-/** `signpost serve --port 0` in its own data dir; resolves once it prints where it listens. */
-export async function startServer(dataDir?: string): Promise<RunningServer> {
+/** `signpost serve --port 0` in its own data dir (plus `extraArgs`); resolves once it prints where it listens. */
+export async function startServer(dataDir?: string, extraArgs: readonly string[] = []): Promise<RunningServer> {
   const dir = dataDir ?? (await tempDir('data'));
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data', dir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data', dir, '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

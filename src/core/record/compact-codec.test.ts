@@ -443,7 +443,7 @@ describe('compact AgentAddr: sizes of the MCP registry seed, mapped as the impor
 
   it('encodes, decodes and verifies every importable server, and reports the sizes', () => {
     expect(records).toHaveLength(464);
-    for (const { signed, countersigned } of records) {
+    for (const { countersigned } of records) {
       expect(decoded(encodeAgentAddr(countersigned))).toEqual(countersigned);
     }
     const utf8Length = (value: unknown) => Buffer.byteLength(JSON.stringify(value));

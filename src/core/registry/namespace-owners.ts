@@ -4,19 +4,16 @@
  * `agent://acme.com/…` is `did:web:acme.com` (control of the domain's web server is the proof,
  * the same one DNS already trusts), unless the operator names another DID for that namespace.
  *
- * The owner signs with a key its DID document lists for assertions; the registry learns that key
- * through the VerificationKeys port (the app resolves did:web offline-first, from pinned documents
- * or a cache, before it fetches).
+ * The owner signs with an Ed25519 key its DID document lists under `assertionMethod`; the
+ * document comes through the DidResolver port (the app resolves offline-first: pinned documents,
+ * then its cache, then HTTPS).
  */
 import { fail, ok, type Result } from '../errors.js';
-
-/** Resolves a DID URL (`did:web:acme.com#key-1`) to the raw Ed25519 public key it names, if its controller lists it for assertions. */
-export interface VerificationKeys {
-  ed25519Key(didUrl: string): Promise<Result<Uint8Array>>;
-}
+import { ed25519KeysOf } from '../trust/did-web/did-document.js';
+import type { DidResolver } from '../trust/did-web/did-resolver.js';
 
 export interface NamespaceOwnersOptions {
-  readonly keys: VerificationKeys;
+  readonly resolver: DidResolver;
   /** Namespace → owner DID, replacing the default `did:web:<namespace>` (e.g. an organisation on another domain). */
   readonly overrides?: Readonly<Record<string, string>>;
 }
@@ -28,11 +25,11 @@ export function controllerOf(didUrl: string): string {
 }
 
 export class NamespaceOwners {
-  private readonly keys: VerificationKeys;
+  private readonly resolver: DidResolver;
   private readonly overrides: Readonly<Record<string, string>>;
 
   constructor(options: NamespaceOwnersOptions) {
-    this.keys = options.keys;
+    this.resolver = options.resolver;
     this.overrides = options.overrides ?? {};
   }
 
@@ -41,13 +38,16 @@ export class NamespaceOwners {
     return Object.hasOwn(this.overrides, namespace) ? this.overrides[namespace]! : `did:web:${namespace}`;
   }
 
-  /** Whether `signer` (a DID URL) speaks for the owner of `namespace`, and the key it signs with. */
+  /** The raw Ed25519 key of `signer` (a DID URL of the namespace's owner), as its DID document lists it for assertions. */
   async keyFor(namespace: string, signer: string, pointer: string): Promise<Result<Uint8Array>> {
     const owner = this.ownerOf(namespace);
     if (controllerOf(signer) !== owner) {
       return fail('REVOCATION_NOT_AUTHORIZED', `${signer} is not a key of ${owner}, the owner of the namespace ${namespace}`, pointer);
     }
-    const key = await this.keys.ed25519Key(signer);
-    return key.ok ? ok(key.value) : key;
+    const resolved = await this.resolver.resolve(owner);
+    if (!resolved.ok) return resolved;
+    const key = ed25519KeysOf(resolved.value.document, 'assertionMethod').find((k) => k.id === signer);
+    // The document was found: a key it does not list simply does not speak for the owner (not a lookup failure to retry).
+    return key ? ok(key.publicKey) : fail('REVOCATION_NOT_AUTHORIZED', `the DID document of ${owner} lists no Ed25519 assertion key ${signer}`, pointer);
   }
 }

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryRecordStore } from '../../store/memory/memory-store.js';
-import { fail, ok, type Result } from '../errors.js';
+import { problem, type Result } from '../errors.js';
+import { CachingDidResolver } from '../trust/did-web/caching-did-resolver.js';
+import type { DidWebLocation } from '../trust/did-web/did-web-url.js';
 import { createStatusChange } from '../record/registration.js';
 import { signRecord } from '../record/signing.js';
 import { manualClock, registrationFor, T0, testKey } from '../test-support/agents.js';
-import { NamespaceOwners, type VerificationKeys } from './namespace-owners.js';
+import { NamespaceOwners } from './namespace-owners.js';
 import { Registry } from './registry.js';
 
 const NAME = 'agent://acme.com/billing/invoices';
@@ -14,29 +16,48 @@ const otherOrgKey = testKey(6);
 const registryKey = testKey(9);
 const OWNER = 'did:web:acme.com#key-1';
 
-/**
- * The VerificationKeys port as the app fills it from DID documents: here a fixed table standing in
- * for acme.com's and evil.example's documents (the resolver itself is tested in src/app and e2e).
- */
-function keysOf(table: Record<string, Uint8Array>): VerificationKeys & { asked: string[] } {
-  const asked: string[] = [];
+/** A DID document listing `key` as an Ed25519 Multikey under assertionMethod. */
+function documentOf(did: string, fragment: string, key: { publicKey: Uint8Array; did: string }) {
+  const id = `${did}#${fragment}`;
   return {
-    asked,
-    async ed25519Key(didUrl: string): Promise<Result<Uint8Array>> {
-      asked.push(didUrl);
-      const key = table[didUrl];
-      return key ? ok(key) : fail('DID_UNRESOLVABLE', `no document lists ${didUrl}`);
-    },
+    '@context': ['https://www.w3.org/ns/did/v1'],
+    id: did,
+    verificationMethod: [{ id, type: 'Multikey', controller: did, publicKeyMultibase: key.did.slice('did:key:'.length) }],
+    assertionMethod: [id],
   };
+}
+
+/**
+ * The core resolver with the organisations' documents pinned, as `serve --did-document` does; its
+ * fetcher refuses everything, so nothing here reaches a network (the fetching side is tested in
+ * src/app/did-web-resolver.test.ts and e2e).
+ */
+function resolverOf(...documents: object[]) {
+  const asked: string[] = [];
+  const resolver = new CachingDidResolver({
+    pinned: documents,
+    clock: { now: () => T0 },
+    fetcher: {
+      fetch: async ({ did }: DidWebLocation) => {
+        asked.push(did);
+        return { kind: 'failed' as const, problem: problem('DID_UNRESOLVABLE', `${did} is not pinned, and this test never fetches`) };
+      },
+    },
+  });
+  return { resolver, asked };
 }
 
 async function setup(overrides?: Record<string, string>) {
   const store = new MemoryRecordStore();
-  const keys = keysOf({ [OWNER]: ownerKey.publicKey, 'did:web:evil.example#key-1': otherOrgKey.publicKey, 'did:web:acme-holding.example#k': ownerKey.publicKey });
-  const registry = new Registry({ store, key: registryKey, clock: manualClock(T0 + 1000), namespaceOwners: new NamespaceOwners({ keys, ...(overrides ? { overrides } : {}) }) });
+  const { resolver, asked } = resolverOf(
+    documentOf('did:web:acme.com', 'key-1', ownerKey),
+    documentOf('did:web:evil.example', 'key-1', otherOrgKey),
+    documentOf('did:web:acme-holding.example', 'k', ownerKey),
+  );
+  const registry = new Registry({ store, key: registryKey, clock: manualClock(T0 + 1000), namespaceOwners: new NamespaceOwners({ resolver, ...(overrides ? { overrides } : {}) }) });
   expect((await registry.register(registrationFor(agent, NAME, 100))).ok).toBe(true);
   const snapshot = async () => JSON.stringify([await store.get(NAME), await store.statusEntries('revocation'), await store.statusEntries('suspension')]);
-  return { registry, store, keys, before: await snapshot(), snapshot };
+  return { registry, store, asked, before: await snapshot(), snapshot };
 }
 
 const codeOf = (result: Result<unknown>) => (result.ok ? undefined : result.problems[0]?.code);
@@ -44,10 +65,10 @@ const change = (key = ownerKey, action: 'revoke' | 'suspend' | 'reinstate' = 're
 
 describe('Registry: namespace owners change the standing of the agents in their namespace', () => {
   it('lets did:web:acme.com revoke an agent of agent://acme.com/, with the key its DID document lists', async () => {
-    const { registry, store, keys } = await setup();
+    const { registry, store, asked } = await setup();
     const result = await registry.changeStatus(NAME, change());
     expect(result.ok && result.value.state).toBe('revoked');
-    expect(keys.asked).toEqual([OWNER]);
+    expect(asked).toEqual([]);
     expect(await store.statusEntries('revocation')).toEqual([expect.objectContaining({ by: OWNER, reason: 'revoke by the namespace owner' })]);
   });
 
@@ -57,7 +78,12 @@ describe('Registry: namespace owners change the standing of the agents in their 
     // Signed by another key than the one acme.com's document lists under #key-1.
     expect(codeOf(await registry.changeStatus(NAME, change(otherOrgKey)))).toBe('RECORD_SIGNATURE_INVALID');
     expect(codeOf(await registry.changeStatus(NAME, signRecord({ ...change().payload, reason: 'altered' }, agent)))).toBe('RECORD_SIGNATURE_INVALID');
-    expect(codeOf(await registry.changeStatus(NAME, change(ownerKey, 'revoke', 'did:web:acme.com#key-2')))).toBe('DID_UNRESOLVABLE');
+    expect(codeOf(await registry.changeStatus(NAME, change(ownerKey, 'revoke', 'did:web:acme.com#key-2')))).toBe('REVOCATION_NOT_AUTHORIZED');
+    // Owner documents that are neither pinned nor fetchable: DID_UNRESOLVABLE, and nothing changes.
+    const unpinned = await setup({ 'acme.com': 'did:web:acme-unreachable.example' });
+    expect(codeOf(await unpinned.registry.changeStatus(NAME, change(ownerKey, 'revoke', 'did:web:acme-unreachable.example#key-1')))).toBe('DID_UNRESOLVABLE');
+    expect(unpinned.asked).toEqual(['did:web:acme-unreachable.example']);
+    expect(await unpinned.snapshot()).toBe(unpinned.before);
     expect(codeOf(await registry.changeStatus(NAME, change(ownerKey, 'revoke', 'did:web:acme.com')))).toBe('AGENT_ID_INVALID');
     expect(await snapshot()).toBe(before);
   });

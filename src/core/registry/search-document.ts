@@ -10,9 +10,9 @@ interface SkillLike {
 }
 
 /**
- * What search sees of an agent. Only the registrant's descriptive claims go into the text;
- * `certifications` stays empty until an issuer attests one, because a self-declared
- * certification must never satisfy a `certification=` filter.
+ * What search sees of an agent. Only the registrant's descriptive claims go into the text.
+ * Certifications are not derived from the facts at all: a self-declared certification must never
+ * satisfy a `certification=` filter, which only attested credentials do (./certifications.ts).
  */
 export function searchDocumentOf(facts: AgentFacts): SearchDocument {
   const skills = (facts.skills as SkillLike[] | undefined) ?? [];
@@ -33,7 +33,6 @@ export function searchDocumentOf(facts: AgentFacts): SearchDocument {
     text,
     capabilities: unique([...skills.flatMap((s) => [s.id, ...(s.tags ?? [])]), ...tags]),
     protocols: unique(factsEndpoints(facts).map((e) => e.protocol)),
-    certifications: [],
   };
 }
 

@@ -9,8 +9,10 @@ export interface SearchDocument {
   readonly capabilities: readonly string[];
   /** Lowercased endpoint protocols. */
   readonly protocols: readonly string[];
-  /** Lowercased certification names (attested ones; self-declared are not indexed). */
-  readonly certifications: readonly string[];
+  // No certifications here: whether a certification counts depends on the trust policy, the
+  // agent's current key and the time, so search reads the stored certification credentials at
+  // query time (RecordStore.putCertification, SearchQuery.certification). Self-declared
+  // certifications in the facts are never searchable.
 }
 
 /**

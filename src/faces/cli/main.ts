@@ -3,6 +3,8 @@ import { SignpostError } from '../../core/errors.js';
 import { SIGNPOST_VERSION } from '../../app/version.js';
 import { EXIT, exitCodeOf, formatProblems } from './cli-context.js';
 import { certCommand } from './commands/cert.js';
+import { certificationCommand } from './commands/certification.js';
+import { discloseCommand } from './commands/disclose.js';
 import { deregisterCommand } from './commands/deregister.js';
 import { grantCommand } from './commands/grant.js';
 import { importCommand } from './commands/import.js';
@@ -16,7 +18,7 @@ import { serveCommand } from './commands/serve.js';
 import { verifyCommand } from './commands/verify.js';
 
 /** Every command, in the order `signpost --help` lists them. */
-const commands = [serveCommand, keygenCommand, registerCommand, resolveCommand, searchCommand, verifyCommand, deregisterCommand, rotateCommand, revokeCommand, grantCommand, certCommand, importCommand];
+const commands = [serveCommand, keygenCommand, registerCommand, resolveCommand, searchCommand, verifyCommand, deregisterCommand, rotateCommand, revokeCommand, grantCommand, certCommand, certificationCommand, discloseCommand, importCommand];
 
 export async function main(argv: readonly string[]): Promise<void> {
   const program = new Command('signpost')

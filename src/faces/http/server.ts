@@ -4,7 +4,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { problem, SignpostError, type Problem } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
+import type { DidResolver } from '../../core/trust/did-web/did-resolver.js';
+import type { CertificationRegistry } from '../../core/registry/certifications.js';
 import type { Registry } from '../../core/registry/registry.js';
+import type { RegistryDisclosure } from '../../core/registry/registry-disclosure.js';
 import { StatusListPublisher } from '../../core/registry/registry-credentials.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { PROBLEM_CONTENT_TYPE, problemDocument } from './problem.js';
@@ -12,6 +15,9 @@ import { resolveFastPathServer } from './resolve-fast-path.js';
 import { ResolveCache } from './resolve-cache.js';
 import { agentRoutes } from './routes/agents.js';
 import { certificateRoutes } from './routes/certificates.js';
+import { didRoutes } from './routes/dids.js';
+import { certificationRoutes } from './routes/certifications.js';
+import { disclosureRoutes } from './routes/disclosure.js';
 import { resolveRoutes } from './routes/resolve.js';
 import { searchRoutes } from './routes/search.js';
 import { systemRoutes } from './routes/system.js';
@@ -23,10 +29,16 @@ export const BODY_LIMIT_BYTES = 256 * 1024;
 export interface HttpFaceOptions {
   readonly registry: Registry;
   readonly clock: Clock;
+  /** Third-party certification credentials under a trust policy; without it none are kept or counted. */
+  readonly certifications?: CertificationRegistry;
   readonly logger?: FastifyBaseLogger | false;
   readonly version?: string;
   /** Milliseconds a request may take end to end before the server gives up on it. */
   readonly requestTimeoutMs?: number;
+  /** Resolves DIDs for `GET /v1/dids/{did}`; without it that route answers ROUTE_NOT_FOUND. */
+  readonly didResolver?: DidResolver;
+  /** bbs-2023 capability credentials (selective disclosure); without it those routes answer ROUTE_NOT_FOUND. */
+  readonly disclosure?: RegistryDisclosure;
 }
 
 export interface HttpFaceDeps {
@@ -36,6 +48,7 @@ export interface HttpFaceDeps {
   readonly metrics: Metrics;
   readonly cache: ResolveCache;
   readonly version: string;
+  readonly certifications?: CertificationRegistry | undefined;
 }
 
 export type HttpApp = FastifyInstance<any, any, any, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -71,7 +84,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
     done();
   });
   const statusLists = new StatusListPublisher(registry, () => registry.credentials, options.clock);
-  const deps: HttpFaceDeps = { registry, statusLists, clock: options.clock, metrics, cache, version: options.version ?? '0.0.0' };
+  const deps: HttpFaceDeps = { registry, statusLists, clock: options.clock, metrics, cache, version: options.version ?? '0.0.0', certifications: options.certifications };
   registry.onChange(({ name }) => {
     cache.invalidate(name);
     statusLists.invalidate();
@@ -106,6 +119,9 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
     systemRoutes(scoped as unknown as HttpApp, deps);
     trustRoutes(scoped as unknown as HttpApp, deps);
     certificateRoutes(scoped as unknown as HttpApp, deps);
+    didRoutes(scoped as unknown as HttpApp, options.didResolver);
+    certificationRoutes(scoped as unknown as HttpApp, deps);
+    disclosureRoutes(scoped as unknown as HttpApp, deps, options.disclosure);
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;

@@ -3,9 +3,9 @@
  * search index. For tests, demos and single-process development; nothing survives a restart.
  */
 import { SignpostError } from '../../core/errors.js';
-import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose } from '../../core/ports.js';
+import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose, StoredCertification } from '../../core/ports.js';
 import { AGENT_STATES, type AgentState, type StoredAgent } from '../../core/registry/stored-agent.js';
-import { FILTERS, type FilterKey, LABEL_WEIGHT, filterValue, isRanked, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
+import { FILTERS, type FilterKey, LABEL_WEIGHT, certificationCounts, filterValue, isRanked, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
 import { nameLabels, tokenize } from '../search/tokenize.js';
 import { checkAllocationCount, checkStatusIndices } from '../status-rules.js';
 
@@ -18,6 +18,8 @@ interface IndexEntry {
 
 interface Row {
   readonly name: string;
+  /** The key the name is bound to now: only certifications about it count. */
+  readonly agentId: string;
   readonly seq: number;
   readonly state: StoredAgent['state'];
   /** JSON, not the object: callers can neither mutate what is stored nor what they got back. */
@@ -29,6 +31,8 @@ interface Row {
 export class MemoryRecordStore implements RecordStore {
   readonly #rows = new Map<string, Row>();
   readonly #status: Record<StatusPurpose, Map<number, StatusEntry>> = { revocation: new Map(), suspension: new Map() };
+  /** Agent name → (certification, issuer) key → the StoredCertification as JSON (copies, as for rows). */
+  readonly #certifications = new Map<string, Map<string, { readonly stored: StoredCertification; readonly json: string }>>();
   #nextStatusIndex = 0;
   #closed = false;
 
@@ -53,7 +57,7 @@ export class MemoryRecordStore implements RecordStore {
   async search(query: SearchQuery): Promise<SearchPage> {
     const plan = planSearch(query);
     this.#ensureOpen();
-    const matches = [...this.#rows.values()].filter((row) => matchesFilters(row, plan) && matchesWords(row, plan.words));
+    const matches = [...this.#rows.values()].filter((row) => matchesFilters(row, plan) && this.#holdsCertification(row, plan) && matchesWords(row, plan.words));
     const ordered = isRanked(plan) ? byRank(matches, plan.words) : byName(matches);
     return pageOf(plan, pageSlice(ordered, plan).map(parse));
   }
@@ -92,8 +96,46 @@ export class MemoryRecordStore implements RecordStore {
     return counts;
   }
 
+  async putCertification(certification: StoredCertification, expectedDigest: string | null): Promise<PutOutcome> {
+    this.#ensureOpen();
+    const json = JSON.stringify(certification);
+    const key = certificationKey(certification);
+    const ofName = this.#certifications.get(certification.agentName) ?? new Map();
+    if ((ofName.get(key)?.stored.digest ?? null) !== expectedDigest) return 'conflict';
+    ofName.set(key, { stored: JSON.parse(json) as StoredCertification, json });
+    this.#certifications.set(certification.agentName, ofName);
+    return 'written';
+  }
+
+  async certificationsOf(name: string): Promise<StoredCertification[]> {
+    this.#ensureOpen();
+    const ofName = this.#certifications.get(name);
+    if (ofName === undefined) return [];
+    return [...ofName.values()]
+      .sort((a, b) => compareNames(a.stored.certification, b.stored.certification) || compareNames(a.stored.issuer, b.stored.issuer))
+      .map(({ json }) => JSON.parse(json) as StoredCertification);
+  }
+
+  async removeCertification(name: string, digest: string): Promise<boolean> {
+    this.#ensureOpen();
+    const ofName = this.#certifications.get(name);
+    for (const [key, { stored }] of ofName ?? []) {
+      if (stored.digest === digest) return ofName!.delete(key);
+    }
+    return false;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  #holdsCertification(row: Row, plan: SearchPlan): boolean {
+    const filter = plan.certification;
+    if (filter === undefined) return true;
+    for (const { stored } of this.#certifications.get(row.name)?.values() ?? []) {
+      if (certificationCounts(filter, row.agentId, stored)) return true;
+    }
+    return false;
   }
 
   #ensureOpen(): void {
@@ -103,7 +145,11 @@ export class MemoryRecordStore implements RecordStore {
 
 function rowOf(agent: StoredAgent): Row {
   const index = agent.state === 'active' ? indexEntryOf(agent) : undefined;
-  return { name: agent.name, seq: agent.seq, state: agent.state, json: JSON.stringify(agent), index };
+  return { name: agent.name, agentId: agent.agentId, seq: agent.seq, state: agent.state, json: JSON.stringify(agent), index };
+}
+
+function certificationKey(c: StoredCertification): string {
+  return JSON.stringify([c.certification, c.issuer]);
 }
 
 function indexEntryOf(agent: Extract<StoredAgent, { state: 'active' }>): IndexEntry {

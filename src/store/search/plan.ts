@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SignpostError } from '../../core/errors.js';
-import type { SearchPage, SearchQuery } from '../../core/ports.js';
+import type { CertificationFilter, SearchPage, SearchQuery, StoredCertification } from '../../core/ports.js';
 import type { SearchDocument, StoredAgent } from '../../core/registry/stored-agent.js';
 import { tokenize } from './tokenize.js';
 
@@ -14,13 +14,12 @@ export const MAX_PAGE_SIZE = 100;
 /** How much more a word in the agent's name counts than one in its description. */
 export const LABEL_WEIGHT = 4;
 
-export type FilterKey = 'capability' | 'protocol' | 'certification';
+export type FilterKey = 'capability' | 'protocol';
 
 /** Each exact-match filter of a SearchQuery and the SearchDocument array it is matched against. */
 export const FILTERS: readonly { readonly key: FilterKey; readonly field: keyof Omit<SearchDocument, 'text'> }[] = [
   { key: 'capability', field: 'capabilities' },
   { key: 'protocol', field: 'protocols' },
-  { key: 'certification', field: 'certifications' },
 ];
 
 /**
@@ -34,6 +33,8 @@ export interface SearchPlan {
   readonly words: readonly string[];
   /** Lowercased exact filters that were given. */
   readonly filters: ReadonlyMap<FilterKey, string>;
+  /** Which certification credentials count, when the query asks for one (name trimmed, issuers deduplicated). */
+  readonly certification: CertificationFilter | undefined;
   readonly limit: number;
   readonly start: PageStart;
   /** Hash of words and filters: a cursor carries it so it cannot be replayed on another query. */
@@ -48,10 +49,29 @@ export function planSearch(query: SearchQuery): SearchPlan {
   const limit = checkedLimit(query.limit);
   const words = tokenize(query.text ?? '');
   const filters = normalisedFilters(query);
-  const fingerprint = fingerprintOf(words, filters);
+  const certification = normalisedCertification(query.certification);
+  const fingerprint = fingerprintOf(words, filters, certification);
   const ranked = words.length > 0;
   const start = query.cursor === undefined || query.cursor === '' ? firstPage(ranked) : decodeCursor(query.cursor, fingerprint, ranked);
-  return { words, filters, limit, start, fingerprint };
+  return { words, filters, certification, limit, start, fingerprint };
+}
+
+/**
+ * Whether a stored certification counts under the plan's filter: the one rule both backends
+ * apply (the SQLite store says the same in SQL).
+ */
+export function certificationCounts(
+  filter: CertificationFilter,
+  agentId: string,
+  stored: Pick<StoredCertification, 'certification' | 'issuer' | 'subject' | 'validFromMs' | 'validUntilMs'>,
+): boolean {
+  return (
+    stored.certification === filter.name &&
+    filter.trustedIssuers.includes(stored.issuer) &&
+    stored.subject === agentId &&
+    stored.validFromMs <= filter.at &&
+    filter.at < stored.validUntilMs
+  );
 }
 
 /** The lowercase form filters and indexed filter values are compared in. */
@@ -75,8 +95,21 @@ function normalisedFilters(query: SearchQuery): Map<FilterKey, string> {
   return filters;
 }
 
-function fingerprintOf(words: readonly string[], filters: ReadonlyMap<FilterKey, string>): string {
-  const canonical = JSON.stringify([words, FILTERS.map(({ key }) => filters.get(key) ?? null)]);
+/**
+ * Certification names are compared exactly, like the trust policy's keys: "HIPAA" and "hipaa"
+ * may be different certifications by different issuers. An empty name means "no filter".
+ */
+function normalisedCertification(filter: CertificationFilter | undefined): CertificationFilter | undefined {
+  if (filter === undefined) return undefined;
+  const name = filter.name.trim();
+  if (name === '') return undefined;
+  if (!Number.isFinite(filter.at)) throw new SignpostError('INTERNAL', `a certification filter needs the time it is judged at, got ${String(filter.at)}`);
+  return { name, trustedIssuers: [...new Set(filter.trustedIssuers)], at: filter.at };
+}
+
+/** The policy and the time are left out on purpose: they may change between pages of one query. */
+function fingerprintOf(words: readonly string[], filters: ReadonlyMap<FilterKey, string>, certification: CertificationFilter | undefined): string {
+  const canonical = JSON.stringify([words, FILTERS.map(({ key }) => filters.get(key) ?? null), certification?.name ?? null]);
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 22);
 }
 

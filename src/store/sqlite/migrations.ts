@@ -15,8 +15,10 @@ export interface Migration {
 export const FILTER_TABLES = {
   capability: 'agent_capabilities',
   protocol: 'agent_protocols',
-  certification: 'agent_certifications',
 } as const;
+
+/** The filter tables migration 1 created, frozen here: a released migration must never change. */
+const MIGRATION_1_FILTER_TABLES = ['agent_capabilities', 'agent_protocols', 'agent_certifications'] as const;
 
 function filterTableSql(table: string): string {
   return `
@@ -44,7 +46,7 @@ export const migrations: readonly Migration[] = [
         doc        TEXT NOT NULL CHECK (json_valid(doc))
       ) STRICT;
       CREATE INDEX agents_by_state_name ON agents (state, name);
-      ${Object.values(FILTER_TABLES).map(filterTableSql).join('\n')}
+      ${MIGRATION_1_FILTER_TABLES.map(filterTableSql).join('\n')}
       -- Active agents only: a tombstone deletes its row here, so it can never be found.
       CREATE VIRTUAL TABLE agent_search USING fts5 (
         text,
@@ -70,6 +72,28 @@ export const migrations: readonly Migration[] = [
         by      TEXT NOT NULL,
         PRIMARY KEY (purpose, idx)
       ) STRICT, WITHOUT ROWID;`,
+  },
+  {
+    description: 'third-party certification credentials; the never-filled agent_certifications filter table goes',
+    sql: `
+      -- Whether a certification counts depends on the trust policy, the agent's current key and the
+      -- time, all judged at query time; a filter table derived from the facts could not know them.
+      DROP TABLE agent_certifications;
+      -- One credential per (agent, certification, issuer): a newer one from the same issuer replaces it.
+      -- No foreign key to agents: the core only stores certifications for registered names, and the
+      -- memory backend must behave the same.
+      CREATE TABLE certifications (
+        agent_name    TEXT NOT NULL,
+        certification TEXT NOT NULL,
+        issuer        TEXT NOT NULL,
+        subject       TEXT NOT NULL,
+        valid_from    INTEGER NOT NULL,
+        valid_until   INTEGER NOT NULL,
+        digest        TEXT NOT NULL,
+        doc           TEXT NOT NULL CHECK (json_valid(doc)),
+        PRIMARY KEY (agent_name, certification, issuer)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX certifications_by_digest ON certifications (agent_name, digest);`,
   },
 ];
 

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SignpostError } from '../../core/errors.js';
 import { recordStoreContract } from '../store.contract.js';
-import { activeAgent, deregisteredAgent, nextVersion } from '../test-support/fixtures.js';
+import { activeAgent, deregisteredAgent, nextVersion, storedCertification } from '../test-support/fixtures.js';
 import { type Migration, migrate, migrations } from './migrations.js';
 import { SqliteRecordStore, ftsMatch } from './sqlite-store.js';
 
@@ -125,6 +125,48 @@ describe('SqliteRecordStore specifics', () => {
     }
   });
 
+  it('migrates a version-2 database to certification credentials: the old filter table goes, agents stay', async () => {
+    const raw = new Database(file);
+    migrate(raw, migrations.slice(0, 2));
+    const agent = activeAgent({ name: 'agent://acme/clinic', text: 'From before certifications', capabilities: ['intake'] });
+    const { id } = raw
+      .prepare('INSERT INTO agents (name, agent_id, seq, state, updated_at, doc) VALUES (?, ?, ?, ?, ?, ?) RETURNING id')
+      .get(agent.name, agent.agentId, agent.seq, agent.state, agent.updatedAt, JSON.stringify(agent)) as { id: number };
+    raw.prepare('INSERT INTO agent_capabilities (value, agent) VALUES (?, ?)').run('intake', id);
+    // A version-2 database could only ever hold self-declared values here; they must not survive.
+    raw.prepare('INSERT INTO agent_certifications (value, agent) VALUES (?, ?)').run('hipaa', id);
+    raw.close();
+    const store = open();
+    expect(store.diagnostics().schemaVersion).toBe(3);
+    expect(await store.get(agent.name)).toEqual(agent);
+    expect((await store.search({ limit: 10, capability: 'intake' })).items).toEqual([agent]);
+    const filter = { name: 'HIPAA', trustedIssuers: ['did:web:auditor.example'], at: Date.UTC(2026, 5, 1) };
+    expect((await store.search({ limit: 10, certification: filter })).items).toEqual([]);
+    const hipaa = storedCertification({ agent, certification: 'HIPAA', issuer: 'did:web:auditor.example' });
+    expect(await store.putCertification(hipaa, null)).toBe('written');
+    expect((await store.search({ limit: 10, certification: filter })).items).toEqual([agent]);
+    const check = new Database(file, { readonly: true });
+    try {
+      expect(check.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'agent_certifications'").get()).toEqual({ n: 0 });
+    } finally {
+      check.close();
+    }
+  });
+
+  it('holds the certification compare-and-set across two connections to one file', async () => {
+    const a = open();
+    const b = open();
+    const agent = activeAgent({ name: 'agent://acme/audited' });
+    await a.put(agent, null);
+    const first = storedCertification({ agent, certification: 'SOC2', issuer: 'did:web:auditor.example' });
+    const second = storedCertification({ agent, certification: 'SOC2', issuer: 'did:web:auditor.example', serial: 2 });
+    expect(await a.putCertification(first, null)).toBe('written');
+    expect(await b.putCertification(second, null)).toBe('conflict');
+    expect(await b.putCertification(second, first.digest)).toBe('written');
+    expect(await a.putCertification(first, first.digest)).toBe('conflict');
+    expect(await a.certificationsOf(agent.name)).toEqual([second]);
+  });
+
   it('refuses a database written by a newer schema version, with a clear error', async () => {
     await open().close();
     const raw = new Database(file);
@@ -169,12 +211,12 @@ describe('SqliteRecordStore specifics', () => {
     const store = open();
     const agent = activeAgent({ name: 'agent://acme/indexed', text: 'Indexed words', capabilities: ['a', 'A', 'b'], protocols: ['mcp'] });
     await store.put(agent, null);
-    expect(indexSizes()).toEqual({ fts: 1, capabilities: 2, protocols: 1, certifications: 0 });
+    expect(indexSizes()).toEqual({ fts: 1, capabilities: 2, protocols: 1 });
     const updated = nextVersion(agent, { text: 'Other words', capabilities: ['c'], certifications: ['soc2'] });
     await store.put(updated, agent.seq);
-    expect(indexSizes()).toEqual({ fts: 1, capabilities: 1, protocols: 0, certifications: 1 });
+    expect(indexSizes()).toEqual({ fts: 1, capabilities: 1, protocols: 0 });
     await store.put(deregisteredAgent({ name: agent.name, seq: updated.seq + 1, agentId: agent.agentId }), updated.seq);
-    expect(indexSizes()).toEqual({ fts: 0, capabilities: 0, protocols: 0, certifications: 0 });
+    expect(indexSizes()).toEqual({ fts: 0, capabilities: 0, protocols: 0 });
   });
 
   it('turns query words into quoted prefix terms, doubling quotes', () => {
@@ -190,7 +232,6 @@ describe('SqliteRecordStore specifics', () => {
         fts: size('agent_search'),
         capabilities: size('agent_capabilities'),
         protocols: size('agent_protocols'),
-        certifications: size('agent_certifications'),
       };
     } finally {
       raw.close();

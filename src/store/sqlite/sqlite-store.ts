@@ -8,7 +8,7 @@
  */
 import Database from 'better-sqlite3';
 import { SignpostError } from '../../core/errors.js';
-import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose } from '../../core/ports.js';
+import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose, StoredCertification } from '../../core/ports.js';
 import { AGENT_STATES, type ActiveAgent, type AgentState, type StoredAgent } from '../../core/registry/stored-agent.js';
 import { FILTERS, type FilterKey, LABEL_WEIGHT, filterValue, isRanked, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
 import { nameLabels } from '../search/tokenize.js';
@@ -46,6 +46,7 @@ export class SqliteRecordStore implements RecordStore {
   readonly #write: (agent: StoredAgent, expectedSeq: number | null, statusChanges: readonly StatusChange[]) => boolean;
   readonly #allocate: (count: number) => number;
   readonly #setStatus: (purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null) => void;
+  readonly #putCertification: (certification: StoredCertification, expectedDigest: string | null) => boolean;
 
   private constructor(db: Db) {
     this.#db = db;
@@ -62,6 +63,15 @@ export class SqliteRecordStore implements RecordStore {
       this.#statusInTransaction({ purpose, indices, entry }),
     );
     this.#setStatus = (purpose, indices, entry) => setStatus.immediate(purpose, indices, entry);
+    // Read the digest and write in one IMMEDIATE transaction: the compare-and-set of a certification.
+    const putCertification = db.transaction((certification: StoredCertification, expectedDigest: string | null) => {
+      const row = certificationRow(certification);
+      const current = this.#statements.selectCertificationDigest.get(row)?.digest ?? null;
+      if (current !== expectedDigest) return false;
+      this.#statements.upsertCertification.run(row);
+      return true;
+    });
+    this.#putCertification = (certification, expectedDigest) => putCertification.immediate(certification, expectedDigest);
   }
 
   /** Open (creating if needed) and migrate a database file; ':memory:' gives a private one. */
@@ -121,6 +131,18 @@ export class SqliteRecordStore implements RecordStore {
     });
   }
 
+  async putCertification(certification: StoredCertification, expectedDigest: string | null): Promise<PutOutcome> {
+    return this.#guard(() => (this.#putCertification(certification, expectedDigest) ? 'written' : 'conflict'));
+  }
+
+  async certificationsOf(name: string): Promise<StoredCertification[]> {
+    return this.#guard(() => this.#statements.selectCertifications.all(name).map((row) => JSON.parse(row.doc) as StoredCertification));
+  }
+
+  async removeCertification(name: string, digest: string): Promise<boolean> {
+    return this.#guard(() => this.#statements.deleteCertification.run(name, digest).changes > 0);
+  }
+
   async close(): Promise<void> {
     if (!this.#db.open) return;
     try {
@@ -170,10 +192,11 @@ export class SqliteRecordStore implements RecordStore {
 
   #searchStatement(plan: SearchPlan): Database.Statement<[Record<string, unknown>], { doc: string }> {
     const keys = FILTERS.map(({ key }) => key).filter((key) => plan.filters.has(key));
-    const shape = `${isRanked(plan) ? 'ranked' : 'listed'}:${keys.join(',')}`;
+    const certified = plan.certification !== undefined;
+    const shape = `${isRanked(plan) ? 'ranked' : 'listed'}:${keys.join(',')}${certified ? ':certified' : ''}`;
     let statement = this.#searchStatements.get(shape);
     if (statement === undefined) {
-      statement = this.#db.prepare<[Record<string, unknown>], { doc: string }>(searchSql(isRanked(plan), keys));
+      statement = this.#db.prepare<[Record<string, unknown>], { doc: string }>(searchSql(isRanked(plan), keys, certified));
       this.#searchStatements.set(shape, statement);
     }
     return statement;
@@ -215,7 +238,6 @@ function prepareStatements(db: Db) {
   const perFilter = <T>(make: (table: string) => T): Record<FilterKey, T> => ({
     capability: make(FILTER_TABLES.capability),
     protocol: make(FILTER_TABLES.protocol),
-    certification: make(FILTER_TABLES.certification),
   });
   return {
     selectDoc: db.prepare<[string], { doc: string }>('SELECT doc FROM agents WHERE name = ?'),
@@ -241,6 +263,17 @@ function prepareStatements(db: Db) {
     insertText: db.prepare<[number, string, string]>('INSERT INTO agent_search (rowid, text, labels) VALUES (?, ?, ?)'),
     deleteFilter: perFilter((table) => db.prepare<[number]>(`DELETE FROM ${table} WHERE agent = ?`)),
     insertFilter: perFilter((table) => db.prepare<[string, number]>(`INSERT OR IGNORE INTO ${table} (value, agent) VALUES (?, ?)`)),
+    selectCertificationDigest: db.prepare<[CertificationRow], { digest: string }>(
+      'SELECT digest FROM certifications WHERE agent_name = @agentName AND certification = @certification AND issuer = @issuer',
+    ),
+    upsertCertification: db.prepare<[CertificationRow]>(
+      `INSERT INTO certifications (agent_name, certification, issuer, subject, valid_from, valid_until, digest, doc)
+       VALUES (@agentName, @certification, @issuer, @subject, @validFromMs, @validUntilMs, @digest, @doc)
+       ON CONFLICT (agent_name, certification, issuer) DO UPDATE SET subject = excluded.subject,
+         valid_from = excluded.valid_from, valid_until = excluded.valid_until, digest = excluded.digest, doc = excluded.doc`,
+    ),
+    selectCertifications: db.prepare<[string], { doc: string }>('SELECT doc FROM certifications WHERE agent_name = ? ORDER BY certification, issuer'),
+    deleteCertification: db.prepare<[string, string]>('DELETE FROM certifications WHERE agent_name = ? AND digest = ?'),
   };
 }
 
@@ -257,6 +290,22 @@ function agentRow(agent: StoredAgent): AgentRow {
   };
 }
 
+interface CertificationRow {
+  readonly agentName: string;
+  readonly certification: string;
+  readonly issuer: string;
+  readonly subject: string;
+  readonly validFromMs: number;
+  readonly validUntilMs: number;
+  readonly digest: string;
+  readonly doc: string;
+}
+
+function certificationRow(c: StoredCertification): CertificationRow {
+  const { agentName, certification, issuer, subject, validFromMs, validUntilMs, digest } = c;
+  return { agentName, certification, issuer, subject, validFromMs, validUntilMs, digest, doc: JSON.stringify(c) };
+}
+
 function parseDoc(doc: string): StoredAgent {
   return JSON.parse(doc) as StoredAgent;
 }
@@ -271,8 +320,10 @@ function filterValues(agent: ActiveAgent): { key: FilterKey; value: string }[] {
  * Ranked (text) search orders by BM25 with name words weighted up, then by name so equal ranks
  * page deterministically; listings order by name and page by keyset.
  */
-function searchSql(ranked: boolean, filters: readonly FilterKey[]): string {
-  const filterSql = filters.map((key) => `AND a.id IN (SELECT agent FROM ${FILTER_TABLES[key]} WHERE value = @${key})`).join(' ');
+function searchSql(ranked: boolean, filters: readonly FilterKey[], certified: boolean): string {
+  const filterSql =
+    filters.map((key) => `AND a.id IN (SELECT agent FROM ${FILTER_TABLES[key]} WHERE value = @${key})`).join(' ') +
+    (certified ? ` ${CERTIFIED_SQL}` : '');
   if (ranked) {
     return `SELECT a.doc FROM agent_search JOIN agents a ON a.id = agent_search.rowid
       WHERE agent_search MATCH @match AND a.state = 'active' ${filterSql}
@@ -285,9 +336,23 @@ function searchSql(ranked: boolean, filters: readonly FilterKey[]): string {
     LIMIT @limit`;
 }
 
+/**
+ * The agent holds a certification credential that counts: the same rule as certificationCounts()
+ * in search/plan.ts. The trusted issuers arrive as one JSON array parameter.
+ */
+const CERTIFIED_SQL = `AND EXISTS (SELECT 1 FROM certifications c
+  WHERE c.agent_name = a.name AND c.certification = @certification AND c.subject = a.agent_id
+    AND c.valid_from <= @certifiedAt AND @certifiedAt < c.valid_until
+    AND c.issuer IN (SELECT value FROM json_each(@trustedIssuers)))`;
+
 function searchParameters(plan: SearchPlan): Record<string, unknown> {
   const parameters: Record<string, unknown> = { limit: plan.limit + 1 };
   for (const [key, value] of plan.filters) parameters[key] = value;
+  if (plan.certification !== undefined) {
+    parameters['certification'] = plan.certification.name;
+    parameters['certifiedAt'] = plan.certification.at;
+    parameters['trustedIssuers'] = JSON.stringify(plan.certification.trustedIssuers);
+  }
   if (plan.start.kind === 'offset') {
     parameters['match'] = ftsMatch(plan.words);
     parameters['offset'] = plan.start.offset;

@@ -3,7 +3,9 @@
  * the right length): stores never verify them, they only have to keep them byte for byte.
  */
 import { createHash } from 'node:crypto';
+import type { StoredCertification } from '../../core/ports.js';
 import type { AgentAddr, AgentFacts, AgentTombstone, CountersignedRecord } from '../../core/record/types.js';
+import type { CertificationCredential } from '../../core/trust/credentials/certification-credential.js';
 import type { ActiveAgent, DeregisteredAgent, StoredAgent } from '../../core/registry/stored-agent.js';
 
 export const REGISTRY_ID = 'did:key:z6MkrHKzgsahxBLyNAbLQyB1pcWNYC9GmywiWPgkrvntAZcj';
@@ -17,6 +19,7 @@ export interface ActiveSpec {
   readonly description?: string;
   readonly capabilities?: readonly string[];
   readonly protocols?: readonly string[];
+  /** Self-declared certifications in the facts: never searchable. */
   readonly certifications?: readonly string[];
   readonly agentId?: string;
 }
@@ -58,7 +61,6 @@ export function activeAgent(spec: ActiveSpec): ActiveAgent {
       text: spec.text ?? description,
       capabilities: spec.capabilities ?? [],
       protocols: spec.protocols ?? [],
-      certifications: spec.certifications ?? [],
     },
     statusIndex: 0,
   };
@@ -79,6 +81,59 @@ export function deregisteredAgent(spec: DeregisteredSpec): DeregisteredAgent {
 /** The same agent one write later (same key), with some fields changed. */
 export function nextVersion(agent: StoredAgent, changes: Omit<ActiveSpec, 'name' | 'seq' | 'agentId'> = {}): ActiveAgent {
   return activeAgent({ ...changes, name: agent.name, seq: agent.seq + 1, agentId: agent.agentId });
+}
+
+export interface CertificationSpec {
+  /** The agent it is stored for. */
+  readonly agent: StoredAgent;
+  readonly certification: string;
+  readonly issuer: string;
+  /** Defaults to the agent's current key. */
+  readonly subject?: string;
+  readonly validFromMs?: number;
+  readonly validUntilMs?: number;
+  /** Makes otherwise equal credentials differ (as a re-issued one would). */
+  readonly serial?: number;
+}
+
+export const CERTIFIED_FROM = Date.UTC(2026, 0, 1);
+export const CERTIFIED_UNTIL = Date.UTC(2027, 0, 1);
+
+/**
+ * A stored certification credential with a fake proof: the store never verifies it, it keeps it
+ * and matches its issuer, subject and window.
+ */
+export function storedCertification(spec: CertificationSpec): StoredCertification {
+  const validFromMs = spec.validFromMs ?? CERTIFIED_FROM;
+  const validUntilMs = spec.validUntilMs ?? CERTIFIED_UNTIL;
+  const subject = spec.subject ?? spec.agent.agentId;
+  const credential = {
+    '@context': ['https://www.w3.org/ns/credentials/v2'],
+    ...(spec.serial === undefined ? {} : { id: `urn:serial:${spec.serial}` }),
+    type: ['VerifiableCredential', 'AgentCertificationCredential'],
+    issuer: spec.issuer,
+    validFrom: new Date(validFromMs).toISOString(),
+    validUntil: new Date(validUntilMs).toISOString(),
+    credentialSubject: { id: subject, agentName: spec.agent.name, certification: { name: spec.certification, scope: 'Prüfung – 認証' } },
+    proof: {
+      type: 'DataIntegrityProof',
+      cryptosuite: 'eddsa-jcs-2022',
+      proofPurpose: 'assertionMethod',
+      verificationMethod: `${spec.issuer}#key-1`,
+      proofValue: `z${fakeSignature(`${spec.issuer}|${spec.certification}|${subject}|${validFromMs}|${spec.serial ?? 0}`)}`,
+    },
+  } as unknown as CertificationCredential;
+  return {
+    agentName: spec.agent.name,
+    certification: spec.certification,
+    issuer: spec.issuer,
+    subject,
+    validFromMs,
+    validUntilMs,
+    digest: createHash('sha256').update(JSON.stringify(credential)).digest('hex'),
+    storedAt: timeOfSeq(spec.agent.seq),
+    credential,
+  };
 }
 
 function factsFor(spec: ActiveSpec, agentId: string, description: string): AgentFacts {

@@ -2,7 +2,9 @@
  * The JSON-LD document loader every credential function takes. It never fetches: contexts come
  * from the bundle, did:key documents are computed from the key itself, and did:web (or https
  * controller) documents come only from lookups the application injects (the registry serves and
- * caches its own DID document; it decides which foreign ones it knows).
+ * caches its own DID document; it decides which foreign ones it knows). A lookup may be
+ * asynchronous, so an application can back it with a DID resolver that fetches and caches
+ * (`didDocumentLookup` in ../did-web/did-resolver.ts); the loader itself still opens nothing.
  */
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import { driver as didKeyDriver } from '@digitalbazaar/did-method-key';
@@ -18,8 +20,12 @@ export interface LoadedDocument {
 
 export type DocumentLoader = (url: string) => Promise<LoadedDocument>;
 
-/** A document lookup: the whole document for a URL without fragment, or undefined when unknown. */
-export type DocumentLookup = (url: string) => object | undefined;
+/**
+ * A document lookup: the whole document for a URL without fragment, or undefined when unknown.
+ * It may answer with a promise; a lookup that throws (or rejects) makes the DID unresolvable, and a
+ * DidUnresolvableError it throws keeps its detail (why a did:web could not be fetched).
+ */
+export type DocumentLookup = (url: string) => object | undefined | Promise<object | undefined>;
 
 export interface DocumentLoaderOptions {
   /** did:web DID → its DID document (e.g. the registry's own, as served at `/.well-known/did.json`). */
@@ -44,9 +50,9 @@ export function createDocumentLoader(options: DocumentLoaderOptions = {}): Docum
     const context = bundledContexts.get(url);
     if (context !== undefined) return loaded(url, context);
     if (url.startsWith('did:key:')) return loaded(url, await resolveDidKey(url));
-    if (url.startsWith('did:web:')) return loaded(url, fromLookup(options.didDocuments, url));
+    if (url.startsWith('did:web:')) return loaded(url, await fromLookup(options.didDocuments, url));
     if (url.startsWith('did:')) throw new DidUnresolvableError(`DID method not supported offline: ${url}`);
-    if (options.controllerDocuments && /^https?:\/\//.test(url)) return loaded(url, fromLookup(options.controllerDocuments, url));
+    if (options.controllerDocuments && /^https?:\/\//.test(url)) return loaded(url, await fromLookup(options.controllerDocuments, url));
     throw new Error(`${url} is not bundled, and this document loader never fetches`);
   };
 }
@@ -82,9 +88,15 @@ function didKeyResolver(): (url: string) => Promise<object> {
 }
 
 /** A whole document, or one verification method of it when the URL has a fragment. */
-function fromLookup(lookup: DocumentLookup | undefined, url: string): object {
+async function fromLookup(lookup: DocumentLookup | undefined, url: string): Promise<object> {
   const [base = '', fragment] = splitFragment(url);
-  const document = lookup?.(base);
+  let document: object | undefined;
+  try {
+    document = await lookup?.(base);
+  } catch (error) {
+    if (error instanceof DidUnresolvableError) throw error;
+    throw new DidUnresolvableError(`looking up ${base} failed: ${(error as Error)?.message ?? String(error)}`);
+  }
   if (typeof document !== 'object' || document === null) throw new DidUnresolvableError(`no document is known for ${base}`);
   const { id } = document as { id?: unknown };
   // A lookup wired to the wrong document must not let one identifier speak for another.
@@ -94,7 +106,11 @@ function fromLookup(lookup: DocumentLookup | undefined, url: string): object {
 }
 
 function verificationMethodOf(document: Record<string, unknown>, base: string, url: string): object {
-  const methods = Array.isArray(document.verificationMethod) ? (document.verificationMethod as unknown[]) : [];
+  // Methods may also be embedded in a relationship (DID Core 5.3), e.g. an assertionMethod of its own.
+  const embedded = EMBEDDING_RELATIONSHIPS.flatMap((r) => (Array.isArray(document[r]) ? (document[r] as unknown[]) : [])).filter(
+    (m) => typeof m === 'object' && m !== null,
+  );
+  const methods = [...(Array.isArray(document.verificationMethod) ? (document.verificationMethod as unknown[]) : []), ...embedded];
   const method = methods.find((m): m is Record<string, unknown> => {
     const id = (m as { id?: unknown } | null)?.id;
     return id === url || (typeof id === 'string' && id.startsWith('#') && base + id === url);
@@ -104,6 +120,8 @@ function verificationMethodOf(document: Record<string, unknown>, base: string, u
   const context = method.type === 'Multikey' ? MULTIKEY_V1_CONTEXT : document['@context'];
   return { '@context': context, ...structuredClone(method), id: url, controller: method.controller ?? base };
 }
+
+const EMBEDDING_RELATIONSHIPS = ['assertionMethod', 'authentication', 'capabilityInvocation', 'capabilityDelegation', 'keyAgreement'];
 
 function splitFragment(url: string): [string, string | undefined] {
   const hash = url.indexOf('#');

@@ -2,7 +2,9 @@ import { didUrlToHttpsUrl, httpsUrlToDidUrl } from '@digitalbazaar/did-method-we
 import { describe, expect, it } from 'vitest';
 import { signingKeyToJwk } from '../ed25519.js';
 import { issueFactsCredential, verifyFactsCredential } from './facts-credential.js';
-import { credentialSigner, didDocumentPath, didWebFromUrl, multikeyFromJwk, registryDidDocument, registryKeyId } from './registry-did.js';
+import { createIssuerKeyPair } from '../disclosure/issuer-keys.js';
+import { createDocumentLoader } from './document-loader.js';
+import { credentialSigner, didDocumentPath, didWebFromUrl, multikeyFromJwk, registryDidDocument, registryDisclosureKeyId, registryKeyId } from './registry-did.js';
 import { DAY, documentLoader, factsInput, REGISTRY_DID, registryKey, T0 } from './test-support/fixtures.js';
 
 describe('did:web of the registry', () => {
@@ -13,6 +15,7 @@ describe('did:web of the registry', () => {
     ['https://Registry.ACME.com:443/', 'did:web:registry.acme.com'],
     ['https://acme.com/signpost/v1/', 'did:web:acme.com:signpost:v1'],
     ['https://acme.com/a%20b/x:y', 'did:web:acme.com:a%20b:x%3Ay'],
+    ["https://acme.com/~team/(beta)!*'", 'did:web:acme.com:%7Eteam:%28beta%29%21%2A%27'],
     ['http://[::1]:8700', 'did:web:%5B%3A%3A1%5D%3A8700'],
   ])('%s is %s', (url, did) => {
     expect(didWebFromUrl(url)).toBe(did);
@@ -49,6 +52,23 @@ describe('did:web of the registry', () => {
       authentication: [keyId],
     });
     expect(document.verificationMethod[0]?.publicKeyMultibase).toMatch(/^z6Mk/);
+  });
+
+  it('with a disclosure key, embeds the BLS12-381 key #bbs-1 in assertionMethod only; the Ed25519 part is unchanged', async () => {
+    const blsKey = await createIssuerKeyPair({ seed: new Uint8Array(32).fill(3) });
+    const plain = registryDidDocument(REGISTRY_DID, registryKey);
+    const document = registryDidDocument(REGISTRY_DID, registryKey, { disclosureKey: blsKey });
+    const bbs = { id: `${REGISTRY_DID}#bbs-1`, type: 'Multikey', controller: REGISTRY_DID, publicKeyMultibase: blsKey.publicKeyMultibase };
+    expect(registryDisclosureKeyId(REGISTRY_DID)).toBe(bbs.id);
+    expect(document).toEqual({ ...plain, assertionMethod: [registryKeyId(REGISTRY_DID), bbs] });
+    expect(bbs.publicKeyMultibase).toMatch(/^zUC7/);
+    // Embedded, so the only referenced (and the only authenticating) key stays the registry's Ed25519 key.
+    expect(document.verificationMethod).toEqual(plain.verificationMethod);
+    expect(document.authentication).toEqual([registryKeyId(REGISTRY_DID)]);
+    // Facts credentials still verify against the document with the embedded key.
+    const loader = createDocumentLoader({ didDocuments: (d) => (d === REGISTRY_DID ? document : undefined) });
+    const vc = await issueFactsCredential(factsInput);
+    expect((await verifyFactsCredential(vc, { documentLoader: loader, now: T0 + DAY, trustedIssuers: [REGISTRY_DID] })).errors).toEqual([]);
   });
 });
 

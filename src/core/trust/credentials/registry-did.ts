@@ -10,14 +10,20 @@ import { DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT } from './contexts.js';
 import type { CredentialIssuer, DataIntegritySigner } from './types.js';
 
 export const REGISTRY_KEY_FRAGMENT = 'key-1';
+/** The registry's BLS12-381 G2 key for bbs-2023 capability credentials (selective disclosure). */
+export const REGISTRY_DISCLOSURE_KEY_FRAGMENT = 'bbs-1';
 
-/** A DID document with one Ed25519 Multikey, as served at `/.well-known/did.json`. */
+/**
+ * A DID document with one Ed25519 Multikey, as served at `/.well-known/did.json`; when the registry
+ * issues capability credentials, `assertionMethod` also embeds its BLS12-381 key (see registryDidDocument).
+ */
 export interface DidDocument {
   readonly '@context': readonly string[];
   readonly id: string;
   readonly alsoKnownAs?: readonly string[];
   readonly verificationMethod: readonly MultikeyVerificationMethod[];
-  readonly assertionMethod: readonly string[];
+  /** Key ids (references into verificationMethod), or a method embedded here, usable for assertions only. */
+  readonly assertionMethod: readonly (string | MultikeyVerificationMethod)[];
   readonly authentication: readonly string[];
 }
 
@@ -42,7 +48,12 @@ export function didWebFromUrl(publicUrl: string): string {
     throw new TypeError(`did:web cannot encode credentials, a query or a fragment: ${publicUrl}`);
   }
   const segments = url.pathname.split('/').filter((s) => s !== '');
-  return ['did:web', encodeURIComponent(url.host), ...segments.map((s) => encodeURIComponent(decodeURIComponent(s)))].join(':');
+  return ['did:web', encodeURIComponent(url.host), ...segments.map((s) => didSegment(decodeURIComponent(s)))].join(':');
+}
+
+/** DID Core allows only letters, digits, `.`, `-`, `_` and %-escapes in an id; encodeURIComponent leaves `! ' ( ) * ~` as they are. */
+function didSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** The path at which the DID document of `didWebFromUrl(publicUrl)` must be served. */
@@ -60,15 +71,35 @@ export function publicKeyMultibase(publicKey: Uint8Array): string {
   return didKeyFromPublicKey(publicKey).slice('did:key:'.length);
 }
 
-export function registryDidDocument(didWeb: string, registryKey: Pick<SigningKey, 'publicKey'>): DidDocument {
+export function registryDisclosureKeyId(didWeb: string): string {
+  return `${didWeb}#${REGISTRY_DISCLOSURE_KEY_FRAGMENT}`;
+}
+
+export interface RegistryDidDocumentOptions {
+  /** The registry's BLS12-381 G2 issuer key (`zUC7…`), when it issues bbs-2023 capability credentials. */
+  readonly disclosureKey?: { readonly publicKeyMultibase: string };
+}
+
+/**
+ * The registry's DID document. Its Ed25519 key (`#key-1`) asserts and authenticates. The BLS12-381
+ * key (`#bbs-1`), when given, is embedded in `assertionMethod` instead of listed under
+ * `verificationMethod`: DID Core allows both, and embedding scopes the key to assertions (it never
+ * authenticates). It also keeps the one referenced assertion key the Ed25519 key, which is what
+ * SDK clients pin the did:web to (client/credential-checks.ts refuses any other referenced key).
+ */
+export function registryDidDocument(didWeb: string, registryKey: Pick<SigningKey, 'publicKey'>, options: RegistryDidDocumentOptions = {}): DidDocument {
   const keyId = registryKeyId(didWeb);
+  const disclosure = options.disclosureKey;
   return {
     '@context': [DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT],
     id: didWeb,
     // The same key as the registry's did:key, which countersigns records.
     alsoKnownAs: [didKeyFromPublicKey(registryKey.publicKey)],
     verificationMethod: [{ id: keyId, type: 'Multikey', controller: didWeb, publicKeyMultibase: publicKeyMultibase(registryKey.publicKey) }],
-    assertionMethod: [keyId],
+    assertionMethod:
+      disclosure === undefined
+        ? [keyId]
+        : [keyId, { id: registryDisclosureKeyId(didWeb), type: 'Multikey', controller: didWeb, publicKeyMultibase: disclosure.publicKeyMultibase }],
     authentication: [keyId],
   };
 }

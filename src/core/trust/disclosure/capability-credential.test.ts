@@ -4,7 +4,7 @@ import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { verifyCredential } from '@digitalbazaar/vc';
 import { describe, expect, it } from 'vitest';
 import { testKey } from '../../test-support/agents.js';
-import { capabilityPointer, deriveDisclosure, issueCapabilityCredential, MANDATORY_POINTERS, verifyDisclosure } from './capability-credential.js';
+import { capabilityPointer, deriveDisclosure, isCapabilityName, issueCapabilityCredential, MANDATORY_POINTERS, verifyDisclosure } from './capability-credential.js';
 import { createDisclosureDocumentLoader } from './document-loader.js';
 import { createIssuerKeyPair, exportIssuerKeyPair, importIssuerKeyPair, issuerDidDocument } from './issuer-keys.js';
 import {
@@ -223,6 +223,36 @@ describe('deriveDisclosure + verifyDisclosure', () => {
     const derived = await deriveDisclosure(issued, { selectivePointers: [capabilityPointer('monitor')] });
     if (!derived.ok) throw new Error('derivation failed');
     expect((await verifyDisclosure(derived.value, { ...verifyOptions, now: T0 })).verified).toBe(true);
+  });
+});
+
+describe('capability names as a registry grants them', () => {
+  it('dotted tokens and leading digits with no claims ({}): revealed alone, and an added {} fails the proof', async () => {
+    const issued = await issueCapabilityCredential({
+      issuer: { did: ISSUER, keyPair: issuerKey },
+      subject: { id: agentKey.did, name: AGENT_NAME },
+      capabilities: { 'invoice.send': {}, '2fa-reset': {}, 'invoice.void': {} },
+      validFrom: utc(T0),
+      validUntil: utc(T0 + DAY),
+    });
+    const derived = await deriveDisclosure(issued, { selectivePointers: [capabilityPointer('invoice.send')] });
+    if (!derived.ok) throw new Error('derivation failed');
+    expect(derived.value.credentialSubject.capabilities).toEqual({ 'invoice.send': {} });
+    expect(JSON.stringify(derived.value)).not.toMatch(/invoice\.void|2fa-reset/);
+    const options = { ...verifyOptions, now: T0 };
+    expect(await verifyDisclosure(derived.value, { ...options, requiredCapability: 'invoice.send' })).toMatchObject({ verified: true, disclosed: ['invoice.send'] });
+    // An empty claims object is a signed statement (a blank node), so adding one is a forgery the proof catches.
+    const forged = tamper(derived.value, ['credentialSubject', 'capabilities'], (c) => ({ ...(c as object), 'invoice.void': {} }));
+    expect(codes(await verifyDisclosure(forged, { ...options, requiredCapability: 'invoice.void' }))).toEqual(['DISCLOSURE_INVALID']);
+  });
+
+  it('refuses names with a colon (JSON-LD would read them as IRIs) or a leading dot', async () => {
+    const input = { issuer: { did: ISSUER, keyPair: issuerKey }, subject: { id: agentKey.did, name: AGENT_NAME }, validFrom: utc(T0), validUntil: utc(T0 + DAY) };
+    for (const name of ['urn:signpost:v1:capability:deploy', 'mcp:tools', '.hidden', '-x', '']) {
+      expect(isCapabilityName(name), name).toBe(false);
+      await expect(issueCapabilityCredential({ ...input, capabilities: { [name]: {} } })).rejects.toThrow(TypeError);
+    }
+    for (const name of ['retrain', 'invoice.send', '2fa-reset', 'a_b-c.d']) expect(isCapabilityName(name), name).toBe(true);
   });
 });
 

@@ -112,8 +112,13 @@ export interface CapabilityCredentialInput {
 const MAX_CLAIM_DEPTH = 4;
 const MAX_TEXT = 1024;
 const MAX_CREDENTIAL_CHARS = 64 * 1024;
-/** Capability names and claim keys: a plain name, never a JSON-LD keyword, compact IRI or a VC v2 term. */
-const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+/**
+ * Capability names and claim keys: a plain name, never a JSON-LD keyword, compact IRI or a VC v2
+ * term. A `.` is allowed inside (registry capability tokens such as `invoice.send`; with the scoped
+ * `@vocab` it only lengthens the IRI). A `:` is not: JSON-LD reads `a:b` as an absolute IRI, so a
+ * name like `urn:signpost:v1:capability:deploy` would sign the very statement `deploy` stands for.
+ */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const RESERVED_NAMES: ReadonlySet<string> = new Set([
   ...Object.keys((bundledContexts.get(VC_V2_CONTEXT) as { '@context': object })['@context']),
   ...Object.keys(CAPABILITY_CONTEXT),
@@ -435,6 +440,11 @@ function checkClaimValue(value: unknown, pointer: string, depth: number, listAll
   }
   if (isRecord(value)) return checkClaimObject(value, pointer, depth + 1);
   return bad('a claim must be text, a number, a boolean, an object or a list (null is not signed)');
+}
+
+/** Whether a credential can carry this capability name (see NAME; registry tokens with `:` cannot). */
+export function isCapabilityName(name: string): boolean {
+  return isPlainName(name);
 }
 
 function isPlainName(name: string): boolean {

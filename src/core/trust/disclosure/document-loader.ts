@@ -25,8 +25,36 @@ export function createDisclosureDocumentLoader(options: DocumentLoaderOptions = 
   const base = createDocumentLoader(options);
   return async (url) => {
     if (url.startsWith(BLS_DID_KEY_PREFIX)) return { contextUrl: null, documentUrl: url, document: blsDidKeyDocument(url) };
+    const embedded = url.startsWith('did:web:') ? await embeddedAssertionMethod(options, url) : undefined;
+    if (embedded !== undefined) return { contextUrl: null, documentUrl: url, document: embedded };
     return base(url);
   };
+}
+
+/**
+ * A verification method embedded in a did:web document's `assertionMethod` (DID Core allows a
+ * relationship to carry the method itself instead of a reference). The registry publishes its
+ * BLS12-381 issuer key that way (`#bbs-1`): the key may then only assert, and clients that check
+ * every *referenced* assertion key against the pinned Ed25519 registry key are not disturbed.
+ * (Kept here so that disclosure does not depend on whether the credentials loader resolves
+ * embedded methods too.)
+ */
+async function embeddedAssertionMethod(options: DocumentLoaderOptions, url: string): Promise<object | undefined> {
+  const hash = url.indexOf('#');
+  if (hash < 0) return undefined;
+  const did = url.slice(0, hash);
+  // Lookup failures are the base loader's to report (it asks the same lookup next).
+  const document = (await Promise.resolve()
+    .then(() => options.didDocuments?.(did))
+    .catch(() => undefined)) as { id?: unknown; assertionMethod?: unknown } | undefined;
+  // A lookup wired to the wrong document must not let one identifier speak for another (the base loader says why).
+  if (typeof document !== 'object' || document === null || document.id !== did || !Array.isArray(document.assertionMethod)) return undefined;
+  const method = (document.assertionMethod as unknown[]).find((m): m is Record<string, unknown> => {
+    const id = (m as { id?: unknown } | null)?.id;
+    return typeof m === 'object' && (id === url || (typeof id === 'string' && id.startsWith('#') && did + id === url));
+  });
+  if (method === undefined) return undefined;
+  return { '@context': MULTIKEY_V1_CONTEXT, ...structuredClone(method), id: url, controller: method.controller ?? did };
 }
 
 /**

@@ -23,6 +23,7 @@ export {
   CAPABILITY_CREDENTIAL_TYPE,
   capabilityPointer,
   checkCapabilities,
+  isCapabilityName,
   deriveDisclosure,
   issueCapabilityCredential,
   MANDATORY_POINTERS,

@@ -12,7 +12,12 @@ export function serveCommand(program: Command): void {
     .option('-d, --data <dir>', 'data directory (store and registry key)', process.env.SIGNPOST_DATA)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--public-url <url>', 'the URL clients reach this registry at (names its did:web and status lists; default: where it listens)')
-    .action(async (flags: { port?: string; host?: string; data?: string; logLevel?: string; publicUrl?: string }) => {
+    .option('--trust-policy <file>', 'JSON file {"HIPAA": ["did:web:auditor.example", …]}: whose certification credentials count for what (default $SIGNPOST_TRUST_POLICY; none: none count)')
+    .option('--did-document <path>', 'pin a DID document (a JSON file, or a directory of them; repeatable): answered as is, never fetched', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--namespace-owner <namespace=did>', 'who owns a namespace (may revoke its agents), instead of did:web:<namespace>; repeatable', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--disclosure-validity <duration>', 'lifetime of the bbs-2023 capability credentials it issues: 3600, 30m, 12h, 7d (default 24h; $SIGNPOST_DISCLOSURE_VALIDITY)')
+    .option('--allow-http-did-web', 'resolve did:web of loopback hosts (127.0.0.1, localhost) over plain http: development only')
+    .action(async (flags: { port?: string; host?: string; data?: string; logLevel?: string; publicUrl?: string; didDocument?: string[]; allowHttpDidWeb?: boolean; namespaceOwner?: string[]; disclosureValidity?: string }) => {
       const config = unwrap(serveConfig(flags, process.env));
       const running = await startRegistry(config);
       const keyNote = running.keyCreated ? 'created a new registry key' : 'registry key loaded';
@@ -21,6 +26,8 @@ export function serveCommand(program: Command): void {
           `  data: ${config.dataDir} (${keyNote}: ${running.registry.did})\n` +
           `  issuer: ${running.registry.credentials?.issuer.did}\n` +
           `  certificate authority: ${running.ca.certificatePath} (${running.ca.created ? 'created' : 'loaded'}), SHA-256 fingerprint ${running.ca.authority.fingerprintSha256}\n` +
+          `  selective disclosure key: ${running.disclosureKey.path} (${running.disclosureKey.created ? 'created' : 'loaded'})\n` +
+          `  trust policy: ${trustPolicyNote(config.trustPolicyFile, Object.keys(running.certifications.trustPolicy))}\n` +
           `  API docs: ${running.url}/docs\n`,
       );
       const stop = async (signal: string) => {
@@ -31,4 +38,9 @@ export function serveCommand(program: Command): void {
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
     });
+}
+
+function trustPolicyNote(file: string | undefined, names: readonly string[]): string {
+  if (file === undefined) return 'none (no certification counts; see --trust-policy)';
+  return `${file}: ${names.length === 0 ? 'no certifications' : names.join(', ')}`;
 }

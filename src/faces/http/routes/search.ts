@@ -7,7 +7,13 @@ const SearchQuerySchema = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 256, description: 'Words that must all match (prefixes count)' })),
   capability: Type.Optional(Type.String({ maxLength: 128, description: 'A skill id or tag' })),
   protocol: Type.Optional(Type.String({ maxLength: 32 })),
-  certification: Type.Optional(Type.String({ maxLength: 128, description: 'An attested certification (HIPAA, SOC2, …)' })),
+  certification: Type.Optional(
+    Type.String({
+      maxLength: 256,
+      description:
+        "Only agents holding a certification credential that counts now: by an issuer the registry's trust policy accepts for that certification, about the agent's current key, valid now (HIPAA, SOC2, …)",
+    }),
+  ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   cursor: Type.Optional(Type.String({ maxLength: 512 })),
 });
@@ -23,7 +29,7 @@ const SearchItem = Type.Object({
   updatedAt: Type.String(),
 });
 
-export function searchRoutes(app: HttpApp, { registry }: HttpFaceDeps): void {
+export function searchRoutes(app: HttpApp, { registry, certifications, clock }: HttpFaceDeps): void {
   app.get(
     '/v1/search',
     {
@@ -48,7 +54,11 @@ export function searchRoutes(app: HttpApp, { registry }: HttpFaceDeps): void {
         ...(q?.trim() ? { text: q } : {}),
         ...(capability ? { capability } : {}),
         ...(protocol ? { protocol } : {}),
-        ...(certification ? { certification } : {}),
+        // The policy and the time come with the query, so a policy change needs no re-indexing;
+        // without a certification registry no issuer is trusted and nothing counts.
+        ...(certification?.trim()
+          ? { certification: certifications?.searchFilter(certification) ?? { name: certification, trustedIssuers: [], at: clock.now() } }
+          : {}),
         ...(cursor ? { cursor } : {}),
       });
       return sendJson(reply, {

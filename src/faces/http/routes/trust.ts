@@ -15,7 +15,7 @@ const notIssuing = problem('ROUTE_NOT_FOUND', 'this registry issues no credentia
 export function trustRoutes(app: HttpApp, { registry, statusLists }: HttpFaceDeps): void {
   app.get(
     '/.well-known/did.json',
-    { schema: { tags: ['trust'], summary: "The registry's did:web document: the key behind its credentials" } },
+    { schema: { tags: ['trust'], summary: "The registry's did:web document: its Ed25519 key #key-1 and, embedded in assertionMethod, its BLS12-381 key #bbs-1 for capability credentials" } },
     async (request, reply) => {
       const credentials = registry.credentials;
       if (!credentials) return sendProblems(reply, [notIssuing], request.url);

@@ -1,0 +1,316 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryRecordStore } from '../../store/memory/memory-store.js';
+import type { Result } from '../errors.js';
+import { createTombstone } from '../record/registration.js';
+import { manualClock, registrationFor, T0, testKey } from '../test-support/agents.js';
+import { issueCertificationCredential, type CertificationCredential, type CertificationInput, type TrustPolicy } from '../trust/credentials/certification-credential.js';
+import { createDocumentLoader } from '../trust/credentials/document-loader.js';
+import { signCredential } from '../trust/credentials/proof.js';
+import { didKeyIssuer, didWebFromUrl, registryDidDocument, registryIssuer } from '../trust/credentials/registry-did.js';
+import { CertificationRegistry, MAX_CERTIFICATION_BYTES, parseTrustPolicy } from './certifications.js';
+import { Registry } from './registry.js';
+
+const NAME = 'agent://acme.com/health/intake';
+const OTHER = 'agent://acme.com/health/billing';
+const DAY = 86_400_000;
+const owner = testKey(1);
+const newKey = testKey(3);
+const auditor = didKeyIssuer(testKey(20));
+const stranger = didKeyIssuer(testKey(22));
+const COMPLIANCE_DID = didWebFromUrl('https://compliance.example');
+const compliance = registryIssuer(COMPLIANCE_DID, testKey(21));
+const UNKNOWN_WEB_DID = didWebFromUrl('https://unknown-body.example');
+const unknownWeb = registryIssuer(UNKNOWN_WEB_DID, testKey(23));
+const didWebDocuments = new Map<string, object>([[COMPLIANCE_DID, registryDidDocument(COMPLIANCE_DID, testKey(21))]]);
+const documentLoader = createDocumentLoader({ didDocuments: (did) => didWebDocuments.get(did) });
+const policy: TrustPolicy = { HIPAA: [auditor.did, UNKNOWN_WEB_DID], SOC2: [auditor.did, COMPLIANCE_DID], 'kid-safe': [COMPLIANCE_DID] };
+const utc = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+function certification(overrides: Partial<CertificationInput> = {}): Promise<CertificationCredential> {
+  return issueCertificationCredential({
+    issuer: auditor,
+    subject: owner.did,
+    agentName: NAME,
+    certification: { name: 'HIPAA', level: 'full', scope: 'patient intake' },
+    validFrom: utc(T0),
+    validUntil: utc(T0 + 365 * DAY),
+    ...overrides,
+  });
+}
+
+async function setup() {
+  const store = new MemoryRecordStore();
+  const clock = manualClock(T0 + DAY);
+  const registry = new Registry({ store, key: testKey(9), clock });
+  expect((await registry.register(registrationFor(owner, NAME, 1))).ok).toBe(true);
+  expect((await registry.register(registrationFor(owner, OTHER, 1))).ok).toBe(true);
+  const certifications = new CertificationRegistry({ store, clock, trustPolicy: policy, documentLoader });
+  /** Names found by `certification=`, as the search route asks. */
+  const found = async (name: string) => (await registry.search({ limit: 100, certification: certifications.searchFilter(name) })).items.map((a) => a.name);
+  const stored = async (name = NAME) => JSON.stringify(await store.certificationsOf(name));
+  return { store, clock, registry, certifications, found, stored };
+}
+
+function codeOf(result: Result<unknown>): string | undefined {
+  return result.ok ? undefined : result.problems[0]?.code;
+}
+
+function detailOf(result: Result<unknown>): string {
+  return result.ok ? '' : (result.problems[0]?.detail ?? '');
+}
+
+describe('CertificationRegistry: submit', () => {
+  it('stores a credential from an issuer trusted for that certification, and search counts it', async () => {
+    const { certifications, found } = await setup();
+    const vc = await certification();
+    const result = await certifications.submit(NAME, vc);
+    expect(result.ok && result.value.created).toBe(true);
+    expect(result.ok && result.value.certification).toMatchObject({
+      agentName: NAME,
+      certification: 'HIPAA',
+      issuer: auditor.did,
+      subject: owner.did,
+      validFromMs: T0,
+      validUntilMs: T0 + 365 * DAY,
+      digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+      storedAt: utc(T0 + DAY),
+      credential: vc,
+    });
+    expect(await found('HIPAA')).toEqual([NAME]);
+    expect(await found('hipaa'), 'another case of a policy name means that name').toEqual([NAME]);
+    expect(await found('SOC2')).toEqual([]);
+  });
+
+  it('accepts any accepted form of the name, in the path and in the credential', async () => {
+    const { certifications, found } = await setup();
+    expect((await certifications.submit('intake.health@acme.com', await certification({ agentName: 'urn:agent:acme.com:health:intake' }))).ok).toBe(true);
+    expect(await found('HIPAA')).toEqual([NAME]);
+  });
+
+  it('accepts a did:web issuer whose DID document the loader knows', async () => {
+    const { certifications, found } = await setup();
+    const soc2 = await certification({ issuer: compliance, certification: { name: 'SOC2', level: 'Type II' } });
+    expect((await certifications.submit(NAME, soc2)).ok).toBe(true);
+    expect(await found('SOC2')).toEqual([NAME]);
+  });
+
+  it('keeps one per issuer and certification: a newer one replaces it, the same one again changes nothing', async () => {
+    const { certifications, store } = await setup();
+    const first = await certification();
+    const renewed = await certification({ validFrom: utc(T0 + 1000), certification: { name: 'HIPAA', level: 'limited' } });
+    expect((await certifications.submit(NAME, first)).ok).toBe(true);
+    const again = await certifications.submit(NAME, first);
+    expect(again.ok && again.value.created).toBe(false);
+    const replaced = await certifications.submit(NAME, renewed);
+    expect(replaced.ok && replaced.value.created).toBe(false);
+    expect((await store.certificationsOf(NAME)).map((c) => c.credential)).toEqual([renewed]);
+    // A second issuer for the same certification is kept beside it.
+    expect((await certifications.submit(NAME, await certification({ issuer: compliance, certification: { name: 'SOC2' } }))).ok).toBe(true);
+    expect((await store.certificationsOf(NAME)).map((c) => `${c.certification} ${c.issuer}`)).toEqual([`HIPAA ${auditor.did}`, `SOC2 ${COMPLIANCE_DID}`]);
+  });
+
+  it('refuses an older credential of the same issuer over a newer one (SEQUENCE_STALE), storing nothing', async () => {
+    const { certifications, stored } = await setup();
+    expect((await certifications.submit(NAME, await certification({ validFrom: utc(T0 + 1000) }))).ok).toBe(true);
+    const before = await stored();
+    const older = await certifications.submit(NAME, await certification({ certification: { name: 'HIPAA', level: 'older' } }));
+    expect(codeOf(older)).toBe('SEQUENCE_STALE');
+    expect(await stored()).toBe(before);
+  });
+
+  describe('refuses, with the precise code, and stores nothing', () => {
+    const cases: [string, () => Promise<unknown>, string, RegExp?][] = [
+      ['an issuer no policy entry lists', () => certification({ issuer: stranger }), 'ISSUER_UNTRUSTED'],
+      ['an issuer trusted for another certification only', () => certification({ issuer: compliance }), 'ISSUER_UNTRUSTED', /HIPAA/],
+      ['a certification name the policy does not list', () => certification({ certification: { name: 'ISO 27001' } }), 'ISSUER_UNTRUSTED'],
+      ['a forged proof (one character flipped)', async () => forge(await certification(), ['proof', 'proofValue']), 'CREDENTIAL_INVALID'],
+      ['a forged certification name', async () => ({ ...(await certification({ certification: { name: 'SOC2' } })), credentialSubject: { id: owner.did, agentName: NAME, certification: { name: 'HIPAA' } } }), 'CREDENTIAL_INVALID'],
+      ['a forged validUntil', async () => ({ ...(await certification()), validUntil: utc(T0 + 5 * 365 * DAY) }), 'CREDENTIAL_INVALID'],
+      ['an expired credential', () => certification({ validFrom: utc(T0 - 400 * DAY), validUntil: utc(T0) }), 'CREDENTIAL_EXPIRED', /not valid since/],
+      ['a credential not valid yet', () => certification({ validFrom: utc(T0 + 30 * DAY), validUntil: utc(T0 + 60 * DAY) }), 'CREDENTIAL_EXPIRED', /not valid before/],
+      ['a credential about another key', () => certification({ subject: testKey(2).did }), 'CREDENTIAL_INVALID', /not did:key/],
+      ['a credential for another agent name of the same key', () => certification({ agentName: OTHER }), 'CREDENTIAL_INVALID', /is for agent:\/\/acme.com\/health\/billing/],
+      ['a credential for a malformed agent name', () => certification({ agentName: 'not a name' }), 'CREDENTIAL_INVALID'],
+      ['a credential without validUntil', () => signCredential(withoutValidUntil(), auditor, utc(T0)), 'CREDENTIAL_INVALID', /validUntil/],
+      ['a did:web issuer whose document is unknown', () => certification({ issuer: unknownWeb }), 'DID_UNRESOLVABLE'],
+      ['a JSON string', async () => 'not a credential', 'CREDENTIAL_INVALID'],
+      ['null', async () => null, 'CREDENTIAL_INVALID'],
+      ['an empty object', async () => ({}), 'CREDENTIAL_INVALID'],
+      ['a facts credential type', async () => ({ ...(await certification()), type: ['VerifiableCredential', 'AgentFactsCredential'] }), 'CREDENTIAL_INVALID'],
+      ['an oversized credential', () => oversized(), 'REQUEST_TOO_LARGE', /limit is 16384/],
+    ];
+    it.each(cases)('%s', async (_, make, code, detail) => {
+      const { certifications, found, stored, store } = await setup();
+      const before = await stored();
+      const result = await certifications.submit(NAME, await make());
+      expect(codeOf(result), detailOf(result)).toBe(code);
+      if (detail) expect(detailOf(result)).toMatch(detail);
+      expect(await stored()).toBe(before);
+      expect(await store.certificationsOf(NAME)).toEqual([]);
+      expect(await found('HIPAA')).toEqual([]);
+    });
+
+    it('an unknown, malformed or deregistered agent name', async () => {
+      const { certifications, registry, store, clock } = await setup();
+      const vc = await certification();
+      expect(codeOf(await certifications.submit('agent://acme.com/nobody', vc))).toBe('AGENT_NOT_FOUND');
+      expect(codeOf(await certifications.submit('agent://', vc))).toMatch(/^NAME_/);
+      clock.advance(1000);
+      expect((await registry.deregister(NAME, createTombstone(owner, NAME, 2))).ok).toBe(true);
+      expect(codeOf(await certifications.submit(NAME, vc))).toBe('AGENT_DEREGISTERED');
+      expect(await store.certificationsOf(NAME)).toEqual([]);
+      expect(await store.certificationsOf('agent://acme.com/nobody')).toEqual([]);
+    });
+  });
+
+  it('has a size limit just above real credentials: 16 KiB of canonical JSON', async () => {
+    const { certifications } = await setup();
+    const vc = await certification();
+    expect(JSON.stringify(vc).length).toBeLessThan(2048);
+    // Whitespace does not count: the same credential pretty-printed and parsed again is the same size.
+    expect((await certifications.submit(NAME, JSON.parse(JSON.stringify(vc, null, 8)))).ok).toBe(true);
+    expect(MAX_CERTIFICATION_BYTES).toBe(16_384);
+  });
+});
+
+describe('CertificationRegistry: whether a certification counts is judged at read time', () => {
+  it('lists every stored credential with a fresh verdict', async () => {
+    const { certifications } = await setup();
+    await certifications.submit(NAME, await certification());
+    await certifications.submit(NAME, await certification({ issuer: compliance, certification: { name: 'SOC2' } }));
+    const listing = await certifications.list('intake.health@acme.com');
+    expect(listing.ok && listing.value.name).toBe(NAME);
+    expect(listing.ok && listing.value.agentId).toBe(owner.did);
+    expect(listing.ok && listing.value.items.map((i) => [i.stored.certification, i.verified, i.errors])).toEqual([
+      ['HIPAA', true, []],
+      ['SOC2', true, []],
+    ]);
+    expect(codeOf(await certifications.list('agent://acme.com/nobody'))).toBe('AGENT_NOT_FOUND');
+  });
+
+  it('a policy change takes effect at once, for listings and search, without re-indexing', async () => {
+    const { certifications, found } = await setup();
+    await certifications.submit(NAME, await certification());
+    certifications.useTrustPolicy({ HIPAA: [COMPLIANCE_DID] });
+    expect(await found('HIPAA')).toEqual([]);
+    const listing = await certifications.list(NAME);
+    expect(listing.ok && listing.value.items.map((i) => [i.verified, i.errors[0]?.code])).toEqual([[false, 'ISSUER_UNTRUSTED']]);
+    certifications.useTrustPolicy(policy);
+    expect(await found('HIPAA')).toEqual([NAME]);
+  });
+
+  it('an expired certification stops counting', async () => {
+    const { certifications, found, clock } = await setup();
+    await certifications.submit(NAME, await certification({ validUntil: utc(T0 + 2 * DAY) }));
+    expect(await found('HIPAA')).toEqual([NAME]);
+    clock.set(T0 + 2 * DAY);
+    expect(await found('HIPAA')).toEqual([]);
+    const listing = await certifications.list(NAME);
+    expect(listing.ok && listing.value.items[0]?.errors[0]?.code).toBe('CREDENTIAL_EXPIRED');
+  });
+
+  it('a key change leaves the old certifications behind: listed as about another key, not counted', async () => {
+    const { certifications, registry, found, clock } = await setup();
+    await certifications.submit(NAME, await certification());
+    clock.advance(1000);
+    expect((await registry.deregister(NAME, createTombstone(owner, NAME, 2, true))).ok).toBe(true);
+    expect(await found('HIPAA')).toEqual([]);
+    expect((await registry.register(registrationFor(newKey, NAME, 3))).ok).toBe(true);
+    expect(await found('HIPAA')).toEqual([]);
+    const listing = await certifications.list(NAME);
+    expect(listing.ok && listing.value.items.map((i) => [i.verified, i.errors[0]?.code])).toEqual([[false, 'CREDENTIAL_INVALID']]);
+    // The auditor certifies the new key: it replaces the old one and counts.
+    const forNewKey = await certification({ subject: newKey.did });
+    const result = await certifications.submit(NAME, forNewKey);
+    expect(result.ok && result.value.created).toBe(false);
+    expect(await found('HIPAA')).toEqual([NAME]);
+  });
+
+  it('never counts a certification the registrant declares in its own facts', async () => {
+    const { registry, certifications, found } = await setup();
+    const selfDeclared = registrationFor(owner, NAME, 2, { claims: { description: 'x', endpoints: { static: ['https://a.example/x'] }, certifications: [{ name: 'HIPAA', issuer: owner.did }] } });
+    expect((await registry.register(selfDeclared)).ok).toBe(true);
+    expect(await found('HIPAA')).toEqual([]);
+    const listing = await certifications.list(NAME);
+    expect(listing.ok && listing.value.items).toEqual([]);
+  });
+
+  it('builds the search filter from the current policy and clock', async () => {
+    const { certifications, clock } = await setup();
+    clock.set(T0 + 5 * DAY);
+    expect(certifications.searchFilter(' SOC2 ')).toEqual({ name: 'SOC2', trustedIssuers: [auditor.did, COMPLIANCE_DID], at: T0 + 5 * DAY });
+    expect(certifications.searchFilter('Kid-Safe')).toEqual({ name: 'kid-safe', trustedIssuers: [COMPLIANCE_DID], at: T0 + 5 * DAY });
+    expect(certifications.searchFilter('PCI')).toEqual({ name: 'PCI', trustedIssuers: [], at: T0 + 5 * DAY });
+    expect(certifications.searchFilter('constructor').trustedIssuers).toEqual([]);
+    certifications.useTrustPolicy({ hipaa: [auditor.did], HIPAA: [COMPLIANCE_DID] });
+    expect(certifications.searchFilter('Hipaa'), 'ambiguous: no guessing').toEqual({ name: 'Hipaa', trustedIssuers: [], at: T0 + 5 * DAY });
+  });
+});
+
+describe('parseTrustPolicy', () => {
+  it('accepts did:key and did:web issuers, drops duplicates, and keeps "__proto__" a plain key', () => {
+    const parsed = parseTrustPolicy(JSON.parse(`{"HIPAA": ["${auditor.did}", "did:web:auditor.example", "${auditor.did}"], "SOC2": ["did:web:127.0.0.1%3A8700:org:compliance"], "kid-safe": [], "__proto__": ["did:web:x.example"]}`));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.value['HIPAA']).toEqual([auditor.did, 'did:web:auditor.example']);
+    expect(parsed.value['kid-safe']).toEqual([]);
+    expect(Object.getPrototypeOf(parsed.value)).toBe(Object.prototype);
+    expect(Object.hasOwn(parsed.value, '__proto__')).toBe(true);
+    expect(Object.isFrozen(parsed.value)).toBe(true);
+  });
+
+  it.each([
+    ['an array', [], ''],
+    ['a string', 'HIPAA', ''],
+    ['null', null, ''],
+    ['issuers that are not an array', { HIPAA: 'did:web:auditor.example' }, '/HIPAA'],
+    ['a number as issuer', { HIPAA: [42] }, '/HIPAA/0'],
+    ['a did:key that is not Ed25519', { HIPAA: ['did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme'] }, '/HIPAA/0'],
+    ['another DID method', { HIPAA: ['did:example:123'] }, '/HIPAA/0'],
+    ['a URL instead of a DID', { HIPAA: ['https://auditor.example'] }, '/HIPAA/0'],
+    ['a malformed did:web', { HIPAA: ['did:web:'] }, '/HIPAA/0'],
+    ['an empty certification name', { '': ['did:web:auditor.example'] }, '/'],
+    ['a name with surrounding spaces', { ' HIPAA': ['did:web:auditor.example'] }, '/ HIPAA'],
+    ['a too long name', { ['x'.repeat(257)]: ['did:web:auditor.example'] }, `/${'x'.repeat(257)}`],
+    ['a slash in the name, pointer-escaped', { 'a/b': [1] }, '/a~1b/0'],
+  ])('refuses %s with REQUEST_INVALID and a pointer', (_, value, pointer) => {
+    const parsed = parseTrustPolicy(value);
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.problems[0]).toMatchObject({ code: 'REQUEST_INVALID', pointer });
+  });
+
+  it('reports every problem at once', () => {
+    const parsed = parseTrustPolicy({ HIPAA: ['did:example:1', 'did:web:ok.example', 7], SOC2: 'x' });
+    expect(parsed.ok ? [] : parsed.problems.map((p) => p.pointer)).toEqual(['/HIPAA/0', '/HIPAA/2', '/SOC2']);
+  });
+});
+
+/** Flip one character of the string at `path` (a forged or damaged credential). */
+function forge<T>(value: T, path: readonly string[]): T {
+  const copy = structuredClone(value) as Record<string, unknown>;
+  let node = copy;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  const last = path[path.length - 1]!;
+  const text = node[last] as string;
+  const at = Math.floor(text.length / 2);
+  node[last] = text.slice(0, at) + (text[at] === 'a' ? 'b' : 'a') + text.slice(at + 1);
+  return copy as T;
+}
+
+function withoutValidUntil() {
+  return {
+    '@context': ['https://www.w3.org/ns/credentials/v2'],
+    type: ['VerifiableCredential', 'AgentCertificationCredential'],
+    issuer: auditor.did,
+    validFrom: utc(T0),
+    credentialSubject: { id: owner.did, agentName: NAME, certification: { name: 'HIPAA' } },
+  };
+}
+
+/** A genuine, correctly signed credential, just too big: 17 KiB of evidence. */
+async function oversized() {
+  const vc = await certification();
+  const { proof: _proof, ...unsigned } = vc;
+  return signCredential({ ...unsigned, evidence: [{ type: ['Evidence'], note: 'x'.repeat(17 * 1024) }] }, auditor, utc(T0));
+}

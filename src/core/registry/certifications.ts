@@ -1,0 +1,267 @@
+/**
+ * Third-party certification credentials (HIPAA, SOC2, kid-safe, ...): an auditor or a compliance
+ * body issues them about an agent; the registry stores, serves and verifies them, and search
+ * counts them, but it never issues one. What the registrant claims (its facts) and what an issuer
+ * attests (these credentials) are kept apart: only the latter ever satisfies `certification=`.
+ *
+ * Anyone may submit a credential, because it authenticates itself: the issuer signed it, and the
+ * trust policy says which issuers count for which certification. Whether a stored credential
+ * counts is judged again at every read (the policy may change, time passes, the agent may change
+ * its key), so nothing is re-indexed when one of those changes.
+ */
+import { canonicalAgentName } from '../name/index.js';
+import { fail, failWith, ok, problem, type Problem, type Result } from '../errors.js';
+import type { CertificationFilter, Clock, RecordStore, StoredCertification } from '../ports.js';
+import { formatUtcSeconds } from '../record/agent-addr.js';
+import { isEd25519DidKey } from '../trust/did-key.js';
+import {
+  verifyCertificationCredential,
+  type CertificationCredential,
+  type CertificationVerification,
+  type TrustPolicy,
+} from '../trust/credentials/certification-credential.js';
+import type { DocumentLoader } from '../trust/credentials/document-loader.js';
+import { canonicalSha256Hex, canonicalText } from '../trust/jcs.js';
+import { activeAgentOf } from './registry.js';
+import type { ActiveAgent } from './stored-agent.js';
+
+/**
+ * The largest certification credential accepted, in RFC 8785 bytes (so whitespace does not count).
+ * A real one is about 1 KiB; the limit leaves room for evidence links and status entries while
+ * keeping what anyone may submit, and every reader re-verifies, small.
+ */
+export const MAX_CERTIFICATION_BYTES = 16 * 1024;
+
+/** Certification names in a trust policy: the length the credential library accepts. */
+const MAX_CERTIFICATION_NAME = 256;
+
+export interface CertificationRegistryOptions {
+  readonly store: RecordStore;
+  readonly clock: Clock;
+  /** Certification name → the issuer DIDs that count for it. Empty: nothing counts. */
+  readonly trustPolicy: TrustPolicy;
+  /** Resolves issuer DIDs: did:key offline, did:web from whatever documents the app knows. */
+  readonly documentLoader: DocumentLoader;
+}
+
+/** One stored credential with a verdict made at read time: does it count now, and if not, why not. */
+export interface CertificationVerdict {
+  readonly stored: StoredCertification;
+  readonly verified: boolean;
+  readonly errors: readonly Problem[];
+}
+
+export interface CertificationListing {
+  readonly name: string;
+  /** The agent's current key: only credentials about it can count. */
+  readonly agentId: string;
+  readonly items: readonly CertificationVerdict[];
+}
+
+export interface SubmittedCertification {
+  readonly certification: StoredCertification;
+  /** False when it replaced an older one of the same issuer and certification (or was already stored). */
+  readonly created: boolean;
+}
+
+export class CertificationRegistry {
+  readonly #store: RecordStore;
+  readonly #clock: Clock;
+  #policy: TrustPolicy;
+  #documentLoader: DocumentLoader;
+
+  constructor(options: CertificationRegistryOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#policy = options.trustPolicy;
+    this.#documentLoader = options.documentLoader;
+  }
+
+  get trustPolicy(): TrustPolicy {
+    return this.#policy;
+  }
+
+  /** Swap the policy; it applies to the next submission, listing and search, with no re-indexing. */
+  useTrustPolicy(policy: TrustPolicy): void {
+    this.#policy = policy;
+  }
+
+  /** Swap the document loader, e.g. for one that knows more did:web documents. */
+  useDocumentLoader(documentLoader: DocumentLoader): void {
+    this.#documentLoader = documentLoader;
+  }
+
+  /**
+   * Verify and store a certification credential for a name. Stages, cheapest first; the first
+   * failure decides the error and nothing is stored: the name; the size; an active agent; the
+   * credential (envelope, subject = the agent's current key, issuer trusted for this
+   * certification, proof, validity); a validUntil; the agent name it names; then, against what
+   * is stored, that it is not older than the one of the same issuer it would replace.
+   */
+  async submit(name: string, body: unknown): Promise<Result<SubmittedCertification>> {
+    const canonical = canonicalAgentName(name);
+    if (!canonical.ok) return canonical;
+    const size = checkSize(body);
+    if (!size.ok) return size;
+    const agent = activeAgentOf(canonical.value, await this.#store.get(canonical.value));
+    if (!agent.ok) return agent;
+    const now = this.#clock.now();
+    const { errors, verification } = await this.#verify(body, agent.value, now);
+    if (errors.length > 0) return failWith(errors);
+    const stored = storedCertificationOf(agent.value, body as CertificationCredential, verification, now);
+    return this.#keep(stored);
+  }
+
+  /** Every credential stored for an active agent, each with a fresh verdict. */
+  async list(name: string): Promise<Result<CertificationListing>> {
+    const canonical = canonicalAgentName(name);
+    if (!canonical.ok) return canonical;
+    const agent = activeAgentOf(canonical.value, await this.#store.get(canonical.value));
+    if (!agent.ok) return agent;
+    const now = this.#clock.now();
+    const items: CertificationVerdict[] = [];
+    for (const stored of await this.#store.certificationsOf(canonical.value)) {
+      const { errors } = await this.#verify(stored.credential, agent.value, now);
+      items.push({ stored, verified: errors.length === 0, errors });
+    }
+    return ok({ name: agent.value.name, agentId: agent.value.agentId, items });
+  }
+
+  /**
+   * The search filter for a certification asked for by name, under the current policy and time.
+   * A name that is not a policy key but matches exactly one ignoring case is taken as that key,
+   * so `hipaa` finds HIPAA certifications; credentials still must name it exactly.
+   */
+  searchFilter(requested: string): CertificationFilter {
+    const name = policyKeyFor(this.#policy, requested.trim());
+    return { name, trustedIssuers: trustedFor(this.#policy, name), at: this.#clock.now() };
+  }
+
+  /** The library's verdict, plus the registry's own rules: a validUntil, and the right agent name. */
+  async #verify(vc: unknown, agent: ActiveAgent, now: number): Promise<{ errors: readonly Problem[]; verification: CertificationVerification }> {
+    const verification = await verifyCertificationCredential(vc, {
+      documentLoader: this.#documentLoader,
+      now,
+      trustPolicy: this.#policy,
+      subject: agent.agentId,
+    });
+    if (!verification.verified) return { errors: verification.errors, verification };
+    const ruleProblem = checkRegistryRules(vc as CertificationCredential, agent);
+    return { errors: ruleProblem ? [ruleProblem] : [], verification };
+  }
+
+  /** Create, or replace the same issuer's credential for the same certification (compare-and-set). */
+  async #keep(stored: StoredCertification): Promise<Result<SubmittedCertification>> {
+    const current = (await this.#store.certificationsOf(stored.agentName)).find(
+      (c) => c.certification === stored.certification && c.issuer === stored.issuer,
+    );
+    // The very same credential again: nothing to write, and no error for a harmless retry.
+    if (current?.digest === stored.digest) return ok({ certification: current, created: false });
+    // An older credential must not push out a newer one of the same issuer about the same key
+    // (a replay of a superseded certification). One about an old key never counts again: replace it.
+    if (current !== undefined && current.subject === stored.subject && stored.validFromMs < current.validFromMs) {
+      return fail(
+        'SEQUENCE_STALE',
+        `${stored.issuer} issued a newer ${stored.certification} certification (valid from ${new Date(current.validFromMs).toISOString()}) for ${stored.agentName}`,
+        '/validFrom',
+      );
+    }
+    const outcome = await this.#store.putCertification(stored, current?.digest ?? null);
+    if (outcome === 'conflict') return fail('WRITE_CONFLICT', `another ${stored.certification} certification by ${stored.issuer} was stored first`);
+    return ok({ certification: stored, created: current === undefined });
+  }
+}
+
+function checkSize(body: unknown): Result<true> {
+  let bytes: number;
+  try {
+    bytes = new TextEncoder().encode(canonicalText(body)).length;
+  } catch (error) {
+    return fail('CREDENTIAL_INVALID', `the credential has no JSON form: ${(error as Error).message}`);
+  }
+  return bytes > MAX_CERTIFICATION_BYTES
+    ? fail('REQUEST_TOO_LARGE', `the certification credential is ${bytes} bytes (RFC 8785); the limit is ${MAX_CERTIFICATION_BYTES}`)
+    : ok(true);
+}
+
+/** Rules the registry adds to the credential library's: run only on a credential that verified. */
+function checkRegistryRules(vc: CertificationCredential, agent: ActiveAgent): Problem | undefined {
+  // A certification without an end would count forever; audits expire, so the issuer must say when.
+  if (vc.validUntil === undefined) return problem('CREDENTIAL_INVALID', 'a certification credential must carry validUntil', '/validUntil');
+  // The issuer examined a named agent: the credential must not be moved to another name of the same key.
+  const named = canonicalAgentName(vc.credentialSubject.agentName);
+  if (!named.ok || named.value !== agent.name) {
+    return problem('CREDENTIAL_INVALID', `the certification is for ${vc.credentialSubject.agentName}, not ${agent.name}`, '/credentialSubject/agentName');
+  }
+  return undefined;
+}
+
+function storedCertificationOf(agent: ActiveAgent, vc: CertificationCredential, verification: CertificationVerification, now: number): StoredCertification {
+  const attested = verification.attested!;
+  return {
+    agentName: agent.name,
+    certification: attested.certification.name,
+    issuer: attested.issuer,
+    subject: attested.subject,
+    validFromMs: Date.parse(vc.validFrom),
+    validUntilMs: Date.parse(vc.validUntil!),
+    digest: canonicalSha256Hex(vc),
+    storedAt: formatUtcSeconds(now),
+    credential: vc,
+  };
+}
+
+/** Own keys only, as the credential library reads the policy. */
+function trustedFor(policy: TrustPolicy, name: string): readonly string[] {
+  return Object.hasOwn(policy, name) ? (policy[name] ?? []) : [];
+}
+
+function policyKeyFor(policy: TrustPolicy, requested: string): string {
+  if (Object.hasOwn(policy, requested)) return requested;
+  const folded = requested.toLowerCase();
+  const matches = Object.keys(policy).filter((key) => key.toLowerCase() === folded);
+  return matches.length === 1 ? matches[0]! : requested;
+}
+
+// --- the trust policy file -----------------------------------------------------------------
+
+/** did:web with a host (percent-encoded port allowed) and optional path segments. */
+const DID_WEB = /^did:web:[A-Za-z0-9.-]+(%3[Aa]\d+)?(:[A-Za-z0-9._~%-]+)*$/;
+
+/**
+ * Check a trust policy as read from JSON: `{"HIPAA": ["did:web:auditor.example", "did:key:z6Mk…"]}`.
+ * Issuers must be Ed25519 did:key (resolved offline) or did:web DIDs; duplicates are dropped.
+ * Every problem is reported, each with a pointer into the document.
+ */
+export function parseTrustPolicy(value: unknown): Result<TrustPolicy> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('REQUEST_INVALID', 'a trust policy is a JSON object: {"HIPAA": ["did:web:auditor.example"], ...}', '');
+  }
+  const problems: Problem[] = [];
+  const entries: [string, readonly string[]][] = [];
+  for (const [name, issuers] of Object.entries(value)) {
+    const at = `/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (name.trim() === '' || name.length > MAX_CERTIFICATION_NAME || name !== name.trim()) {
+      problems.push(problem('REQUEST_INVALID', `certification name ${JSON.stringify(name)} must be 1-${MAX_CERTIFICATION_NAME} characters without surrounding spaces`, at));
+      continue;
+    }
+    if (!Array.isArray(issuers)) {
+      problems.push(problem('REQUEST_INVALID', `${JSON.stringify(name)} must map to an array of issuer DIDs`, at));
+      continue;
+    }
+    issuers.forEach((issuer: unknown, i) => {
+      const why = issuerProblem(issuer);
+      if (why) problems.push(problem('REQUEST_INVALID', `${JSON.stringify(name)}[${i}]: ${why}`, `${at}/${i}`));
+    });
+    entries.push([name, Object.freeze([...new Set(issuers as string[])])]);
+  }
+  // fromEntries defines own properties, so a "__proto__" key stays data and never a prototype.
+  return problems.length > 0 ? failWith(problems) : ok(Object.freeze(Object.fromEntries(entries)));
+}
+
+function issuerProblem(issuer: unknown): string | undefined {
+  if (typeof issuer !== 'string') return `an issuer must be a DID string, not ${JSON.stringify(issuer)}`;
+  if (issuer.startsWith('did:key:')) return isEd25519DidKey(issuer) ? undefined : `${issuer} is not an Ed25519 did:key`;
+  if (issuer.startsWith('did:web:')) return DID_WEB.test(issuer) ? undefined : `${issuer} is not a well-formed did:web`;
+  return `${JSON.stringify(issuer)} is not a did:key or did:web DID (the only issuers Signpost can resolve)`;
+}

@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryRecordStore } from '../../store/memory/memory-store.js';
+import type { Result } from '../errors.js';
+import { createCapabilityGrant } from '../record/capability-grant.js';
+import { createStatusChange } from '../record/registration.js';
+import { signRecord } from '../record/signing.js';
+import { manualClock, registrationFor, T0, testKey } from '../test-support/agents.js';
+import { capabilityPointer, deriveDisclosure, verifyDisclosure, type CapabilityCredential, type DerivedCapabilityCredential } from '../trust/disclosure/capability-credential.js';
+import { createDisclosureDocumentLoader } from '../trust/disclosure/document-loader.js';
+import { createIssuerKeyPair } from '../trust/disclosure/issuer-keys.js';
+import { Registry } from './registry.js';
+import { registryCredentials } from './registry-credentials.js';
+import {
+  checkCapabilityCredentialRequest,
+  createCapabilityCredentialRequest,
+  credentialCapabilities,
+  RegistryDisclosure,
+  REGISTRY_MANDATORY_POINTERS,
+} from './registry-disclosure.js';
+
+const NAME = 'agent://research-lab/ml-ops/model-retrainer';
+const OTHER = 'agent://research-lab/ml-ops/data-quality-monitor';
+const owner = testKey(1);
+const mallory = testKey(2);
+const registryKey = testKey(9);
+const PUBLIC_URL = 'https://registry.example';
+const DID = 'did:web:registry.example';
+const blsKey = await createIssuerKeyPair({ seed: new Uint8Array(32).fill(5) });
+
+const codes = (result: Result<unknown> | { errors: readonly { code: string }[] }) =>
+  'errors' in result ? result.errors.map((e) => e.code) : result.ok ? [] : result.problems.map((p) => p.code);
+
+async function setup(options: { grant?: string[]; validitySeconds?: number; issuer?: boolean } = {}) {
+  const store = new MemoryRecordStore();
+  const clock = manualClock(T0 + 1000);
+  const registry = new Registry({ store, key: registryKey, clock });
+  expect((await registry.register(registrationFor(owner, NAME, 100))).ok).toBe(true);
+  expect((await registry.register(registrationFor(mallory, OTHER, 100))).ok).toBe(true);
+  if (options.grant) expect((await registry.grantCapabilities(NAME, createCapabilityGrant(registryKey, NAME, options.grant, clock.now()))).ok).toBe(true);
+  const disclosure = new RegistryDisclosure({ registry, clock, ...(options.validitySeconds ? { validitySeconds: options.validitySeconds } : {}) });
+  const credentials = options.issuer === false ? undefined : await disclosure.useIssuer(registryCredentials(PUBLIC_URL, registryKey), registryKey, blsKey);
+  const snapshot = async () => JSON.stringify([await store.get(NAME), await store.statusEntries('revocation')]);
+  return { store, clock, registry, disclosure, credentials, snapshot };
+}
+
+const request = (overrides: { key?: typeof owner; capabilities?: string[]; at?: number; validitySeconds?: number; name?: string } = {}) =>
+  createCapabilityCredentialRequest({
+    key: overrides.key ?? owner,
+    name: overrides.name ?? NAME,
+    ...(overrides.capabilities ? { capabilities: overrides.capabilities } : {}),
+    ...(overrides.validitySeconds ? { validitySeconds: overrides.validitySeconds } : {}),
+    nowMs: overrides.at ?? T0 + 1000,
+  });
+
+async function derive(credential: CapabilityCredential, capability = 'retrain', presentationHeader?: Uint8Array): Promise<DerivedCapabilityCredential> {
+  const derived = await deriveDisclosure(credential, { selectivePointers: [capabilityPointer(capability)], ...(presentationHeader ? { presentationHeader } : {}) });
+  if (!derived.ok) throw new Error(JSON.stringify(derived.problems));
+  return derived.value;
+}
+
+describe('RegistryDisclosure: the issuer identity', () => {
+  it('names the BLS key <did:web>#bbs-1 and embeds it in the DID document the registry serves', async () => {
+    const { disclosure, credentials } = await setup();
+    expect(disclosure.issuer).toMatchObject({ controller: DID, keyId: `${DID}#bbs-1`, publicKeyMultibase: blsKey.publicKeyMultibase });
+    expect(credentials?.issuer.did).toBe(DID);
+    expect(credentials?.didDocument.assertionMethod).toEqual([
+      `${DID}#key-1`,
+      { id: `${DID}#bbs-1`, type: 'Multikey', controller: DID, publicKeyMultibase: blsKey.publicKeyMultibase },
+    ]);
+    expect(credentials?.didDocument.verificationMethod.map((m) => m.id)).toEqual([`${DID}#key-1`]);
+  });
+
+  it('refuses a validity outside 60 s .. 7 days', () => {
+    const registry = { state: async () => ({ ok: false, problems: [] }) as never };
+    for (const validitySeconds of [59, 7 * 86_400 + 1, 1.5]) {
+      expect(() => new RegistryDisclosure({ registry, clock: manualClock(), validitySeconds })).toThrow(RangeError);
+    }
+  });
+});
+
+describe('RegistryDisclosure.issue', () => {
+  it('answers a bbs-2023 base credential carrying exactly the granted capabilities, for 24 h by default; nothing is stored', async () => {
+    const { disclosure, snapshot } = await setup({ grant: ['deploy', 'monitor', 'retrain'] });
+    const before = await snapshot();
+    const issued = await disclosure.issue(NAME, request());
+    if (!issued.ok) throw new Error(JSON.stringify(issued.problems));
+    const credential = issued.value;
+    expect(credential.issuer).toBe(DID);
+    expect(credential.proof).toMatchObject({ cryptosuite: 'bbs-2023', verificationMethod: `${DID}#bbs-1` });
+    expect(credential.credentialSubject).toEqual({ id: owner.did, name: NAME, capabilities: { deploy: {}, monitor: {}, retrain: {} } });
+    expect(credential.validFrom).toBe('2026-01-01T00:00:01Z');
+    expect(credential.validUntil).toBe('2026-01-02T00:00:01Z');
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('a subset asked for, and a shorter validity', async () => {
+    const { disclosure } = await setup({ grant: ['deploy', 'monitor', 'retrain'] });
+    const issued = await disclosure.issue(NAME, request({ capabilities: ['retrain', 'monitor'], validitySeconds: 3600 }));
+    if (!issued.ok) throw new Error(JSON.stringify(issued.problems));
+    expect(Object.keys(issued.value.credentialSubject.capabilities)).toEqual(['monitor', 'retrain']);
+    expect(issued.value.validUntil).toBe('2026-01-01T01:00:01Z');
+  });
+
+  it('refuses, with the precise code and without issuing anything', async () => {
+    const { disclosure, registry, clock, snapshot } = await setup({ grant: ['retrain'], validitySeconds: 3600 });
+    const before = await snapshot();
+    const forged = signRecord(request().payload, mallory);
+    const cases: [string, unknown, string, string?][] = [
+      ['signed by another key than the one it names', forged, 'RECORD_SIGNATURE_INVALID'],
+      ["mallory's own key, for a name bound to the owner", request({ key: mallory }), 'NAME_TAKEN'],
+      ['signed 6 minutes ago', request({ at: T0 + 1000 - 6 * 60_000 }), 'RECORD_EXPIRED'],
+      ['signed 6 minutes ahead', request({ at: T0 + 1000 + 6 * 60_000 }), 'RECORD_EXPIRED'],
+      ['for another name than the path', request(), 'RECORD_NAME_MISMATCH', OTHER],
+      ['a capability not granted', request({ capabilities: ['deploy'] }), 'CAPABILITY_MISSING'],
+      ['longer than the registry grants', request({ validitySeconds: 7200 }), 'RECORD_VALIDITY_TOO_LONG'],
+      ['an agent without any grant', request({ key: mallory, name: OTHER }), 'CAPABILITY_MISSING', OTHER],
+      ['an unknown name', request({ name: 'agent://research-lab/ml-ops/nobody' }), 'AGENT_NOT_FOUND', 'agent://research-lab/ml-ops/nobody'],
+      ['not a signed envelope', { payload: request().payload }, 'REQUEST_INVALID'],
+      ['an unknown field', signRecord({ ...request().payload, extra: 1 }, owner), 'RECORD_UNKNOWN_FIELD'],
+      ['a malformed path name', request(), 'NAME_MALFORMED', 'not a name'],
+    ];
+    for (const [why, body, code, path] of cases) expect(codes(await disclosure.issue(path ?? NAME, body)), why).toEqual([code]);
+
+    // A suspended and then a revoked agent get nothing.
+    expect((await registry.changeStatus(NAME, createStatusChange(registryKey, NAME, 'suspend', 'audit', clock.now()))).ok).toBe(true);
+    expect(codes(await disclosure.issue(NAME, request()))).toEqual(['AGENT_SUSPENDED']);
+    clock.advance(1000);
+    expect((await registry.changeStatus(NAME, createStatusChange(owner, NAME, 'revoke', 'key leaked', clock.now()))).ok).toBe(true);
+    expect(codes(await disclosure.issue(NAME, request({ at: clock.now() })))).toEqual(['AGENT_REVOKED']);
+    expect(JSON.parse(await snapshot())[0].state).toBe('revoked');
+    expect(JSON.parse(before)[0].state).toBe('active');
+  });
+
+  it('answers one signed request once: a replay within its window is refused', async () => {
+    const { disclosure, clock } = await setup({ grant: ['retrain'] });
+    const signed = request();
+    expect((await disclosure.issue(NAME, signed)).ok).toBe(true);
+    expect(codes(await disclosure.issue(NAME, signed))).toEqual(['SEQUENCE_STALE']);
+    // Past the window the same bytes are stale anyway (and the replay memory is dropped).
+    clock.advance(6 * 60_000);
+    expect(codes(await disclosure.issue(NAME, signed))).toEqual(['RECORD_EXPIRED']);
+    expect((await disclosure.issue(NAME, request({ at: clock.now() }))).ok).toBe(true);
+  });
+
+  it('answers ROUTE_NOT_FOUND before it has an issuer', async () => {
+    const { disclosure } = await setup({ grant: ['retrain'], issuer: false });
+    expect(codes(await disclosure.issue(NAME, request()))).toEqual(['ROUTE_NOT_FOUND']);
+    expect(codes(await disclosure.verify({ credential: {}, capability: 'retrain' }))).toEqual(['ROUTE_NOT_FOUND']);
+  });
+});
+
+describe('credentialCapabilities', () => {
+  it('carries granted tokens a credential can name; a token with ":" is left out by default and refused when asked for', () => {
+    expect(credentialCapabilities(NAME, ['invoice.send', 'mcp:tools', 'retrain'], undefined)).toEqual({ ok: true, value: ['invoice.send', 'retrain'] });
+    expect(codes(credentialCapabilities(NAME, ['mcp:tools'], undefined))).toEqual(['CAPABILITY_MISSING']);
+    expect(codes(credentialCapabilities(NAME, [], undefined))).toEqual(['CAPABILITY_MISSING']);
+    expect(codes(credentialCapabilities(NAME, ['mcp:tools', 'retrain'], ['mcp:tools']))).toEqual(['REQUEST_INVALID']);
+    expect(codes(credentialCapabilities(NAME, ['retrain'], ['retrain', 'deploy']))).toEqual(['CAPABILITY_MISSING']);
+  });
+
+  it('the request record: closed schema, canonical name, did:key, UTC seconds', () => {
+    const payload = request().payload;
+    expect(checkCapabilityCredentialRequest(payload).ok).toBe(true);
+    expect(codes(checkCapabilityCredentialRequest({ ...payload, name: 'agent://ACME.com/x' }))).toEqual(['RECORD_INVALID']);
+    expect(codes(checkCapabilityCredentialRequest({ ...payload, agentId: 'did:web:acme.com' }))).toEqual(['AGENT_ID_INVALID']);
+    expect(codes(checkCapabilityCredentialRequest({ ...payload, capabilities: [] }))).toEqual(['RECORD_INVALID']);
+    expect(codes(checkCapabilityCredentialRequest({ ...payload, validitySeconds: 30 }))).toEqual(['RECORD_INVALID']);
+  });
+});
+
+describe('RegistryDisclosure.verify', () => {
+  it('accepts a derived proof revealing only retrain; refuses it for deploy, a flipped proof byte, another challenge', async () => {
+    const { disclosure, credentials } = await setup({ grant: ['deploy', 'monitor', 'retrain'] });
+    const issued = await disclosure.issue(NAME, request());
+    if (!issued.ok) throw new Error('not issued');
+    const derived = await derive(issued.value);
+    const text = JSON.stringify(derived);
+    expect(text).not.toContain('monitor');
+    expect(text).not.toContain('deploy');
+    // The name is mandatory for registry credentials, so it is revealed without being selected.
+    expect(derived.credentialSubject).toEqual({ id: owner.did, name: NAME, capabilities: { retrain: {} } });
+
+    expect(await disclosure.verify({ credential: derived, capability: 'retrain' })).toEqual({
+      ok: true,
+      value: { verified: true, revealed: ['retrain'], errors: [], issuer: DID, subject: { id: owner.did, name: NAME }, validUntil: '2026-01-02T00:00:01Z' },
+    });
+    const deploy = await disclosure.verify({ credential: derived, capability: 'deploy' });
+    expect(deploy.ok && deploy.value).toMatchObject({ verified: false, revealed: ['retrain'] });
+    expect(deploy.ok && codes(deploy.value)).toEqual(['CAPABILITY_MISSING']);
+
+    const proofValue = derived.proof.proofValue;
+    const at = Math.floor(proofValue.length / 2);
+    const flipped = { ...derived, proof: { ...derived.proof, proofValue: proofValue.slice(0, at) + (proofValue[at] === 'A' ? 'B' : 'A') + proofValue.slice(at + 1) } };
+    const tampered = await disclosure.verify({ credential: flipped, capability: 'retrain' });
+    expect(tampered.ok && codes(tampered.value)).toEqual(['DISCLOSURE_INVALID']);
+    expect(tampered.ok && tampered.value.revealed).toEqual([]);
+
+    const bound = await derive(issued.value, 'retrain', new TextEncoder().encode('nonce-1'));
+    const right = await disclosure.verify({ credential: bound, capability: 'retrain', challenge: 'nonce-1' });
+    expect(right.ok && right.value.verified).toBe(true);
+    const wrong = await disclosure.verify({ credential: bound, capability: 'retrain', challenge: 'nonce-2' });
+    expect(wrong.ok && codes(wrong.value)).toEqual(['DISCLOSURE_INVALID']);
+
+    expect(codes(await disclosure.verify({ credential: derived }))).toEqual(['REQUEST_INVALID']);
+    expect(codes(await disclosure.verify('nonsense'))).toEqual(['REQUEST_INVALID']);
+
+    // Any verifier holding only the DID document the registry serves reaches the same answer.
+    const document = credentials!.didDocument;
+    const offline = await verifyDisclosure(derived, {
+      documentLoader: createDisclosureDocumentLoader({ didDocuments: (did) => (did === DID ? document : undefined) }),
+      now: T0 + 2000,
+      trustedIssuers: [DID],
+      requiredCapability: 'retrain',
+    });
+    expect(offline.errors).toEqual([]);
+  });
+
+  it("checks the agent's standing now: a withdrawn grant or a revocation after issuance refuses a proof that still verifies", async () => {
+    const { disclosure, registry, clock } = await setup({ grant: ['monitor', 'retrain'] });
+    const issued = await disclosure.issue(NAME, request());
+    if (!issued.ok) throw new Error('not issued');
+    const derived = await derive(issued.value);
+    clock.advance(1000);
+    expect((await registry.grantCapabilities(NAME, createCapabilityGrant(registryKey, NAME, ['monitor'], clock.now()))).ok).toBe(true);
+    const withdrawn = await disclosure.verify({ credential: derived, capability: 'retrain' });
+    expect(withdrawn.ok && withdrawn.value).toMatchObject({ verified: false, revealed: ['retrain'] });
+    expect(withdrawn.ok && codes(withdrawn.value)).toEqual(['CAPABILITY_MISSING']);
+    clock.advance(1000);
+    expect((await registry.changeStatus(NAME, createStatusChange(owner, NAME, 'revoke', 'key leaked', clock.now()))).ok).toBe(true);
+    const revoked = await disclosure.verify({ credential: derived, capability: 'retrain' });
+    expect(revoked.ok && codes(revoked.value)).toEqual(['AGENT_REVOKED']);
+  });
+
+  it('the registry mandates the agent name on top of the library minimum', () => {
+    expect(REGISTRY_MANDATORY_POINTERS).toEqual(['/issuer', '/validFrom', '/validUntil', '/credentialSubject/id', '/credentialSubject/name']);
+  });
+});

@@ -1,0 +1,367 @@
+/**
+ * The registry as issuer of bbs-2023 capability credentials (selective disclosure).
+ *
+ * An agent asks with a `CapabilityCredentialRequest` signed by its key; the registry answers a
+ * base credential (issuer = its did:web, key `#bbs-1`) whose capabilities are exactly the ones the
+ * operator granted (`CapabilityGrant`), never what the agent claims about itself. The agent keeps
+ * it and derives, offline, a proof revealing only what a verifier asks for; any verifier checks
+ * that proof against the `#bbs-1` key of the registry's DID document, and the registry's own
+ * verify operation also checks the agent's standing at that moment.
+ *
+ * Pure like the rest of the core: the issuer key comes in already made (the app keeps the key
+ * file), time from the Clock. The bbs-2023 libraries draw their own randomness (see
+ * trust/disclosure/README.md).
+ */
+import { fail, failWith, ok, problem, type Problem, type Result } from '../errors.js';
+import { canonicalAgentName } from '../name/index.js';
+import type { Clock } from '../ports.js';
+import { checkAgentId, checkCanonicalName, checkTimestamp, formatUtcSeconds, parseUtcSeconds } from '../record/agent-addr.js';
+import { capabilityListSchema, sortedCapabilities } from '../record/capability-grant.js';
+import { checkRecord, checkSchema, compileSchema } from '../record/schema-check.js';
+import { signRecord, verifyRecordSignature } from '../record/signing.js';
+import type { SignedRecord } from '../record/types.js';
+import { registryDidDocument, registryDisclosureKeyId, type DidDocument } from '../trust/credentials/registry-did.js';
+import {
+  capabilityPointer,
+  isCapabilityName,
+  issueCapabilityCredential,
+  MANDATORY_POINTERS,
+  verifyDisclosure,
+  type CapabilityCredential,
+  type DisclosureVerification,
+} from '../trust/disclosure/capability-credential.js';
+import { createDisclosureDocumentLoader } from '../trust/disclosure/document-loader.js';
+import { exportIssuerKeyPair, importIssuerKeyPair, type IssuerKeyPair } from '../trust/disclosure/issuer-keys.js';
+import type { SigningKey } from '../trust/ed25519.js';
+import { activeAgentOf, STATUS_CHANGE_WINDOW_MS, type Registry } from './registry.js';
+import type { RegistryCredentials } from './registry-credentials.js';
+
+export const CAPABILITY_CREDENTIAL_REQUEST_TYPE = 'CapabilityCredentialRequest';
+export const MIN_CAPABILITY_CREDENTIAL_VALIDITY_SECONDS = 60;
+/** The default lifetime of a capability credential: short, because it carries no status entry (see README). */
+export const DEFAULT_CAPABILITY_CREDENTIAL_VALIDITY_SECONDS = 86_400;
+/** The longest lifetime an operator may configure. */
+export const MAX_CAPABILITY_CREDENTIAL_VALIDITY_SECONDS = 7 * 86_400;
+
+/**
+ * Every derived proof of a registry credential reveals the agent name too. It costs no privacy (the
+ * mandatory did:key already names the agent in the public registry), and it lets a verifier, the
+ * registry's own verify operation first, look the agent up and refuse one revoked since issuance.
+ */
+export const REGISTRY_MANDATORY_POINTERS = [...MANDATORY_POINTERS, '/credentialSubject/name'] as const;
+
+/**
+ * An agent's request for a capability credential. Signed by the agent key the name is bound to
+ * (`agentId`), like a CertificateRequest.
+ */
+export interface CapabilityCredentialRequest {
+  readonly type: typeof CAPABILITY_CREDENTIAL_REQUEST_TYPE;
+  readonly v: 1;
+  /** Canonical agent name. */
+  readonly name: string;
+  /** The did:key the name is bound to; the signer, and the credential's subject. */
+  readonly agentId: string;
+  /** A subset of the granted capabilities, sorted; absent: every granted one a credential can carry. */
+  readonly capabilities?: readonly string[];
+  /** Absent: the registry's configured validity, which is also the most it grants. */
+  readonly validitySeconds?: number;
+  /** RFC 3339 UTC time of signing; must be within 5 minutes of the registry clock. */
+  readonly at: string;
+}
+
+export const capabilityCredentialRequestSchema = {
+  $id: 'urn:signpost:schema:capability-credential-request:1',
+  title: 'CapabilityCredentialRequest',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'v', 'name', 'agentId', 'at'],
+  properties: {
+    type: { const: CAPABILITY_CREDENTIAL_REQUEST_TYPE },
+    v: { const: 1 },
+    name: { type: 'string', minLength: 1, maxLength: 512 },
+    agentId: { type: 'string', minLength: 1, maxLength: 128 },
+    capabilities: { ...capabilityListSchema, minItems: 1 },
+    validitySeconds: { type: 'integer', minimum: MIN_CAPABILITY_CREDENTIAL_VALIDITY_SECONDS, maximum: MAX_CAPABILITY_CREDENTIAL_VALIDITY_SECONDS },
+    at: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' },
+  },
+} as const;
+
+const validateRequest = compileSchema<CapabilityCredentialRequest>(capabilityCredentialRequestSchema);
+
+export function checkCapabilityCredentialRequest(value: unknown, pointer = ''): Result<CapabilityCredentialRequest> {
+  return checkRecord(validateRequest, value, pointer, 'RECORD_INVALID', (request) => [
+    checkCanonicalName(request.name, `${pointer}/name`),
+    checkAgentId(request.agentId, `${pointer}/agentId`),
+    checkTimestamp(request.at, `${pointer}/at`),
+  ]);
+}
+
+export interface CapabilityCredentialRequestInput {
+  readonly key: SigningKey;
+  /** Canonical agent name. */
+  readonly name: string;
+  /** Absent: every granted capability. */
+  readonly capabilities?: readonly string[];
+  readonly validitySeconds?: number;
+  readonly nowMs: number;
+}
+
+/** A capability credential request signed by the agent's key (what POST /v1/agents/{name}/capability-credential takes). */
+export function createCapabilityCredentialRequest(input: CapabilityCredentialRequestInput): SignedRecord<CapabilityCredentialRequest> {
+  const request: CapabilityCredentialRequest = {
+    type: CAPABILITY_CREDENTIAL_REQUEST_TYPE,
+    v: 1,
+    name: input.name,
+    agentId: input.key.did,
+    ...(input.capabilities === undefined ? {} : { capabilities: sortedCapabilities(input.capabilities) }),
+    ...(input.validitySeconds === undefined ? {} : { validitySeconds: input.validitySeconds }),
+    at: formatUtcSeconds(input.nowMs),
+  };
+  return signRecord(request, input.key);
+}
+
+const signedEnvelope = compileSchema<SignedRecord<unknown>>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['payload', 'sig'],
+  properties: { payload: {}, sig: { type: 'string', minLength: 1, maxLength: 128 } },
+});
+
+/** The envelope, the request, and the signature by the key the request names (whether that key owns the name comes later). */
+function checkSignedRequest(body: unknown): Result<SignedRecord<CapabilityCredentialRequest>> {
+  const shapeProblem = checkSchema(signedEnvelope, body, 'REQUEST_INVALID', '');
+  if (shapeProblem) return failWith([shapeProblem]);
+  const record = body as SignedRecord<unknown>;
+  const payload = checkCapabilityCredentialRequest(record.payload, '/payload');
+  if (!payload.ok) return payload;
+  const signed = record as SignedRecord<CapabilityCredentialRequest>;
+  return verifyRecordSignature(signed, payload.value.agentId)
+    ? ok(signed)
+    : fail('RECORD_SIGNATURE_INVALID', `the signature does not verify with the key of ${payload.value.agentId}`, '/sig');
+}
+
+/** What POST /v1/disclosures/verify takes. */
+export interface DisclosureCheckRequest {
+  /** The derived credential the holder presented. */
+  readonly credential: unknown;
+  /** The capability the verifier needs. */
+  readonly capability: string;
+  /** The challenge the holder bound the proof to (its UTF-8 bytes are the presentation header), if any. */
+  readonly challenge?: string;
+}
+
+const validateCheckRequest = compileSchema<DisclosureCheckRequest>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['credential', 'capability'],
+  properties: {
+    credential: { type: 'object' },
+    capability: { type: 'string', minLength: 1, maxLength: 64 },
+    challenge: { type: 'string', minLength: 1, maxLength: 1024 },
+  },
+});
+
+/** The answer of a disclosure check: never an exception, the errors carry catalogue codes. */
+export interface DisclosureCheck {
+  readonly verified: boolean;
+  /** The capabilities the proof reveals (empty unless the proof verified). */
+  readonly revealed: readonly string[];
+  readonly errors: readonly Problem[];
+  /** Filled in once the proof verified. */
+  readonly issuer?: string;
+  readonly subject?: { readonly id: string; readonly name?: string };
+  readonly validUntil?: string;
+}
+
+export interface RegistryDisclosureOptions {
+  /** The registry whose stored agents (state and grants) decide what is issued; only read. */
+  readonly registry: Pick<Registry, 'state'>;
+  readonly clock: Clock;
+  /** Lifetime of an issued credential and the most a request may ask for; default 24 h. */
+  readonly validitySeconds?: number;
+}
+
+/**
+ * Issues and checks the registry's capability credentials. Like `Registry.useCredentials`, the
+ * issuer is set once the registry knows its public URL (and so its did:web): before that, both
+ * operations answer ROUTE_NOT_FOUND.
+ */
+export class RegistryDisclosure {
+  readonly validitySeconds: number;
+  private readonly registry: Pick<Registry, 'state'>;
+  private readonly clock: Clock;
+  private issuerKey: IssuerKeyPair | undefined;
+  private didDocument: DidDocument | undefined;
+  /** Signatures of requests answered within the freshness window: a replay is refused, not answered twice. */
+  private readonly answered = new Map<string, number>();
+
+  constructor(options: RegistryDisclosureOptions) {
+    const validity = options.validitySeconds ?? DEFAULT_CAPABILITY_CREDENTIAL_VALIDITY_SECONDS;
+    if (!Number.isInteger(validity) || validity < MIN_CAPABILITY_CREDENTIAL_VALIDITY_SECONDS || validity > MAX_CAPABILITY_CREDENTIAL_VALIDITY_SECONDS) {
+      throw new RangeError(`the capability credential validity must be ${MIN_CAPABILITY_CREDENTIAL_VALIDITY_SECONDS}..${MAX_CAPABILITY_CREDENTIAL_VALIDITY_SECONDS} seconds`);
+    }
+    this.validitySeconds = validity;
+    this.registry = options.registry;
+    this.clock = options.clock;
+  }
+
+  /**
+   * Issue under the registry's did:web: the BLS key (whatever its stored name) becomes
+   * `<did:web>#bbs-1`, and the answer is the registry's credentials identity with that key embedded
+   * in its DID document (give it to `Registry.useCredentials`, so /.well-known/did.json lists it).
+   */
+  async useIssuer(credentials: RegistryCredentials, registryKey: Pick<SigningKey, 'publicKey'>, blsKey: IssuerKeyPair): Promise<RegistryCredentials> {
+    const didWeb = credentials.issuer.did;
+    const renamed = await importIssuerKeyPair({ ...exportIssuerKeyPair(blsKey), controller: didWeb, id: registryDisclosureKeyId(didWeb) });
+    if (!renamed.ok) throw new TypeError(`the disclosure key cannot be named under ${didWeb}: ${renamed.problems[0]?.detail}`);
+    this.issuerKey = renamed.value;
+    this.didDocument = registryDidDocument(didWeb, registryKey, { disclosureKey: renamed.value });
+    return { ...credentials, didDocument: this.didDocument };
+  }
+
+  /** The issuer key (`<did:web>#bbs-1`), once set. */
+  get issuer(): IssuerKeyPair | undefined {
+    return this.issuerKey;
+  }
+
+  /**
+   * A base credential for a signed request; nothing is stored. Stages, cheapest first: the signed
+   * request (shape, signature by the key it names), the name asked for, the agent's standing, the
+   * key bound to the name, freshness and replay, validity, then the capabilities: all granted.
+   */
+  async issue(name: string, body: unknown): Promise<Result<CapabilityCredential>> {
+    const issuer = this.issuerKey;
+    if (issuer === undefined) return notIssuing();
+    const canonical = canonicalAgentName(name);
+    if (!canonical.ok) return canonical;
+    const checked = checkSignedRequest(body);
+    if (!checked.ok) return checked;
+    const request = checked.value.payload;
+    if (request.name !== canonical.value) {
+      return fail('RECORD_NAME_MISMATCH', `the request is for ${request.name}, not ${canonical.value}`, '/payload/name');
+    }
+    const state = await this.registry.state(canonical.value);
+    if (!state.ok) return state;
+    const active = activeAgentOf(canonical.value, state.value);
+    if (!active.ok) return active;
+    const agent = active.value;
+    if (request.agentId !== agent.agentId) return fail('NAME_TAKEN', `${agent.name} is bound to ${agent.agentId}, not ${request.agentId}`, '/payload/agentId');
+    const nowMs = this.clock.now();
+    const fresh = this.checkFresh(checked.value, nowMs);
+    if (!fresh.ok) return fresh;
+    const validitySeconds = request.validitySeconds ?? this.validitySeconds;
+    if (validitySeconds > this.validitySeconds) {
+      return fail('RECORD_VALIDITY_TOO_LONG', `this registry issues capability credentials for at most ${this.validitySeconds} seconds`, '/payload/validitySeconds');
+    }
+    const capabilities = credentialCapabilities(agent.name, agent.capabilityGrant?.payload.capabilities ?? [], request.capabilities);
+    if (!capabilities.ok) return capabilities;
+
+    // Whole seconds, so that the dates are exactly what the credential states.
+    const fromMs = Math.floor(nowMs / 1000) * 1000;
+    const credential = await issueCapabilityCredential({
+      issuer: { did: issuer.controller, keyPair: issuer },
+      subject: { id: agent.agentId, name: agent.name },
+      capabilities: Object.fromEntries(capabilities.value.map((c) => [c, {}])),
+      validFrom: formatUtcSeconds(fromMs),
+      validUntil: formatUtcSeconds(fromMs + validitySeconds * 1000),
+      mandatoryPointers: REGISTRY_MANDATORY_POINTERS,
+    });
+    this.answered.set(checked.value.sig, parseUtcSeconds(request.at)! + STATUS_CHANGE_WINDOW_MS);
+    return ok(credential);
+  }
+
+  /**
+   * Check a derived credential a holder presented: the bbs-2023 proof against the registry's own
+   * `#bbs-1` key, the validity, the capability asked for, and then what only the registry knows
+   * now: the agent is still active, still bound to the credential's did:key, and still granted the
+   * capability. A malformed request is REQUEST_INVALID; everything else is a DisclosureCheck.
+   */
+  async verify(body: unknown): Promise<Result<DisclosureCheck>> {
+    const issuer = this.issuerKey;
+    const didDocument = this.didDocument;
+    if (issuer === undefined || didDocument === undefined) return notIssuing();
+    const shapeProblem = checkSchema(validateCheckRequest, body, 'REQUEST_INVALID', '');
+    if (shapeProblem) return failWith([shapeProblem]);
+    const request = body as DisclosureCheckRequest;
+    const result = await verifyDisclosure(request.credential, {
+      documentLoader: createDisclosureDocumentLoader({ didDocuments: (did) => (did === didDocument.id ? didDocument : undefined) }),
+      now: this.clock.now(),
+      trustedIssuers: [issuer.controller],
+      requiredCapability: request.capability,
+      ...(request.challenge === undefined ? {} : { presentationHeader: new TextEncoder().encode(request.challenge) }),
+    });
+    const check = disclosureCheckOf(result);
+    if (!check.verified) return ok(check);
+    const standing = await this.checkStanding(result, request.capability);
+    return ok(standing.length === 0 ? check : { ...check, verified: false, errors: standing });
+  }
+
+  /** The agent behind a verified proof is still active, bound to the same key, and granted the capability. */
+  private async checkStanding(result: DisclosureVerification, capability: string): Promise<Problem[]> {
+    const subject = result.subject;
+    if (subject?.name === undefined) {
+      return [problem('CREDENTIAL_INVALID', 'the disclosure does not reveal the agent name, so its standing cannot be checked', '/credentialSubject/name')];
+    }
+    const state = await this.registry.state(subject.name);
+    const active = state.ok ? activeAgentOf(subject.name, state.value) : state;
+    if (!active.ok) return [...active.problems];
+    if (active.value.agentId !== subject.id) {
+      return [problem('NAME_TAKEN', `${subject.name} is now bound to ${active.value.agentId}, not the credential's ${subject.id}`, '/credentialSubject/id')];
+    }
+    const granted = active.value.capabilityGrant?.payload.capabilities ?? [];
+    if (!granted.includes(capability)) {
+      return [problem('CAPABILITY_MISSING', `${subject.name} is no longer granted ${JSON.stringify(capability)} (granted now: ${granted.join(', ') || 'none'})`, capabilityPointer(capability))];
+    }
+    return [];
+  }
+
+  /** Signed within the window around now, and not a request already answered (a replay would hand out a second bearer credential). */
+  private checkFresh(request: SignedRecord<CapabilityCredentialRequest>, nowMs: number): Result<true> {
+    for (const [sig, until] of this.answered) if (until < nowMs) this.answered.delete(sig);
+    const signedAt = parseUtcSeconds(request.payload.at)!;
+    if (Math.abs(signedAt - nowMs) > STATUS_CHANGE_WINDOW_MS) {
+      return fail('RECORD_EXPIRED', `the request was signed at ${request.payload.at}, more than 5 minutes from now`, '/payload/at');
+    }
+    if (this.answered.has(request.sig)) return fail('SEQUENCE_STALE', 'this signed request was already answered; sign a new one', '/sig');
+    return ok(true);
+  }
+}
+
+/**
+ * The capabilities a credential will carry: those asked for (all must be granted) or, by default,
+ * every granted one a credential can name. A granted token with a `:` cannot be a credential
+ * capability (JSON-LD would read it as an IRI), so it is left out by default and refused when asked for.
+ */
+export function credentialCapabilities(name: string, granted: readonly string[], asked: readonly string[] | undefined): Result<string[]> {
+  const grantedText = granted.join(', ') || 'none';
+  if (asked !== undefined) {
+    const missing = asked.filter((c) => !granted.includes(c));
+    if (missing.length > 0) return fail('CAPABILITY_MISSING', `not granted to ${name}: ${missing.join(', ')} (granted: ${grantedText})`, '/payload/capabilities');
+    const unnamable = asked.filter((c) => !isCapabilityName(c));
+    if (unnamable.length > 0) {
+      return fail('REQUEST_INVALID', `a capability credential cannot carry ${unnamable.join(', ')} (a capability name with ":" would be read as an IRI)`, '/payload/capabilities');
+    }
+    return ok([...asked]);
+  }
+  const carried = granted.filter(isCapabilityName);
+  if (carried.length === 0) {
+    const why = granted.length === 0 ? 'the operator granted it no capability' : `none of its grants (${grantedText}) can be named in a credential`;
+    return fail('CAPABILITY_MISSING', `no capability credential for ${name}: ${why}`);
+  }
+  return ok(carried);
+}
+
+function disclosureCheckOf(result: DisclosureVerification): DisclosureCheck {
+  return {
+    verified: result.verified,
+    revealed: result.disclosed,
+    errors: result.errors,
+    ...(result.issuer === undefined ? {} : { issuer: result.issuer }),
+    ...(result.subject === undefined ? {} : { subject: result.subject }),
+    ...(result.validUntil === undefined ? {} : { validUntil: result.validUntil }),
+  };
+}
+
+function notIssuing(): Result<never> {
+  return fail('ROUTE_NOT_FOUND', 'this registry issues no capability credentials (it has no disclosure key, or no public URL yet)');
+}

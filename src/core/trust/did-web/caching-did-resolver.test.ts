@@ -1,0 +1,201 @@
+/**
+ * The resolver's decisions over in-memory ports and a manual clock. The real HTTPS fetcher and
+ * disk cache are tested against a real TLS server in src/app/did-web-resolver.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { problem } from '../../errors.js';
+import { manualClock, testKey, T0 } from '../../test-support/agents.js';
+import { registryDidDocument } from '../credentials/registry-did.js';
+import { DEFAULT_DID_CACHE_POLICY } from './cache-policy.js';
+import { CachingDidResolver, type CachedDidDocument, type DidDocumentCache, type DidFetchOutcome } from './caching-did-resolver.js';
+import { ed25519KeysOf } from './did-document.js';
+import type { DidWebLocation } from './did-web-url.js';
+
+const DID = 'did:web:acme.com';
+const URL_ = 'https://acme.com/.well-known/did.json';
+const key1 = testKey(41);
+const key2 = testKey(42);
+const doc1 = registryDidDocument(DID, key1);
+const doc2 = registryDidDocument(DID, key2);
+const MIN = 60_000;
+
+/** A scripted web server: each fetch takes the next answer (or repeats the last). */
+function scriptedFetcher(...answers: (DidFetchOutcome | (() => Promise<DidFetchOutcome>))[]) {
+  const calls: string[] = [];
+  return {
+    calls,
+    fetch: async (location: DidWebLocation) => {
+      calls.push(location.url);
+      const answer = answers.length > 1 ? answers.shift()! : answers[0]!;
+      return typeof answer === 'function' ? answer() : answer;
+    },
+  };
+}
+const serve = (doc: object, cacheControl = 'max-age=600'): DidFetchOutcome => ({ kind: 'document', body: JSON.stringify(doc), cacheControl });
+const down: DidFetchOutcome = { kind: 'failed', problem: problem('DID_UNRESOLVABLE', 'connection refused') };
+const gone: DidFetchOutcome = { kind: 'gone', problem: problem('DID_UNRESOLVABLE', 'HTTP 404') };
+
+function mapCache(): DidDocumentCache & { entries: Map<string, CachedDidDocument> } {
+  const entries = new Map<string, CachedDidDocument>();
+  return {
+    entries,
+    get: async (did) => entries.get(did),
+    set: async (entry) => void entries.set(entry.did, JSON.parse(JSON.stringify(entry))),
+    delete: async (did) => void entries.delete(did),
+  };
+}
+
+function keyOf(result: Awaited<ReturnType<CachingDidResolver['resolve']>>): string | undefined {
+  return result.ok ? ed25519KeysOf(result.value.document, 'assertionMethod')[0]?.didKey : undefined;
+}
+
+describe('CachingDidResolver', () => {
+  it('fetches once, then serves from cache while fresh', async () => {
+    const clock = manualClock();
+    const fetcher = scriptedFetcher(serve(doc1));
+    const resolver = new CachingDidResolver({ fetcher, clock });
+    expect(await resolver.resolve(DID)).toMatchObject({ ok: true, value: { source: 'network', fetchedAt: T0, freshUntil: T0 + 10 * MIN, stale: false } });
+    clock.advance(10 * MIN - 1);
+    expect(await resolver.resolve(DID)).toMatchObject({ ok: true, value: { source: 'cache', stale: false } });
+    expect(fetcher.calls).toEqual([URL_]);
+  });
+
+  it('serves a just-stale copy at once and refreshes it in the background', async () => {
+    const clock = manualClock();
+    const fetcher = scriptedFetcher(serve(doc1), serve(doc2));
+    const resolver = new CachingDidResolver({ fetcher, clock });
+    await resolver.resolve(DID);
+    clock.advance(10 * MIN);
+    const stale = await resolver.resolve(DID);
+    expect(stale).toMatchObject({ ok: true, value: { source: 'cache', stale: true } });
+    expect(keyOf(stale)).toBe(key1.did);
+    await resolver.idle();
+    expect(fetcher.calls).toHaveLength(2);
+    const refreshed = await resolver.resolve(DID);
+    expect(refreshed).toMatchObject({ ok: true, value: { source: 'cache', stale: false, fetchedAt: T0 + 10 * MIN } });
+    expect(keyOf(refreshed)).toBe(key2.did); // a rotated key reaches verifiers
+  });
+
+  it('awaits the refresh once well stale; serves the stale copy only if the server is down (stale-if-error)', async () => {
+    const clock = manualClock();
+    const fetcher = scriptedFetcher(serve(doc1), down);
+    const resolver = new CachingDidResolver({ fetcher, clock });
+    await resolver.resolve(DID);
+    clock.advance(10 * MIN + DEFAULT_DID_CACHE_POLICY.staleWhileRevalidateMs);
+    const result = await resolver.resolve(DID);
+    expect(result).toMatchObject({ ok: true, value: { source: 'cache', stale: true, refreshProblem: { code: 'DID_UNRESOLVABLE', detail: 'connection refused' } } });
+    expect(fetcher.calls).toHaveLength(2);
+  });
+
+  it('gives up 7 days after freshness ended', async () => {
+    const clock = manualClock();
+    const resolver = new CachingDidResolver({ fetcher: scriptedFetcher(serve(doc1), down), clock });
+    await resolver.resolve(DID);
+    clock.advance(10 * MIN + 7 * 24 * 60 * MIN - 1);
+    expect((await resolver.resolve(DID)).ok).toBe(true);
+    clock.advance(1);
+    expect(await resolver.resolve(DID)).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE' }] });
+  });
+
+  it('takes a fresh document over the stale one when the refresh succeeds', async () => {
+    const clock = manualClock();
+    const resolver = new CachingDidResolver({ fetcher: scriptedFetcher(serve(doc1), serve(doc2)), clock });
+    await resolver.resolve(DID);
+    clock.advance(DEFAULT_DID_CACHE_POLICY.staleWhileRevalidateMs + 10 * MIN);
+    const result = await resolver.resolve(DID);
+    expect(result).toMatchObject({ ok: true, value: { source: 'network', stale: false } });
+    expect(keyOf(result)).toBe(key2.did);
+  });
+
+  it('drops the cached copy when the DID is gone (404/410): deactivation is not outlived', async () => {
+    const clock = manualClock();
+    const cache = mapCache();
+    const resolver = new CachingDidResolver({ fetcher: scriptedFetcher(serve(doc1), gone), clock, cache });
+    await resolver.resolve(DID);
+    expect(cache.entries.has(DID)).toBe(true);
+    clock.advance(DEFAULT_DID_CACHE_POLICY.staleWhileRevalidateMs + 10 * MIN);
+    expect(await resolver.resolve(DID)).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: 'HTTP 404' }] });
+    expect(cache.entries.has(DID)).toBe(false);
+  });
+
+  it('never caches a refused document, and a broken one does not evict the last good copy', async () => {
+    const clock = manualClock();
+    const cache = mapCache();
+    const wrongId = serve({ ...doc2, id: 'did:web:evil.example' });
+    const fetcher = scriptedFetcher(wrongId, serve(doc1), wrongId);
+    const resolver = new CachingDidResolver({ fetcher, clock, cache });
+    expect(await resolver.resolve(DID)).toMatchObject({ ok: false, problems: [{ code: 'DID_DOCUMENT_INVALID', pointer: '/id' }] });
+    expect(cache.entries.size).toBe(0);
+    expect(await resolver.resolve(DID)).toMatchObject({ ok: true, value: { source: 'network' } }); // refetched, not negatively cached
+    clock.advance(DEFAULT_DID_CACHE_POLICY.staleWhileRevalidateMs + 10 * MIN);
+    const result = await resolver.resolve(DID);
+    expect(result).toMatchObject({ ok: true, value: { source: 'cache', stale: true, refreshProblem: { code: 'DID_DOCUMENT_INVALID' } } });
+    expect(keyOf(result)).toBe(key1.did);
+  });
+
+  it('shares one fetch among concurrent callers', async () => {
+    let release: (outcome: DidFetchOutcome) => void = () => undefined;
+    const fetcher = scriptedFetcher(() => new Promise<DidFetchOutcome>((r) => (release = r)));
+    const resolver = new CachingDidResolver({ fetcher, clock: manualClock() });
+    const pending = Promise.all(Array.from({ length: 20 }, () => resolver.resolve(DID)));
+    await new Promise((r) => setTimeout(r, 5));
+    release(serve(doc1));
+    const results = await pending;
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(fetcher.calls).toHaveLength(1);
+  });
+
+  it('restarts from the persistent cache with the network down, and re-validates what it reads', async () => {
+    const clock = manualClock();
+    const cache = mapCache();
+    await new CachingDidResolver({ fetcher: scriptedFetcher(serve(doc1)), clock, cache }).resolve(DID);
+    const offline = scriptedFetcher(down);
+    const restarted = new CachingDidResolver({ fetcher: offline, clock, cache });
+    expect(await restarted.resolve(DID)).toMatchObject({ ok: true, value: { source: 'cache', stale: false } });
+    expect(offline.calls).toHaveLength(0);
+
+    // A cache file edited to carry another DID's document is not trusted.
+    cache.entries.set(DID, { ...cache.entries.get(DID)!, document: { ...doc1, id: 'did:web:evil.example' } });
+    const tampered = new CachingDidResolver({ fetcher: offline, clock, cache });
+    expect(await tampered.resolve(DID)).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: 'connection refused' }] });
+    expect(cache.entries.has(DID)).toBe(false);
+  });
+
+  it('answers pinned documents without fetching, and did:key by computation', async () => {
+    const fetcher = scriptedFetcher(down);
+    const resolver = new CachingDidResolver({ fetcher, clock: manualClock(), pinned: [doc1] });
+    expect(await resolver.resolve(DID)).toMatchObject({ ok: true, value: { source: 'pinned', stale: false } });
+    expect(await resolver.resolve(key2.did)).toMatchObject({ ok: true, value: { source: 'computed', document: { id: key2.did } } });
+    expect(resolver.pin({ ...doc2, id: 'did:web:acme.com', controller: 'did:web:evil.example' })).toMatchObject({ ok: false });
+    expect(resolver.pin(registryDidDocument('did:web:other.example', key2)).ok).toBe(true);
+    expect(keyOf(await resolver.resolve('did:web:other.example'))).toBe(key2.did);
+    expect(fetcher.calls).toHaveLength(0);
+    expect(() => new CachingDidResolver({ fetcher, clock: manualClock(), pinned: [{ id: 'nope' }] })).toThrow(TypeError);
+  });
+
+  it.each([
+    ['another method', 'did:example:123'],
+    ['a malformed did:web', 'did:web:acme.com#key-1'],
+    ['a non-Ed25519 did:key', 'did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme'],
+  ])('refuses %s without fetching', async (_what, did) => {
+    const fetcher = scriptedFetcher(down);
+    const resolver = new CachingDidResolver({ fetcher, clock: manualClock() });
+    expect(await resolver.resolve(did)).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE' }] });
+    expect(fetcher.calls).toHaveLength(0);
+  });
+
+  it('turns a throwing fetcher or cache into a problem, never a throw', async () => {
+    const reported: string[] = [];
+    const resolver = new CachingDidResolver({
+      fetcher: { fetch: async () => Promise.reject(new Error('boom')) },
+      clock: manualClock(),
+      cache: { get: async () => Promise.reject(new Error('disk')), set: async () => undefined, delete: async () => undefined },
+      onProblem: (_did, p) => {
+        reported.push(p.detail);
+        throw new Error('a broken logger changes nothing');
+      },
+    });
+    expect(await resolver.resolve(DID)).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE' }] });
+    expect(reported.join('\n')).toMatch(/disk[\s\S]*boom/);
+  });
+});

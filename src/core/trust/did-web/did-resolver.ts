@@ -1,0 +1,48 @@
+/**
+ * The DID resolver port: how the core (registry rules, credential checks) turns a DID into its
+ * DID document without knowing where documents come from (pinned configuration, a disk cache, the
+ * organisation's web server). The app provides one (src/app/did-web-resolver.ts); tests may build
+ * the core's CachingDidResolver over fakes of its own ports.
+ */
+import type { Result } from '../../errors.js';
+import { DidUnresolvableError, type DocumentLookup } from '../credentials/document-loader.js';
+import type { ResolvedDidDocument } from './did-document.js';
+
+/** Where a resolved document came from. */
+export type DidDocumentSource =
+  | 'pinned' // configured by the operator (or the registry's own): never fetched
+  | 'computed' // did:key: derived from the key itself
+  | 'cache' // an earlier fetch, from memory or the data directory
+  | 'network'; // fetched from the DID's web server for this call
+
+export interface DidResolution {
+  /** The validated document, ids made absolute. */
+  readonly document: ResolvedDidDocument;
+  readonly source: DidDocumentSource;
+  /** When the document was fetched (epoch ms); absent for pinned and computed documents. */
+  readonly fetchedAt?: number;
+  /** Until when it counts as fresh (epoch ms); absent for pinned and computed documents. */
+  readonly freshUntil?: number;
+  /** True when served past its freshness (a refresh is running, or failed: see `refreshProblem`). */
+  readonly stale: boolean;
+  /** Why the refresh that should have replaced this stale copy failed. */
+  readonly refreshProblem?: { readonly code: string; readonly detail: string };
+}
+
+export interface DidResolver {
+  /** Resolve a DID (did:web, did:key) to its validated DID document; never throws. */
+  resolve(did: string): Promise<Result<DidResolution>>;
+}
+
+/**
+ * A document-loader lookup backed by a resolver: plug it into
+ * `createDocumentLoader({ didDocuments: didDocumentLookup(resolver) })`. A failure surfaces as
+ * DidUnresolvableError with the resolver's detail, so proof checks report DID_UNRESOLVABLE.
+ */
+export function didDocumentLookup(resolver: DidResolver): DocumentLookup {
+  return async (did) => {
+    const resolved = await resolver.resolve(did);
+    if (resolved.ok) return resolved.value.document;
+    throw new DidUnresolvableError(resolved.problems.map((p) => `${p.code}: ${p.detail}`).join('; '));
+  };
+}

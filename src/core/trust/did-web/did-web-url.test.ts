@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { didDocumentPath, didWebFromUrl } from '../credentials/registry-did.js';
+import { didWebToUrl, isLoopbackHost, parseDidWeb } from './did-web-url.js';
+
+describe('did:web → URL (did:web method specification)', () => {
+  it.each([
+    ['did:web:w3c-ccg.github.io', 'https://w3c-ccg.github.io/.well-known/did.json'],
+    ['did:web:w3c-ccg.github.io:user:alice', 'https://w3c-ccg.github.io/user/alice/did.json'],
+    ['did:web:example.com%3A3000', 'https://example.com:3000/.well-known/did.json'],
+    ['did:web:example.com%3a3000:user:alice', 'https://example.com:3000/user/alice/did.json'],
+    ['did:web:127.0.0.1%3A8700', 'https://127.0.0.1:8700/.well-known/did.json'],
+    ['did:web:Example.COM', 'https://example.com/.well-known/did.json'],
+    ['did:web:acme.com:teams:a%20b', 'https://acme.com/teams/a%20b/did.json'],
+  ])('%s → %s', (did, url) => {
+    expect(didWebToUrl(did)).toEqual({ ok: true, value: url });
+  });
+
+  it('parses host, port and path', () => {
+    expect(parseDidWeb('did:web:example.com%3A8443:user:alice')).toMatchObject({
+      ok: true,
+      value: { hostname: 'example.com', port: 8443, path: ['user', 'alice'] },
+    });
+  });
+
+  it.each([
+    ['another method', 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'],
+    ['an empty host', 'did:web:'],
+    ['a fragment', 'did:web:example.com#key-1'],
+    ['a query', 'did:web:example.com?versionId=1'],
+    ['a slash', 'did:web:example.com/user'],
+    ['an empty path segment', 'did:web:example.com::alice'],
+    ['a trailing colon', 'did:web:example.com:'],
+    ['a dot-dot segment', 'did:web:example.com:..:admin'],
+    ['an encoded slash', 'did:web:example.com:a%2Fb'],
+    ['port 0', 'did:web:example.com%3A0'],
+    ['port 70000', 'did:web:example.com%3A70000'],
+    ['an IPv6 literal', 'did:web:%5B%3A%3A1%5D'],
+    ['a bad label', 'did:web:-acme.com'],
+    ['a numeric non-IP', 'did:web:999.1.1.1'],
+    ['userinfo', 'did:web:user%40example.com'],
+    ['invalid percent-encoded UTF-8', 'did:web:example.com:%FF'],
+    ['a DID that is far too long', `did:web:example.com:${'a'.repeat(3000)}`],
+  ])('refuses %s with DID_UNRESOLVABLE', (_what, did) => {
+    const result = parseDidWeb(did);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems[0]?.code).toBe('DID_UNRESOLVABLE');
+  });
+
+  it('is the inverse of didWebFromUrl for https URLs (the document lives at didDocumentPath)', () => {
+    const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/);
+    // No `~ ! * ' ( )`: encodeURIComponent leaves them bare, so didWebFromUrl would emit DIDs outside DID Core's idchar.
+    const segment = fc.stringMatching(/^[A-Za-z0-9_-][A-Za-z0-9._ -]{0,10}$/).filter((s) => s !== '.' && s !== '..');
+    fc.assert(
+      fc.property(fc.array(label, { minLength: 1, maxLength: 3 }), fc.option(fc.integer({ min: 1, max: 65_535 })), fc.array(segment, { maxLength: 3 }), (labels, port, path) => {
+        const host = labels.join('.') + '.example';
+        const base = `https://${host}${port === null || port === 443 ? '' : `:${port}`}${path.map((s) => `/${encodeURIComponent(s)}`).join('')}`;
+        const did = didWebFromUrl(base);
+        const url = didWebToUrl(did);
+        expect(url).toEqual({ ok: true, value: new URL(didDocumentPath(base), base + '/').href });
+      }),
+    );
+  });
+
+  it('knows loopback hosts', () => {
+    expect(['127.0.0.1', '127.1.2.3', 'localhost', 'api.localhost'].every(isLoopbackHost)).toBe(true);
+    expect(['128.0.0.1', 'localhost.example', 'example.com', '10.0.0.1'].some(isLoopbackHost)).toBe(false);
+  });
+});

@@ -1,0 +1,266 @@
+/**
+ * Third-party certification credentials end to end, with real processes: a registry started with
+ * `serve --trust-policy`, an auditor issuing credentials with `signpost certification issue`, and
+ * `certification add` / `list` and `search --certification` over HTTP. Every refused credential
+ * is checked for its precise error code and for having stored nothing; then the agent changes its
+ * key, and its certification stops counting.
+ */
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, removeDir, runCli, tempDir, type CliResult } from './support.js';
+
+const CERTIFIED = 'agent://clinic.example/intake';
+const OTHER = 'agent://clinic.example/billing';
+/** An auditor known by did:web, its DID document pinned with `serve --did-document` (never fetched). */
+const WEB_AUDITOR = 'did:web:auditor.example';
+/** A did:web whose document the registry cannot get (the .invalid TLD never resolves). */
+const UNREACHABLE = 'did:web:unreachable.invalid';
+
+interface Server {
+  url: string;
+  stop(): Promise<void>;
+}
+
+let work: string;
+let dataDir: string;
+let server: Server | undefined;
+let env: Record<string, string>;
+let auditorDid: string;
+let policy: Record<string, string[]>;
+const file = (name: string) => join(work, name);
+
+/** `signpost serve --trust-policy FILE` on a free port; resolves once it listens. */
+function serve(policyFile: string): Promise<Server & { output: () => string }> {
+  const args = ['serve', '--port', '0', '--data', dataDir, '--log-level', 'warn', '--trust-policy', policyFile, '--did-document', file('auditor.did.json')];
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    child.stdout.on('data', () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (!match) return;
+      clearTimeout(timer);
+      resolve({
+        url: match[1]!,
+        output: () => output,
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`server exited with ${code}:\n${output}`), { code, output }));
+    });
+  });
+}
+
+async function start(trustPolicy: Record<string, string[]>): Promise<void> {
+  await server?.stop();
+  await writeFile(file('policy.json'), JSON.stringify(trustPolicy, null, 2));
+  const started = await serve(file('policy.json'));
+  server = started;
+  env = { SIGNPOST_REGISTRY: started.url, SIGNPOST_HOME: file('home') };
+}
+
+async function cli(args: readonly string[]): Promise<CliResult> {
+  return runCli(args, env);
+}
+
+async function keygen(name: string): Promise<string> {
+  const made = await cli(['keygen', '--out', file(name)]);
+  expect(made.code, made.stderr).toBe(0);
+  return /did:key:z[1-9A-HJ-NP-Za-km-z]+/.exec(made.stdout + made.stderr)![0];
+}
+
+async function register(name: string, key: string): Promise<void> {
+  const registered = await cli(['register', '--key', file(key), '--name', name, '--endpoint', 'a2a=https://agents.clinic.example/a2a', '--description', 'Patient intake']);
+  expect(registered.code, registered.stderr).toBe(0);
+}
+
+async function issue(out: string, args: readonly string[]): Promise<void> {
+  const issued = await cli(['certification', 'issue', '--out', file(out), ...args]);
+  expect(issued.code, issued.stderr).toBe(0);
+}
+
+/** What the registry stores for a name (over HTTP: a CLI run per check would make the file slow). */
+async function stored(name: string): Promise<unknown[]> {
+  const response = await fetch(`${server!.url}/v1/agents/${encodeURIComponent(name)}/certifications`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { items: unknown[] }).items;
+}
+
+async function certified(certification: string): Promise<string[]> {
+  const response = await fetch(`${server!.url}/v1/search?certification=${encodeURIComponent(certification)}`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { items: { name: string }[] }).items.map((item) => item.name);
+}
+
+beforeAll(async () => {
+  work = await tempDir('certifications');
+  dataDir = await tempDir('certifications-data');
+  env = { SIGNPOST_HOME: file('home') };
+  auditorDid = await keygen('auditor.jwk');
+  await keygen('stranger.jwk');
+  const webAuditorKey = await keygen('web-auditor.jwk');
+  await writeFile(
+    file('auditor.did.json'),
+    JSON.stringify({
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
+      id: WEB_AUDITOR,
+      verificationMethod: [{ id: `${WEB_AUDITOR}#key-1`, type: 'Multikey', controller: WEB_AUDITOR, publicKeyMultibase: webAuditorKey.slice('did:key:'.length) }],
+      assertionMethod: [`${WEB_AUDITOR}#key-1`],
+    }),
+  );
+  policy = { HIPAA: [auditorDid], SOC2: [auditorDid], 'kid-safe': [WEB_AUDITOR, UNREACHABLE] };
+  await start(policy);
+  await keygen('intake.jwk');
+  await keygen('billing.jwk');
+  await register(CERTIFIED, 'intake.jwk');
+  await register(OTHER, 'billing.jwk');
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (work) await removeDir(work);
+  if (dataDir) await removeDir(dataDir);
+});
+
+// Every step runs the CLI as its own process (about a second each on a busy two-core machine).
+describe('certification credentials against a real registry process', { timeout: 90_000 }, () => {
+  it('prints the trust policy it runs with', () => {
+    expect((server as unknown as { output: () => string }).output()).toContain(`trust policy: ${file('policy.json')}: HIPAA, SOC2, kid-safe`);
+  });
+
+  it('accepts a did:web auditor through its pinned DID document', async () => {
+    await issue('kid-safe-web.json', ['--key', file('web-auditor.jwk'), '--did', WEB_AUDITOR, '--name', OTHER, '--certification', 'kid-safe']);
+    const added = await cli(['certification', 'add', OTHER, file('kid-safe-web.json')]);
+    expect(added.code, added.stderr).toBe(0);
+    expect(await stored(OTHER)).toMatchObject([{ certification: 'kid-safe', issuer: WEB_AUDITOR, verified: true }]);
+    expect(await certified('kid-safe')).toEqual([OTHER]);
+  });
+
+  it('stores a certification from a trusted auditor; search finds only that agent', async () => {
+    await issue('hipaa.json', ['--key', file('auditor.jwk'), '--name', CERTIFIED, '--certification', 'HIPAA', '--level', 'full', '--valid-for', '365d']);
+    const added = await cli(['certification', 'add', CERTIFIED, file('hipaa.json')]);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toContain(`${CERTIFIED}: HIPAA certification by ${auditorDid} stored`);
+    expect(await stored(CERTIFIED)).toMatchObject([{ certification: 'HIPAA', level: 'full', issuer: auditorDid, verified: true, errors: [] }]);
+    expect(await certified('HIPAA')).toEqual([CERTIFIED]);
+    expect(await certified('hipaa')).toEqual([CERTIFIED]);
+    expect(await certified('SOC2')).toEqual([]);
+    const search = await cli(['search', '--certification', 'HIPAA', '--json']);
+    expect(search.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { name: string }).name)).toEqual([CERTIFIED]);
+    const listed = await cli(['certification', 'list', CERTIFIED]);
+    expect(listed.stdout).toContain('HIPAA full');
+    expect(listed.stdout).toContain('counts');
+    const json = await cli(['certification', 'list', 'intake@clinic.example', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: CERTIFIED, items: [{ certification: 'HIPAA', verified: true }] });
+  });
+
+  describe('refuses bad credentials with the precise code, and stores nothing', () => {
+    async function refused(credentialFile: string, code: string, exit: number): Promise<void> {
+      const before = await stored(OTHER);
+      const added = await cli(['certification', 'add', OTHER, file(credentialFile)]);
+      expect(added.stderr).toContain(`error ${code}:`);
+      expect(added.code).toBe(exit);
+      expect(await stored(OTHER)).toEqual(before);
+      expect(await certified('HIPAA')).toEqual([CERTIFIED]);
+    }
+
+    it('an issuer the trust policy does not list: ISSUER_UNTRUSTED', async () => {
+      await issue('untrusted.json', ['--key', file('stranger.jwk'), '--name', OTHER, '--certification', 'HIPAA']);
+      await refused('untrusted.json', 'ISSUER_UNTRUSTED', 1);
+    });
+
+    it('a trusted issuer, for a certification it is not trusted for: ISSUER_UNTRUSTED', async () => {
+      await issue('kid-safe.json', ['--key', file('auditor.jwk'), '--name', OTHER, '--certification', 'kid-safe']);
+      await refused('kid-safe.json', 'ISSUER_UNTRUSTED', 1);
+    });
+
+    it('a forged credential, one byte of its proof flipped: CREDENTIAL_INVALID', async () => {
+      await issue('genuine.json', ['--key', file('auditor.jwk'), '--name', OTHER, '--certification', 'HIPAA']);
+      const bytes = await readFile(file('genuine.json'));
+      const at = bytes.indexOf('"proofValue": "z') + '"proofValue": "z'.length + 20;
+      bytes[at] = bytes[at] === 0x41 ? 0x42 : 0x41; // another base58 letter: still JSON, still base58
+      await writeFile(file('forged.json'), bytes);
+      await refused('forged.json', 'CREDENTIAL_INVALID', 1);
+      // The genuine one is accepted for that agent: the flip alone made the difference.
+      expect((await cli(['certification', 'add', OTHER, file('genuine.json')])).code).toBe(0);
+      expect(await certified('HIPAA')).toEqual([OTHER, CERTIFIED].sort());
+    });
+
+    it('a did:web issuer whose DID document cannot be had: DID_UNRESOLVABLE (exit 3)', async () => {
+      await issue('unreachable.json', ['--key', file('stranger.jwk'), '--did', UNREACHABLE, '--name', OTHER, '--certification', 'kid-safe']);
+      const before = await stored(OTHER);
+      const added = await cli(['certification', 'add', OTHER, file('unreachable.json')]);
+      expect(added.stderr).toContain('error DID_UNRESOLVABLE:');
+      expect(added.code).toBe(3);
+      expect(await stored(OTHER)).toEqual(before);
+    });
+
+    it('an expired credential: CREDENTIAL_EXPIRED', async () => {
+      await issue('expired.json', ['--key', file('auditor.jwk'), '--name', OTHER, '--certification', 'SOC2', '--valid-from', '2020-01-01T00:00:00Z', '--valid-for', '30d']);
+      const before = await stored(OTHER);
+      const added = await cli(['certification', 'add', OTHER, file('expired.json')]);
+      expect(added.stderr).toContain('error CREDENTIAL_EXPIRED:');
+      expect(added.code).toBe(1);
+      expect(await stored(OTHER)).toEqual(before);
+      expect(await certified('SOC2')).toEqual([]);
+    });
+
+    it('an oversized credential: REQUEST_TOO_LARGE (exit 2)', async () => {
+      await issue('large.json', ['--key', file('auditor.jwk'), '--name', OTHER, '--certification', 'SOC2']);
+      const vc = JSON.parse(await readFile(file('large.json'), 'utf8')) as Record<string, unknown>;
+      await writeFile(file('oversized.json'), JSON.stringify({ ...vc, evidence: [{ type: ['Evidence'], report: 'x'.repeat(20_000) }] }));
+      const before = await stored(OTHER);
+      const added = await cli(['certification', 'add', OTHER, file('oversized.json')]);
+      expect(added.stderr).toContain('error REQUEST_TOO_LARGE:');
+      expect(added.code).toBe(2);
+      expect(await stored(OTHER)).toEqual(before);
+      expect(await certified('SOC2')).toEqual([]);
+    });
+  });
+
+  it('a trust policy change takes effect on restart, with no re-indexing', async () => {
+    await start({ SOC2: [auditorDid] });
+    expect(await certified('HIPAA')).toEqual([]);
+    expect(await stored(CERTIFIED)).toMatchObject([{ certification: 'HIPAA', verified: false, errors: [{ code: 'ISSUER_UNTRUSTED' }] }]);
+    await start(policy);
+    expect(await certified('HIPAA')).toEqual([OTHER, CERTIFIED].sort());
+  });
+
+  it('after the agent changes its key, its certification no longer counts', async () => {
+    const released = await cli(['deregister', CERTIFIED, '--key', file('intake.jwk'), '--release']);
+    expect(released.code, released.stderr).toBe(0);
+    expect(await certified('HIPAA')).toEqual([OTHER]);
+    const newKey = await keygen('intake-2.jwk');
+    await register(CERTIFIED, 'intake-2.jwk');
+    expect(await certified('HIPAA')).toEqual([OTHER]);
+    expect(await stored(CERTIFIED)).toMatchObject([{ certification: 'HIPAA', verified: false, errors: [{ code: 'CREDENTIAL_INVALID' }] }]);
+    // The old credential cannot be submitted again for the new key ...
+    const replay = await cli(['certification', 'add', CERTIFIED, file('hipaa.json')]);
+    expect(replay.code).toBe(1);
+    expect(replay.stderr).toContain('error CREDENTIAL_INVALID:');
+    // ... and once the auditor certifies the new key, it counts again.
+    await issue('hipaa-2.json', ['--key', file('auditor.jwk'), '--name', CERTIFIED, '--certification', 'HIPAA']);
+    expect(JSON.parse(await readFile(file('hipaa-2.json'), 'utf8')).credentialSubject.id).toBe(newKey);
+    const added = await cli(['certification', 'add', CERTIFIED, file('hipaa-2.json')]);
+    expect(added.stdout).toContain('replaced the earlier one');
+    expect(await certified('HIPAA')).toEqual([OTHER, CERTIFIED].sort());
+  });
+
+  it('refuses to start with a malformed trust policy, naming the file and the entry (exit 2)', async () => {
+    await writeFile(file('bad-policy.json'), JSON.stringify({ HIPAA: ['did:example:123'] }));
+    const result = await runCli(['serve', '--port', '0', '--data', await tempDir('bad-policy'), '--trust-policy', file('bad-policy.json')], env, 20_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`error REQUEST_INVALID: trust policy ${file('bad-policy.json')}: "HIPAA"[0]`);
+  });
+});
