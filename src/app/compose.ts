@@ -47,7 +47,8 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
   // A bad trust policy stops the start before anything is created or opened.
   const trustPolicy = await loadTrustPolicy(config.trustPolicyFile);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  // A bad --did-document stops the start too. Failed fetches are logged (only while serving, once the logger exists).
+  const logger = pino({ level: config.logLevel, base: { service: 'signpost' } });
+  // A bad --did-document stops the start too. Failed fetches are logged, with the detail callers never see.
   const didResolver = await registryDidResolver(config, { onProblem: (did, p) => logger.warn({ did, code: p.code }, p.detail) });
   const { key, created } = await loadOrCreateKeyFile(join(config.dataDir, 'registry-key.jwk'));
   const ca = await loadOrCreateCertificateAuthority(config.dataDir, systemClock);
@@ -60,7 +61,8 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
   const certifications = new CertificationRegistry({ store, clock: systemClock, trustPolicy, documentLoader: certificationLoader });
   const disclosureKey = await loadOrCreateDisclosureKey(config.dataDir);
   const disclosure = new RegistryDisclosure({ registry, clock: systemClock, ...(config.disclosureValiditySeconds === undefined ? {} : { validitySeconds: config.disclosureValiditySeconds }) });
-  const logger = pino({ level: config.logLevel, base: { service: 'signpost' } });
+  // Certifications live as long as their binding: a deregistration, revocation or key change deletes them.
+  registry.onChange(({ name }) => void certifications.prune(name).catch((error: unknown) => logger.warn({ name, err: error }, 'could not prune certifications')));
   const app = await buildHttpFace({ registry, clock: systemClock, logger, version: SIGNPOST_VERSION, certifications, disclosure, didResolver });
   try {
     await app.listen({ host: config.host, port: config.port });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { fail, ok, SignpostError, type Result } from '../core/errors.js';
 import { parseTrustPolicy } from '../core/registry/certifications.js';
 import type { TrustPolicy } from '../core/trust/credentials/certification-credential.js';
+import { durationSeconds } from '../faces/cli/duration.js';
 
 export interface ServeConfig {
   readonly host: string;
@@ -59,7 +60,7 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
     return fail('REQUEST_INVALID', `public URL must be an http(s) URL without query or fragment, got "${publicUrl}"`);
   }
   const disclosureValidity = flags.disclosureValidity ?? env.SIGNPOST_DISCLOSURE_VALIDITY;
-  const disclosureValiditySeconds = disclosureValidity === undefined ? undefined : durationSeconds(disclosureValidity);
+  const disclosureValiditySeconds = disclosureValidity === undefined ? undefined : (durationSeconds(disclosureValidity) ?? Number.NaN);
   if (disclosureValiditySeconds !== undefined && (Number.isNaN(disclosureValiditySeconds) || disclosureValiditySeconds < 60 || disclosureValiditySeconds > 7 * 86_400)) {
     return fail('REQUEST_INVALID', `capability credential validity must be 60s .. 7d (e.g. 3600, 30m, 12h, 7d), got "${disclosureValidity}"`);
   }
@@ -89,13 +90,6 @@ function namespaceOwnerOption(input: ServeInput['namespaceOwner']): Result<Pick<
     owners[match[1]!] = match[2]!;
   }
   return ok(pairs.length === 0 ? {} : { namespaceOwners: owners });
-}
-
-/** `3600`, `3600s`, `30m`, `12h`, `7d` in seconds; NaN for anything else. */
-function durationSeconds(text: string): number {
-  const match = /^(\d{1,7})(s|m|h|d)?$/.exec(text.trim());
-  if (!match) return Number.NaN;
-  return Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
 }
 
 /** The did:web resolver flags: pinned document paths made absolute (the data dir may differ from the cwd later). */

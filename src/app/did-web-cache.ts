@@ -3,19 +3,46 @@
  * the SHA-256 of the DID (DIDs hold characters no file name should). Files are written to a
  * temporary name and renamed, so a crash never leaves half a document; the resolver validates
  * whatever it reads back, so a damaged or edited file is dropped, never trusted.
+ *
+ * The directory is capped in entries and bytes: whoever can make the registry verify something
+ * names the DIDs it fetches, and must not be able to fill the disk with did:web:evil.com:1…N. The
+ * least recently used entries are evicted first; a file's mtime records its last use, so the order
+ * survives restarts.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { CachedDidDocument, DidDocumentCache } from '../core/trust/did-web/caching-did-resolver.js';
 import { DID_DOCUMENT_MAX_BYTES } from '../core/trust/did-web/did-document.js';
 
 export const DID_WEB_CACHE_DIR = 'did-web-cache';
 
+export interface DidCacheLimits {
+  /** Documents kept on disk. Default 5 000. */
+  readonly maxEntries?: number;
+  /** Bytes of cache files kept on disk. Default 64 MiB. */
+  readonly maxBytes?: number;
+}
+
+export const DEFAULT_DID_CACHE_LIMITS = { maxEntries: 5_000, maxBytes: 64 * 1024 * 1024 } as const;
+
+const ENTRY_FILE = /^[0-9a-f]{64}\.json$/;
+
 export class DirectoryDidCache implements DidDocumentCache {
   private ready: Promise<unknown> | undefined;
+  /** File name → size, least recently used first (Map order); loaded from the directory on first use. */
+  private index: Promise<Map<string, number>> | undefined;
+  private bytes = 0;
+  readonly maxEntries: number;
+  readonly maxBytes: number;
 
-  constructor(readonly directory: string) {}
+  constructor(
+    readonly directory: string,
+    limits: DidCacheLimits = {},
+  ) {
+    this.maxEntries = Math.max(1, limits.maxEntries ?? DEFAULT_DID_CACHE_LIMITS.maxEntries);
+    this.maxBytes = Math.max(1, limits.maxBytes ?? DEFAULT_DID_CACHE_LIMITS.maxBytes);
+  }
 
   async get(did: string): Promise<CachedDidDocument | undefined> {
     const file = this.fileOf(did);
@@ -24,6 +51,7 @@ export class DirectoryDidCache implements DidDocumentCache {
       if ((await stat(file)).size > 2 * DID_DOCUMENT_MAX_BYTES) return undefined;
       const value = JSON.parse(await readFile(file, 'utf8')) as Partial<CachedDidDocument>;
       if (typeof value !== 'object' || value === null || value.did !== did) return undefined;
+      await this.touch(file);
       return { did, document: value.document, fetchedAt: Number(value.fetchedAt), freshUntil: Number(value.freshUntil) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) return undefined;
@@ -37,6 +65,7 @@ export class DirectoryDidCache implements DidDocumentCache {
       throw error;
     });
     await this.ready;
+    const index = await this.loadIndex();
     const file = this.fileOf(entry.did);
     const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
     const text = JSON.stringify({ did: entry.did, fetchedAt: entry.fetchedAt, freshUntil: entry.freshUntil, document: entry.document });
@@ -47,13 +76,105 @@ export class DirectoryDidCache implements DidDocumentCache {
       await rm(temporary, { force: true });
       throw error;
     }
+    const name = nameOf(file);
+    this.drop(index, name);
+    index.set(name, Buffer.byteLength(text));
+    this.bytes += Buffer.byteLength(text);
+    await this.evict(index, name);
   }
 
   async delete(did: string): Promise<void> {
-    await rm(this.fileOf(did), { force: true });
+    const file = this.fileOf(did);
+    await rm(file, { force: true });
+    if (this.index !== undefined) this.drop(await this.index, nameOf(file));
   }
 
   fileOf(did: string): string {
     return join(this.directory, `${createHash('sha256').update(did).digest('hex')}.json`);
   }
+
+  /** Entries and bytes currently on disk, as far as this cache knows (for tests and diagnostics). */
+  async usage(): Promise<{ entries: number; bytes: number }> {
+    const index = await this.loadIndex();
+    return { entries: index.size, bytes: this.bytes };
+  }
+
+  /** Mark a file most recently used, in memory and in its mtime (the order after a restart). */
+  private async touch(file: string): Promise<void> {
+    const index = await this.loadIndex();
+    const name = nameOf(file);
+    const size = index.get(name);
+    if (size !== undefined) {
+      index.delete(name);
+      index.set(name, size);
+    }
+    const now = new Date();
+    await utimes(file, now, now).catch(() => undefined); // best effort: only the order after a restart depends on it
+  }
+
+  /** Evict the least recently used entries until both caps hold; the entry just written stays. */
+  private async evict(index: Map<string, number>, keep: string): Promise<void> {
+    while (index.size > this.maxEntries || this.bytes > this.maxBytes) {
+      let oldest: string | undefined;
+      for (const name of index.keys()) {
+        if (name !== keep) {
+          oldest = name;
+          break;
+        }
+      }
+      if (oldest === undefined) return;
+      this.drop(index, oldest);
+      await rm(join(this.directory, oldest), { force: true });
+    }
+  }
+
+  private drop(index: Map<string, number>, name: string): void {
+    const size = index.get(name);
+    if (size === undefined) return;
+    index.delete(name);
+    this.bytes -= size;
+  }
+
+  /** The files already in the directory (a previous run), oldest use first; leftover temporary files are removed. */
+  private loadIndex(): Promise<Map<string, number>> {
+    this.index ??= (async () => {
+      let names: string[];
+      try {
+        names = await readdir(this.directory);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map<string, number>();
+        throw error;
+      }
+      const found: { name: string; size: number; used: number }[] = [];
+      for (const name of names) {
+        if (name.endsWith('.tmp')) {
+          await rm(join(this.directory, name), { force: true });
+          continue;
+        }
+        if (!ENTRY_FILE.test(name)) continue;
+        try {
+          const info = await stat(join(this.directory, name));
+          found.push({ name, size: info.size, used: info.mtimeMs });
+        } catch {
+          // gone meanwhile
+        }
+      }
+      found.sort((a, b) => a.used - b.used);
+      const index = new Map<string, number>();
+      for (const { name, size } of found) {
+        index.set(name, size);
+        this.bytes += size;
+      }
+      return index;
+    })().catch((error: unknown) => {
+      this.index = undefined;
+      this.bytes = 0;
+      throw error;
+    });
+    return this.index;
+  }
+}
+
+function nameOf(file: string): string {
+  return basename(file);
 }

@@ -7,7 +7,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { BlockList, isIP, type LookupFunction, type Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { problem } from '../core/errors.js';
 import type { DidDocumentFetcher, DidFetchOutcome } from '../core/trust/did-web/caching-did-resolver.js';
@@ -17,7 +17,7 @@ import { isLoopbackHost, type DidWebLocation } from '../core/trust/did-web/did-w
 export interface HttpsDidFetcherOptions {
   /** The whole fetch, redirects and body included, must finish within this. Default 3000 ms. */
   readonly timeoutMs?: number;
-  /** Bodies larger than this are refused (DID_DOCUMENT_INVALID). Default 64 KiB. */
+  /** Bodies larger than this are refused (DID_UNRESOLVABLE: the owner's document is unusable). Default 64 KiB. */
   readonly maxBytes?: number;
   /** Same-origin redirects followed; any redirect to another origin is refused. Default 3. */
   readonly maxRedirects?: number;
@@ -55,19 +55,27 @@ export function httpsDidFetcher(options: HttpsDidFetcherOptions = {}): DidDocume
     async fetch(location: DidWebLocation): Promise<DidFetchOutcome> {
       const first = new URL(location.url);
       if (options.allowHttpLoopback && isLoopbackHost(location.hostname)) first.protocol = 'http:';
-      const failed = (detail: string, code: 'DID_UNRESOLVABLE' | 'DID_DOCUMENT_INVALID' = 'DID_UNRESOLVABLE'): DidFetchOutcome => ({
+      const failed = (detail: string): DidFetchOutcome => ({ kind: 'failed', problem: problem('DID_UNRESOLVABLE', `${location.did}: ${detail}`) });
+      // Transport failures say only that the host could not be reached: the errno, the address and
+      // port it resolved to, or a timeout would make this an internal port scanner for anyone who
+      // names a DID. The operator's log gets the detail (logDetail → onProblem).
+      const unreachable = (logDetail: string): DidFetchOutcome => ({
         kind: 'failed',
-        problem: problem(code, `${location.did}: ${detail}`),
+        problem: problem('DID_UNRESOLVABLE', `${location.did}: could not reach ${first.host}`),
+        logDetail,
       });
-      if (blocked !== undefined && isIP(location.hostname) !== 0 && isBlocked(blocked, location.hostname)) {
-        return failed(`${location.hostname} is not a public address; refused (allowPrivateNetwork is off)`);
-      }
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), timeoutMs);
       try {
         let url = first;
         for (let hop = 0; ; hop++) {
-          const response = await get(url, abort.signal, ca, lookup);
+          // The host as the URL parser normalised it (0x7f.1 is 127.0.0.1 here), on every hop: Node
+          // connects to an IP literal without calling the guarded lookup.
+          const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+          if (blocked !== undefined && isIP(host) !== 0 && isBlocked(blocked, host)) {
+            return failed(`${host} is not a public address; refused (allowPrivateNetwork is off)`);
+          }
+          const response = await get(url, abort.signal, ca, lookup, blocked);
           const status = response.statusCode ?? 0;
           if (status >= 300 && status < 400 && response.headers.location !== undefined) {
             response.resume();
@@ -92,9 +100,9 @@ export function httpsDidFetcher(options: HttpsDidFetcherOptions = {}): DidDocume
         }
       } catch (error) {
         if (error instanceof FetchRefused) return error.outcome;
-        if (abort.signal.aborted) return failed(`${first.href} did not answer within ${timeoutMs} ms`);
+        if (abort.signal.aborted) return unreachable(`${first.href} did not answer within ${timeoutMs} ms`);
         const code = (error as NodeJS.ErrnoException).code;
-        return failed(`fetching ${first.href} failed: ${code ? `${code} ` : ''}${(error as Error).message}`);
+        return unreachable(`fetching ${first.href} failed: ${code ? `${code} ` : ''}${(error as Error).message}`);
       } finally {
         clearTimeout(timer);
         abort.abort(); // ends any socket still open (a body left unread after a refusal)
@@ -103,7 +111,7 @@ export function httpsDidFetcher(options: HttpsDidFetcherOptions = {}): DidDocume
   };
 }
 
-function get(url: URL, signal: AbortSignal, ca: string[] | undefined, lookup: LookupFunction | undefined): Promise<IncomingMessage> {
+function get(url: URL, signal: AbortSignal, ca: string[] | undefined, lookup: LookupFunction | undefined, blocked: BlockList | undefined): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const headers = { accept: ACCEPT, 'accept-encoding': 'identity', 'user-agent': 'signpost-did-web' };
     const common = { method: 'GET', headers, signal, agent: false as const, ...(lookup ? { lookup } : {}) };
@@ -117,33 +125,87 @@ function get(url: URL, signal: AbortSignal, ca: string[] | undefined, lookup: Lo
       reject(new Error(`unsupported scheme ${url.protocol}`));
       return;
     }
+    if (blocked !== undefined) request.on('socket', (socket) => refuseNonPublicPeer(socket, (address) => isBlocked(blocked, address)));
     request.on('error', reject);
     request.end();
   });
 }
 
+/**
+ * The last line against SSRF: once the socket connects, the address it actually connected to must
+ * be public, whatever the host text or the lookup said. A socket to a refused address is destroyed
+ * before a byte of the request (let alone a TLS handshake) is sent.
+ */
+export function refuseNonPublicPeer(socket: Socket, isRefused: (address: string) => boolean): void {
+  const check = () => {
+    const address = socket.remoteAddress;
+    if (address === undefined || isRefused(address)) {
+      socket.destroy(Object.assign(new Error(`connected to ${address ?? 'an unknown address'}, which is not public; refused`), { code: 'ENONPUBLIC' }));
+    }
+  };
+  if (socket.connecting) socket.once('connect', check);
+  else if (!socket.destroyed) check();
+}
+
 /** Addresses a did:web of the public web never lives at. */
-function nonPublicAddresses(allowLoopback: boolean): BlockList {
+export function nonPublicAddresses(allowLoopback: boolean): BlockList {
   const list = new BlockList();
   if (!allowLoopback) {
     list.addSubnet('127.0.0.0', 8, 'ipv4');
     list.addAddress('::1', 'ipv6');
   }
-  for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 3]] as const) {
-    list.addSubnet(net, prefix, 'ipv4');
+  const ipv4: [string, number][] = [
+    ['0.0.0.0', 8], // "this network", unspecified
+    ['10.0.0.0', 8], // RFC 1918
+    ['100.64.0.0', 10], // CGNAT
+    ['169.254.0.0', 16], // link-local, cloud metadata (169.254.169.254)
+    ['172.16.0.0', 12], // RFC 1918
+    ['192.0.0.0', 24], // IETF protocol assignments
+    ['192.0.2.0', 24], // documentation
+    ['192.88.99.0', 24], // 6to4 relay anycast
+    ['192.168.0.0', 16], // RFC 1918
+    ['198.18.0.0', 15], // benchmarking
+    ['198.51.100.0', 24], // documentation
+    ['203.0.113.0', 24], // documentation
+    ['224.0.0.0', 3], // multicast, reserved, broadcast
+  ];
+  for (const [net, prefix] of ipv4) list.addSubnet(net, prefix, 'ipv4');
+  // IPv4-mapped IPv6 (::ffff:a.b.c.d) is matched against the IPv4 rules by BlockList itself.
+  const ipv6: [string, number][] = [
+    ['::', 128], // unspecified
+    ['64:ff9b::', 96], // NAT64: 64:ff9b::7f00:1 reaches 127.0.0.1 through a translator
+    ['64:ff9b:1::', 48], // local-use NAT64
+    ['100::', 64], // discard
+    ['2001::', 32], // Teredo (embeds an IPv4 address)
+    ['2001:db8::', 32], // documentation
+    ['2002::', 16], // 6to4 (embeds an IPv4 address: 2002:7f00:1::)
+    ['fc00::', 7], // unique local
+    ['fe80::', 10], // link-local
+    ['fec0::', 10], // site-local (deprecated)
+    ['ff00::', 8], // multicast
+  ];
+  for (const [net, prefix] of ipv6) list.addSubnet(net, prefix, 'ipv6');
+  // IPv4-compatible (deprecated) ::a.b.c.d, that is ::/96 (:: is above, ::1 is loopback): as blocks of 2^k.
+  for (let k = 1; k < 32; k++) {
+    const v = 2 ** k;
+    list.addSubnet(`::${[v / 2 ** 24, v / 2 ** 16, v / 2 ** 8, v].map((n) => Math.floor(n) % 256).join('.')}`, 128 - k, 'ipv6');
   }
-  for (const [net, prefix] of [['::', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) list.addSubnet(net, prefix, 'ipv6');
   return list;
 }
 
-function isBlocked(list: BlockList, address: string): boolean {
-  return list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+export function isBlocked(list: BlockList, address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return true; // not an address at all: nothing to vouch for
+  return list.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
 
-/** DNS lookup that refuses names resolving to non-public addresses (checked on the address actually connected to). */
-function guardedLookup(blocked: BlockList): LookupFunction {
+/**
+ * DNS lookup that refuses names resolving to non-public addresses. Every answer is checked, A and
+ * AAAA alike (`all: true`, whatever family Node asks for), and only public ones are handed on.
+ */
+export function guardedLookup(blocked: BlockList, resolve: typeof dnsLookup = dnsLookup): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '', 0);
       const list = (addresses as unknown as LookupAddress[]).filter((a) => !isBlocked(blocked, a.address));
       if (list.length === 0) {
@@ -160,7 +222,7 @@ function guardedLookup(blocked: BlockList): LookupFunction {
 /** The body, refused (and the socket dropped) as soon as it is known to exceed `maxBytes`. */
 function readLimited(response: IncomingMessage, maxBytes: number, href: string): Promise<Uint8Array> {
   const tooLarge = (size: string) =>
-    new FetchRefused({ kind: 'failed', problem: problem('DID_DOCUMENT_INVALID', `${href} sent ${size}, more than the ${maxBytes} bytes a DID document may have`) });
+    new FetchRefused({ kind: 'failed', problem: problem('DID_UNRESOLVABLE', `${href} sent ${size}, more than the ${maxBytes} bytes a DID document may have`) });
   const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     response.destroy();

@@ -21,6 +21,7 @@ import { credentialSigner, registryDidDocument } from '../core/trust/credentials
 import { DEFAULT_DID_CACHE_POLICY } from '../core/trust/did-web/cache-policy.js';
 import { ed25519KeysOf } from '../core/trust/did-web/did-document.js';
 import { didDocumentLookup } from '../core/trust/did-web/did-resolver.js';
+import { httpsDidFetcher } from './did-web-fetch.js';
 import { createDidWebResolver, didWebCacheDir, loadPinnedDidDocuments, type DidWebResolverOptions } from './did-web-resolver.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -126,21 +127,49 @@ describe('did:web over real HTTPS', () => {
   });
 
   it('refuses loopback and private addresses unless allowed (no SSRF into the operator network)', async () => {
-    const strict = createDidWebResolver({ cacheDir, fetch: { extraCaCertificates: [tls.certPem] } });
+    const logged: string[] = [];
+    const strict = createDidWebResolver({ cacheDir, fetch: { extraCaCertificates: [tls.certPem] }, onProblem: (_did, p) => logged.push(p.detail) });
     expect(await strict.resolve(did)).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: expect.stringMatching(/127\.0\.0\.1 is not a public address/) }] });
-    // A DNS name is checked on the address it resolves to.
-    expect(await strict.resolve(`did:web:localhost%3A${port}`)).toMatchObject({ ok: false, problems: [{ detail: expect.stringMatching(/resolves only to non-public addresses/) }] });
+    // A DNS name is checked on the address it resolves to; the caller learns only that it was not reached, the log why.
+    expect(await strict.resolve(`did:web:localhost%3A${port}`)).toMatchObject({ ok: false, problems: [{ detail: `did:web:localhost%3A${port}: could not reach localhost:${port}` }] });
+    expect(logged.join('\n')).toMatch(/resolves only to non-public addresses/);
     for (const host of ['10.1.2.3', '192.168.0.1', '169.254.169.254', '172.16.5.4', '0.0.0.0']) {
       expect(await strict.resolve(`did:web:${host}`)).toMatchObject({ ok: false, problems: [{ detail: expect.stringMatching(/not a public address/) }] });
     }
     expect(hits).toEqual([]);
-    expect(await resolverWith().resolve(`did:web:localhost%3A${port}`)).toMatchObject({ ok: false, problems: [{ code: 'DID_DOCUMENT_INVALID' }] }); // reached: it serves the 127.0.0.1 document
+    expect(await resolverWith().resolve(`did:web:localhost%3A${port}`)).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: expect.stringMatching(/\(at \/id\)/) }] }); // reached: it serves the 127.0.0.1 document
+  });
+
+  it('refuses non-canonical IPv4 hosts that URL parsers read as loopback or the metadata address (A5)', async () => {
+    const strict = createDidWebResolver({ cacheDir, fetch: { extraCaCertificates: [tls.certPem] } });
+    for (const host of [`0x7f.1%3A${port}`, `0x7f000001%3A${port}`, `127.1%3A${port}`, `2130706433%3A${port}`, '0xa9fea9fe', '0251.0376.0251.0376']) {
+      expect(await strict.resolve(`did:web:${host}`)).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE' }] });
+    }
+    expect(hits).toEqual([]);
+  });
+
+  it('checks the URL-normalised host of every request, not the text it was given (A5)', async () => {
+    const fetcher = httpsDidFetcher({ extraCaCertificates: [tls.certPem] });
+    // A location parseDidWeb would never make: the fetcher must still not connect.
+    const outcome = await fetcher.fetch({ did: 'did:web:x', hostname: '0x7f.1', port, path: [], url: `https://0x7f.1:${port}/.well-known/did.json` });
+    expect(outcome).toMatchObject({ kind: 'failed', problem: { code: 'DID_UNRESOLVABLE', detail: expect.stringMatching(/127\.0\.0\.1 is not a public address/) } });
+    expect(hits).toEqual([]);
+  });
+
+  it('tells the caller "could not reach <host>", never the errno, address or port it got; the log gets those (A5)', async () => {
+    await stopServer(); // a closed port: ECONNREFUSED
+    const logged: string[] = [];
+    const result = await resolverWith({ onProblem: (_did, p) => logged.push(p.detail) }).resolve(did);
+    expect(result).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: `${did}: could not reach 127.0.0.1:${port}` }] });
+    expect(JSON.stringify(result)).not.toMatch(/ECONNREFUSED|connect/);
+    expect(logged.join('\n')).toMatch(new RegExp(`ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
   });
 
   it('refuses a server whose certificate it does not trust (no extra CA)', async () => {
-    const result = await createDidWebResolver({ cacheDir, fetch: { allowPrivateNetwork: true } }).resolve(did);
-    expect(result).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE' }] });
-    expect(result.ok ? '' : result.problems[0]?.detail).toMatch(/self.signed|certificate/i);
+    const logged: string[] = [];
+    const result = await createDidWebResolver({ cacheDir, fetch: { allowPrivateNetwork: true }, onProblem: (_did, p) => logged.push(p.detail) }).resolve(did);
+    expect(result).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: `${did}: could not reach 127.0.0.1:${port}` }] });
+    expect(logged.join('\n')).toMatch(/self.signed|certificate/i);
   });
 
   it('keeps answering from a stale copy while the server is down, and after a restart with no network', async () => {
@@ -152,7 +181,7 @@ describe('did:web over real HTTPS', () => {
     clock.advance(600_000 + DEFAULT_DID_CACHE_POLICY.staleWhileRevalidateMs);
     const stale = await resolver.resolve(did);
     expect(stale).toMatchObject({ ok: true, value: { source: 'cache', stale: true, refreshProblem: { code: 'DID_UNRESOLVABLE' } } });
-    expect(stale.ok ? stale.value.refreshProblem?.detail : '').toMatch(/ECONNREFUSED/);
+    expect(stale.ok ? stale.value.refreshProblem?.detail : '').toBe(`${did}: could not reach 127.0.0.1:${port}`);
 
     // A new process: nothing in memory, the server still down, the disk cache is all there is.
     const restarted = resolverWith({ clock: manualClock(Date.now() + 60_000) });
@@ -193,7 +222,7 @@ describe('did:web over real HTTPS', () => {
         const big = JSON.stringify({ id: 'x', pad: 'x'.repeat(70_000) });
         routes.set('/.well-known/did.json', json(big, { 'content-length': String(Buffer.byteLength(big)) }));
       },
-      'DID_DOCUMENT_INVALID',
+      'DID_UNRESOLVABLE',
       /sent 70019 bytes, more than the 65536 bytes/,
     ],
     [
@@ -204,11 +233,12 @@ describe('did:web over real HTTPS', () => {
           for (let i = 0; i < 80; i++) res.write('x'.repeat(1024));
           res.end();
         }),
-      'DID_DOCUMENT_INVALID',
+      'DID_UNRESOLVABLE',
       /sent over 65536 bytes, more than the 65536 bytes/,
     ],
-    ['a document naming another DID', () => routes.set('/.well-known/did.json', json(registryDidDocument('did:web:evil.example', orgKey))), 'DID_DOCUMENT_INVALID', /its id is "did:web:evil.example"/],
-    ['malformed JSON', () => routes.set('/.well-known/did.json', json('{"id":')), 'DID_DOCUMENT_INVALID', /not UTF-8 JSON/],
+    // The owner's broken document is not the caller's fault: 503 DID_UNRESOLVABLE with the reason (C4).
+    ['a document naming another DID', () => routes.set('/.well-known/did.json', json(registryDidDocument('did:web:evil.example', orgKey))), 'DID_UNRESOLVABLE', /its id is "did:web:evil.example"/],
+    ['malformed JSON', () => routes.set('/.well-known/did.json', json('{"id":')), 'DID_UNRESOLVABLE', /not UTF-8 JSON/],
     [
       'a redirect to another host',
       () =>
@@ -228,19 +258,24 @@ describe('did:web over real HTTPS', () => {
       'DID_UNRESOLVABLE',
       /HTTP 503/,
     ],
-    ['a server that never answers', () => routes.set('/.well-known/did.json', () => undefined), 'DID_UNRESOLVABLE', /did not answer within 300 ms/],
+    ['a server that never answers', () => routes.set('/.well-known/did.json', () => undefined), 'DID_UNRESOLVABLE', /could not reach 127\.0\.0\.1:\d+$/],
   ];
-  it.each(refusals)('refuses %s with the precise error, and caches nothing', async (_what, setUp, code, detail) => {
+  it.each(refusals)('refuses %s with the precise error, and caches nothing but the failure, briefly', async (_what, setUp, code, detail) => {
     setUp();
-    const resolver = resolverWith({ fetch: { timeoutMs: 300 } });
+    const clock = manualClock(Date.now());
+    const resolver = resolverWith({ clock, fetch: { timeoutMs: 300 } });
     const started = Date.now();
     const result = await resolver.resolve(did);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(result).toMatchObject({ ok: false, problems: [{ code }] });
     expect(result.ok ? '' : result.problems[0]?.detail).toMatch(detail);
     expect(await cachedFiles()).toEqual([]);
-    // Fixed on the server: the very next resolution fetches again (nothing negative was cached).
+    // Fixed on the server: the failure is remembered for failureTtlMs (no new request), then it is fetched again.
     routes.set('/.well-known/did.json', json(registryDidDocument(did, orgKey)));
+    const requests = hits.length;
+    expect(await resolver.resolve(did)).toMatchObject({ ok: false, problems: [{ code }] });
+    expect(hits).toHaveLength(requests);
+    clock.advance(DEFAULT_DID_CACHE_POLICY.failureTtlMs);
     expect(await resolver.resolve(did)).toMatchObject({ ok: true, value: { source: 'network' } });
   });
 
@@ -285,7 +320,7 @@ describe('plain http to loopback (development only)', () => {
     const localDid = `did:web:localhost%3A${port}`;
     const result = await createDidWebResolver({ fetch: { allowHttpLoopback: true } }).resolve(localDid);
     // Reached over http: the server answers with the 127.0.0.1 document, which names another DID.
-    expect(result).toMatchObject({ ok: false, problems: [{ code: 'DID_DOCUMENT_INVALID', pointer: '/id' }] });
+    expect(result).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: expect.stringMatching(/\(at \/id\)/) }] });
   });
 });
 

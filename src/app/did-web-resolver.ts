@@ -2,7 +2,8 @@
  * The registry's DID resolver: pinned documents (configuration, and the registry's own), then a
  * cache on disk under the data directory, then HTTPS. Offline-first: a registry restarted with
  * the network down still resolves every DID it fetched within the last week, and a registry given
- * only pinned documents never opens a connection at all.
+ * only pinned documents never opens a connection at all. Bounded against abuse: the disk cache is
+ * capped (LRU), failures are remembered briefly, and at most a few fetches run at once.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import type { DidCachePolicy } from '../core/trust/did-web/cache-policy.js';
 import { CachingDidResolver } from '../core/trust/did-web/caching-did-resolver.js';
 import { DID_DOCUMENT_MAX_BYTES, validateDidDocument } from '../core/trust/did-web/did-document.js';
 import type { ServeConfig } from './config.js';
-import { DID_WEB_CACHE_DIR, DirectoryDidCache } from './did-web-cache.js';
+import { DID_WEB_CACHE_DIR, DirectoryDidCache, type DidCacheLimits } from './did-web-cache.js';
 import { httpsDidFetcher, type HttpsDidFetcherOptions } from './did-web-fetch.js';
 
 export interface DidWebResolverOptions {
@@ -23,8 +24,13 @@ export interface DidWebResolverOptions {
   readonly clock?: Clock;
   readonly fetch?: HttpsDidFetcherOptions;
   readonly policy?: DidCachePolicy;
-  /** Told about failed fetches (the app logs them). */
+  /** Told about failed fetches, with the connection detail callers never see (the app logs them). */
   readonly onProblem?: (did: string, problem: Problem) => void;
+  /** Caps of the disk cache (default 5 000 documents, 64 MiB; least recently used evicted first). */
+  readonly cacheLimits?: DidCacheLimits;
+  /** Fetches running at once across all DIDs (default 4), and waiting for a slot (default 16; beyond, fail at once). */
+  readonly maxConcurrentFetches?: number;
+  readonly maxQueuedFetches?: number;
 }
 
 const wallClock: Clock = { now: () => Date.now() };
@@ -38,10 +44,12 @@ export function createDidWebResolver(options: DidWebResolverOptions = {}): Cachi
   return new CachingDidResolver({
     fetcher: httpsDidFetcher(options.fetch),
     clock: options.clock ?? wallClock,
-    ...(options.cacheDir === undefined ? {} : { cache: new DirectoryDidCache(options.cacheDir) }),
+    ...(options.cacheDir === undefined ? {} : { cache: new DirectoryDidCache(options.cacheDir, options.cacheLimits) }),
     ...(options.pinned === undefined ? {} : { pinned: options.pinned }),
     ...(options.policy === undefined ? {} : { policy: options.policy }),
     ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
+    ...(options.maxConcurrentFetches === undefined ? {} : { maxConcurrentFetches: options.maxConcurrentFetches }),
+    ...(options.maxQueuedFetches === undefined ? {} : { maxQueuedFetches: options.maxQueuedFetches }),
   });
 }
 

@@ -1,8 +1,7 @@
 import { problem, type Problem } from '../core/errors.js';
-import { publicKeyFromDidKey } from '../core/trust/did-key.js';
 import { createDocumentLoader, type DocumentLoader } from '../core/trust/credentials/document-loader.js';
 import { verifyFactsCredential } from '../core/trust/credentials/facts-credential.js';
-import { publicKeyMultibase, type DidDocument } from '../core/trust/credentials/registry-did.js';
+import { pinnedRegistryDocument } from '../core/trust/credentials/registry-did.js';
 import { checkCredentialStatus } from '../core/trust/credentials/status-list.js';
 
 type Get = (url: string) => Promise<{ status: number; body: unknown } | { problems: readonly Problem[] }>;
@@ -15,22 +14,20 @@ export interface TrustedIssuer {
 
 /**
  * Bind the registry's did:web to the key the client already trusts: the DID document must name
- * exactly that key for assertions, or its credentials are not believed.
+ * exactly that key for assertions, or its credentials are not believed. The loader gets the
+ * document rebuilt from the pinned key alone (pinnedRegistryDocument): a method embedded in the
+ * served document (the registry's `#bbs-1`, or a key a man in the middle added) never reaches it,
+ * because the loader would resolve it and believe credentials signed with it.
  */
 export async function trustedIssuerOf(registry: string, registryKey: string, get: Get): Promise<TrustedIssuer | readonly Problem[]> {
   const response = await get(`${registry}/.well-known/did.json`);
   if ('problems' in response) return response.problems;
-  const document = response.body as Partial<DidDocument> | undefined;
-  const pinned = publicKeyFromDidKey(registryKey);
-  if (response.status !== 200 || typeof document?.id !== 'string' || pinned === undefined) {
+  if (response.status !== 200) {
     return [problem('DID_UNRESOLVABLE', `${registry}/.well-known/did.json is not the registry's DID document (HTTP ${response.status})`)];
   }
-  const expected = publicKeyMultibase(pinned);
-  const methods = document.verificationMethod ?? [];
-  const asserting = methods.filter((m) => document.assertionMethod?.includes(m.id));
-  if (asserting.length === 0 || asserting.some((m) => m.publicKeyMultibase !== expected)) {
-    return [problem('ISSUER_UNTRUSTED', `${document.id} asserts with another key than the pinned registry key ${registryKey}`)];
-  }
+  const pinned = pinnedRegistryDocument(response.body, registryKey);
+  if (!pinned.ok) return pinned.problems;
+  const document = pinned.value;
   const did = document.id;
   return { did, documentLoader: createDocumentLoader({ didDocuments: (d) => (d === did ? (document as object) : undefined) }) };
 }

@@ -4,10 +4,10 @@ import { createCapabilityGrant } from '../core/record/capability-grant.js';
 import { createStatusChange } from '../core/record/registration.js';
 import { Registry } from '../core/registry/registry.js';
 import { registryCredentials } from '../core/registry/registry-credentials.js';
-import { createCapabilityCredentialRequest, RegistryDisclosure } from '../core/registry/registry-disclosure.js';
+import { createCapabilityCredentialRequest, RegistryDisclosure, REGISTRY_MANDATORY_POINTERS } from '../core/registry/registry-disclosure.js';
 import { manualClock, registrationFor, T0, testKey } from '../core/test-support/agents.js';
-import type { CapabilityCredential, DerivedCapabilityCredential } from '../core/trust/disclosure/capability-credential.js';
-import { createIssuerKeyPair } from '../core/trust/disclosure/issuer-keys.js';
+import { issueCapabilityCredential, type CapabilityCredential, type DerivedCapabilityCredential } from '../core/trust/disclosure/capability-credential.js';
+import { createIssuerKeyPair, exportIssuerKeyPair, importIssuerKeyPair } from '../core/trust/disclosure/issuer-keys.js';
 import { buildHttpFace, type HttpApp } from '../faces/http/server.js';
 import { MemoryRecordStore } from '../store/memory/memory-store.js';
 import {
@@ -107,6 +107,89 @@ describe('verifyCapabilityDisclosure', () => {
   });
 });
 
+/**
+ * A man in the middle between the verifier and the registry: everything passes through, except the
+ * answers `rewrite` changes. The attacker has its own BLS key and no registry key.
+ */
+function mitm(rewrite: (path: string, body: unknown) => unknown): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const path = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).pathname;
+    const body = (await response.json()) as unknown;
+    return new Response(JSON.stringify(rewrite(path, body) ?? body), { status: response.status, headers: { 'content-type': 'application/json' } });
+  };
+}
+
+/** The attack of the review: the genuine #key-1, the attacker's BLS key as #bbs-1, and a payments.admin credential it issued. */
+async function forgery() {
+  const own = await createIssuerKeyPair({ seed: new Uint8Array(32).fill(66) });
+  const named = await importIssuerKeyPair({ ...exportIssuerKeyPair(own), controller: document.id, id: `${document.id}#bbs-1` });
+  if (!named.ok) throw new Error('cannot name the key');
+  const forged = await issueCapabilityCredential({
+    issuer: { did: document.id, keyPair: named.value },
+    subject: { id: owner.did, name: NAME },
+    capabilities: { 'payments.admin': {} },
+    validFrom: credential.validFrom,
+    validUntil: credential.validUntil,
+    mandatoryPointers: REGISTRY_MANDATORY_POINTERS,
+  });
+  const proof = await deriveCapabilityDisclosure(forged, 'payments.admin');
+  if (!proof.ok) throw new Error('cannot derive');
+  const swap = (path: string, body: unknown) =>
+    path === '/.well-known/did.json'
+      ? {
+          ...(body as object),
+          assertionMethod: (body as { assertionMethod: unknown[] }).assertionMethod.map((m) => (typeof m === 'string' ? m : { ...(m as object), publicKeyMultibase: own.publicKeyMultibase })),
+        }
+      : undefined;
+  return { proof: proof.value, fetch: mitm(swap) };
+}
+
+describe('a man in the middle with its own BLS key (review finding A1)', () => {
+  it('is refused by fetchIssuerDidDocument and verifyCapabilityDisclosure pinned to the registry key', async () => {
+    const attack = await forgery();
+    const fetched = await fetchIssuerDidDocument(url, { registryKey: registryKey.did, fetch: attack.fetch });
+    expect(fetched.ok ? [] : fetched.problems.map((p) => p.code)).toEqual(['ISSUER_UNTRUSTED']);
+    const forged = await verifyCapabilityDisclosure(attack.proof, { capability: 'payments.admin', registryUrl: url, registryKey: registryKey.did, fetch: attack.fetch, now: now() });
+    expect(forged).toMatchObject({ verified: false, errors: [{ code: 'ISSUER_UNTRUSTED' }] });
+    // Without the man in the middle the forgery fails against the genuine key, and the genuine proof passes.
+    expect(codes(await verifyCapabilityDisclosure(attack.proof, { capability: 'payments.admin', issuerDidDocument: document, now: now() }))).toEqual(['DISCLOSURE_INVALID']);
+    expect((await verifyCapabilityDisclosure(derived, { capability: 'retrain', registryUrl: url, registryKey: registryKey.did, now: now() })).verified).toBe(true);
+  });
+
+  it('without a pinned key the document is trusted on first use: the forgery then verifies (why the docs say to pin)', async () => {
+    const attack = await forgery();
+    const fetched = await fetchIssuerDidDocument(url, { fetch: attack.fetch });
+    if (!fetched.ok) throw new Error('not fetched');
+    expect((await verifyCapabilityDisclosure(attack.proof, { capability: 'payments.admin', issuerDidDocument: fetched.value, now: now() })).verified).toBe(true);
+  });
+
+  it("an online verdict counts only when signed by the pinned key: a forged {verified: true} is refused", async () => {
+    const attack = await forgery();
+    const lie = mitm((path, body) => (path === '/v1/disclosures/verify' ? { ...(body as object), verified: true, revealed: ['payments.admin'], errors: [] } : undefined));
+    const input = { credential: attack.proof, capability: 'payments.admin' };
+    // The unsigned members are not read: the answer is the signed verdict (the registry refused the forgery).
+    const ignored = await checkDisclosureAtRegistry(url, input, { registryKey: registryKey.did, fetch: lie, now: now() });
+    expect(ignored.ok && ignored.value).toMatchObject({ verified: false, revealed: [], errors: [{ code: 'DISCLOSURE_INVALID' }] });
+    const rewritten = mitm((path, body) => {
+      if (path !== '/v1/disclosures/verify') return undefined;
+      const verdict = (body as { verdict: { payload: object; sig: string } }).verdict;
+      return { ...(body as object), verdict: { ...verdict, payload: { ...verdict.payload, check: { verified: true, revealed: ['payments.admin'], errors: [] } } } };
+    });
+    const refused = await checkDisclosureAtRegistry(url, input, { registryKey: registryKey.did, fetch: rewritten, now: now() });
+    expect(refused.ok ? [] : refused.problems.map((p) => p.code)).toEqual(['RECORD_SIGNATURE_INVALID']);
+    // Without the pin the lie is believed: the unsigned answer proves nothing.
+    const believed = await checkDisclosureAtRegistry(url, input, { fetch: lie });
+    expect(believed.ok && believed.value.verified).toBe(true);
+    const stripped = mitm((path, body) => (path === '/v1/disclosures/verify' ? { verified: true, revealed: ['payments.admin'], errors: [] } : undefined));
+    const unsigned = await checkDisclosureAtRegistry(url, input, { registryKey: registryKey.did, fetch: stripped, now: now() });
+    expect(unsigned.ok ? [] : unsigned.problems.map((p) => p.code)).toEqual(['REGISTRY_BAD_RESPONSE']);
+    // The registry's own (signed) verdict on the forgery.
+    const genuine = await checkDisclosureAtRegistry(url, input, { registryKey: registryKey.did, now: now() });
+    expect(genuine.ok && genuine.value).toMatchObject({ verified: false, errors: [{ code: 'DISCLOSURE_INVALID' }] });
+  });
+});
+
 describe('the registry API through the SDK', () => {
   it('refuses a request for an agent without grants with the catalogue code', async () => {
     const other = testKey(3);
@@ -119,6 +202,8 @@ describe('the registry API through the SDK', () => {
   it('the registry check adds the standing of the agent now', async () => {
     const accepted = await checkDisclosureAtRegistry(url, { credential: derived, capability: 'retrain' });
     expect(accepted.ok && accepted.value).toMatchObject({ verified: true, revealed: ['retrain'], errors: [] });
+    const signed = await checkDisclosureAtRegistry(url, { credential: derived, capability: 'retrain' }, { registryKey: registryKey.did, now: now() });
+    expect(signed).toEqual({ ok: true, value: { verified: true, revealed: ['retrain'], errors: [], issuer: document.id, subject: { id: owner.did, name: NAME }, validUntil: credential.validUntil } });
     const malformed = await checkDisclosureAtRegistry(url, { credential: derived } as never);
     expect(malformed.ok ? [] : malformed.problems.map((p) => p.code)).toEqual(['REQUEST_INVALID']);
   });

@@ -14,8 +14,9 @@ import {
   type CapabilityCredential,
   type DerivedCapabilityCredential,
 } from '../core/trust/disclosure/capability-credential.js';
+import { checkDisclosureVerdict, disclosureCheckOf, type DisclosureCheck } from '../core/trust/disclosure/disclosure-check.js';
 import { createDisclosureDocumentLoader } from '../core/trust/disclosure/document-loader.js';
-import { trustedIssuerOf } from './credential-checks.js';
+import { boundRegistryDocument } from '../core/trust/disclosure/key-binding.js';
 import { callRegistry, problemsOf, type RegistryCallOptions } from './registry-client.js';
 
 export type { RegistryCallOptions } from './registry-client.js';
@@ -33,7 +34,11 @@ export interface CapabilityDisclosureOptions extends RegistryCallOptions {
   readonly issuerDidDocument?: IssuerDidDocument;
   /** Or the registry to fetch it from (`/.well-known/did.json`), on every call. */
   readonly registryUrl?: string;
-  /** With registryUrl: the registry did:key you pinned; its did:web must assert with that key. */
+  /**
+   * With registryUrl: the registry did:key you pinned; the document must assert with that key and
+   * its `#bbs-1` must be the key the registry signed with it. Without it the document fetched is
+   * trusted on first use, as is (see fetchIssuerDidDocument).
+   */
   readonly registryKey?: string;
   /** Issuer DIDs to accept; default the DID of the document. */
   readonly trustedIssuers?: readonly string[];
@@ -43,15 +48,8 @@ export interface CapabilityDisclosureOptions extends RegistryCallOptions {
   readonly now?: number;
 }
 
-/** The answer of a disclosure check; `revealed` and the rest are filled in once the proof verified. */
-export interface CapabilityDisclosureResult {
-  readonly verified: boolean;
-  readonly revealed: readonly string[];
-  readonly errors: readonly Problem[];
-  readonly issuer?: string;
-  readonly subject?: { readonly id: string; readonly name?: string };
-  readonly validUntil?: string;
-}
+/** The answer of a disclosure check; `revealed` and the rest are filled in once the proof verified (the core's DisclosureCheck). */
+export type CapabilityDisclosureResult = DisclosureCheck;
 
 /**
  * Verify a derived capability credential: its bbs-2023 proof against the issuer key the DID
@@ -80,23 +78,24 @@ export async function verifyCapabilityDisclosure(derived: unknown, options: Capa
       requiredCapability: options.capability,
       ...(challenge === undefined ? {} : { presentationHeader: typeof challenge === 'string' ? new TextEncoder().encode(challenge) : challenge }),
     });
-    return {
-      verified: result.verified,
-      revealed: result.disclosed,
-      errors: result.errors,
-      ...(result.issuer === undefined ? {} : { issuer: result.issuer }),
-      ...(result.subject === undefined ? {} : { subject: result.subject }),
-      ...(result.validUntil === undefined ? {} : { validUntil: result.validUntil }),
-    };
+    return disclosureCheckOf(result);
   } catch (error) {
     return refused([problem('DISCLOSURE_INVALID', `verification failed: ${error instanceof Error ? error.message : String(error)}`)]);
   }
 }
 
 /**
- * The registry's DID document, fetched once to verify offline afterwards. With `registryKey`, the
- * document must assert with that pinned registry key (the check SignpostClient makes), so a
- * man in the middle cannot hand over a document with its own BLS key.
+ * The registry's DID document, fetched once to verify offline afterwards.
+ *
+ * With `registryKey` (the registry did:key you pinned, e.g. the one SignpostClient uses), the
+ * document is believed only as far as that key vouches for it: it must assert with that key, and
+ * its `#bbs-1` must be the BLS key named in the DisclosureKeyBinding the registry signs with it
+ * (from GET /v1/registry). So a man in the middle cannot hand over a document with its own BLS key.
+ * The answer is the document rebuilt from the pinned key and the bound key only.
+ *
+ * Without `registryKey` nothing ties the document to a key you already trust: it is trusted on
+ * first use, exactly as served, and a man in the middle on that first fetch could substitute his
+ * own `#bbs-1`. Fetch it over HTTPS, or pin the registry key.
  */
 export async function fetchIssuerDidDocument(registryUrl: string, options: RegistryCallOptions & { readonly registryKey?: string } = {}): Promise<Result<IssuerDidDocument>> {
   const base = registryUrl.replace(/\/+$/, '');
@@ -108,11 +107,13 @@ export async function fetchIssuerDidDocument(registryUrl: string, options: Regis
   if (status !== 200 || typeof document?.id !== 'string') {
     return status === 200 ? fail('DID_UNRESOLVABLE', `${url} is not a DID document (HTTP ${status})`) : { ok: false, problems: problemsOf(status, body) };
   }
-  if (options.registryKey !== undefined) {
-    const bound = await trustedIssuerOf(base, options.registryKey, async () => ({ status, body }));
-    if (Array.isArray(bound)) return { ok: false, problems: bound };
-  }
-  return ok(document as IssuerDidDocument);
+  if (options.registryKey === undefined) return ok(document as IssuerDidDocument);
+  const identity = await callRegistry(`${base}/v1/registry`, 'GET', undefined, options);
+  if (!identity.ok) return identity;
+  if (identity.value.status !== 200) return { ok: false, problems: problemsOf(identity.value.status, identity.value.body) };
+  const binding = (identity.value.body as { disclosureKeyBinding?: unknown } | null)?.disclosureKeyBinding;
+  const bound = boundRegistryDocument(document, options.registryKey, binding);
+  return bound.ok ? ok(bound.value as unknown as IssuerDidDocument) : bound;
 }
 
 /** Ask the registry for the agent's capability credential (POST /v1/agents/{name}/capability-credential). Keep the answer secret. */
@@ -128,19 +129,33 @@ export async function requestCapabilityCredential(
   return status === 201 && typeof body === 'object' && body !== null ? ok(body as CapabilityCredential) : { ok: false, problems: problemsOf(status, body) };
 }
 
-/** Ask the registry to check a derived credential, including the agent's standing now (POST /v1/disclosures/verify). */
+/**
+ * Ask the registry to check a derived credential, including the agent's standing now (POST
+ * /v1/disclosures/verify).
+ *
+ * With `registryKey` (the registry did:key you pinned) the answer is the verdict the registry
+ * signed with that key, for exactly this credential, capability and challenge, within 5 minutes of
+ * `now`; an answer without such a verdict is refused (REGISTRY_BAD_RESPONSE, RECORD_SIGNATURE_INVALID,
+ * RECORD_EXPIRED). Without `registryKey` the answer is believed as it comes: over plain HTTP, anyone
+ * in the middle could answer `{verified: true}`.
+ */
 export async function checkDisclosureAtRegistry(
   registryUrl: string,
   input: { readonly credential: unknown; readonly capability: string; readonly challenge?: string },
-  options: RegistryCallOptions = {},
+  options: RegistryCallOptions & { readonly registryKey?: string; readonly now?: number } = {},
 ): Promise<Result<CapabilityDisclosureResult>> {
   const answer = await callRegistry(`${registryUrl.replace(/\/+$/, '')}/v1/disclosures/verify`, 'POST', input, options);
   if (!answer.ok) return answer;
   const { status, body } = answer.value;
-  const result = body as Partial<CapabilityDisclosureResult> | undefined;
-  return status === 200 && typeof result?.verified === 'boolean' && Array.isArray(result.errors)
-    ? ok(result as CapabilityDisclosureResult)
-    : { ok: false, problems: problemsOf(status, body) };
+  const result = body as (Partial<CapabilityDisclosureResult> & { verdict?: unknown }) | undefined;
+  if (status !== 200 || typeof result?.verified !== 'boolean' || !Array.isArray(result.errors) || !Array.isArray(result.revealed)) {
+    return { ok: false, problems: problemsOf(status, body) };
+  }
+  if (options.registryKey !== undefined) {
+    return checkDisclosureVerdict(result.verdict, { ...input, registryKey: options.registryKey, nowMs: options.now ?? Date.now() });
+  }
+  const { verdict: _unsigned, ...unsigned } = result;
+  return ok(unsigned as CapabilityDisclosureResult);
 }
 
 /** The holder's step, for one capability: a derived credential revealing it (and the mandatory fields) only. */

@@ -8,3 +8,4 @@ export type { AgentEndpoint, AgentFacts, AgentAddr, KeyRotation } from '../core/
 export type { RequesterContext } from '../core/resolve/choose-endpoint.js';
 export type { Problem, ErrorCode } from '../core/errors.js';
 export * from './disclosure.js';
+export type { DisclosureCheck } from '../core/trust/disclosure/disclosure-check.js';

@@ -96,15 +96,18 @@ export const errorCatalogue = {
   STATUS_LIST_INVALID: { kind: 'unauthorized', title: 'The status list credential is malformed, stale, or its proof does not verify' },
   ISSUER_UNTRUSTED: { kind: 'forbidden', title: 'The trust policy does not accept this issuer for this claim' },
   DID_UNRESOLVABLE: { kind: 'unavailable', title: 'The DID could not be resolved to a DID document' },
+  // Only for documents given to the registry (pins). A document fetched from its owner's server
+  // that breaks the rules is the owner's fault, not the caller's: DID_UNRESOLVABLE (503), reason in the detail.
   DID_DOCUMENT_INVALID: {
     kind: 'invalid',
-    title: 'The DID document is malformed, too large, names another DID, or has an unusable or dangling key',
+    title: 'The DID document given to the registry is malformed, too large, names another DID, or has an unusable or dangling key',
   },
   KEY_ROTATION_INVALID: {
     kind: 'unauthorized',
     title: 'The key rotation is not signed by the current key or does not match the pre-announced next key',
   },
   KEY_ROTATED_OUT: { kind: 'forbidden', title: 'The key was rotated out of this name and can no longer act for it' },
+  SEQUENCE_TOO_FAR_AHEAD: { kind: 'invalid', title: 'The sequence is more than a day ahead of the registry clock' },
   CSR_INVALID: { kind: 'invalid', title: 'The certificate signing request is malformed or its signature does not verify' },
   CERT_INVALID: { kind: 'unauthorized', title: 'The certificate is malformed or does not chain to the registry CA' },
   CERT_EXPIRED: { kind: 'unauthorized', title: 'The certificate is outside its validity period' },

@@ -40,7 +40,9 @@ export interface SearchQuery {
  * re-indexing. A stored credential counts when its certification name equals `name` exactly
  * (case-sensitive, like the trust policy), its issuer is one of `trustedIssuers`, its subject is
  * the agent's current agentId (a key change leaves old certifications behind), and
- * `validFromMs <= at < validUntilMs`. No trusted issuers: nothing counts.
+ * `validFromMs - VALID_FROM_CLOCK_SKEW_MS <= at < validUntilMs`: the credential library's
+ * tolerance for an issuer's clock, so a listing's "counts" and search agree. No trusted issuers:
+ * nothing counts.
  */
 export interface CertificationFilter {
   readonly name: string;
@@ -132,9 +134,15 @@ export interface RecordStore {
    * stored). Losing that race yields 'conflict' and changes nothing.
    */
   putCertification(certification: StoredCertification, expectedDigest: string | null): Promise<PutOutcome>;
-  /** The certification credentials stored for a name, by certification name, then issuer. */
+  /**
+   * The certification credentials stored for a name, by certification name, then issuer, each in
+   * code point order (UTF-8 bytes), so every backend lists them alike.
+   */
   certificationsOf(name: string): Promise<StoredCertification[]>;
-  /** Remove the certification credential of `name` with this digest; false if there is none. */
+  /**
+   * Remove the certification credential of `name` with this digest; false if there is none. A
+   * compare-and-delete: one replaced meanwhile (another digest) stays.
+   */
   removeCertification(name: string, digest: string): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import type { RecordStore, SearchQuery } from '../core/ports.js';
 import type { StoredAgent } from '../core/registry/stored-agent.js';
 import { MemoryRecordStore } from './memory/memory-store.js';
 import { SqliteRecordStore } from './sqlite/sqlite-store.js';
+import { VALID_FROM_CLOCK_SKEW_MS } from '../core/trust/credentials/proof.js';
 import { activeAgent, CERTIFIED_FROM, CERTIFIED_UNTIL, deregisteredAgent, storedCertification } from './test-support/fixtures.js';
 
 const NAMES = ['agent://acme/invoice-bot', 'agent://acme/translator', 'agent://globex/tutor', 'agent://globex/health/triage', 'agent://initech/café-reports'];
@@ -17,9 +18,11 @@ const SEPARATORS = [' ', ', ', '. ', ' - ', ' "', '" ', ' (', ') ', '*', ': '];
 const QUERY_WORDS = [...WORDS, 'inv', 'caf', 'tra', 'acme', 'globex', 'health', 'bot', 'reports', 'sofos', 'σοφος', '"', '(', '-', '*', 'x'];
 const CAPABILITIES = ['ocr', 'OCR', 'translation', 'tutoring'];
 const PROTOCOLS = ['a2a', 'mcp', 'https'];
-const CERTIFICATIONS = ['hipaa', 'HIPAA', 'SOC2', 'kid-safe'];
-const ISSUERS = ['did:web:auditor.example', 'did:key:z6MkgeAYjgfXDoaxMou4TKNEtGJ8cYHARPASB12ehQ8b13ie', 'did:web:rubber-stamp.example'];
-const INSTANTS = [CERTIFIED_FROM - 1, CERTIFIED_FROM, CERTIFIED_FROM + 5000, CERTIFIED_UNTIL - 1, CERTIFIED_UNTIL];
+// Beyond ASCII on purpose: U+FF28 sorts before U+1F9D2 in UTF-8 (SQLite) but after it in UTF-16 code units.
+const CERTIFICATIONS = ['hipaa', 'HIPAA', 'SOC2', 'kid-safe', '\uFF28\uFF29\uFF30\uFF21\uFF21', '\u{1F9D2} kid-safe'];
+const ISSUERS = ['did:web:auditor.example', 'did:key:z6MkgeAYjgfXDoaxMou4TKNEtGJ8cYHARPASB12ehQ8b13ie', 'did:web:rubber-stamp.example', 'did:web:\u{1F600}.example', 'did:web:\uFFFD.example'];
+const SKEW = VALID_FROM_CLOCK_SKEW_MS;
+const INSTANTS = [CERTIFIED_FROM - SKEW - 1, CERTIFIED_FROM - SKEW, CERTIFIED_FROM - 1, CERTIFIED_FROM, CERTIFIED_FROM + 5000, CERTIFIED_UNTIL - 1, CERTIFIED_UNTIL];
 
 const text = fc
   .array(fc.tuple(fc.constantFrom(...WORDS), fc.constantFrom(...SEPARATORS)), { maxLength: 12 })
@@ -43,6 +46,8 @@ const write = fc.record({
     }),
     { maxLength: 2 },
   ),
+  // Stored certifications removed after the write (by position in certificationsOf, and a stale digest or not).
+  removals: fc.array(fc.record({ position: fc.nat(5), staleDigest: fc.boolean() }), { maxLength: 2 }),
 });
 
 const query = fc.record(
@@ -99,6 +104,12 @@ describe('memory and SQLite stores agree', () => {
               const certification = storedCertification({ agent: next, subject, ...attested });
               const expectedDigest = (await memory.certificationsOf(next.name)).find((c) => c.certification === attested.certification && c.issuer === attested.issuer)?.digest ?? null;
               expect(await sqlite.putCertification(certification, expectedDigest)).toBe(await memory.putCertification(certification, expectedDigest));
+            }
+            for (const removal of step.removals) {
+              const held = await memory.certificationsOf(next.name);
+              const target = held[removal.position % Math.max(held.length, 1)];
+              const digest = target === undefined || removal.staleDigest ? 'e'.repeat(64) : target.digest;
+              expect(await sqlite.removeCertification(next.name, digest)).toBe(await memory.removeCertification(next.name, digest));
             }
           }
           for (const name of NAMES) expect(await sqlite.certificationsOf(name)).toEqual(await memory.certificationsOf(name));

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ErrorCode, SignpostError } from '../core/errors.js';
 import type { CertificationFilter, RecordStore, SearchQuery, StoredCertification } from '../core/ports.js';
 import type { StoredAgent } from '../core/registry/stored-agent.js';
+import { VALID_FROM_CLOCK_SKEW_MS } from '../core/trust/credentials/proof.js';
 import { activeAgent, CERTIFIED_FROM, CERTIFIED_UNTIL, deregisteredAgent, nextVersion, storedCertification } from './test-support/fixtures.js';
 
 export interface OpenedStore {
@@ -435,6 +436,17 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         expect(await store.certificationsOf('agent://acme/nobody')).toEqual([]);
       });
 
+      it('orders by code point (UTF-8 bytes, as SQLite BINARY), also beyond U+FFFF', async () => {
+        // UTF-16 code units would put U+1F9D2 (a surrogate pair, 0xD83E…) before U+FF28; code points do not.
+        const names = ['\u{1F9D2} kid-safe', '\uFF28\uFF29\uFF30\uFF21\uFF21', 'HIPAA', '\u03A9-audit', '\uE000 private'];
+        const issuers = ['did:web:\u{1F600}.example', 'did:web:\uFFFD.example', 'did:web:z.example'];
+        const all = names.flatMap((certification) => issuers.map((issuer) => storedCertification({ agent: holder, certification, issuer })));
+        for (const c of [...all].reverse()) expect(await store.putCertification(c, null)).toBe('written');
+        const expected = [...all].sort((a, b) => Buffer.compare(Buffer.from(a.certification), Buffer.from(b.certification)) || Buffer.compare(Buffer.from(a.issuer), Buffer.from(b.issuer)));
+        expect(expected.map((c) => c.certification).slice(-3), 'the fixture crosses the UTF-16 / UTF-8 difference').toEqual(Array(3).fill(names[0]));
+        expect((await store.certificationsOf(holder.name)).map((c) => [c.certification, c.issuer])).toEqual(expected.map((c) => [c.certification, c.issuer]));
+      });
+
       it('keeps one per (certification, issuer): replacing needs the digest stored there (compare-and-set)', async () => {
         expect(await store.putCertification(hipaa, null)).toBe('written');
         const renewed = storedCertification({ agent: holder, certification: 'HIPAA', issuer: AUDITOR, validFromMs: CERTIFIED_FROM + 1000, serial: 2 });
@@ -467,6 +479,30 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         expect(await store.putCertification(hipaa, null), 'the slot is free again').toBe('written');
       });
 
+      it('removes by digest only: a certification replaced meanwhile is not removed with the old digest (compare-and-delete)', async () => {
+        await store.putCertification(hipaa, null);
+        const renewed = storedCertification({ agent: holder, certification: 'HIPAA', issuer: AUDITOR, serial: 2 });
+        expect(await store.putCertification(renewed, hipaa.digest)).toBe('written');
+        expect(await store.removeCertification(holder.name, hipaa.digest), 'the old digest is gone').toBe(false);
+        expect(await store.certificationsOf(holder.name)).toEqual([renewed]);
+        expect(await names(store, { certification: counting('HIPAA') })).toEqual([holder.name]);
+      });
+
+      it('removing every certification of a name leaves nothing behind, for listing, search and the slots', async () => {
+        const soc2 = storedCertification({ agent: holder, certification: 'SOC2', issuer: KIDS_BODY });
+        const other = activeAgent({ name: 'agent://acme/health/billing', text: 'Bills patients' });
+        const othersHipaa = storedCertification({ agent: other, certification: 'HIPAA', issuer: AUDITOR });
+        await store.put(other, null);
+        for (const c of [hipaa, soc2, othersHipaa]) await store.putCertification(c, null);
+        for (const c of await store.certificationsOf(holder.name)) expect(await store.removeCertification(holder.name, c.digest)).toBe(true);
+        expect(await store.certificationsOf(holder.name)).toEqual([]);
+        expect(await store.certificationsOf(other.name)).toEqual([othersHipaa]);
+        expect(await names(store, { certification: counting('HIPAA') })).toEqual([other.name]);
+        expect(await names(store, { certification: counting('SOC2') })).toEqual([]);
+        expect(await store.putCertification(hipaa, hipaa.digest), 'nothing is stored there any more').toBe('conflict');
+        expect(await store.putCertification(soc2, null)).toBe('written');
+      });
+
       it('keeps its own copy of a certification', async () => {
         const mine = structuredClone(hipaa) as { certification: string; credential: { issuer: string } };
         await store.putCertification(mine as unknown as StoredCertification, null);
@@ -485,10 +521,12 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         expect(await names(store, { certification: counting('HIPAA', { trustedIssuers: [KIDS_BODY, AUDITOR, AUDITOR] }) })).toEqual([holder.name]);
       });
 
-      it('counts one only inside its validity window: validFrom <= at < validUntil', async () => {
+      it('counts one only inside its validity window: validFrom - VALID_FROM_CLOCK_SKEW_MS <= at < validUntil', async () => {
         await store.putCertification(hipaa, null);
         const at = (ms: number) => names(store, { certification: counting('HIPAA', { at: ms }) });
-        expect(await at(CERTIFIED_FROM - 1)).toEqual([]);
+        // The credential library's tolerance for an issuer's clock running fast, so search and listings agree.
+        expect(await at(CERTIFIED_FROM - VALID_FROM_CLOCK_SKEW_MS - 1)).toEqual([]);
+        expect(await at(CERTIFIED_FROM - VALID_FROM_CLOCK_SKEW_MS)).toEqual([holder.name]);
         expect(await at(CERTIFIED_FROM)).toEqual([holder.name]);
         expect(await at(CERTIFIED_UNTIL - 1)).toEqual([holder.name]);
         expect(await at(CERTIFIED_UNTIL)).toEqual([]);

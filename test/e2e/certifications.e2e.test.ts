@@ -2,12 +2,13 @@
  * Third-party certification credentials end to end, with real processes: a registry started with
  * `serve --trust-policy`, an auditor issuing credentials with `signpost certification issue`, and
  * `certification add` / `list` and `search --certification` over HTTP. Every refused credential
- * is checked for its precise error code and for having stored nothing; then the agent changes its
- * key, and its certification stops counting.
+ * is checked for its precise error code and for having stored nothing; then the agent is released
+ * and taken by a new key, and its old certifications are deleted from the store.
  */
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, removeDir, runCli, tempDir, type CliResult } from './support.js';
 
@@ -95,6 +96,26 @@ async function stored(name: string): Promise<unknown[]> {
   const response = await fetch(`${server!.url}/v1/agents/${encodeURIComponent(name)}/certifications`);
   expect(response.status).toBe(200);
   return ((await response.json()) as { items: unknown[] }).items;
+}
+
+/** Rows the registry's database holds for a name, read beside the running server (WAL: readers never block it). */
+function rowsInDatabase(name: string): number {
+  const db = new Database(join(dataDir, 'signpost.db'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM certifications WHERE agent_name = ?').get(name) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** Wait until `check` holds (the prune after a write runs right after the write, not inside it). */
+async function eventually(check: () => boolean, ms = 5_000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
 }
 
 async function certified(certification: string): Promise<string[]> {
@@ -227,6 +248,25 @@ describe('certification credentials against a real registry process', { timeout:
       expect(await stored(OTHER)).toEqual(before);
       expect(await certified('SOC2')).toEqual([]);
     });
+
+    it('a file that is not JSON: REQUEST_MALFORMED_JSON; a file that cannot be read: REQUEST_INVALID (exit 2)', async () => {
+      await writeFile(file('truncated.json'), '{"@context": [');
+      for (const [credentialFile, code] of [['truncated.json', 'REQUEST_MALFORMED_JSON'], ['no-such-file.json', 'REQUEST_INVALID']]) {
+        const added = await cli(['certification', 'add', OTHER, file(credentialFile!)]);
+        expect(added.stderr).toContain(`error ${code}: `);
+        expect(added.stderr).toContain(file(credentialFile!));
+        expect(added.code).toBe(2);
+      }
+    });
+
+    it('--valid-for outside 1h .. 99999d, or not a duration: REQUEST_INVALID (exit 2), nothing written', async () => {
+      for (const validFor of ['30m', '100000d', 'a year']) {
+        const issued = await cli(['certification', 'issue', '--out', file('never.json'), '--key', file('auditor.jwk'), '--name', OTHER, '--certification', 'HIPAA', '--subject', auditorDid, '--valid-for', validFor]);
+        expect(issued.stderr).toContain('error REQUEST_INVALID: --valid-for must');
+        expect(issued.code).toBe(2);
+      }
+      await expect(readFile(file('never.json'))).rejects.toThrow(/ENOENT/);
+    });
   });
 
   it('a trust policy change takes effect on restart, with no re-indexing', async () => {
@@ -237,14 +277,19 @@ describe('certification credentials against a real registry process', { timeout:
     expect(await certified('HIPAA')).toEqual([OTHER, CERTIFIED].sort());
   });
 
-  it('after the agent changes its key, its certification no longer counts', async () => {
+  it('a deregistration deletes the certifications of the name; a new owner starts with none', async () => {
+    expect(rowsInDatabase(CERTIFIED)).toBe(1);
+    const others = rowsInDatabase(OTHER);
+    expect(others).toBeGreaterThan(0);
     const released = await cli(['deregister', CERTIFIED, '--key', file('intake.jwk'), '--release']);
     expect(released.code, released.stderr).toBe(0);
     expect(await certified('HIPAA')).toEqual([OTHER]);
+    expect(await eventually(() => rowsInDatabase(CERTIFIED) === 0), 'deleted by the prune after the write, before any listing').toBe(true);
+    expect(rowsInDatabase(OTHER)).toBe(others);
     const newKey = await keygen('intake-2.jwk');
     await register(CERTIFIED, 'intake-2.jwk');
     expect(await certified('HIPAA')).toEqual([OTHER]);
-    expect(await stored(CERTIFIED)).toMatchObject([{ certification: 'HIPAA', verified: false, errors: [{ code: 'CREDENTIAL_INVALID' }] }]);
+    expect(await stored(CERTIFIED)).toEqual([]);
     // The old credential cannot be submitted again for the new key ...
     const replay = await cli(['certification', 'add', CERTIFIED, file('hipaa.json')]);
     expect(replay.code).toBe(1);
@@ -253,7 +298,8 @@ describe('certification credentials against a real registry process', { timeout:
     await issue('hipaa-2.json', ['--key', file('auditor.jwk'), '--name', CERTIFIED, '--certification', 'HIPAA']);
     expect(JSON.parse(await readFile(file('hipaa-2.json'), 'utf8')).credentialSubject.id).toBe(newKey);
     const added = await cli(['certification', 'add', CERTIFIED, file('hipaa-2.json')]);
-    expect(added.stdout).toContain('replaced the earlier one');
+    expect(added.stdout).toContain('HIPAA certification by');
+    expect(added.stdout).toContain('stored');
     expect(await certified('HIPAA')).toEqual([OTHER, CERTIFIED].sort());
   });
 

@@ -1,6 +1,6 @@
 /**
  * did:web resolution in a running registry: `serve --did-document` pins, the registry's own DID,
- * GET /v1/dids/{did}, and offline-first across a restart (the organisation's server gone, the
+ * GET /v1/dids/{did} (which never fetches), and offline-first across a restart (the organisation's server gone, the
  * data directory's cache still answering). The organisation's server is plain http on 127.0.0.1,
  * which `--allow-http-did-web` permits; the HTTPS path is covered by src/app/did-web-resolver.test.ts.
  */
@@ -71,17 +71,25 @@ describe('did:web in a running registry', () => {
       expect(await getDid(registry, PINNED_DID)).toMatchObject({ status: 200, body: { metadata: { source: 'pinned' } } });
       expect(await getDid(registry, orgKey.did)).toMatchObject({ status: 200, body: { metadata: { source: 'computed' } } });
 
-      const first = await getDid(registry, orgDid);
-      expect(first).toMatchObject({ status: 200, body: { document: { id: orgDid }, metadata: { source: 'network', stale: false } } });
-      expect(await getDid(registry, orgDid)).toMatchObject({ status: 200, body: { metadata: { source: 'cache', fetchedAt: first.body.metadata.fetchedAt } } });
-      expect(orgHits).toBe(1);
-      // What another service (certifications, namespace-owner revocation) gets from the exposed resolver.
+      // The public route never makes the registry fetch: an organisation it holds nothing for is 503, unfetched.
+      expect(await getDid(registry, orgDid)).toMatchObject({ status: 503, body: { code: 'DID_UNRESOLVABLE', detail: expect.stringMatching(/holds no document/) } });
+      expect(orgHits).toBe(0);
+      // What another service (certifications, namespace-owner revocation) gets from the exposed resolver: it fetches.
       const resolved = await registry.didResolver.resolve(orgDid);
+      expect(resolved).toMatchObject({ ok: true, value: { source: 'network' } });
       expect(ed25519KeysOf(resolved.ok ? resolved.value.document : undefined, 'assertionMethod').map((k) => k.didKey)).toEqual([orgKey.did]);
+      const fetchedAt = resolved.ok ? new Date(resolved.value.fetchedAt!).toISOString() : '';
+      expect(await getDid(registry, orgDid)).toMatchObject({ status: 200, body: { document: { id: orgDid }, metadata: { source: 'cache', stale: false, fetchedAt } } });
+      expect(orgHits).toBe(1);
 
-      const unknown = await getDid(registry, 'did:web:127.0.0.1%3A1');
-      expect(unknown).toMatchObject({ status: 503, body: { code: 'DID_UNRESOLVABLE' } });
-      expect(await getDid(registry, 'did:example:123')).toMatchObject({ status: 503, body: { code: 'DID_UNRESOLVABLE' } });
+      // No SSRF through the public route: loopback ports, non-canonical IPv4 hosts, the metadata address.
+      for (const did of ['did:web:127.0.0.1%3A1', 'did:web:0x7f.1%3A9', 'did:web:0xa9fea9fe', 'did:example:123']) {
+        const refused = await getDid(registry, did);
+        expect(refused).toMatchObject({ status: 503, body: { code: 'DID_UNRESOLVABLE' } });
+        expect(JSON.stringify(refused.body)).not.toMatch(/ECONN|EHOST|ETIMEDOUT/);
+      }
+      // Through a verifying path, the registry's resolver refuses the non-canonical host before any socket.
+      expect(await registry.didResolver.resolve('did:web:0x7f.1%3A9')).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: expect.stringMatching(/canonical IPv4/) }] });
     } finally {
       await registry.close();
     }

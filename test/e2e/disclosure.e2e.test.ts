@@ -4,13 +4,17 @@
  * `signpost disclose request`, deriving a proof that reveals only `retrain`, and three verifiers
  * (the CLI, the registry's HTTP API, the SDK) accepting it, and refusing everything else.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readKeyFile } from '../../src/app/key-file.js';
-import { fetchIssuerDidDocument, verifyCapabilityDisclosure } from '../../src/client/disclosure.js';
-import { createCapabilityCredentialRequest } from '../../src/core/registry/registry-disclosure.js';
+import { checkDisclosureAtRegistry, deriveCapabilityDisclosure, fetchIssuerDidDocument, verifyCapabilityDisclosure } from '../../src/client/disclosure.js';
+import { createCapabilityCredentialRequest, REGISTRY_MANDATORY_POINTERS } from '../../src/core/registry/registry-disclosure.js';
 import { signRecord } from '../../src/core/record/signing.js';
+import { issueCapabilityCredential } from '../../src/core/trust/disclosure/capability-credential.js';
+import { createIssuerKeyPair, exportIssuerKeyPair, importIssuerKeyPair } from '../../src/core/trust/disclosure/issuer-keys.js';
 import { registryFixture, runCli } from './support.js';
 
 const TRAINER = 'agent://research-lab/ml-ops/model-retrainer';
@@ -42,6 +46,42 @@ async function postRequest(body: unknown): Promise<{ status: number; code: strin
     body: JSON.stringify(body),
   });
   return { status: response.status, code: ((await response.json()) as { code: string }).code };
+}
+
+/**
+ * A man in the middle in front of the registry: a loopback HTTP server that forwards every request
+ * and lets `rewrite` change the JSON answers (undefined: unchanged). It holds no registry key.
+ */
+async function manInTheMiddle(target: string, rewrite: (path: string, body: unknown) => unknown): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      void (async () => {
+        const body = chunks.length === 0 ? undefined : Buffer.concat(chunks);
+        const upstream = await fetch(`${target}${request.url}`, {
+          method: request.method ?? 'GET',
+          headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+          ...(body ? { body } : {}),
+        });
+        const text = await upstream.text();
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        const changed = json === undefined ? undefined : rewrite(new URL(request.url ?? '/', target).pathname, json);
+        response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+        response.end(changed === undefined ? text : JSON.stringify(changed));
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** How many capability credentials the registry has handed out, from its own metrics. */
@@ -116,6 +156,63 @@ describe('bbs-2023 selective disclosure through the CLI, the HTTP API and the SD
     expect((await httpVerify(credential, 'retrain')).body).toMatchObject({ verified: false, errors: [{ code: 'DISCLOSURE_INVALID' }] });
     expect(await issuedCount()).toBe(1);
   }, 120_000);
+
+  it("a man in the middle swapping in its own #bbs-1 cannot pass a forged payments.admin proof (CLI and SDK, offline and online)", async () => {
+    const did = (await (await fetch(`${fixture.server.url}/.well-known/did.json`)).json()) as { id: string };
+    const registryKey = ((await (await fetch(`${fixture.server.url}/v1/registry`)).json()) as { id: string }).id;
+    const trainer = await readKeyFile(file('trainer.jwk'));
+    // The attacker's own BLS key, named as the registry's #bbs-1, signs a capability never granted.
+    const own = await createIssuerKeyPair({ seed: new Uint8Array(32).fill(66) });
+    const named = await importIssuerKeyPair({ ...exportIssuerKeyPair(own), controller: did.id, id: `${did.id}#bbs-1` });
+    if (!named.ok) throw new Error('cannot name the key');
+    const now = Date.now();
+    const forged = await issueCapabilityCredential({
+      issuer: { did: did.id, keyPair: named.value },
+      subject: { id: trainer.did, name: TRAINER },
+      capabilities: { 'payments.admin': {} },
+      validFrom: new Date(now - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      validUntil: new Date(now + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      mandatoryPointers: REGISTRY_MANDATORY_POINTERS,
+    });
+    const proof = await deriveCapabilityDisclosure(forged, 'payments.admin');
+    if (!proof.ok) throw new Error('cannot derive');
+    await writeFile(file('forged.json'), JSON.stringify(proof.value));
+
+    const proxy = await manInTheMiddle(fixture.server.url, (path, body) => {
+      if (path === '/.well-known/did.json') {
+        const document = body as { assertionMethod: unknown[] };
+        return { ...document, assertionMethod: document.assertionMethod.map((m) => (typeof m === 'string' ? m : { ...(m as object), publicKeyMultibase: own.publicKeyMultibase })) };
+      }
+      if (path === '/v1/disclosures/verify') return { ...(body as object), verified: true, revealed: ['payments.admin'], errors: [] };
+      return undefined;
+    });
+    try {
+      // The CLI pins the genuine registry key (the proxy passes GET /v1/registry through), then refuses the document.
+      const offline = await runCli(['disclose', 'verify', file('forged.json'), '--capability', 'payments.admin', '--registry', proxy.url, '--registry-key', registryKey], fixture.env);
+      expect(offline.stdout).not.toContain('verified:');
+      expect(offline.stderr).toContain('error ISSUER_UNTRUSTED');
+      expect(offline.code).toBe(1);
+      // Online, the forged {verified: true} is not what the registry signed.
+      const online = await runCli(['disclose', 'verify', file('forged.json'), '--capability', 'payments.admin', '--registry', proxy.url, '--registry-key', registryKey, '--online'], fixture.env);
+      expect(online.code).toBe(1);
+      expect(online.stderr).toContain('error DISCLOSURE_INVALID');
+      // The SDK, pinned to the registry key.
+      const document = await fetchIssuerDidDocument(proxy.url, { registryKey });
+      expect(document.ok ? [] : document.problems.map((p) => p.code)).toEqual(['ISSUER_UNTRUSTED']);
+      expect(await verifyCapabilityDisclosure(proof.value, { capability: 'payments.admin', registryUrl: proxy.url, registryKey })).toMatchObject({
+        verified: false,
+        errors: [{ code: 'ISSUER_UNTRUSTED' }],
+      });
+      const verdict = await checkDisclosureAtRegistry(proxy.url, { credential: proof.value, capability: 'payments.admin' }, { registryKey });
+      expect(verdict.ok && verdict.value).toMatchObject({ verified: false, errors: [{ code: 'DISCLOSURE_INVALID' }] });
+    } finally {
+      await proxy.close();
+    }
+    // Straight to the registry, the genuine document refuses the forgery too.
+    const direct = await runCli(['disclose', 'verify', file('forged.json'), '--capability', 'payments.admin'], fixture.env);
+    expect(direct.code).toBe(1);
+    expect(direct.stderr).toContain('error DISCLOSURE_INVALID');
+  }, 60_000);
 
   it('refuses a request signed by the wrong key, a stale one, and one for an agent without grants; nothing is issued', async () => {
     const before = await issuedCount();

@@ -17,3 +17,15 @@ export function nextSequence(nowMs: number, previous?: number): number {
 export function sequenceTime(seq: number): number {
   return Math.floor(seq / LOGICAL_SPAN);
 }
+
+/**
+ * How far ahead of the registry's clock a sequence may run. Without a bound, a writer could jump
+ * to 2^53 − 1 and leave no higher value for anyone after it (not even the owner's rotation to a
+ * pre-announced key); with it, every sequence is overtaken by the clock within a day.
+ */
+export const MAX_SEQUENCE_LEAD_MS = 86_400_000;
+
+/** The highest sequence a registry accepts at `nowMs`. */
+export function sequenceLimit(nowMs: number): number {
+  return nextSequence(nowMs + MAX_SEQUENCE_LEAD_MS) + LOGICAL_SPAN - 1;
+}

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryRecordStore } from '../../store/memory/memory-store.js';
 import type { Result } from '../errors.js';
-import { createTombstone } from '../record/registration.js';
+import type { StoredCertification } from '../ports.js';
+import { createKeyRotation } from '../record/key-rotation.js';
+import { createStatusChange, createTombstone } from '../record/registration.js';
 import { manualClock, registrationFor, T0, testKey } from '../test-support/agents.js';
 import { issueCertificationCredential, type CertificationCredential, type CertificationInput, type TrustPolicy } from '../trust/credentials/certification-credential.js';
 import { createDocumentLoader } from '../trust/credentials/document-loader.js';
-import { signCredential } from '../trust/credentials/proof.js';
+import { signCredential, VALID_FROM_CLOCK_SKEW_MS } from '../trust/credentials/proof.js';
 import { didKeyIssuer, didWebFromUrl, registryDidDocument, registryIssuer } from '../trust/credentials/registry-did.js';
 import { CertificationRegistry, MAX_CERTIFICATION_BYTES, parseTrustPolicy } from './certifications.js';
 import { Registry } from './registry.js';
@@ -23,7 +25,7 @@ const UNKNOWN_WEB_DID = didWebFromUrl('https://unknown-body.example');
 const unknownWeb = registryIssuer(UNKNOWN_WEB_DID, testKey(23));
 const didWebDocuments = new Map<string, object>([[COMPLIANCE_DID, registryDidDocument(COMPLIANCE_DID, testKey(21))]]);
 const documentLoader = createDocumentLoader({ didDocuments: (did) => didWebDocuments.get(did) });
-const policy: TrustPolicy = { HIPAA: [auditor.did, UNKNOWN_WEB_DID], SOC2: [auditor.did, COMPLIANCE_DID], 'kid-safe': [COMPLIANCE_DID] };
+const policy: TrustPolicy = { HIPAA: [auditor.did, UNKNOWN_WEB_DID], SOC2: [auditor.did, COMPLIANCE_DID], 'kid-safe': [COMPLIANCE_DID], 'HIPAA\uD800': [auditor.did] };
 const utc = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 function certification(overrides: Partial<CertificationInput> = {}): Promise<CertificationCredential> {
@@ -38,17 +40,24 @@ function certification(overrides: Partial<CertificationInput> = {}): Promise<Cer
   });
 }
 
-async function setup() {
-  const store = new MemoryRecordStore();
+async function setup(options: { prune?: boolean; store?: MemoryRecordStore } = {}) {
+  const store = options.store ?? new MemoryRecordStore();
   const clock = manualClock(T0 + DAY);
   const registry = new Registry({ store, key: testKey(9), clock });
   expect((await registry.register(registrationFor(owner, NAME, 1))).ok).toBe(true);
   expect((await registry.register(registrationFor(owner, OTHER, 1))).ok).toBe(true);
   const certifications = new CertificationRegistry({ store, clock, trustPolicy: policy, documentLoader });
+  // What src/app/compose.ts wires: every accepted registry write prunes the name's certifications.
+  const pruned: Promise<number>[] = [];
+  if (options.prune !== false) registry.onChange(({ name }) => void pruned.push(certifications.prune(name)));
+  /** Wait for the prunes the registry's writes started. */
+  const settled = async () => (await Promise.all(pruned.splice(0))).reduce((a, b) => a + b, 0);
+  /** The same store and clock under another trust policy (a restart with another policy file). */
+  const withPolicy = (trustPolicy: TrustPolicy) => new CertificationRegistry({ store, clock, trustPolicy, documentLoader });
   /** Names found by `certification=`, as the search route asks. */
-  const found = async (name: string) => (await registry.search({ limit: 100, certification: certifications.searchFilter(name) })).items.map((a) => a.name);
+  const found = async (name: string, under = certifications) => (await registry.search({ limit: 100, certification: under.searchFilter(name) })).items.map((a) => a.name);
   const stored = async (name = NAME) => JSON.stringify(await store.certificationsOf(name));
-  return { store, clock, registry, certifications, found, stored };
+  return { store, clock, registry, certifications, found, stored, settled, withPolicy };
 }
 
 function codeOf(result: Result<unknown>): string | undefined {
@@ -131,6 +140,7 @@ describe('CertificationRegistry: submit', () => {
       ['a credential about another key', () => certification({ subject: testKey(2).did }), 'CREDENTIAL_INVALID', /not did:key/],
       ['a credential for another agent name of the same key', () => certification({ agentName: OTHER }), 'CREDENTIAL_INVALID', /is for agent:\/\/acme.com\/health\/billing/],
       ['a credential for a malformed agent name', () => certification({ agentName: 'not a name' }), 'CREDENTIAL_INVALID'],
+      ['a certification name with a lone surrogate (no UTF-8 form)', () => certification({ certification: { name: 'HIPAA\uD800' } }), 'CREDENTIAL_INVALID', /well-formed/],
       ['a credential without validUntil', () => signCredential(withoutValidUntil(), auditor, utc(T0)), 'CREDENTIAL_INVALID', /validUntil/],
       ['a did:web issuer whose document is unknown', () => certification({ issuer: unknownWeb }), 'DID_UNRESOLVABLE'],
       ['a JSON string', async () => 'not a credential', 'CREDENTIAL_INVALID'],
@@ -189,13 +199,12 @@ describe('CertificationRegistry: whether a certification counts is judged at rea
   });
 
   it('a policy change takes effect at once, for listings and search, without re-indexing', async () => {
-    const { certifications, found } = await setup();
+    const { certifications, found, withPolicy } = await setup();
     await certifications.submit(NAME, await certification());
-    certifications.useTrustPolicy({ HIPAA: [COMPLIANCE_DID] });
-    expect(await found('HIPAA')).toEqual([]);
-    const listing = await certifications.list(NAME);
+    const strict = withPolicy({ HIPAA: [COMPLIANCE_DID] });
+    expect(await found('HIPAA', strict)).toEqual([]);
+    const listing = await strict.list(NAME);
     expect(listing.ok && listing.value.items.map((i) => [i.verified, i.errors[0]?.code])).toEqual([[false, 'ISSUER_UNTRUSTED']]);
-    certifications.useTrustPolicy(policy);
     expect(await found('HIPAA')).toEqual([NAME]);
   });
 
@@ -209,20 +218,22 @@ describe('CertificationRegistry: whether a certification counts is judged at rea
     expect(listing.ok && listing.value.items[0]?.errors[0]?.code).toBe('CREDENTIAL_EXPIRED');
   });
 
-  it('a key change leaves the old certifications behind: listed as about another key, not counted', async () => {
-    const { certifications, registry, found, clock } = await setup();
+  it('a release and a new owner leave nothing of the old owner: not counted, not listed, not stored', async () => {
+    const { certifications, registry, found, clock, store } = await setup({ prune: false });
     await certifications.submit(NAME, await certification());
     clock.advance(1000);
     expect((await registry.deregister(NAME, createTombstone(owner, NAME, 2, true))).ok).toBe(true);
     expect(await found('HIPAA')).toEqual([]);
     expect((await registry.register(registrationFor(newKey, NAME, 3))).ok).toBe(true);
     expect(await found('HIPAA')).toEqual([]);
+    // Without the app's prune hook, the listing deletes what outlived its binding on the way.
+    expect(await store.certificationsOf(NAME)).toHaveLength(1);
     const listing = await certifications.list(NAME);
-    expect(listing.ok && listing.value.items.map((i) => [i.verified, i.errors[0]?.code])).toEqual([[false, 'CREDENTIAL_INVALID']]);
-    // The auditor certifies the new key: it replaces the old one and counts.
-    const forNewKey = await certification({ subject: newKey.did });
-    const result = await certifications.submit(NAME, forNewKey);
-    expect(result.ok && result.value.created).toBe(false);
+    expect(listing.ok && listing.value.items).toEqual([]);
+    expect(await store.certificationsOf(NAME)).toEqual([]);
+    // The auditor certifies the new key: a new certification that counts.
+    const result = await certifications.submit(NAME, await certification({ subject: newKey.did }));
+    expect(result.ok && result.value.created).toBe(true);
     expect(await found('HIPAA')).toEqual([NAME]);
   });
 
@@ -242,8 +253,141 @@ describe('CertificationRegistry: whether a certification counts is judged at rea
     expect(certifications.searchFilter('Kid-Safe')).toEqual({ name: 'kid-safe', trustedIssuers: [COMPLIANCE_DID], at: T0 + 5 * DAY });
     expect(certifications.searchFilter('PCI')).toEqual({ name: 'PCI', trustedIssuers: [], at: T0 + 5 * DAY });
     expect(certifications.searchFilter('constructor').trustedIssuers).toEqual([]);
-    certifications.useTrustPolicy({ hipaa: [auditor.did], HIPAA: [COMPLIANCE_DID] });
-    expect(certifications.searchFilter('Hipaa'), 'ambiguous: no guessing').toEqual({ name: 'Hipaa', trustedIssuers: [], at: T0 + 5 * DAY });
+    const ambiguous = new CertificationRegistry({ store: new MemoryRecordStore(), clock, trustPolicy: { hipaa: [auditor.did], HIPAA: [COMPLIANCE_DID] }, documentLoader });
+    expect(ambiguous.searchFilter('Hipaa'), 'ambiguous: no guessing').toEqual({ name: 'Hipaa', trustedIssuers: [], at: T0 + 5 * DAY });
+  });
+});
+
+describe('CertificationRegistry: listing and search agree on the validity window', () => {
+  const FROM = T0 + 2 * DAY;
+  const UNTIL = T0 + 3 * DAY;
+
+  it('a validFrom slightly ahead of the registry clock (an issuer clock running fast) is listed as counting and found', async () => {
+    const { certifications, clock, found } = await setup();
+    clock.set(FROM - 30_000);
+    const submitted = await certifications.submit(NAME, await certification({ validFrom: utc(FROM), validUntil: utc(UNTIL) }));
+    expect(submitted.ok, detailOf(submitted)).toBe(true);
+    const listing = await certifications.list(NAME);
+    expect(listing.ok && listing.value.items.map((i) => i.verified)).toEqual([true]);
+    expect(await found('HIPAA')).toEqual([NAME]);
+  });
+
+  it('at every instant around both edges, "counts" in the listing means found by search', async () => {
+    const { certifications, clock, found } = await setup();
+    clock.set(FROM);
+    expect((await certifications.submit(NAME, await certification({ validFrom: utc(FROM), validUntil: utc(UNTIL) }))).ok).toBe(true);
+    const skew = VALID_FROM_CLOCK_SKEW_MS;
+    const instants = [FROM - 2 * skew, FROM - skew - 1, FROM - skew, FROM - skew + 1, FROM - 1, FROM, UNTIL - 1, UNTIL, UNTIL + skew];
+    const verdicts: [number, boolean, boolean][] = [];
+    for (const at of instants) {
+      clock.set(at);
+      const listing = await certifications.list(NAME);
+      const counts = listing.ok && listing.value.items.length === 1 && listing.value.items[0]!.verified;
+      verdicts.push([at - FROM, counts, (await found('HIPAA')).includes(NAME)]);
+    }
+    for (const [offset, counts, isFound] of verdicts) expect(isFound, `${offset} ms from validFrom`).toBe(counts);
+    // Both edges are really crossed: the tolerance for validFrom, none for validUntil.
+    expect(verdicts.map(([, counts]) => counts)).toEqual([false, false, true, true, true, true, true, false, false]);
+  });
+});
+
+/** A store that lets a test run something just before a certification is written (an interleaving write). */
+class InterleavingStore extends MemoryRecordStore {
+  beforeCertificationWrite: (() => Promise<void>) | undefined;
+
+  override async putCertification(certification: StoredCertification, expectedDigest: string | null) {
+    const run = this.beforeCertificationWrite;
+    this.beforeCertificationWrite = undefined;
+    await run?.();
+    return super.putCertification(certification, expectedDigest);
+  }
+}
+
+describe('CertificationRegistry: certifications live as long as the binding they are about', () => {
+  async function certified(options: Parameters<typeof setup>[0] = {}) {
+    const context = await setup(options);
+    expect((await context.certifications.submit(NAME, await certification())).ok).toBe(true);
+    expect((await context.certifications.submit(NAME, await certification({ issuer: compliance, certification: { name: 'SOC2' } }))).ok).toBe(true);
+    expect((await context.certifications.submit(OTHER, await certification({ agentName: OTHER }))).ok).toBe(true);
+    expect(await context.store.certificationsOf(NAME)).toHaveLength(2);
+    context.clock.advance(1000);
+    return context;
+  }
+
+  it('a deregistration deletes every certification of the name, and only of that name', async () => {
+    const { registry, store, settled, found } = await certified();
+    expect((await registry.deregister(NAME, createTombstone(owner, NAME, 2))).ok).toBe(true);
+    expect(await settled()).toBe(2);
+    expect(await store.certificationsOf(NAME)).toEqual([]);
+    expect((await store.certificationsOf(OTHER)).map((c) => c.certification)).toEqual(['HIPAA']);
+    expect(await found('HIPAA')).toEqual([OTHER]);
+    // Coming back with the same key is a new registration: the issuers certify it again.
+    expect((await registry.register(registrationFor(owner, NAME, 3))).ok).toBe(true);
+    expect(await found('HIPAA')).toEqual([OTHER]);
+  });
+
+  it('a revocation deletes them; a suspension (reversible) keeps them, and reinstating counts them again', async () => {
+    const { registry, store, settled, found, clock } = await certified();
+    expect((await registry.changeStatus(NAME, createStatusChange(owner, NAME, 'suspend', 'audit', clock.now()))).ok).toBe(true);
+    expect(await settled()).toBe(0);
+    expect(await store.certificationsOf(NAME)).toHaveLength(2);
+    expect(await found('HIPAA')).toEqual([OTHER]);
+    clock.advance(1000);
+    expect((await registry.changeStatus(NAME, createStatusChange(owner, NAME, 'reinstate', 'audit passed', clock.now()))).ok).toBe(true);
+    expect(await settled()).toBe(0);
+    expect(await found('HIPAA')).toEqual([OTHER, NAME].sort());
+    clock.advance(1000);
+    expect((await registry.changeStatus(NAME, createStatusChange(owner, NAME, 'revoke', 'key leaked', clock.now()))).ok).toBe(true);
+    expect(await settled()).toBe(2);
+    expect(await store.certificationsOf(NAME)).toEqual([]);
+  });
+
+  it('a key rotation deletes those about the old key; an update with the same key keeps them', async () => {
+    const { registry, store, settled, found } = await certified();
+    expect((await registry.register(registrationFor(owner, NAME, 2))).ok).toBe(true);
+    expect(await settled()).toBe(0);
+    expect(await found('SOC2')).toEqual([NAME]);
+    const rotation = { ...registrationFor(newKey, NAME, 3), rotation: createKeyRotation(owner, NAME, newKey.did, 3) };
+    expect((await registry.register(rotation)).ok).toBe(true);
+    expect(await settled()).toBe(2);
+    expect(await store.certificationsOf(NAME)).toEqual([]);
+    expect(await store.certificationsOf(OTHER)).toHaveLength(1);
+  });
+
+  it('prune is idempotent and harmless on names without certifications', async () => {
+    const { certifications } = await certified();
+    expect(await certifications.prune(NAME)).toBe(0);
+    expect(await certifications.prune('agent://acme.com/nobody')).toBe(0);
+  });
+
+  it('without the prune hook, list and submit delete what outlived its binding when they meet it', async () => {
+    const { registry, store, certifications, clock } = await certified({ prune: false });
+    expect((await registry.deregister(NAME, createTombstone(owner, NAME, 2))).ok).toBe(true);
+    expect(await store.certificationsOf(NAME)).toHaveLength(2);
+    expect(codeOf(await certifications.list(NAME))).toBe('AGENT_DEREGISTERED');
+    expect(await store.certificationsOf(NAME)).toEqual([]);
+    clock.advance(1000);
+    expect((await registry.deregister(OTHER, createTombstone(owner, OTHER, 2))).ok).toBe(true);
+    expect(codeOf(await certifications.submit(OTHER, await certification({ agentName: OTHER })))).toBe('AGENT_DEREGISTERED');
+    expect(await store.certificationsOf(OTHER)).toEqual([]);
+  });
+
+  const interleaved: [string, (registry: Registry) => Promise<Result<unknown>>, string][] = [
+    ['deregistered', (registry) => registry.deregister(NAME, createTombstone(owner, NAME, 2)), 'AGENT_DEREGISTERED'],
+    ['revoked', (registry) => registry.changeStatus(NAME, createStatusChange(owner, NAME, 'revoke', 'key leaked', T0 + DAY + 1000)), 'AGENT_REVOKED'],
+    ['rotated to another key', (registry) => registry.register({ ...registrationFor(newKey, NAME, 2), rotation: createKeyRotation(owner, NAME, newKey.did, 2) }), 'WRITE_CONFLICT'],
+  ];
+  it.each(interleaved)('a name %s while its certification is checked keeps nothing (the prune ran before the write)', async (_, change, code) => {
+    const store = new InterleavingStore();
+    const { registry, certifications, settled, clock } = await setup({ store });
+    store.beforeCertificationWrite = async () => {
+      clock.advance(1000);
+      expect((await change(registry)).ok).toBe(true);
+      expect(await settled(), 'the prune found nothing yet').toBe(0);
+    };
+    const result = await certifications.submit(NAME, await certification());
+    expect(codeOf(result), detailOf(result)).toBe(code);
+    expect(await store.certificationsOf(NAME)).toEqual([]);
   });
 });
 
@@ -269,6 +413,12 @@ describe('parseTrustPolicy', () => {
     ['another DID method', { HIPAA: ['did:example:123'] }, '/HIPAA/0'],
     ['a URL instead of a DID', { HIPAA: ['https://auditor.example'] }, '/HIPAA/0'],
     ['a malformed did:web', { HIPAA: ['did:web:'] }, '/HIPAA/0'],
+    // did:web the DID resolver's parser refuses: such an issuer could never be resolved.
+    ['a did:web with a port out of range', { HIPAA: ['did:web:auditor.example%3A99999'] }, '/HIPAA/0'],
+    ['a did:web with a dot-dot path segment', { HIPAA: ['did:web:auditor.example:..'] }, '/HIPAA/0'],
+    ['a did:web whose host label starts with a hyphen', { HIPAA: ['did:web:-auditor.example'] }, '/HIPAA/0'],
+    ['a did:web with an encoded slash in its path', { HIPAA: ['did:web:auditor.example:%2Fetc'] }, '/HIPAA/0'],
+    ['a did:web with a tilde (not a DID idchar)', { HIPAA: ['did:web:auditor.example:~team'] }, '/HIPAA/0'],
     ['an empty certification name', { '': ['did:web:auditor.example'] }, '/'],
     ['a name with surrounding spaces', { ' HIPAA': ['did:web:auditor.example'] }, '/ HIPAA'],
     ['a too long name', { ['x'.repeat(257)]: ['did:web:auditor.example'] }, `/${'x'.repeat(257)}`],

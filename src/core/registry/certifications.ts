@@ -6,15 +6,21 @@
  *
  * Anyone may submit a credential, because it authenticates itself: the issuer signed it, and the
  * trust policy says which issuers count for which certification. Whether a stored credential
- * counts is judged again at every read (the policy may change, time passes, the agent may change
- * its key), so nothing is re-indexed when one of those changes.
+ * counts is judged again at every read (the policy may change, time passes), so nothing is
+ * re-indexed when one of those changes.
+ *
+ * A stored credential lives as long as the binding it is about: once its name is deregistered or
+ * revoked, or bound to another key, it can never count again and is deleted (`prune`, which the
+ * app calls after every registry write, and again lazily by `list` and `submit`).
  */
 import { canonicalAgentName } from '../name/index.js';
 import { fail, failWith, ok, problem, type Problem, type Result } from '../errors.js';
 import type { CertificationFilter, Clock, RecordStore, StoredCertification } from '../ports.js';
 import { formatUtcSeconds } from '../record/agent-addr.js';
 import { isEd25519DidKey } from '../trust/did-key.js';
+import { parseDidWeb } from '../trust/did-web/did-web-url.js';
 import {
+  trustedFor,
   verifyCertificationCredential,
   type CertificationCredential,
   type CertificationVerification,
@@ -23,7 +29,7 @@ import {
 import type { DocumentLoader } from '../trust/credentials/document-loader.js';
 import { canonicalSha256Hex, canonicalText } from '../trust/jcs.js';
 import { activeAgentOf } from './registry.js';
-import type { ActiveAgent } from './stored-agent.js';
+import type { ActiveAgent, StoredAgent } from './stored-agent.js';
 
 /**
  * The largest certification credential accepted, in RFC 8785 bytes (so whitespace does not count).
@@ -67,8 +73,8 @@ export interface SubmittedCertification {
 export class CertificationRegistry {
   readonly #store: RecordStore;
   readonly #clock: Clock;
-  #policy: TrustPolicy;
-  #documentLoader: DocumentLoader;
+  readonly #policy: TrustPolicy;
+  readonly #documentLoader: DocumentLoader;
 
   constructor(options: CertificationRegistryOptions) {
     this.#store = options.store;
@@ -81,50 +87,71 @@ export class CertificationRegistry {
     return this.#policy;
   }
 
-  /** Swap the policy; it applies to the next submission, listing and search, with no re-indexing. */
-  useTrustPolicy(policy: TrustPolicy): void {
-    this.#policy = policy;
-  }
-
-  /** Swap the document loader, e.g. for one that knows more did:web documents. */
-  useDocumentLoader(documentLoader: DocumentLoader): void {
-    this.#documentLoader = documentLoader;
-  }
-
   /**
    * Verify and store a certification credential for a name. Stages, cheapest first; the first
    * failure decides the error and nothing is stored: the name; the size; an active agent; the
    * credential (envelope, subject = the agent's current key, issuer trusted for this
    * certification, proof, validity); a validUntil; the agent name it names; then, against what
    * is stored, that it is not older than the one of the same issuer it would replace.
+   *
+   * A deregistration, revocation or key change may land while the credential is verified: the
+   * agent is read again after the write, and a credential that outlived its binding meanwhile is
+   * deleted again and refused (the registry's `prune` may have run before it was stored).
    */
   async submit(name: string, body: unknown): Promise<Result<SubmittedCertification>> {
     const canonical = canonicalAgentName(name);
     if (!canonical.ok) return canonical;
     const size = checkSize(body);
     if (!size.ok) return size;
-    const agent = activeAgentOf(canonical.value, await this.#store.get(canonical.value));
+    const current = await this.#store.get(canonical.value);
+    await this.#drop(current, await this.#store.certificationsOf(canonical.value));
+    const agent = activeAgentOf(canonical.value, current);
     if (!agent.ok) return agent;
     const now = this.#clock.now();
     const { errors, verification } = await this.#verify(body, agent.value, now);
     if (errors.length > 0) return failWith(errors);
     const stored = storedCertificationOf(agent.value, body as CertificationCredential, verification, now);
-    return this.#keep(stored);
+    const kept = await this.#keep(stored);
+    if (!kept.ok) return kept;
+    const after = await this.#store.get(canonical.value);
+    if (!outlived(kept.value.certification, after)) return kept;
+    await this.#store.removeCertification(canonical.value, kept.value.certification.digest);
+    const still = activeAgentOf(canonical.value, after);
+    return still.ok ? fail('WRITE_CONFLICT', `${canonical.value} was bound to ${still.value.agentId} while the certification was checked; it is about ${stored.subject}`) : still;
   }
 
-  /** Every credential stored for an active agent, each with a fresh verdict. */
+  /**
+   * Every credential stored for an active agent, each with a fresh verdict. Credentials that
+   * outlived their binding (about another key, or of a name no longer registered) are deleted
+   * on the way, not listed.
+   */
   async list(name: string): Promise<Result<CertificationListing>> {
     const canonical = canonicalAgentName(name);
     if (!canonical.ok) return canonical;
-    const agent = activeAgentOf(canonical.value, await this.#store.get(canonical.value));
+    const current = await this.#store.get(canonical.value);
+    const kept = await this.#drop(current, await this.#store.certificationsOf(canonical.value));
+    const agent = activeAgentOf(canonical.value, current);
     if (!agent.ok) return agent;
     const now = this.#clock.now();
     const items: CertificationVerdict[] = [];
-    for (const stored of await this.#store.certificationsOf(canonical.value)) {
+    for (const stored of kept) {
       const { errors } = await this.#verify(stored.credential, agent.value, now);
       items.push({ stored, verified: errors.length === 0, errors });
     }
     return ok({ name: agent.value.name, agentId: agent.value.agentId, items });
+  }
+
+  /**
+   * Delete the credentials of `name` that can never count again: all of them once the name is
+   * deregistered or revoked, and those about a key the name is no longer bound to (a rotation,
+   * or a new owner after a release). Suspension is reversible: a suspended agent keeps them.
+   * The app calls this after every registry write (`registry.onChange`); returns how many went.
+   * Removal is by digest, so a credential replaced meanwhile by a fresh one is never lost.
+   */
+  async prune(name: string): Promise<number> {
+    const stored = await this.#store.certificationsOf(name);
+    if (stored.length === 0) return 0;
+    return stored.length - (await this.#drop(await this.#store.get(name), stored)).length;
   }
 
   /**
@@ -135,6 +162,16 @@ export class CertificationRegistry {
   searchFilter(requested: string): CertificationFilter {
     const name = policyKeyFor(this.#policy, requested.trim());
     return { name, trustedIssuers: trustedFor(this.#policy, name), at: this.#clock.now() };
+  }
+
+  /** Delete those of `stored` that outlived their binding under `agent`; the rest are returned. */
+  async #drop(agent: StoredAgent | undefined, stored: readonly StoredCertification[]): Promise<StoredCertification[]> {
+    const kept: StoredCertification[] = [];
+    for (const certification of stored) {
+      if (outlived(certification, agent)) await this.#store.removeCertification(certification.agentName, certification.digest);
+      else kept.push(certification);
+    }
+    return kept;
   }
 
   /** The library's verdict, plus the registry's own rules: a validUntil, and the right agent name. */
@@ -188,6 +225,10 @@ function checkSize(body: unknown): Result<true> {
 function checkRegistryRules(vc: CertificationCredential, agent: ActiveAgent): Problem | undefined {
   // A certification without an end would count forever; audits expire, so the issuer must say when.
   if (vc.validUntil === undefined) return problem('CREDENTIAL_INVALID', 'a certification credential must carry validUntil', '/validUntil');
+  // Stores compare certification names as UTF-8; a lone surrogate has no UTF-8 form, so no stable order or match.
+  if (/\p{Cs}/u.test(vc.credentialSubject.certification.name)) {
+    return problem('CREDENTIAL_INVALID', 'certification.name must be well-formed Unicode (no lone surrogates)', '/credentialSubject/certification/name');
+  }
   // The issuer examined a named agent: the credential must not be moved to another name of the same key.
   const named = canonicalAgentName(vc.credentialSubject.agentName);
   if (!named.ok || named.value !== agent.name) {
@@ -211,9 +252,15 @@ function storedCertificationOf(agent: ActiveAgent, vc: CertificationCredential, 
   };
 }
 
-/** Own keys only, as the credential library reads the policy. */
-function trustedFor(policy: TrustPolicy, name: string): readonly string[] {
-  return Object.hasOwn(policy, name) ? (policy[name] ?? []) : [];
+/**
+ * Whether a stored certification is garbage: the binding it is about is over. That is so once the
+ * name is deregistered (a return, even with the same key, is a new registration the issuers
+ * certify anew) or revoked (final), or bound to another key than the one it names (a rotation, or
+ * a new owner after a release). A suspension is reversible, so a suspended agent keeps them.
+ */
+function outlived(certification: StoredCertification, agent: StoredAgent | undefined): boolean {
+  if (agent === undefined || agent.state === 'deregistered' || agent.state === 'revoked') return true;
+  return certification.subject !== agent.agentId;
 }
 
 function policyKeyFor(policy: TrustPolicy, requested: string): string {
@@ -224,9 +271,6 @@ function policyKeyFor(policy: TrustPolicy, requested: string): string {
 }
 
 // --- the trust policy file -----------------------------------------------------------------
-
-/** did:web with a host (percent-encoded port allowed) and optional path segments. */
-const DID_WEB = /^did:web:[A-Za-z0-9.-]+(%3[Aa]\d+)?(:[A-Za-z0-9._~%-]+)*$/;
 
 /**
  * Check a trust policy as read from JSON: `{"HIPAA": ["did:web:auditor.example", "did:key:z6Mk…"]}`.
@@ -262,6 +306,10 @@ export function parseTrustPolicy(value: unknown): Result<TrustPolicy> {
 function issuerProblem(issuer: unknown): string | undefined {
   if (typeof issuer !== 'string') return `an issuer must be a DID string, not ${JSON.stringify(issuer)}`;
   if (issuer.startsWith('did:key:')) return isEd25519DidKey(issuer) ? undefined : `${issuer} is not an Ed25519 did:key`;
-  if (issuer.startsWith('did:web:')) return DID_WEB.test(issuer) ? undefined : `${issuer} is not a well-formed did:web`;
+  if (issuer.startsWith('did:web:')) {
+    // The parser the DID resolver uses: a policy must never list an issuer it could not resolve.
+    const parsed = parseDidWeb(issuer);
+    return parsed.ok ? undefined : (parsed.problems[0]?.detail ?? `${issuer} is not a well-formed did:web`);
+  }
   return `${JSON.stringify(issuer)} is not a did:key or did:web DID (the only issuers Signpost can resolve)`;
 }

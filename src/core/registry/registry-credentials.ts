@@ -6,6 +6,7 @@ import { issueFactsCredential } from '../trust/credentials/facts-credential.js';
 import { registryDidDocument, registryIssuer, didWebFromUrl, type DidDocument } from '../trust/credentials/registry-did.js';
 import { issueStatusListCredential, STATUS_LIST_MIN_ENTRIES, type StatusListCredential } from '../trust/credentials/status-list.js';
 import type { CredentialIssuer, StatusAllocation } from '../trust/credentials/types.js';
+import type { DisclosureKeyBinding } from '../trust/disclosure/key-binding.js';
 import type { IssuedCredential } from './stored-agent.js';
 
 /** Entries per status list: the herd-privacy minimum of the Bitstring Status List spec. */
@@ -16,6 +17,11 @@ export interface RegistryCredentials {
   readonly issuer: CredentialIssuer;
   /** The registry's did:web document (served at /.well-known/did.json). */
   readonly didDocument: DidDocument;
+  /**
+   * When the registry issues capability credentials: its registry key's signature over the `#bbs-1`
+   * key of the document (served in GET /v1/registry), which clients check against the key they pinned.
+   */
+  readonly disclosureKeyBinding?: SignedRecord<DisclosureKeyBinding>;
   /** Absolute URL of a status list, e.g. https://registry.example/v1/status/revocation/0. */
   statusListUrl(purpose: StatusPurpose, listId: number): string;
 }

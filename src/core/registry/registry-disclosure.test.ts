@@ -8,6 +8,9 @@ import { manualClock, registrationFor, T0, testKey } from '../test-support/agent
 import { capabilityPointer, deriveDisclosure, verifyDisclosure, type CapabilityCredential, type DerivedCapabilityCredential } from '../trust/disclosure/capability-credential.js';
 import { createDisclosureDocumentLoader } from '../trust/disclosure/document-loader.js';
 import { createIssuerKeyPair } from '../trust/disclosure/issuer-keys.js';
+import { checkDisclosureVerdict } from '../trust/disclosure/disclosure-check.js';
+import { boundRegistryDocument } from '../trust/disclosure/key-binding.js';
+import { createKeyRotation } from '../record/key-rotation.js';
 import { Registry } from './registry.js';
 import { registryCredentials } from './registry-credentials.js';
 import {
@@ -68,6 +71,20 @@ describe('RegistryDisclosure: the issuer identity', () => {
       { id: `${DID}#bbs-1`, type: 'Multikey', controller: DID, publicKeyMultibase: blsKey.publicKeyMultibase },
     ]);
     expect(credentials?.didDocument.verificationMethod.map((m) => m.id)).toEqual([`${DID}#key-1`]);
+  });
+
+  it('binds #bbs-1 to the registry key with a signed DisclosureKeyBinding that checks against the pinned key', async () => {
+    const { credentials } = await setup();
+    expect(credentials?.disclosureKeyBinding?.payload).toEqual({
+      type: 'DisclosureKeyBinding',
+      v: 1,
+      issuer: DID,
+      keyId: `${DID}#bbs-1`,
+      publicKeyMultibase: blsKey.publicKeyMultibase,
+    });
+    const bound = boundRegistryDocument(credentials?.didDocument, registryKey.did, credentials?.disclosureKeyBinding);
+    expect(bound).toEqual({ ok: true, value: credentials?.didDocument });
+    expect(codes(boundRegistryDocument(credentials?.didDocument, mallory.did, credentials?.disclosureKeyBinding))).toEqual(['ISSUER_UNTRUSTED']);
   });
 
   it('refuses a validity outside 60 s .. 7 days', () => {
@@ -142,6 +159,32 @@ describe('RegistryDisclosure.issue', () => {
     expect((await disclosure.issue(NAME, request({ at: clock.now() }))).ok).toBe(true);
   });
 
+  it('two concurrent copies of one signed request: one credential, the other SEQUENCE_STALE', async () => {
+    const { disclosure } = await setup({ grant: ['retrain'] });
+    const signed = request();
+    const answers = await Promise.all([disclosure.issue(NAME, signed), disclosure.issue(NAME, structuredClone(signed))]);
+    expect(answers.map((a) => (a.ok ? 'issued' : codes(a)[0])).sort()).toEqual(['SEQUENCE_STALE', 'issued']);
+  });
+
+  it('a refused request is not remembered: the same bytes are answered once the reason is gone', async () => {
+    const { disclosure, registry, clock } = await setup({ grant: ['retrain'] });
+    const signed = request({ capabilities: ['deploy'] });
+    expect(codes(await disclosure.issue(NAME, signed))).toEqual(['CAPABILITY_MISSING']);
+    clock.advance(1000);
+    expect((await registry.grantCapabilities(NAME, createCapabilityGrant(registryKey, NAME, ['deploy', 'retrain'], clock.now()))).ok).toBe(true);
+    expect((await disclosure.issue(NAME, signed)).ok).toBe(true);
+    expect(codes(await disclosure.issue(NAME, signed))).toEqual(['SEQUENCE_STALE']);
+  });
+
+  it('a key rotated out of the name gets KEY_ROTATED_OUT, like every other write it signs', async () => {
+    const { disclosure, registry } = await setup({ grant: ['retrain'] });
+    const successor = testKey(3);
+    expect((await registry.register({ ...registrationFor(successor, NAME, 200), rotation: createKeyRotation(owner, NAME, successor.did, 200) })).ok).toBe(true);
+    expect(codes(await disclosure.issue(NAME, request()))).toEqual(['KEY_ROTATED_OUT']);
+    expect(codes(await disclosure.issue(NAME, request({ key: mallory })))).toEqual(['NAME_TAKEN']);
+    expect((await disclosure.issue(NAME, request({ key: successor }))).ok).toBe(true);
+  });
+
   it('answers ROUTE_NOT_FOUND before it has an issuer', async () => {
     const { disclosure } = await setup({ grant: ['retrain'], issuer: false });
     expect(codes(await disclosure.issue(NAME, request()))).toEqual(['ROUTE_NOT_FOUND']);
@@ -180,13 +223,27 @@ describe('RegistryDisclosure.verify', () => {
     // The name is mandatory for registry credentials, so it is revealed without being selected.
     expect(derived.credentialSubject).toEqual({ id: owner.did, name: NAME, capabilities: { retrain: {} } });
 
-    expect(await disclosure.verify({ credential: derived, capability: 'retrain' })).toEqual({
-      ok: true,
-      value: { verified: true, revealed: ['retrain'], errors: [], issuer: DID, subject: { id: owner.did, name: NAME }, validUntil: '2026-01-02T00:00:01Z' },
-    });
+    const accepted = await disclosure.verify({ credential: derived, capability: 'retrain' });
+    if (!accepted.ok) throw new Error(JSON.stringify(accepted.problems));
+    const { verdict, ...check } = accepted.value;
+    expect(check).toEqual({ verified: true, revealed: ['retrain'], errors: [], issuer: DID, subject: { id: owner.did, name: NAME }, validUntil: '2026-01-02T00:00:01Z' });
+    // The same check, signed by the registry key for exactly this request.
+    expect(checkDisclosureVerdict(verdict, { credential: derived, capability: 'retrain', registryKey: registryKey.did, nowMs: T0 + 1000 })).toEqual({ ok: true, value: check });
     const deploy = await disclosure.verify({ credential: derived, capability: 'deploy' });
     expect(deploy.ok && deploy.value).toMatchObject({ verified: false, revealed: ['retrain'] });
     expect(deploy.ok && codes(deploy.value)).toEqual(['CAPABILITY_MISSING']);
+    // A refusal is signed too, and a signed verdict speaks only for the request it answers.
+    const refusal = deploy.ok ? deploy.value.verdict : undefined;
+    const expected = { credential: derived, capability: 'deploy', registryKey: registryKey.did, nowMs: T0 + 1000 };
+    const signedRefusal = checkDisclosureVerdict(refusal, expected);
+    expect(signedRefusal.ok && signedRefusal.value).toMatchObject({ verified: false, errors: [{ code: 'CAPABILITY_MISSING' }] });
+    expect(codes(checkDisclosureVerdict(refusal, { ...expected, capability: 'retrain' }))).toEqual(['REGISTRY_BAD_RESPONSE']);
+    expect(codes(checkDisclosureVerdict(refusal, { ...expected, challenge: 'nonce-1' }))).toEqual(['REGISTRY_BAD_RESPONSE']);
+    expect(codes(checkDisclosureVerdict(refusal, { ...expected, registryKey: mallory.did }))).toEqual(['RECORD_SIGNATURE_INVALID']);
+    expect(codes(checkDisclosureVerdict(refusal, { ...expected, nowMs: T0 + 1000 + 6 * 60_000 }))).toEqual(['RECORD_EXPIRED']);
+    const flippedVerdict = { ...refusal!, payload: { ...refusal!.payload, check: { ...refusal!.payload.check, verified: true, errors: [] } } };
+    expect(codes(checkDisclosureVerdict(flippedVerdict, expected))).toEqual(['RECORD_SIGNATURE_INVALID']);
+    expect(codes(checkDisclosureVerdict(undefined, expected))).toEqual(['REGISTRY_BAD_RESPONSE']);
 
     const proofValue = derived.proof.proofValue;
     const at = Math.floor(proofValue.length / 2);

@@ -18,7 +18,8 @@ import type { Clock } from '../ports.js';
 import { checkAgentId, checkCanonicalName, checkTimestamp, formatUtcSeconds, parseUtcSeconds } from '../record/agent-addr.js';
 import { capabilityListSchema, sortedCapabilities } from '../record/capability-grant.js';
 import { checkRecord, checkSchema, compileSchema } from '../record/schema-check.js';
-import { signRecord, verifyRecordSignature } from '../record/signing.js';
+import { checkSignedRecord } from '../record/signed-envelope.js';
+import { signRecord } from '../record/signing.js';
 import type { SignedRecord } from '../record/types.js';
 import { registryDidDocument, registryDisclosureKeyId, type DidDocument } from '../trust/credentials/registry-did.js';
 import {
@@ -30,11 +31,15 @@ import {
   type CapabilityCredential,
   type DisclosureVerification,
 } from '../trust/disclosure/capability-credential.js';
+import { disclosureCheckOf, signDisclosureVerdict, type DisclosureCheck, type DisclosureVerdict } from '../trust/disclosure/disclosure-check.js';
 import { createDisclosureDocumentLoader } from '../trust/disclosure/document-loader.js';
 import { exportIssuerKeyPair, importIssuerKeyPair, type IssuerKeyPair } from '../trust/disclosure/issuer-keys.js';
+import { createDisclosureKeyBinding } from '../trust/disclosure/key-binding.js';
 import type { SigningKey } from '../trust/ed25519.js';
-import { activeAgentOf, STATUS_CHANGE_WINDOW_MS, type Registry } from './registry.js';
+import { activeAgentOf, notTheBoundKey, STATUS_CHANGE_WINDOW_MS, type Registry } from './registry.js';
 import type { RegistryCredentials } from './registry-credentials.js';
+
+export { disclosureCheckOf, type DisclosureCheck } from '../trust/disclosure/disclosure-check.js';
 
 export const CAPABILITY_CREDENTIAL_REQUEST_TYPE = 'CapabilityCredentialRequest';
 export const MIN_CAPABILITY_CREDENTIAL_VALIDITY_SECONDS = 60;
@@ -120,25 +125,8 @@ export function createCapabilityCredentialRequest(input: CapabilityCredentialReq
   return signRecord(request, input.key);
 }
 
-const signedEnvelope = compileSchema<SignedRecord<unknown>>({
-  type: 'object',
-  additionalProperties: false,
-  required: ['payload', 'sig'],
-  properties: { payload: {}, sig: { type: 'string', minLength: 1, maxLength: 128 } },
-});
-
 /** The envelope, the request, and the signature by the key the request names (whether that key owns the name comes later). */
-function checkSignedRequest(body: unknown): Result<SignedRecord<CapabilityCredentialRequest>> {
-  const shapeProblem = checkSchema(signedEnvelope, body, 'REQUEST_INVALID', '');
-  if (shapeProblem) return failWith([shapeProblem]);
-  const record = body as SignedRecord<unknown>;
-  const payload = checkCapabilityCredentialRequest(record.payload, '/payload');
-  if (!payload.ok) return payload;
-  const signed = record as SignedRecord<CapabilityCredentialRequest>;
-  return verifyRecordSignature(signed, payload.value.agentId)
-    ? ok(signed)
-    : fail('RECORD_SIGNATURE_INVALID', `the signature does not verify with the key of ${payload.value.agentId}`, '/sig');
-}
+const checkSignedRequest = (body: unknown) => checkSignedRecord(body, checkCapabilityCredentialRequest, (r) => r.agentId);
 
 /** What POST /v1/disclosures/verify takes. */
 export interface DisclosureCheckRequest {
@@ -161,16 +149,13 @@ const validateCheckRequest = compileSchema<DisclosureCheckRequest>({
   },
 });
 
-/** The answer of a disclosure check: never an exception, the errors carry catalogue codes. */
-export interface DisclosureCheck {
-  readonly verified: boolean;
-  /** The capabilities the proof reveals (empty unless the proof verified). */
-  readonly revealed: readonly string[];
-  readonly errors: readonly Problem[];
-  /** Filled in once the proof verified. */
-  readonly issuer?: string;
-  readonly subject?: { readonly id: string; readonly name?: string };
-  readonly validUntil?: string;
+/**
+ * What POST /v1/disclosures/verify answers: the check, and the same check in a verdict the
+ * registry signed with its registry key (bound to the request and the time), which is what a
+ * client that pinned the registry key believes.
+ */
+export interface SignedDisclosureCheck extends DisclosureCheck {
+  readonly verdict: SignedRecord<DisclosureVerdict>;
 }
 
 export interface RegistryDisclosureOptions {
@@ -192,6 +177,8 @@ export class RegistryDisclosure {
   private readonly clock: Clock;
   private issuerKey: IssuerKeyPair | undefined;
   private didDocument: DidDocument | undefined;
+  /** Signs the verdicts of `verify` (the registry's countersigning key). */
+  private registryKey: SigningKey | undefined;
   /** Signatures of requests answered within the freshness window: a replay is refused, not answered twice. */
   private readonly answered = new Map<string, number>();
 
@@ -208,15 +195,19 @@ export class RegistryDisclosure {
   /**
    * Issue under the registry's did:web: the BLS key (whatever its stored name) becomes
    * `<did:web>#bbs-1`, and the answer is the registry's credentials identity with that key embedded
-   * in its DID document (give it to `Registry.useCredentials`, so /.well-known/did.json lists it).
+   * in its DID document (give it to `Registry.useCredentials`, so /.well-known/did.json lists it)
+   * and bound to the registry key by a signed DisclosureKeyBinding (served in GET /v1/registry):
+   * without that binding a client could not tell the registry's `#bbs-1` from one a man in the
+   * middle put into the document.
    */
-  async useIssuer(credentials: RegistryCredentials, registryKey: Pick<SigningKey, 'publicKey'>, blsKey: IssuerKeyPair): Promise<RegistryCredentials> {
+  async useIssuer(credentials: RegistryCredentials, registryKey: SigningKey, blsKey: IssuerKeyPair): Promise<RegistryCredentials> {
     const didWeb = credentials.issuer.did;
     const renamed = await importIssuerKeyPair({ ...exportIssuerKeyPair(blsKey), controller: didWeb, id: registryDisclosureKeyId(didWeb) });
     if (!renamed.ok) throw new TypeError(`the disclosure key cannot be named under ${didWeb}: ${renamed.problems[0]?.detail}`);
     this.issuerKey = renamed.value;
+    this.registryKey = registryKey;
     this.didDocument = registryDidDocument(didWeb, registryKey, { disclosureKey: renamed.value });
-    return { ...credentials, didDocument: this.didDocument };
+    return { ...credentials, didDocument: this.didDocument, disclosureKeyBinding: createDisclosureKeyBinding(didWeb, renamed.value, registryKey) };
   }
 
   /** The issuer key (`<did:web>#bbs-1`), once set. */
@@ -245,29 +236,38 @@ export class RegistryDisclosure {
     const active = activeAgentOf(canonical.value, state.value);
     if (!active.ok) return active;
     const agent = active.value;
-    if (request.agentId !== agent.agentId) return fail('NAME_TAKEN', `${agent.name} is bound to ${agent.agentId}, not ${request.agentId}`, '/payload/agentId');
+    // A key rotated out gets KEY_ROTATED_OUT, like every other write it signs; any other key NAME_TAKEN.
+    if (request.agentId !== agent.agentId) return notTheBoundKey(agent, request.agentId, '/payload/agentId');
     const nowMs = this.clock.now();
-    const fresh = this.checkFresh(checked.value, nowMs);
+    // Check and reserve with no await in between: two concurrent copies of one signed request
+    // must not both get past the replay check while the first is still being signed.
+    const fresh = this.reserve(checked.value, nowMs);
     if (!fresh.ok) return fresh;
-    const validitySeconds = request.validitySeconds ?? this.validitySeconds;
-    if (validitySeconds > this.validitySeconds) {
-      return fail('RECORD_VALIDITY_TOO_LONG', `this registry issues capability credentials for at most ${this.validitySeconds} seconds`, '/payload/validitySeconds');
-    }
-    const capabilities = credentialCapabilities(agent.name, agent.capabilityGrant?.payload.capabilities ?? [], request.capabilities);
-    if (!capabilities.ok) return capabilities;
+    let issued = false;
+    try {
+      const validitySeconds = request.validitySeconds ?? this.validitySeconds;
+      if (validitySeconds > this.validitySeconds) {
+        return fail('RECORD_VALIDITY_TOO_LONG', `this registry issues capability credentials for at most ${this.validitySeconds} seconds`, '/payload/validitySeconds');
+      }
+      const capabilities = credentialCapabilities(agent.name, agent.capabilityGrant?.payload.capabilities ?? [], request.capabilities);
+      if (!capabilities.ok) return capabilities;
 
-    // Whole seconds, so that the dates are exactly what the credential states.
-    const fromMs = Math.floor(nowMs / 1000) * 1000;
-    const credential = await issueCapabilityCredential({
-      issuer: { did: issuer.controller, keyPair: issuer },
-      subject: { id: agent.agentId, name: agent.name },
-      capabilities: Object.fromEntries(capabilities.value.map((c) => [c, {}])),
-      validFrom: formatUtcSeconds(fromMs),
-      validUntil: formatUtcSeconds(fromMs + validitySeconds * 1000),
-      mandatoryPointers: REGISTRY_MANDATORY_POINTERS,
-    });
-    this.answered.set(checked.value.sig, parseUtcSeconds(request.at)! + STATUS_CHANGE_WINDOW_MS);
-    return ok(credential);
+      // Whole seconds, so that the dates are exactly what the credential states.
+      const fromMs = Math.floor(nowMs / 1000) * 1000;
+      const credential = await issueCapabilityCredential({
+        issuer: { did: issuer.controller, keyPair: issuer },
+        subject: { id: agent.agentId, name: agent.name },
+        capabilities: Object.fromEntries(capabilities.value.map((c) => [c, {}])),
+        validFrom: formatUtcSeconds(fromMs),
+        validUntil: formatUtcSeconds(fromMs + validitySeconds * 1000),
+        mandatoryPointers: REGISTRY_MANDATORY_POINTERS,
+      });
+      issued = true;
+      return ok(credential);
+    } finally {
+      // A request that got no credential (refused, or the signing threw) may be sent again.
+      if (!issued) this.answered.delete(checked.value.sig);
+    }
   }
 
   /**
@@ -276,24 +276,26 @@ export class RegistryDisclosure {
    * now: the agent is still active, still bound to the credential's did:key, and still granted the
    * capability. A malformed request is REQUEST_INVALID; everything else is a DisclosureCheck.
    */
-  async verify(body: unknown): Promise<Result<DisclosureCheck>> {
+  async verify(body: unknown): Promise<Result<SignedDisclosureCheck>> {
     const issuer = this.issuerKey;
     const didDocument = this.didDocument;
-    if (issuer === undefined || didDocument === undefined) return notIssuing();
+    const registryKey = this.registryKey;
+    if (issuer === undefined || didDocument === undefined || registryKey === undefined) return notIssuing();
     const shapeProblem = checkSchema(validateCheckRequest, body, 'REQUEST_INVALID', '');
     if (shapeProblem) return failWith([shapeProblem]);
     const request = body as DisclosureCheckRequest;
+    const nowMs = this.clock.now();
     const result = await verifyDisclosure(request.credential, {
       documentLoader: createDisclosureDocumentLoader({ didDocuments: (did) => (did === didDocument.id ? didDocument : undefined) }),
-      now: this.clock.now(),
+      now: nowMs,
       trustedIssuers: [issuer.controller],
       requiredCapability: request.capability,
       ...(request.challenge === undefined ? {} : { presentationHeader: new TextEncoder().encode(request.challenge) }),
     });
-    const check = disclosureCheckOf(result);
-    if (!check.verified) return ok(check);
-    const standing = await this.checkStanding(result, request.capability);
-    return ok(standing.length === 0 ? check : { ...check, verified: false, errors: standing });
+    const proofCheck = disclosureCheckOf(result);
+    const standing = proofCheck.verified ? await this.checkStanding(result, request.capability) : [];
+    const check = standing.length === 0 ? proofCheck : { ...proofCheck, verified: false, errors: standing };
+    return ok({ ...check, verdict: signDisclosureVerdict(request, check, registryKey, nowMs) });
   }
 
   /** The agent behind a verified proof is still active, bound to the same key, and granted the capability. */
@@ -315,14 +317,19 @@ export class RegistryDisclosure {
     return [];
   }
 
-  /** Signed within the window around now, and not a request already answered (a replay would hand out a second bearer credential). */
-  private checkFresh(request: SignedRecord<CapabilityCredentialRequest>, nowMs: number): Result<true> {
+  /**
+   * Signed within the window around now, and not a request already answered or being answered (a
+   * replay would hand out a second bearer credential); on success the request is reserved until
+   * its window closes. Synchronous on purpose: the caller must not await between check and set.
+   */
+  private reserve(request: SignedRecord<CapabilityCredentialRequest>, nowMs: number): Result<true> {
     for (const [sig, until] of this.answered) if (until < nowMs) this.answered.delete(sig);
     const signedAt = parseUtcSeconds(request.payload.at)!;
     if (Math.abs(signedAt - nowMs) > STATUS_CHANGE_WINDOW_MS) {
       return fail('RECORD_EXPIRED', `the request was signed at ${request.payload.at}, more than 5 minutes from now`, '/payload/at');
     }
     if (this.answered.has(request.sig)) return fail('SEQUENCE_STALE', 'this signed request was already answered; sign a new one', '/sig');
+    this.answered.set(request.sig, signedAt + STATUS_CHANGE_WINDOW_MS);
     return ok(true);
   }
 }
@@ -349,17 +356,6 @@ export function credentialCapabilities(name: string, granted: readonly string[],
     return fail('CAPABILITY_MISSING', `no capability credential for ${name}: ${why}`);
   }
   return ok(carried);
-}
-
-function disclosureCheckOf(result: DisclosureVerification): DisclosureCheck {
-  return {
-    verified: result.verified,
-    revealed: result.disclosed,
-    errors: result.errors,
-    ...(result.issuer === undefined ? {} : { issuer: result.issuer }),
-    ...(result.subject === undefined ? {} : { subject: result.subject }),
-    ...(result.validUntil === undefined ? {} : { validUntil: result.validUntil }),
-  };
 }
 
 function notIssuing(): Result<never> {

@@ -3,7 +3,7 @@ import { MemoryRecordStore } from '../../store/memory/memory-store.js';
 import { problem, type Result } from '../errors.js';
 import { CachingDidResolver } from '../trust/did-web/caching-did-resolver.js';
 import type { DidWebLocation } from '../trust/did-web/did-web-url.js';
-import { createStatusChange } from '../record/registration.js';
+import { createStatusChange, createTombstone } from '../record/registration.js';
 import { signRecord } from '../record/signing.js';
 import { manualClock, registrationFor, T0, testKey } from '../test-support/agents.js';
 import { NamespaceOwners } from './namespace-owners.js';
@@ -110,5 +110,23 @@ describe('Registry: namespace owners change the standing of the agents in their 
     const registry = new Registry({ store, key: registryKey, clock: manualClock(T0 + 1000) });
     expect((await registry.register(registrationFor(agent, NAME, 100))).ok).toBe(true);
     expect(codeOf(await registry.changeStatus(NAME, change()))).toBe('REVOCATION_NOT_AUTHORIZED');
+  });
+
+  it('lets an owner named by did:key act with that key itself', async () => {
+    const { registry } = await setup({ 'acme.com': ownerKey.did });
+    expect((await registry.changeStatus(NAME, change(ownerKey, 'suspend', ownerKey.did))).ok).toBe(true);
+    expect(codeOf(await registry.changeStatus(NAME, createStatusChange(agent, NAME, 'reinstate', 'not me', T0 + 2000)))).toBe('REVOCATION_NOT_AUTHORIZED');
+  });
+
+  it('keeps a suspension in force when its imposer is no longer recognised, and forbids deregistering around it', async () => {
+    const { registry, store } = await setup();
+    expect((await registry.changeStatus(NAME, change(ownerKey, 'suspend'))).ok).toBe(true);
+    // The same store under a registry that no longer knows namespace owners: the agent still cannot lift it.
+    const reconfigured = new Registry({ store, key: registryKey, clock: manualClock(T0 + 1000) });
+    expect(codeOf(await reconfigured.changeStatus(NAME, createStatusChange(agent, NAME, 'reinstate', 'nobody objects now', T0 + 2000)))).toBe('REVOCATION_NOT_AUTHORIZED');
+    // Nor can it deregister and register again to come back with a clean slate.
+    expect(codeOf(await reconfigured.deregister(NAME, createTombstone(agent, NAME, 10_000)))).toBe('AGENT_SUSPENDED');
+    expect(codeOf(await reconfigured.register(registrationFor(agent, NAME, 10_001)))).toBe('AGENT_SUSPENDED');
+    expect((await store.get(NAME))?.state).toBe('suspended');
   });
 });

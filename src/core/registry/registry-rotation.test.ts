@@ -6,6 +6,7 @@ import { createCapabilityGrant } from '../record/capability-grant.js';
 import { createRotation, createStatusChange, createTombstone } from '../record/registration.js';
 import { signRecord } from '../record/signing.js';
 import { verifyAgentRecords } from '../record/verify.js';
+import { sequenceLimit } from '../record/sequence.js';
 import { manualClock, registrationFor, T0, testKey } from '../test-support/agents.js';
 import { Registry } from './registry.js';
 
@@ -151,5 +152,49 @@ describe('Registry: key rotation', () => {
     const body = createRotation({ from: first, to: second, name: NAME, claims: { label: 'Invoices' }, factsUrl: 'https://registry.example/facts', seq: 200, nowMs: T0 });
     expect(body.rotation.payload.to).toBe(second.did);
     expect((await registry.register(body)).ok).toBe(true);
+  });
+
+  it('keeps the commitment through a deregistration: a thief cannot deregister, re-register and rotate away', async () => {
+    const { registry, store } = await registered(second.did);
+    // Releasing would free the name for any key: refused while a next key is announced.
+    const release = await registry.deregister(NAME, createTombstone(first, NAME, 150, true));
+    expect(codeOf(release)).toBe('KEY_ROTATION_INVALID');
+    expect(pointerOf(release)).toBe('/payload/release');
+    // A plain tombstone keeps the commitment, so coming back under the stolen key must carry it …
+    expect((await registry.deregister(NAME, createTombstone(first, NAME, 150))).ok).toBe(true);
+    const gone = await store.get(NAME);
+    expect(gone?.state === 'deregistered' && gone.nextKeySha256).toBe(nextKeyCommitment(second.did));
+    expect(codeOf(await registry.register(registrationFor(first, NAME, 160)))).toBe('KEY_ROTATION_INVALID');
+    expect(codeOf(await registry.register(registrationFor(first, NAME, 160, { nextKey: thief.did })))).toBe('KEY_ROTATION_INVALID');
+    // … and from there only the announced key can take the name.
+    expect((await registry.register(registrationFor(first, NAME, 160, { nextKey: second.did }))).ok).toBe(true);
+    expect(codeOf(await registry.register(rotationFor(first, thief, 170)))).toBe('KEY_ROTATION_INVALID');
+    expect((await registry.register(rotationFor(first, second, 170))).ok).toBe(true);
+  });
+
+  it('keeps keys rotated out refused after a deregistration, with KEY_ROTATED_OUT', async () => {
+    const { registry } = await registered();
+    expect((await registry.register(rotationFor())).ok).toBe(true);
+    expect((await registry.deregister(NAME, createTombstone(second, NAME, 300))).ok).toBe(true);
+    expect(codeOf(await registry.register(registrationFor(first, NAME, 400)))).toBe('KEY_ROTATED_OUT');
+    expect(codeOf(await registry.deregister(NAME, createTombstone(first, NAME, 400)))).toBe('KEY_ROTATED_OUT');
+    // The owner comes back under the current key, and the chain is still there.
+    const back = await registry.register(registrationFor(second, NAME, 400));
+    expect(back.ok && back.value.agent.rotations?.map((r) => r.payload.from)).toEqual([first.did]);
+  });
+
+  it('bounds sequences to a day ahead of the registry clock, so nobody can use up the sequence space', async () => {
+    const { registry, clock, before, snapshot } = await registered(second.did);
+    const limit = sequenceLimit(T0 + 1000);
+    const exhausting = await registry.register(registrationFor(first, NAME, Number.MAX_SAFE_INTEGER, { nextKey: second.did }));
+    expect(codeOf(exhausting)).toBe('SEQUENCE_TOO_FAR_AHEAD');
+    expect(pointerOf(exhausting)).toBe('/addr/payload/seq');
+    expect(codeOf(await registry.register(registrationFor(first, NAME, limit + 1, { nextKey: second.did })))).toBe('SEQUENCE_TOO_FAR_AHEAD');
+    expect(codeOf(await registry.deregister(NAME, createTombstone(first, NAME, limit + 1)))).toBe('SEQUENCE_TOO_FAR_AHEAD');
+    expect(await snapshot()).toBe(before);
+    // At the limit is fine, and the owner's rotation a moment later can still go above it.
+    expect((await registry.register(registrationFor(first, NAME, limit, { nextKey: second.did }))).ok).toBe(true);
+    clock.advance(1);
+    expect((await registry.register(rotationFor(first, second, sequenceLimit(T0 + 1001)))).ok).toBe(true);
   });
 });

@@ -6,8 +6,10 @@ import { checkAgentFacts } from '../record/agent-facts.js';
 import { checkCapabilityGrant } from '../record/capability-grant.js';
 import { checkCertificateRequest } from '../record/certificate-request.js';
 import { checkKeyRotation, nextKeyCommitment } from '../record/key-rotation.js';
+import { sequenceLimit } from '../record/sequence.js';
 import { checkSchema, compileSchema } from '../record/schema-check.js';
-import { countersign, verifyRecordSignature } from '../record/signing.js';
+import { checkSignature, checkSignedEnvelope, checkSignedRecord, signedEnvelopeSchema } from '../record/signed-envelope.js';
+import { countersign } from '../record/signing.js';
 import { checkStatusChange, isDidWebSigner } from '../record/status-change.js';
 import { checkTombstone } from '../record/tombstone.js';
 import type {
@@ -54,22 +56,14 @@ export interface Registration {
 
 export type RegistryChange = { readonly name: string; readonly agent: StoredAgent };
 
-const signedEnvelope = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['payload', 'sig'],
-  properties: { payload: {}, sig: { type: 'string', minLength: 1, maxLength: 128 } },
-} as const;
-
 const registrationSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['addr', 'facts'],
-  properties: { addr: signedEnvelope, facts: signedEnvelope, rotation: signedEnvelope },
+  properties: { addr: signedEnvelopeSchema, facts: signedEnvelopeSchema, rotation: signedEnvelopeSchema },
 } as const;
 
 const validateRegistration = compileSchema<Registration>(registrationSchema);
-const validateSignedEnvelope = compileSchema<SignedRecord<unknown>>(signedEnvelope);
 
 /**
  * The registry rules. Every write is checked in small named stages, cheapest first; the first
@@ -142,7 +136,9 @@ export class Registry {
     const fresh = needed === 0 ? [] : await this.store.allocateStatusIndices(needed);
     const statusIndex = keeps ? previous.statusIndex : fresh.pop()!;
     const credential = this.issuing ? await issueCredentialFor(this.issuing, facts, fresh.pop()!, at, addr.payload.notAfter) : undefined;
-    const rotations = [...(continues ? (previous.rotations ?? []) : []), ...(rotation ? [countersign(rotation, this.key, at)] : [])];
+    // The rotation chain stays with the owner: through updates, rotations and a re-registration under the same key.
+    const sameOwner = current !== undefined && (current.agentId === addr.payload.agentId || rotation !== undefined);
+    const rotations = [...(sameOwner ? (current.rotations ?? []) : []), ...(rotation ? [countersign(rotation, this.key, at)] : [])];
     const agent: ActiveAgent = {
       state: 'active',
       name: addr.payload.name,
@@ -177,8 +173,17 @@ export class Registry {
     if (current === undefined) return fail('AGENT_NOT_FOUND', `${canonical.value} is not registered`);
     // A revoked key is presumed stolen: nothing it signs may change the name any more.
     if (current.state === 'revoked') return revokedProblem(current);
+    // Deregistering and registering again would otherwise lift a suspension without its authority.
+    if (current.state === 'suspended') return activeAgentOf(current.name, current) as Result<never>;
     if (current.agentId !== tombstone.payload.agentId) return notTheBoundKey(current, tombstone.payload.agentId, '/payload/agentId');
     if (tombstone.payload.seq <= current.seq) return staleSequence(tombstone.payload.seq, current.seq, '/payload/seq');
+    const lead = checkSequenceLead(tombstone.payload.seq, this.clock.now(), '/payload/seq');
+    if (!lead.ok) return lead;
+    const committed = committedNextKey(current);
+    // Releasing would hand the name to any key, around the commitment: rotate to the announced key first.
+    if (committed !== undefined && tombstone.payload.release === true) {
+      return fail('KEY_ROTATION_INVALID', `${current.name} pre-announced its next key; rotate to it (announcing none) before releasing the name`, '/payload/release');
+    }
 
     const at = formatUtcSeconds(this.clock.now());
     const agent: DeregisteredAgent = {
@@ -188,6 +193,8 @@ export class Registry {
       seq: tombstone.payload.seq,
       updatedAt: at,
       tombstone: countersign(tombstone, this.key, at),
+      ...(committed === undefined ? {} : { nextKeySha256: committed }),
+      ...(current.rotations ? { rotations: current.rotations } : {}),
     };
     const written = await this.write(agent, current);
     return written.ok ? ok(agent) : written;
@@ -211,13 +218,17 @@ export class Registry {
     if (current === undefined) return fail('AGENT_NOT_FOUND', `${canonical.value} is not registered`);
     if (current.state === 'deregistered') return fail('AGENT_DEREGISTERED', `${canonical.value} was deregistered at ${current.updatedAt}`);
     if (current.state === 'revoked') return revokedProblem(current);
-    const authority = await this.checkStatusAuthority(current, change);
-    if (!authority.ok) return authority;
     const stages = firstFailure(change, [
+      () => this.checkStatusAuthority(current, change.payload),
       () => checkFreshness('status change', change.payload.at, this.clock.now(), current.lastStatusChange?.payload.at),
       () => checkTransition(current, change.payload),
     ]);
     if (!stages.ok) return stages;
+    // Last, as it may fetch the owner's DID document: a stale or impossible change costs no lookup.
+    if (isDidWebSigner(change.payload.by)) {
+      const signed = await this.checkNamespaceOwnerSignature(current, change);
+      if (!signed.ok) return signed;
+    }
 
     const at = formatUtcSeconds(this.clock.now());
     const countersigned = countersign(change, this.key, at);
@@ -235,23 +246,21 @@ export class Registry {
   }
 
   /**
-   * The agent's own key, the owner of its namespace (a did:web key, checked against the owner's DID
-   * document), or the registry operator's key may change an agent's standing. A suspension is
+   * The agent's own key, the owner of its namespace (a did:web key, whose signature is checked
+   * against the owner's DID document last), or the registry operator's key may change an agent's
+   * standing. A suspension is
    * lifted only by an authority at least as high as the one that imposed it, so an agent cannot
    * lift what its namespace owner or the operator decided.
    */
-  private async checkStatusAuthority(current: ActiveAgent | SuspendedAgent, change: SignedRecord<AgentStatusChange>): Promise<Result<true>> {
-    const { by, action } = change.payload;
+  private checkStatusAuthority(current: ActiveAgent | SuspendedAgent, change: AgentStatusChange): Result<true> {
+    const { by, action } = change;
     const rank = this.authorityOf(current, by);
     if (rank === undefined) {
       if (rotatedOutKeys(current).includes(by)) return notTheBoundKey(current, by, '/payload/by');
       return fail('REVOCATION_NOT_AUTHORIZED', `${by} is neither the key of ${current.name}, nor its namespace owner, nor the registry operator`, '/payload/by');
     }
-    if (rank === 'namespace owner') {
-      const signed = await this.checkNamespaceOwnerSignature(current, change);
-      if (!signed.ok) return signed;
-    }
-    const imposedBy = current.state === 'suspended' ? this.authorityOf(current, current.lastStatusChange.payload.by) : undefined;
+    // An imposer this registry no longer recognises (its configuration changed) counts as the operator: fail closed.
+    const imposedBy = current.state === 'suspended' ? (this.authorityOf(current, current.lastStatusChange.payload.by) ?? 'registry operator') : undefined;
     if (action === 'reinstate' && imposedBy !== undefined && AUTHORITY_RANK[rank] < AUTHORITY_RANK[imposedBy]) {
       return fail('REVOCATION_NOT_AUTHORIZED', `only the ${imposedBy} (or a higher authority) may lift a suspension the ${imposedBy} imposed`, '/payload/by');
     }
@@ -261,9 +270,11 @@ export class Registry {
   private authorityOf(current: StoredAgent, by: string): Authority | undefined {
     if (by === this.did) return 'registry operator';
     if (by === current.agentId) return 'agent';
-    if (isDidWebSigner(by) && this.namespaceOwners !== undefined) {
+    if (this.namespaceOwners !== undefined) {
       const namespace = parseAgentName(current.name);
-      if (namespace.ok && controllerOf(by) === this.namespaceOwners.ownerOf(namespace.value.name.namespace)) return 'namespace owner';
+      const owner = namespace.ok ? this.namespaceOwners.ownerOf(namespace.value.name.namespace) : undefined;
+      // A did:web owner signs with a key of its DID document; an owner named by did:key signs with that key itself.
+      if (owner !== undefined && (isDidWebSigner(by) ? controllerOf(by) === owner : by === owner)) return 'namespace owner';
     }
     return undefined;
   }
@@ -383,6 +394,7 @@ export class Registry {
       () => checkSignature(facts, addr.payload.agentId, '/facts/sig'),
       () => checkFactsDigest(addr.payload, facts.payload),
       () => checkAddrValidity(addr.payload, this.clock.now(), this.maxValidityMs, '/addr/payload'),
+      () => checkSequenceLead(addr.payload.seq, this.clock.now(), '/addr/payload/seq'),
     ]);
   }
 
@@ -477,12 +489,6 @@ function canonicalNameOf(input: string): Result<string> {
   return parsed.ok ? ok(parsed.value.canonical) : parsed;
 }
 
-function checkSignature(record: SignedRecord<unknown>, signer: string, pointer: string): Result<true> {
-  return verifyRecordSignature(record, signer)
-    ? ok(true)
-    : fail('RECORD_SIGNATURE_INVALID', `the signature does not verify with the key of ${signer}`, pointer);
-}
-
 function checkFactsSubject(addr: AgentAddr, facts: AgentFacts): Result<true> {
   if (facts.id !== addr.agentId) return fail('FACTS_SUBJECT_MISMATCH', `facts are about ${facts.id}, the AgentAddr is ${addr.agentId}`, '/facts/payload/id');
   if (facts.agent_name !== addr.name) {
@@ -496,28 +502,6 @@ function checkFactsDigest(addr: AgentAddr, facts: AgentFacts): Result<true> {
   return digest === addr.factsSha256
     ? ok(true)
     : fail('FACTS_DIGEST_MISMATCH', `facts hash to ${digest}, the AgentAddr commits to ${addr.factsSha256}`, '/addr/payload/factsSha256');
-}
-
-/**
- * A signed envelope `{payload, sig}` whose payload passes `checkPayload` and whose signature is by
- * the key `signerOf` names. Whether that key may do what the payload asks is checked against the
- * store afterwards.
- */
-function checkSignedRecord<T>(
-  body: unknown,
-  checkPayload: (value: unknown, pointer: string) => Result<T>,
-  signerOf: (payload: T) => string | undefined,
-): Result<SignedRecord<T>> {
-  const shapeProblem = checkSchema(validateSignedEnvelope, body, 'REQUEST_INVALID', '');
-  if (shapeProblem) return failWith([shapeProblem]);
-  const record = body as SignedRecord<unknown>;
-  const payload = checkPayload(record.payload, '/payload');
-  if (!payload.ok) return payload;
-  const signed = record as SignedRecord<T>;
-  const signer = signerOf(payload.value);
-  if (signer === undefined) return ok(signed);
-  const signature = checkSignature(signed, signer, '/sig');
-  return signature.ok ? ok(signed) : signature;
 }
 
 const checkSignedTombstone = (body: unknown) => checkSignedRecord(body, checkTombstone, (t) => t.agentId);
@@ -538,7 +522,7 @@ function checkOwnership(current: StoredAgent | undefined, addr: AgentAddr): Resu
   const released = current.state === 'deregistered' && current.tombstone.payload.release === true;
   if (current.agentId !== addr.agentId) return released ? ok(true) : notTheBoundKey(current, addr.agentId, '/addr/payload/agentId');
   if (addr.seq <= current.seq) return staleSequence(addr.seq, current.seq, '/addr/payload/seq');
-  const committed = current.state === 'active' ? current.addr.payload.nextKeySha256 : undefined;
+  const committed = committedNextKey(current);
   if (committed !== undefined && addr.nextKeySha256 !== committed) {
     return fail(
       'KEY_ROTATION_INVALID',
@@ -572,10 +556,21 @@ function checkRotation(current: StoredAgent | undefined, rotation: KeyRotation):
   return ok(true);
 }
 
+/** The next key a name's last record pre-announced (kept through a deregistration), if any. */
+function committedNextKey(agent: StoredAgent): string | undefined {
+  return agent.state === 'deregistered' ? agent.nextKeySha256 : agent.addr.payload.nextKeySha256;
+}
+
+/** A sequence at most a day ahead of the registry's clock (see sequenceLimit). */
+function checkSequenceLead(seq: number, nowMs: number, pointer: string): Result<true> {
+  const limit = sequenceLimit(nowMs);
+  return seq <= limit ? ok(true) : fail('SEQUENCE_TOO_FAR_AHEAD', `sequence ${seq} is more than a day ahead of the registry clock (at most ${limit} now)`, pointer);
+}
+
 /** The continuity proof belongs to this very AgentAddr and is signed by the key it hands over from. */
 function checkRotationProof(rotation: SignedRecord<KeyRotation>, addr: AgentAddr): Result<true> {
-  const shapeProblem = checkSchema(validateSignedEnvelope, rotation, 'REQUEST_INVALID', '/rotation');
-  if (shapeProblem) return failWith([shapeProblem]);
+  const envelope = checkSignedEnvelope(rotation, '/rotation');
+  if (!envelope.ok) return envelope;
   const payload = checkKeyRotation(rotation.payload, '/rotation/payload');
   if (!payload.ok) return payload;
   const { name, to, seq, from } = payload.value;
@@ -587,12 +582,12 @@ function checkRotationProof(rotation: SignedRecord<KeyRotation>, addr: AgentAddr
 
 /** Keys the name was rotated away from, oldest first. */
 function rotatedOutKeys(agent: StoredAgent): readonly string[] {
-  return agent.state === 'deregistered' ? [] : (agent.rotations ?? []).map((r) => r.payload.from);
+  return (agent.rotations ?? []).map((r) => r.payload.from);
 }
 
 /** A key other than the bound one: a key rotated out gets its own code, so its holder learns it lost the name for good. */
-function notTheBoundKey(current: StoredAgent, did: string, pointer: string): Result<never> {
-  const rotation = current.state === 'deregistered' ? undefined : current.rotations?.find((r) => r.payload.from === did);
+export function notTheBoundKey(current: StoredAgent, did: string, pointer: string): Result<never> {
+  const rotation = current.rotations?.find((r) => r.payload.from === did);
   if (rotation !== undefined) {
     return fail('KEY_ROTATED_OUT', `${did} was rotated out of ${current.name} at ${rotation.countersig.at} (to ${rotation.payload.to}); it can no longer act for the name`, pointer);
   }

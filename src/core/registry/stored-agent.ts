@@ -74,4 +74,8 @@ export interface RevokedAgent extends Omit<ActiveAgent, 'state'> {
 export interface DeregisteredAgent extends StoredAgentBase {
   readonly state: 'deregistered';
   readonly tombstone: CountersignedRecord<AgentTombstone>;
+  /** The next key the last record pre-announced: it still binds whoever registers the name again. */
+  readonly nextKeySha256?: string;
+  /** The rotation chain of the binding that was deregistered, so keys rotated out stay refused. */
+  readonly rotations?: readonly CountersignedRecord<KeyRotation>[];
 }

@@ -48,7 +48,10 @@ export interface HttpFaceDeps {
   readonly metrics: Metrics;
   readonly cache: ResolveCache;
   readonly version: string;
+  /** The optional services, as given in HttpFaceOptions; a route without its service answers ROUTE_NOT_FOUND. */
   readonly certifications?: CertificationRegistry | undefined;
+  readonly disclosure?: RegistryDisclosure | undefined;
+  readonly didResolver?: DidResolver | undefined;
 }
 
 export type HttpApp = FastifyInstance<any, any, any, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -84,7 +87,8 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
     done();
   });
   const statusLists = new StatusListPublisher(registry, () => registry.credentials, options.clock);
-  const deps: HttpFaceDeps = { registry, statusLists, clock: options.clock, metrics, cache, version: options.version ?? '0.0.0', certifications: options.certifications };
+  const { certifications, disclosure, didResolver } = options;
+  const deps: HttpFaceDeps = { registry, statusLists, clock: options.clock, metrics, cache, version: options.version ?? '0.0.0', certifications, disclosure, didResolver };
   registry.onChange(({ name }) => {
     cache.invalidate(name);
     statusLists.invalidate();
@@ -119,9 +123,9 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
     systemRoutes(scoped as unknown as HttpApp, deps);
     trustRoutes(scoped as unknown as HttpApp, deps);
     certificateRoutes(scoped as unknown as HttpApp, deps);
-    didRoutes(scoped as unknown as HttpApp, options.didResolver);
+    didRoutes(scoped as unknown as HttpApp, deps.didResolver);
     certificationRoutes(scoped as unknown as HttpApp, deps);
-    disclosureRoutes(scoped as unknown as HttpApp, deps, options.disclosure);
+    disclosureRoutes(scoped as unknown as HttpApp, deps, deps.disclosure);
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;

@@ -5,7 +5,7 @@
 import { SignpostError } from '../../core/errors.js';
 import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose, StoredCertification } from '../../core/ports.js';
 import { AGENT_STATES, type AgentState, type StoredAgent } from '../../core/registry/stored-agent.js';
-import { FILTERS, type FilterKey, LABEL_WEIGHT, certificationCounts, filterValue, isRanked, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
+import { FILTERS, type FilterKey, LABEL_WEIGHT, certificationCounts, compareCodePoints, filterValue, isRanked, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
 import { nameLabels, tokenize } from '../search/tokenize.js';
 import { checkAllocationCount, checkStatusIndices } from '../status-rules.js';
 
@@ -120,7 +120,10 @@ export class MemoryRecordStore implements RecordStore {
     this.#ensureOpen();
     const ofName = this.#certifications.get(name);
     for (const [key, { stored }] of ofName ?? []) {
-      if (stored.digest === digest) return ofName!.delete(key);
+      if (stored.digest !== digest) continue;
+      ofName!.delete(key);
+      if (ofName!.size === 0) this.#certifications.delete(name);
+      return true;
     }
     return false;
   }
@@ -192,10 +195,8 @@ function byRank(rows: Row[], words: readonly string[]): Row[] {
   return scored.map(({ row }) => row);
 }
 
-/** Names are compared by code unit, which for the ASCII names agents have is SQLite's BINARY. */
-function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+/** Names (and certification names, issuers) sort as SQLite's BINARY collation sorts them. */
+const compareNames = compareCodePoints;
 
 function pageSlice(ordered: readonly Row[], plan: SearchPlan): readonly Row[] {
   const start = plan.start;

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { SignpostError } from '../../core/errors.js';
 import type { CertificationFilter, SearchPage, SearchQuery, StoredCertification } from '../../core/ports.js';
 import type { SearchDocument, StoredAgent } from '../../core/registry/stored-agent.js';
+import { VALID_FROM_CLOCK_SKEW_MS } from '../../core/trust/credentials/proof.js';
 import { tokenize } from './tokenize.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -57,6 +58,15 @@ export function planSearch(query: SearchQuery): SearchPlan {
 }
 
 /**
+ * The latest validFrom that counts at `at`: the credential library tolerates a validFrom up to
+ * VALID_FROM_CLOCK_SKEW_MS ahead (an issuer's clock running fast), so the registry's listing
+ * says "counts" from then on, and search must find it from then on too.
+ */
+export function latestCountingValidFrom(at: number): number {
+  return at + VALID_FROM_CLOCK_SKEW_MS;
+}
+
+/**
  * Whether a stored certification counts under the plan's filter: the one rule both backends
  * apply (the SQLite store says the same in SQL).
  */
@@ -69,9 +79,29 @@ export function certificationCounts(
     stored.certification === filter.name &&
     filter.trustedIssuers.includes(stored.issuer) &&
     stored.subject === agentId &&
-    stored.validFromMs <= filter.at &&
+    stored.validFromMs <= latestCountingValidFrom(filter.at) &&
     filter.at < stored.validUntilMs
   );
+}
+
+/**
+ * The order of SQLite's BINARY collation (memcmp over UTF-8), which is code point order; every
+ * backend sorts names and certifications this way. JavaScript's `<` compares UTF-16 code units
+ * instead, which puts a code point above U+FFFF (a surrogate pair, 0xD800-0xDFFF) before
+ * U+E000-U+FFFF; UTF-8 puts it after. No allocation: this runs inside sorts.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const shared = Math.min(a.length, b.length);
+  for (let i = 0; i < shared; i += 1) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xAstral = x >= 0xd800 && x <= 0xdfff;
+    const yAstral = y >= 0xd800 && y <= 0xdfff;
+    if (xAstral !== yAstral) return xAstral ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
 /** The lowercase form filters and indexed filter values are compared in. */

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { SignpostError } from '../../core/errors.js';
 import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose, StoredCertification } from '../../core/ports.js';
 import { AGENT_STATES, type ActiveAgent, type AgentState, type StoredAgent } from '../../core/registry/stored-agent.js';
-import { FILTERS, type FilterKey, LABEL_WEIGHT, filterValue, isRanked, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
+import { FILTERS, type FilterKey, LABEL_WEIGHT, filterValue, isRanked, latestCountingValidFrom, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
 import { nameLabels } from '../search/tokenize.js';
 import { checkAllocationCount, checkStatusIndices } from '../status-rules.js';
 import { FILTER_TABLES, migrate, userVersion } from './migrations.js';
@@ -342,7 +342,7 @@ function searchSql(ranked: boolean, filters: readonly FilterKey[], certified: bo
  */
 const CERTIFIED_SQL = `AND EXISTS (SELECT 1 FROM certifications c
   WHERE c.agent_name = a.name AND c.certification = @certification AND c.subject = a.agent_id
-    AND c.valid_from <= @certifiedAt AND @certifiedAt < c.valid_until
+    AND c.valid_from <= @latestValidFrom AND @certifiedAt < c.valid_until
     AND c.issuer IN (SELECT value FROM json_each(@trustedIssuers)))`;
 
 function searchParameters(plan: SearchPlan): Record<string, unknown> {
@@ -351,6 +351,7 @@ function searchParameters(plan: SearchPlan): Record<string, unknown> {
   if (plan.certification !== undefined) {
     parameters['certification'] = plan.certification.name;
     parameters['certifiedAt'] = plan.certification.at;
+    parameters['latestValidFrom'] = latestCountingValidFrom(plan.certification.at);
     parameters['trustedIssuers'] = JSON.stringify(plan.certification.trustedIssuers);
   }
   if (plan.start.kind === 'offset') {

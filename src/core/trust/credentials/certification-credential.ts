@@ -122,8 +122,11 @@ async function verifyCertification(value: unknown, options: CertificationVerifyO
   return { verified: errors.length === 0, errors, attested, statusEntries: statusEntries.value };
 }
 
-/** Own keys only: a certification named "constructor" or "__proto__" must not reach Object.prototype. */
-function trustedFor(policy: TrustPolicy, name: string): readonly string[] {
+/**
+ * The issuers a policy lists for a certification name. Own keys only: a certification named
+ * "constructor" or "__proto__" must not reach Object.prototype.
+ */
+export function trustedFor(policy: TrustPolicy, name: string): readonly string[] {
   return Object.hasOwn(policy, name) ? (policy[name] ?? []) : [];
 }
 

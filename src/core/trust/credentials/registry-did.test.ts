@@ -1,10 +1,10 @@
 import { didUrlToHttpsUrl, httpsUrlToDidUrl } from '@digitalbazaar/did-method-web';
 import { describe, expect, it } from 'vitest';
-import { signingKeyToJwk } from '../ed25519.js';
+import { signingKeyFromSeed, signingKeyToJwk } from '../ed25519.js';
 import { issueFactsCredential, verifyFactsCredential } from './facts-credential.js';
 import { createIssuerKeyPair } from '../disclosure/issuer-keys.js';
 import { createDocumentLoader } from './document-loader.js';
-import { credentialSigner, didDocumentPath, didWebFromUrl, multikeyFromJwk, registryDidDocument, registryDisclosureKeyId, registryKeyId } from './registry-did.js';
+import { credentialSigner, didDocumentPath, didWebFromUrl, multikeyFromJwk, pinnedRegistryDocument, registryDidDocument, registryDisclosureKeyId, registryKeyId } from './registry-did.js';
 import { DAY, documentLoader, factsInput, REGISTRY_DID, registryKey, T0 } from './test-support/fixtures.js';
 
 describe('did:web of the registry', () => {
@@ -85,5 +85,31 @@ describe('signers', () => {
   it('refuses an issuer whose signer names another key', async () => {
     const wrong = { ...factsInput.issuer, signer: credentialSigner(registryKey, `${REGISTRY_DID}#key-2`) };
     await expect(issueFactsCredential({ ...factsInput, issuer: wrong })).rejects.toThrow(/key-2/);
+  });
+});
+
+describe('pinnedRegistryDocument', () => {
+  const didWeb = 'did:web:registry.example';
+  const other = signingKeyFromSeed(new Uint8Array(32).fill(4));
+
+  it('answers the document rebuilt from the pinned key only: an embedded method never reaches a loader', async () => {
+    const bls = await createIssuerKeyPair({ seed: new Uint8Array(32).fill(5) });
+    const served = registryDidDocument(didWeb, registryKey, { disclosureKey: bls });
+    // A man in the middle embeds an Ed25519 key of its own next to the genuine #key-1.
+    const withExtra = {
+      ...served,
+      assertionMethod: [...served.assertionMethod, { id: `${didWeb}#key-2`, type: 'Multikey', controller: didWeb, publicKeyMultibase: other.did.slice('did:key:'.length) }],
+    };
+    for (const document of [served, withExtra]) expect(pinnedRegistryDocument(document, registryKey.did)).toEqual({ ok: true, value: registryDidDocument(didWeb, registryKey) });
+  });
+
+  it('refuses a document asserting with another referenced key, or not a did:web document', () => {
+    const codes = (r: { ok: boolean; problems?: readonly { code: string }[] }) => (r.ok ? [] : r.problems!.map((p) => p.code));
+    expect(codes(pinnedRegistryDocument(registryDidDocument(didWeb, other), registryKey.did))).toEqual(['ISSUER_UNTRUSTED']);
+    const dangling = { ...registryDidDocument(didWeb, registryKey), assertionMethod: [`${didWeb}#key-1`, `${didWeb}#key-9`] };
+    expect(codes(pinnedRegistryDocument(dangling, registryKey.did))).toEqual(['ISSUER_UNTRUSTED']);
+    expect(codes(pinnedRegistryDocument({ ...registryDidDocument(didWeb, registryKey), assertionMethod: [] }, registryKey.did))).toEqual(['ISSUER_UNTRUSTED']);
+    for (const document of [null, 'x', {}, { id: 'did:key:z6Mk' }]) expect(codes(pinnedRegistryDocument(document, registryKey.did))).toEqual(['DID_UNRESOLVABLE']);
+    expect(codes(pinnedRegistryDocument(registryDidDocument(didWeb, registryKey), 'did:web:x'))).toEqual(['REQUEST_INVALID']);
   });
 });

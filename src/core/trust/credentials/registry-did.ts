@@ -4,7 +4,8 @@
  * key, so `#key-1` and the registry's did:key name the same 32 bytes.
  */
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
-import { didKeyFromPublicKey } from '../did-key.js';
+import { fail, ok, type Result } from '../../errors.js';
+import { didKeyFromPublicKey, publicKeyFromDidKey } from '../did-key.js';
 import type { Ed25519PrivateJwk, SigningKey } from '../ed25519.js';
 import { DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT } from './contexts.js';
 import type { CredentialIssuer, DataIntegritySigner } from './types.js';
@@ -85,7 +86,9 @@ export interface RegistryDidDocumentOptions {
  * key (`#bbs-1`), when given, is embedded in `assertionMethod` instead of listed under
  * `verificationMethod`: DID Core allows both, and embedding scopes the key to assertions (it never
  * authenticates). It also keeps the one referenced assertion key the Ed25519 key, which is what
- * SDK clients pin the did:web to (client/credential-checks.ts refuses any other referenced key).
+ * SDK clients pin the did:web to (pinnedRegistryDocument refuses any other referenced key). Nothing
+ * here binds the embedded key to the registry key: the registry signs a DisclosureKeyBinding for
+ * that (trust/disclosure/key-binding.ts), and clients believe `#bbs-1` only through it.
  */
 export function registryDidDocument(didWeb: string, registryKey: Pick<SigningKey, 'publicKey'>, options: RegistryDidDocumentOptions = {}): DidDocument {
   const keyId = registryKeyId(didWeb);
@@ -102,6 +105,34 @@ export function registryDidDocument(didWeb: string, registryKey: Pick<SigningKey
         : [keyId, { id: registryDisclosureKeyId(didWeb), type: 'Multikey', controller: didWeb, publicKeyMultibase: disclosure.publicKeyMultibase }],
     authentication: [keyId],
   };
+}
+
+/**
+ * The registry DID document a client may believe, given the registry did:key it pinned: the
+ * document served must assert with that key, and with no other *referenced* key; the answer is
+ * rebuilt from the pinned key alone (`#key-1`), so nothing else the document carries reaches a
+ * document loader. In particular an *embedded* assertion method (the registry's `#bbs-1`, or an
+ * attacker's key a man in the middle added) is dropped: the loaders resolve embedded methods, so
+ * one left in would let its holder issue credentials in the registry's name. A disclosure key is
+ * only kept when it is bound to the pinned key by a signed record (trust/disclosure/key-binding.ts).
+ *
+ * DID_UNRESOLVABLE when it is not a did:web document at all; ISSUER_UNTRUSTED when it asserts with
+ * another key than the pinned one. Never throws.
+ */
+export function pinnedRegistryDocument(document: unknown, registryKey: string): Result<DidDocument> {
+  const pinned = publicKeyFromDidKey(registryKey);
+  if (pinned === undefined) return fail('REQUEST_INVALID', `the pinned registry key must be an Ed25519 did:key, not ${registryKey}`);
+  const served = document as Partial<Record<'id' | 'verificationMethod' | 'assertionMethod', unknown>> | null | undefined;
+  const id = typeof served === 'object' && served !== null ? served.id : undefined;
+  if (typeof id !== 'string' || !id.startsWith('did:web:')) return fail('DID_UNRESOLVABLE', 'the answer is not a did:web DID document');
+  const expected = publicKeyMultibase(pinned);
+  const methods = Array.isArray(served!.verificationMethod) ? (served!.verificationMethod as unknown[]) : [];
+  const referenced = Array.isArray(served!.assertionMethod) ? (served!.assertionMethod as unknown[]).filter((m): m is string => typeof m === 'string') : [];
+  const asserting = referenced.map((ref) => methods.find((m) => (m as { id?: unknown } | null)?.id === ref) as { publicKeyMultibase?: unknown } | undefined);
+  if (asserting.length === 0 || asserting.some((m) => m?.publicKeyMultibase !== expected)) {
+    return fail('ISSUER_UNTRUSTED', `${id} asserts with another key than the pinned registry key ${registryKey}`, '/assertionMethod');
+  }
+  return ok(registryDidDocument(id, { publicKey: pinned }));
 }
 
 /**

@@ -13,6 +13,9 @@
  *
  * A definitive answer (404/410: the DID is gone) drops the entry instead: deleting the document is
  * how an organisation deactivates a did:web, and a cache must not outlive that by a week.
+ *
+ * A failure is remembered briefly (`failureTtlMs`, 30 s): a negative cache, so repeated lookups of
+ * a dead or hostile DID do not each open a connection.
  */
 
 export interface DidCachePolicy {
@@ -23,6 +26,12 @@ export interface DidCachePolicy {
   readonly staleWhileRevalidateMs: number;
   /** After freshness: served only when a refresh fails transiently. Counts from the end of freshness. */
   readonly staleIfErrorMs: number;
+  /**
+   * A failed fetch (network, 5xx, 404/410, an invalid document) is remembered this long: calls in
+   * between answer the same failure without a new request, so a flood of lookups of a dead or
+   * hostile DID costs one request per DID per this period, not one per call.
+   */
+  readonly failureTtlMs: number;
 }
 
 export const DEFAULT_DID_CACHE_POLICY: DidCachePolicy = {
@@ -31,6 +40,7 @@ export const DEFAULT_DID_CACHE_POLICY: DidCachePolicy = {
   defaultMaxAgeMs: 3_600_000,
   staleWhileRevalidateMs: 5 * 60_000,
   staleIfErrorMs: 7 * 24 * 3_600_000,
+  failureTtlMs: 30_000,
 };
 
 /** What the cache knows about one document besides the document itself. */
@@ -71,11 +81,6 @@ export function cacheState(times: CacheTimes, now: number, policy: DidCachePolic
   if (staleFor < Math.min(policy.staleWhileRevalidateMs, policy.staleIfErrorMs)) return 'stale-revalidate';
   if (staleFor < policy.staleIfErrorMs) return 'stale-if-error';
   return 'expired';
-}
-
-/** Whether an entry in this state is served (now or as a fallback) rather than dropped. */
-export function isUsable(state: CacheState): boolean {
-  return state !== 'expired';
 }
 
 function clamp(value: number, min: number, max: number): number {

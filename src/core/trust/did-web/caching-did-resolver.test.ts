@@ -124,12 +124,16 @@ describe('CachingDidResolver', () => {
     const wrongId = serve({ ...doc2, id: 'did:web:evil.example' });
     const fetcher = scriptedFetcher(wrongId, serve(doc1), wrongId);
     const resolver = new CachingDidResolver({ fetcher, clock, cache });
-    expect(await resolver.resolve(DID)).toMatchObject({ ok: false, problems: [{ code: 'DID_DOCUMENT_INVALID', pointer: '/id' }] });
+    // The owner's fault, not the caller's: DID_UNRESOLVABLE (503), the reason and the part in the detail, no request pointer.
+    const refused = await resolver.resolve(DID);
+    expect(refused).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: expect.stringMatching(/the DID document of did:web:acme\.com is refused: .*evil\.example.*\(at \/id\)/) }] });
+    expect(refused.ok ? undefined : refused.problems[0]?.pointer).toBeUndefined();
     expect(cache.entries.size).toBe(0);
-    expect(await resolver.resolve(DID)).toMatchObject({ ok: true, value: { source: 'network' } }); // refetched, not negatively cached
+    clock.advance(DEFAULT_DID_CACHE_POLICY.failureTtlMs);
+    expect(await resolver.resolve(DID)).toMatchObject({ ok: true, value: { source: 'network' } }); // refetched once the failure is forgotten
     clock.advance(DEFAULT_DID_CACHE_POLICY.staleWhileRevalidateMs + 10 * MIN);
     const result = await resolver.resolve(DID);
-    expect(result).toMatchObject({ ok: true, value: { source: 'cache', stale: true, refreshProblem: { code: 'DID_DOCUMENT_INVALID' } } });
+    expect(result).toMatchObject({ ok: true, value: { source: 'cache', stale: true, refreshProblem: { code: 'DID_UNRESOLVABLE', detail: expect.stringMatching(/is refused/) } } });
     expect(keyOf(result)).toBe(key1.did);
   });
 
@@ -195,7 +199,110 @@ describe('CachingDidResolver', () => {
         throw new Error('a broken logger changes nothing');
       },
     });
-    expect(await resolver.resolve(DID)).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE' }] });
+    const result = await resolver.resolve(DID);
+    expect(result).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE' }] });
+    expect(result.ok ? '' : result.problems[0]?.detail).not.toMatch(/boom/); // the log gets the detail, the caller does not
     expect(reported.join('\n')).toMatch(/disk[\s\S]*boom/);
+  });
+
+  it('gives the caller the public problem and only the log the connection detail (logDetail)', async () => {
+    const reported: string[] = [];
+    const refused: DidFetchOutcome = { kind: 'failed', problem: problem('DID_UNRESOLVABLE', `${DID}: could not reach acme.com`), logDetail: 'connect ECONNREFUSED 10.0.0.7:9' };
+    const resolver = new CachingDidResolver({ fetcher: scriptedFetcher(refused), clock: manualClock(), onProblem: (_did, p) => reported.push(p.detail) });
+    const result = await resolver.resolve(DID);
+    expect(result).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: `${DID}: could not reach acme.com` }] });
+    expect(JSON.stringify(result)).not.toMatch(/ECONNREFUSED|10\.0\.0\.7/);
+    expect(reported).toEqual([`${DID}: could not reach acme.com (connect ECONNREFUSED 10.0.0.7:9)`]);
+  });
+});
+
+describe('CachingDidResolver under load (A6)', () => {
+  it('remembers a failure for failureTtlMs: repeated lookups cost one fetch, and a fixed server is used after it', async () => {
+    const clock = manualClock();
+    const fetcher = scriptedFetcher(down, gone, serve(doc1));
+    const resolver = new CachingDidResolver({ fetcher, clock });
+    for (let i = 0; i < 5; i++) expect(await resolver.resolve(DID)).toMatchObject({ ok: false, problems: [{ detail: 'connection refused' }] });
+    expect(fetcher.calls).toHaveLength(1);
+    clock.advance(DEFAULT_DID_CACHE_POLICY.failureTtlMs - 1);
+    expect((await resolver.resolve(DID)).ok).toBe(false);
+    expect(fetcher.calls).toHaveLength(1);
+    clock.advance(1);
+    expect(await resolver.resolve(DID)).toMatchObject({ ok: false, problems: [{ detail: 'HTTP 404' }] }); // a 404 is remembered too
+    expect(await resolver.resolve(DID)).toMatchObject({ ok: false, problems: [{ detail: 'HTTP 404' }] });
+    expect(fetcher.calls).toHaveLength(2);
+    clock.advance(DEFAULT_DID_CACHE_POLICY.failureTtlMs);
+    expect(await resolver.resolve(DID)).toMatchObject({ ok: true, value: { source: 'network' } });
+    expect(fetcher.calls).toHaveLength(3);
+  });
+
+  it('serves a stale copy during the remembered failure without refetching, and remembers a bounded number of failures', async () => {
+    const clock = manualClock();
+    const fetcher = scriptedFetcher(serve(doc1), down);
+    const resolver = new CachingDidResolver({ fetcher, clock, maxRememberedFailures: 2 });
+    await resolver.resolve(DID);
+    clock.advance(10 * MIN + DEFAULT_DID_CACHE_POLICY.staleWhileRevalidateMs);
+    expect(await resolver.resolve(DID)).toMatchObject({ ok: true, value: { stale: true, refreshProblem: { detail: 'connection refused' } } });
+    expect(await resolver.resolve(DID)).toMatchObject({ ok: true, value: { stale: true, refreshProblem: { detail: 'connection refused' } } });
+    expect(fetcher.calls).toHaveLength(2);
+    // Two more failing DIDs push the first out of the (bounded) memory of failures: it is fetched again.
+    await resolver.resolve('did:web:b.example');
+    await resolver.resolve('did:web:c.example');
+    expect(fetcher.calls).toHaveLength(4);
+    await resolver.resolve(DID);
+    expect(fetcher.calls).toHaveLength(5);
+  });
+
+  it('runs at most maxConcurrentFetches fetches at once and fails fast when the queue is full', async () => {
+    const releases: (() => void)[] = [];
+    const calls: string[] = [];
+    const fetcher = {
+      fetch: (location: DidWebLocation) => {
+        calls.push(location.did);
+        return new Promise<DidFetchOutcome>((resolve) => releases.push(() => resolve(serve(registryDidDocument(location.did, key1)))));
+      },
+    };
+    const reported: string[] = [];
+    const resolver = new CachingDidResolver({ fetcher, clock: manualClock(), maxConcurrentFetches: 2, maxQueuedFetches: 3, onProblem: (_d, p) => reported.push(p.detail) });
+    const dids = Array.from({ length: 8 }, (_, i) => `did:web:org${i}.example`);
+    const pending = dids.map((did) => resolver.resolve(did));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(calls).toHaveLength(2); // two running, three queued
+    const settled = await Promise.race([Promise.all(pending.slice(5)), new Promise((r) => setTimeout(() => r('hung'), 100))]);
+    expect(settled).toEqual(
+      Array.from({ length: 3 }, () => ({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: expect.stringMatching(/too many DID documents at once/) }] })),
+    );
+    for (let served = 0; served < 5; served++) {
+      while (releases.length === 0) await new Promise((r) => setTimeout(r, 1));
+      expect(calls.length - served).toBeLessThanOrEqual(2); // never more than two in flight
+      releases.shift()!();
+    }
+    const first = await Promise.all(pending.slice(0, 5));
+    expect(first.map((r) => (r.ok ? 'ok' : r.problems[0]?.detail))).toEqual(Array(5).fill('ok'));
+    expect(calls).toEqual(dids.slice(0, 5));
+    // An overload is not the DID's fault, so it is not remembered: the next call fetches.
+    const again = resolver.resolve(dids[7]!);
+    await new Promise((r) => setTimeout(r, 1));
+    releases.shift()?.();
+    expect(await again).toMatchObject({ ok: true, value: { source: 'network' } });
+    expect(reported.filter((d) => /too many/.test(d))).toHaveLength(3);
+  });
+
+  it('answers from pins, did:key and the cache only, never fetching, when asked not to fetch (the public route)', async () => {
+    const clock = manualClock();
+    const fetcher = scriptedFetcher(serve(doc1));
+    const resolver = new CachingDidResolver({ fetcher, clock, pinned: [registryDidDocument('did:web:pinned.example', key2)] });
+    const offline = { fetch: false } as const;
+    expect(await resolver.resolve(DID, offline)).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: expect.stringMatching(/holds no document/) }] });
+    expect(await resolver.resolve('did:web:pinned.example', offline)).toMatchObject({ ok: true, value: { source: 'pinned' } });
+    expect(await resolver.resolve(key1.did, offline)).toMatchObject({ ok: true, value: { source: 'computed' } });
+    expect(fetcher.calls).toHaveLength(0);
+    await resolver.resolve(DID); // the registry itself needed it (a verification): fetched
+    expect(await resolver.resolve(DID, offline)).toMatchObject({ ok: true, value: { source: 'cache', stale: false } });
+    clock.advance(10 * MIN + DEFAULT_DID_CACHE_POLICY.staleWhileRevalidateMs); // stale: a fetching resolve would refresh now
+    expect(await resolver.resolve(DID, offline)).toMatchObject({ ok: true, value: { source: 'cache', stale: true } });
+    clock.advance(7 * 24 * 60 * MIN);
+    expect(await resolver.resolve(DID, offline)).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE' }] });
+    await resolver.idle();
+    expect(fetcher.calls).toHaveLength(1);
   });
 });

@@ -29,9 +29,18 @@ export interface DidResolution {
   readonly refreshProblem?: { readonly code: string; readonly detail: string };
 }
 
+export interface DidResolveOptions {
+  /**
+   * false: answer only from what the resolver already holds (pins, did:key, its cache, stale or
+   * not) and never reach the network. For callers anyone can drive, such as the public
+   * `GET /v1/dids/{did}`: they must not make the registry fetch arbitrary DIDs. Default true.
+   */
+  readonly fetch?: boolean;
+}
+
 export interface DidResolver {
   /** Resolve a DID (did:web, did:key) to its validated DID document; never throws. */
-  resolve(did: string): Promise<Result<DidResolution>>;
+  resolve(did: string, options?: DidResolveOptions): Promise<Result<DidResolution>>;
 }
 
 /**

@@ -40,7 +40,7 @@ export function parseDidWeb(did: string): Result<DidWebLocation> {
   const hostname = match[1] as string;
   const port = match[2] === undefined ? undefined : Number(match[2]);
   if (port !== undefined && (port < 1 || port > 65_535)) return bad(did, `port ${port} is outside 1..65535`);
-  if (!isHostname(hostname)) return bad(did, `"${hostname}" is not a DNS name or an IPv4 address`);
+  if (!isHostname(hostname)) return bad(did, `"${hostname}" is not a DNS name or a canonical IPv4 address (a.b.c.d)`);
   const path: string[] = [];
   for (const encoded of encodedPath) {
     const segment = decode(encoded);
@@ -58,12 +58,6 @@ export function parseDidWeb(did: string): Result<DidWebLocation> {
   return ok({ did, hostname, ...(port === undefined ? {} : { port }), path, url });
 }
 
-/** The https URL of a did:web's DID document. */
-export function didWebToUrl(did: string): Result<string> {
-  const parsed = parseDidWeb(did);
-  return parsed.ok ? ok(parsed.value.url) : parsed;
-}
-
 export function isIpv4(hostname: string): boolean {
   const parts = hostname.split('.');
   return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
@@ -74,12 +68,30 @@ export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname.endsWith('.localhost') || (isIpv4(hostname) && hostname.startsWith('127.'));
 }
 
+/** A label URL parsers read as a number (decimal, or hex with 0x): a host ending in one is parsed as an IPv4 address. */
+const NUMERIC_LABEL = /^(?:\d+|0x[0-9a-f]*)$/;
+
 function isHostname(hostname: string): boolean {
   if (isIpv4(hostname)) return true;
   // All-numeric labels that are not a valid IPv4 address (999.1.1.1, 10.1) are refused: URL parsers read them as IPs.
   if (/^[\d.]+$/.test(hostname)) return false;
   if (hostname.length > 253) return false;
-  return hostname.split('.').every((label) => LABEL.test(label));
+  const labels = hostname.split('.');
+  if (!labels.every((label) => LABEL.test(label))) return false;
+  // WHATWG URL reads a host whose last label is a number as IPv4: 0x7f.1 and 0x7f000001 are 127.0.0.1,
+  // 0xa9fea9fe is 169.254.169.254. Such a host would reach an address its text does not show.
+  if (NUMERIC_LABEL.test(labels[labels.length - 1] as string)) return false;
+  // Last line: the host the fetcher will connect to must be the host the DID shows.
+  return urlHostname(hostname) === hostname;
+}
+
+/** The host as the WHATWG URL parser (and so the fetcher) reads it; undefined when it does not parse. */
+function urlHostname(hostname: string): string | undefined {
+  try {
+    return new URL(`https://${hostname}/`).hostname;
+  } catch {
+    return undefined;
+  }
 }
 
 function decode(text: string): string | undefined {

@@ -40,3 +40,13 @@ export {
   type DisclosureVerification,
   type DisclosureVerifyOptions,
 } from './capability-credential.js';
+export {
+  checkDisclosureVerdict,
+  disclosureCheckOf,
+  DISCLOSURE_VERDICT_TYPE,
+  signDisclosureVerdict,
+  type DisclosureCheck,
+  type DisclosureCheckInput,
+  type DisclosureVerdict,
+} from './disclosure-check.js';
+export { boundRegistryDocument, checkDisclosureKeyBinding, createDisclosureKeyBinding, DISCLOSURE_KEY_BINDING_TYPE, type DisclosureKeyBinding } from './key-binding.js';

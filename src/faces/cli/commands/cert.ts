@@ -2,12 +2,13 @@ import { webcrypto, X509Certificate } from 'node:crypto';
 import { access, chmod, readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { RegistryClient } from '../../../client/registry-client.js';
-import { fail, ok, SignpostError, type Result } from '../../../core/errors.js';
+import { SignpostError } from '../../../core/errors.js';
 import { canonicalAgentName } from '../../../core/name/index.js';
 import { createCertificateRequest, MAX_CERTIFICATE_VALIDITY_SECONDS, MIN_CERTIFICATE_VALIDITY_SECONDS } from '../../../core/record/certificate-request.js';
 import { privateKeyToPem, readCapabilityCertificate, verifyCapabilityCertificate } from '../../../core/trust/certificates/index.js';
 import { readKeyFile } from '../../../app/key-file.js';
 import { EXIT, formatProblems, registryUrlOf, unwrap } from '../cli-context.js';
+import { parseDuration } from '../duration.js';
 
 interface IssueFlags {
   key: string;
@@ -37,7 +38,7 @@ export function certCommand(program: Command): void {
     .option('-r, --registry <url>', 'registry URL (default $SIGNPOST_REGISTRY or http://127.0.0.1:8700)')
     .option('--json', 'print the answer (without the PEMs) as JSON')
     .action(async (flags: IssueFlags) => {
-      const validitySeconds = unwrap(parseValidity(flags.validity));
+      const validitySeconds = unwrap(parseDuration(flags.validity, '--validity', { min: MIN_CERTIFICATE_VALIDITY_SECONDS, max: MAX_CERTIFICATE_VALIDITY_SECONDS }));
       const key = await readKeyFile(flags.key);
       const name = unwrap(canonicalAgentName(flags.name));
       // Refuse before asking: a private key is never overwritten.
@@ -107,17 +108,6 @@ export function certCommand(program: Command): void {
       }
       if (verification !== undefined && !verification.verified) process.exitCode = EXIT.refused;
     });
-}
-
-/** `90`, `90s`, `30m`, `1h`: seconds in the range the registry accepts. */
-export function parseValidity(text: string): Result<number> {
-  const match = /^(\d{1,6})(s|m|h)?$/.exec(text.trim());
-  if (!match) return fail('REQUEST_INVALID', `--validity must look like 90s, 30m or 1h, got "${text}"`);
-  const seconds = Number(match[1]) * (match[2] === 'h' ? 3600 : match[2] === 'm' ? 60 : 1);
-  if (seconds < MIN_CERTIFICATE_VALIDITY_SECONDS || seconds > MAX_CERTIFICATE_VALIDITY_SECONDS) {
-    return fail('REQUEST_INVALID', `--validity must be between 60s and 24h, got "${text}"`);
-  }
-  return ok(seconds);
 }
 
 /** A PKCS #10 request for the key, made with @peculiar/x509 (loaded only here: it needs reflect-metadata first). */

@@ -1,14 +1,20 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { RegistryClient } from '../../../client/registry-client.js';
 import { ok, SignpostError, type Problem, type Result } from '../../../core/errors.js';
 import { canonicalAgentName } from '../../../core/name/index.js';
 import { formatUtcSeconds } from '../../../core/record/agent-addr.js';
 import { isEd25519DidKey } from '../../../core/trust/did-key.js';
+import { parseDidWeb } from '../../../core/trust/did-web/did-web-url.js';
 import { issueCertificationCredential } from '../../../core/trust/credentials/certification-credential.js';
 import { didKeyIssuer, registryIssuer } from '../../../core/trust/credentials/registry-did.js';
 import { readKeyFile } from '../../../app/key-file.js';
 import { registryUrlOf, unwrap } from '../cli-context.js';
+import { formatDuration, parseDuration, type DurationBounds } from '../duration.js';
+import { readJsonFile } from '../json-file.js';
+
+/** `--valid-for`: at least an hour (an audit is not a session), at most what a UTC timestamp can still say. */
+const VALID_FOR: DurationBounds = { min: 3600, max: 99_999 * 86_400 };
 
 /** One stored certification as the registry lists it (GET /v1/agents/{name}/certifications). */
 interface CertificationEntry {
@@ -57,7 +63,7 @@ export function certificationCommand(program: Command): void {
     .option('-r, --registry <url>', 'registry URL (default $SIGNPOST_REGISTRY or http://127.0.0.1:8700)')
     .action(async (input: string, file: string, flags: RegistryFlags) => {
       const name = unwrap(canonicalAgentName(input));
-      const credential = await readCredentialFile(file);
+      const credential = unwrap(await readJsonFile(file));
       const base = registryUrlOf(flags.registry);
       const { entry, created } = unwrap(await submit(base, name, credential));
       process.stdout.write(
@@ -98,7 +104,7 @@ export function certificationCommand(program: Command): void {
     .option('--level <text>', 'level of the certification, e.g. "Type II"')
     .option('--scope <text>', 'what the certification covers')
     .option('--valid-from <time>', 'RFC 3339 UTC time in whole seconds (default: now)')
-    .option('--valid-for <duration>', 'validity: days (365d) or hours (12h)', '365d')
+    .option('--valid-for <duration>', `validity: 365d, 12h, 90m (${formatDuration(VALID_FOR.min)} .. ${formatDuration(VALID_FOR.max)})`, '365d')
     .option('--id <uri>', 'the credential id')
     .option('-o, --out <file>', 'write the credential here (default: stdout)')
     .option('-r, --registry <url>', 'registry URL, to look up the agent key (default $SIGNPOST_REGISTRY or http://127.0.0.1:8700)')
@@ -107,10 +113,11 @@ export function certificationCommand(program: Command): void {
       const name = unwrap(canonicalAgentName(flags.name));
       const subject = flags.subject ?? (await currentKeyOf(registryUrlOf(flags.registry), name));
       if (!isEd25519DidKey(subject)) throw new SignpostError('REQUEST_INVALID', `--subject must be an agent did:key, not ${subject}`);
-      if (flags.did !== undefined && !flags.did.startsWith('did:web:')) throw new SignpostError('REQUEST_INVALID', `--did must be a did:web, not ${flags.did}`);
+      // The parser the registry resolves did:web issuers with: a DID it would refuse is refused here already.
+      if (flags.did !== undefined && !parseDidWeb(flags.did).ok) throw new SignpostError('REQUEST_INVALID', `--did must be a did:web the registry can resolve, not ${flags.did}`);
       const fromMs = flags.validFrom === undefined ? Date.now() : Date.parse(flags.validFrom);
       if (Number.isNaN(fromMs)) throw new SignpostError('REQUEST_INVALID', `--valid-from must be an RFC 3339 time, not ${flags.validFrom}`);
-      const validityMs = durationMs(flags.validFor);
+      const validityMs = unwrap(parseDuration(flags.validFor, '--valid-for', VALID_FOR)) * 1000;
       const vc = await issueCertificationCredential({
         issuer: flags.did === undefined ? didKeyIssuer(key) : registryIssuer(flags.did, key),
         subject,
@@ -132,20 +139,6 @@ export function certificationCommand(program: Command): void {
     });
 }
 
-async function readCredentialFile(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new SignpostError('REQUEST_INVALID', `cannot read ${file}: ${(error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new SignpostError('REQUEST_MALFORMED_JSON', `${file} is not JSON: ${(error as Error).message}`);
-  }
-}
-
 async function submit(base: string, name: string, credential: unknown): Promise<Result<{ entry: CertificationEntry; created: boolean }>> {
   const client = new RegistryClient(base);
   const answer = await client.submitCertification<CertificationEntry>(name, credential);
@@ -156,11 +149,4 @@ async function currentKeyOf(base: string, name: string): Promise<string> {
   const agent = unwrap(await new RegistryClient(base).agent(name));
   process.stderr.write(`certifying ${agent.agentId}, the key ${name} is bound to at ${base}\n`);
   return agent.agentId;
-}
-
-/** `365d`, `12h` in milliseconds. */
-function durationMs(text: string): number {
-  const match = /^(\d{1,5})(d|h)$/.exec(text.trim());
-  if (!match || Number(match[1]) === 0) throw new SignpostError('REQUEST_INVALID', `--valid-for must be days (365d) or hours (12h), not ${text}`);
-  return Number(match[1]) * (match[2] === 'd' ? 86_400_000 : 3_600_000);
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { serveConfig } from '../../../app/config.js';
+import { serveConfig, type ServeInput } from '../../../app/config.js';
 import { startRegistry } from '../../../app/compose.js';
 import { unwrap } from '../cli-context.js';
 
@@ -17,7 +17,8 @@ export function serveCommand(program: Command): void {
     .option('--namespace-owner <namespace=did>', 'who owns a namespace (may revoke its agents), instead of did:web:<namespace>; repeatable', (value: string, previous: string[] = []) => [...previous, value])
     .option('--disclosure-validity <duration>', 'lifetime of the bbs-2023 capability credentials it issues: 3600, 30m, 12h, 7d (default 24h; $SIGNPOST_DISCLOSURE_VALIDITY)')
     .option('--allow-http-did-web', 'resolve did:web of loopback hosts (127.0.0.1, localhost) over plain http: development only')
-    .action(async (flags: { port?: string; host?: string; data?: string; logLevel?: string; publicUrl?: string; didDocument?: string[]; allowHttpDidWeb?: boolean; namespaceOwner?: string[]; disclosureValidity?: string }) => {
+    // The flags are exactly what serveConfig reads (--trust-policy included), so the two cannot drift apart.
+    .action(async (flags: ServeInput) => {
       const config = unwrap(serveConfig(flags, process.env));
       const running = await startRegistry(config);
       const keyNote = running.keyCreated ? 'created a new registry key' : 'registry key loaded';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CertificationRegistry } from '../../../core/registry/certifications.js';
 import { Registry } from '../../../core/registry/registry.js';
 import { manualClock, registrationFor, T0, testKey } from '../../../core/test-support/agents.js';
-import { issueCertificationCredential, type CertificationInput } from '../../../core/trust/credentials/certification-credential.js';
+import { issueCertificationCredential, type CertificationInput, type TrustPolicy } from '../../../core/trust/credentials/certification-credential.js';
 import { createDocumentLoader } from '../../../core/trust/credentials/document-loader.js';
 import { didKeyIssuer, didWebFromUrl, registryDidDocument, registryIssuer } from '../../../core/trust/credentials/registry-did.js';
 import { MemoryRecordStore } from '../../../store/memory/memory-store.js';
@@ -33,7 +33,12 @@ async function setup(withCertifications = true) {
   app = await buildHttpFace({ registry, clock, ...(withCertifications ? { certifications } : {}) });
   expect((await registry.register(registrationFor(owner, NAME, 1))).ok).toBe(true);
   expect((await registry.register(registrationFor(testKey(2), BYSTANDER, 1))).ok).toBe(true);
-  return { store, clock, certifications };
+  /** The same registry restarted with another trust policy file. */
+  const restartWithPolicy = async (trustPolicy: TrustPolicy) => {
+    await app.close();
+    app = await buildHttpFace({ registry, clock, certifications: new CertificationRegistry({ store, clock, trustPolicy, documentLoader }) });
+  };
+  return { store, clock, certifications, restartWithPolicy };
 }
 
 function certification(overrides: Partial<CertificationInput> = {}) {
@@ -112,13 +117,13 @@ describe('HTTP: certification credentials', () => {
   });
 
   it('lists a certification that stopped counting with the reason, and search leaves it out', async () => {
-    const { clock, certifications } = await setup();
+    const { clock, restartWithPolicy } = await setup();
     await submit(await certification({ validUntil: utc(T0 + 2 * DAY) }));
     clock.set(T0 + 3 * DAY);
     expect((await list()).json()).toMatchObject({ items: [{ verified: false, errors: [{ code: 'CREDENTIAL_EXPIRED' }] }] });
     expect(await search('certification=HIPAA')).toEqual([]);
     clock.set(T0 + DAY);
-    certifications.useTrustPolicy({});
+    await restartWithPolicy({});
     expect((await list()).json()).toMatchObject({ items: [{ verified: false, errors: [{ code: 'ISSUER_UNTRUSTED' }] }] });
     expect(await search('certification=HIPAA')).toEqual([]);
   });

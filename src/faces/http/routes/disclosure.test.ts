@@ -4,7 +4,9 @@ import { Registry } from '../../../core/registry/registry.js';
 import { registryCredentials } from '../../../core/registry/registry-credentials.js';
 import { createCapabilityCredentialRequest, RegistryDisclosure } from '../../../core/registry/registry-disclosure.js';
 import { manualClock, registrationFor, T0, testKey } from '../../../core/test-support/agents.js';
+import { checkDisclosureVerdict } from '../../../core/trust/disclosure/disclosure-check.js';
 import { createIssuerKeyPair } from '../../../core/trust/disclosure/issuer-keys.js';
+import { checkDisclosureKeyBinding } from '../../../core/trust/disclosure/key-binding.js';
 import { MemoryRecordStore } from '../../../store/memory/memory-store.js';
 import { buildHttpFace, type HttpApp } from '../server.js';
 
@@ -39,6 +41,12 @@ describe('HTTP face: capability credentials', () => {
     expect(issued.json()).toMatchObject({ issuer: 'did:web:registry.example', credentialSubject: { capabilities: { 'invoice.send': {} } } });
     const did = (await app.inject({ url: '/.well-known/did.json' })).json();
     expect(did.assertionMethod[1]).toMatchObject({ id: 'did:web:registry.example#bbs-1', type: 'Multikey' });
+    // GET /v1/registry carries the registry key's signature over that #bbs-1 key.
+    const identity = (await app.inject({ url: '/v1/registry' })).json();
+    expect(checkDisclosureKeyBinding(identity.disclosureKeyBinding, registryKey.did)).toEqual({
+      ok: true,
+      value: { type: 'DisclosureKeyBinding', v: 1, issuer: 'did:web:registry.example', keyId: 'did:web:registry.example#bbs-1', publicKeyMultibase: did.assertionMethod[1].publicKeyMultibase },
+    });
 
     const stale = await app.inject({ method: 'POST', url: PATH, payload: createCapabilityCredentialRequest({ key: owner, name: NAME, nowMs: clock.now() - 600_000 }) });
     expect({ status: stale.statusCode, code: stale.json().code }).toEqual({ status: 400, code: 'RECORD_EXPIRED' });
@@ -51,6 +59,9 @@ describe('HTTP face: capability credentials', () => {
     // The base credential is never a presentation: a well-formed request answers 200 with verified false.
     expect(refused.statusCode).toBe(200);
     expect(refused.json()).toMatchObject({ verified: false, revealed: [], errors: [{ code: 'DISCLOSURE_INVALID' }] });
+    // ... with the same answer signed by the registry key, for this request.
+    const { verdict, ...check } = refused.json();
+    expect(checkDisclosureVerdict(verdict, { credential: issued.json(), capability: 'invoice.send', registryKey: registryKey.did, nowMs: clock.now() })).toEqual({ ok: true, value: check });
   });
 
   it('a registry built without disclosure says so (ROUTE_NOT_FOUND), and its DID document is unchanged', async () => {
@@ -60,5 +71,6 @@ describe('HTTP face: capability credentials', () => {
     const verify = await app.inject({ method: 'POST', url: '/v1/disclosures/verify', payload: { credential: {}, capability: 'x' } });
     expect(verify.statusCode).toBe(404);
     expect((await app.inject({ url: '/.well-known/did.json' })).json().assertionMethod).toEqual(['did:web:registry.example#key-1']);
+    expect((await app.inject({ url: '/v1/registry' })).json().disclosureKeyBinding).toBeUndefined();
   });
 });

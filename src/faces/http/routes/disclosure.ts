@@ -20,6 +20,21 @@ const DisclosureCheckSchema = Type.Object({
   issuer: Type.Optional(Type.String()),
   subject: Type.Optional(Type.Object({ id: Type.String(), name: Type.Optional(Type.String()) })),
   validUntil: Type.Optional(Type.String()),
+  verdict: Type.Object(
+    {
+      payload: Type.Object({
+        type: Type.Literal('DisclosureVerdict'),
+        v: Type.Literal(1),
+        at: Type.String(),
+        credentialSha256: Type.String({ description: 'SHA-256 (hex) of the RFC 8785 bytes of the credential checked' }),
+        capability: Type.String(),
+        challenge: Type.Optional(Type.String()),
+        check: Type.Object({}, { additionalProperties: true, description: 'verified, revealed, errors, issuer, subject, validUntil: the same check as above' }),
+      }),
+      sig: Type.String(),
+    },
+    { description: "The same check signed by the registry key, bound to this request and the time: a client that pinned the registry key believes only this (docs/spec.md section 16.3)" },
+  ),
 });
 
 const VerifyBodySchema = Type.Object({
@@ -72,7 +87,7 @@ export function disclosureRoutes(app: HttpApp, { metrics }: HttpFaceDeps, disclo
         tags: ['trust'],
         summary: "Verify a derived capability credential against the registry's #bbs-1 key",
         description:
-          'Checks the bbs-2023 derived proof, the validity window, that the capability asked for is revealed, and that the agent is still active, bound to the same key and granted that capability. Always 200 with {verified, revealed, errors} for a well-formed body.',
+          'Checks the bbs-2023 derived proof, the validity window, that the capability asked for is revealed, and that the agent is still active, bound to the same key and granted that capability. Always 200 with {verified, revealed, errors, verdict} for a well-formed body; `verdict` is the same check signed by the registry key (the unsigned members prove nothing over plain HTTP).',
         body: VerifyBodySchema,
         response: { 200: DisclosureCheckSchema, ...problemResponses },
       },

@@ -25,11 +25,33 @@ export function systemRoutes(app: HttpApp, { registry, metrics, version }: HttpF
             software: Type.String(),
             version: Type.String(),
             caFingerprintSha256: Type.Optional(Type.String({ description: 'SHA-256 of the registry CA certificate (capability certificates)' })),
+            disclosureKeyBinding: Type.Optional(
+              Type.Object(
+                {
+                  payload: Type.Object({
+                    type: Type.Literal('DisclosureKeyBinding'),
+                    v: Type.Literal(1),
+                    issuer: Type.String(),
+                    keyId: Type.String(),
+                    publicKeyMultibase: Type.String(),
+                  }),
+                  sig: Type.String(),
+                },
+                {
+                  description:
+                    "The registry key's signature over the BLS12-381 key #bbs-1 of its DID document (bbs-2023 capability credentials); clients check it against the pinned registry key (docs/spec.md section 16.1)",
+                },
+              ),
+            ),
           }),
         },
       },
     },
-    async () => identity,
+    // The binding exists once the registry knows its did:web (after listen), so it is read per request.
+    async () => {
+      const binding = registry.credentials?.disclosureKeyBinding;
+      return binding === undefined ? identity : { ...identity, disclosureKeyBinding: binding };
+    },
   );
 
   app.get(

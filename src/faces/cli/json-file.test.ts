@@ -1,0 +1,41 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Result } from '../../core/errors.js';
+import { readJsonFile } from './json-file.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'signpost-json-file-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function failure(result: Result<unknown>) {
+  return result.ok ? undefined : { code: result.problems[0]?.code, detail: result.problems[0]?.detail };
+}
+
+describe('readJsonFile', () => {
+  it('parses a JSON file, with or without a byte order mark', async () => {
+    await writeFile(join(dir, 'vc.json'), '{"a": [1, "x"]}\n');
+    await writeFile(join(dir, 'bom.json'), '\uFEFF{"a": 1}');
+    expect(await readJsonFile(join(dir, 'vc.json'))).toEqual({ ok: true, value: { a: [1, 'x'] } });
+    expect(await readJsonFile(join(dir, 'bom.json'))).toEqual({ ok: true, value: { a: 1 } });
+  });
+
+  it('REQUEST_MALFORMED_JSON when the text is not JSON, naming the file', async () => {
+    const file = join(dir, 'broken.json');
+    await writeFile(file, '{"not json');
+    expect(failure(await readJsonFile(file))).toEqual({ code: 'REQUEST_MALFORMED_JSON', detail: expect.stringContaining(`${file} is not JSON`) });
+    await writeFile(file, '');
+    expect(failure(await readJsonFile(file))?.code, 'an empty file').toBe('REQUEST_MALFORMED_JSON');
+  });
+
+  it('REQUEST_INVALID when the file cannot be read: missing, or a directory', async () => {
+    const missing = join(dir, 'missing.json');
+    expect(failure(await readJsonFile(missing))).toEqual({ code: 'REQUEST_INVALID', detail: expect.stringContaining(`cannot read ${missing}`) });
+    expect(failure(await readJsonFile(dir))?.code).toBe('REQUEST_INVALID');
+  });
+});
