@@ -50,8 +50,10 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
   const logger = pino({ level: config.logLevel, base: { service: 'signpost' } });
   // A bad --did-document stops the start too. Failed fetches are logged, with the detail callers never see.
   const didResolver = await registryDidResolver(config, { onProblem: (did, p) => logger.warn({ did, code: p.code }, p.detail) });
+  // Every key file first: a failure here leaves nothing open.
   const { key, created } = await loadOrCreateKeyFile(join(config.dataDir, 'registry-key.jwk'));
   const ca = await loadOrCreateCertificateAuthority(config.dataDir, systemClock);
+  const disclosureKey = await loadOrCreateDisclosureKey(config.dataDir);
   const store = SqliteRecordStore.open(join(config.dataDir, 'signpost.db'));
   // Namespace owners' keys come from their DID documents through the same resolver.
   const namespaceOwners = new NamespaceOwners({ resolver: didResolver, ...(config.namespaceOwners ? { overrides: config.namespaceOwners } : {}) });
@@ -59,24 +61,27 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
   // Issuers: did:key resolves offline, did:web through the resolver (pins, cache, then HTTPS).
   const certificationLoader = createDocumentLoader({ didDocuments: didDocumentLookup(didResolver) });
   const certifications = new CertificationRegistry({ store, clock: systemClock, trustPolicy, documentLoader: certificationLoader });
-  const disclosureKey = await loadOrCreateDisclosureKey(config.dataDir);
   const disclosure = new RegistryDisclosure({ registry, clock: systemClock, ...(config.disclosureValiditySeconds === undefined ? {} : { validitySeconds: config.disclosureValiditySeconds }) });
   // Certifications live as long as their binding: a deregistration, revocation or key change deletes them.
   registry.onChange(({ name }) => void certifications.prune(name).catch((error: unknown) => logger.warn({ name, err: error }, 'could not prune certifications')));
-  const app = await buildHttpFace({ registry, clock: systemClock, logger, version: SIGNPOST_VERSION, certifications, disclosure, didResolver });
+  let app: HttpApp | undefined;
+  let url: string;
   try {
+    app = await buildHttpFace({ registry, clock: systemClock, logger, version: SIGNPOST_VERSION, certifications, disclosure, didResolver });
     await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    // Only now is the port known (it may have been 0); no request has been handled yet.
+    // The disclosure key is named under the did:web too (#bbs-1), and embedded in its DID document.
+    registry.useCredentials(await disclosure.useIssuer(registryCredentials(config.publicUrl ?? url, key), key, disclosureKey.keyPair));
   } catch (error) {
+    // A failed start closes what it opened, so the data directory is not left locked or half-served.
+    await app?.close();
     await store.close();
     throw error;
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  // Only now is the port known (it may have been 0); no request has been handled yet.
-  // The disclosure key is named under the did:web too (#bbs-1), and embedded in its DID document.
-  registry.useCredentials(await disclosure.useIssuer(registryCredentials(config.publicUrl ?? url, key), key, disclosureKey.keyPair));
   // The registry's own DID is answered from memory, never fetched from itself (it may be plain http).
   const ownDid = registry.credentials ? didResolver.pin(registry.credentials.didDocument) : undefined;
   if (ownDid && !ownDid.ok) logger.warn({ problems: ownDid.problems }, 'the registry DID document does not validate as a DID document');
