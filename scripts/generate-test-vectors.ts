@@ -15,6 +15,7 @@ import { verifyResolveAnswer } from '../src/client/verify-answer.js';
 import { agentAddrSchema } from '../src/core/record/agent-addr.js';
 import { agentFactsSchema, checkAgentFacts } from '../src/core/record/agent-facts.js';
 import { decodeAgentAddr, encodeAgentAddr } from '../src/core/record/compact-codec.js';
+import { capabilityCredentialRequestSchema } from '../src/core/record/capability-credential-request.js';
 import { keyRotationSchema, nextKeyCommitment } from '../src/core/record/key-rotation.js';
 import { createRegistration, createRotation, createTombstone } from '../src/core/record/registration.js';
 import { nextSequence } from '../src/core/record/sequence.js';
@@ -39,6 +40,7 @@ const SCHEMA_FILES = {
   'agent-facts.schema.json': agentFactsSchema,
   'agent-tombstone.schema.json': tombstoneSchema,
   'key-rotation.schema.json': keyRotationSchema,
+  'capability-credential-request.schema.json': capabilityCredentialRequestSchema,
 } as const;
 
 // --- fixed inputs --------------------------------------------------------------------------

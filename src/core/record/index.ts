@@ -11,3 +11,4 @@ export * from './status-change.js';
 export * from './capability-grant.js';
 export * from './certificate-request.js';
 export * from './key-rotation.js';
+export * from './capability-credential-request.js';

@@ -21,6 +21,7 @@ import { decodeAgentAddr, encodeAgentAddr } from './compact-codec.js';
 import { createRegistration } from './registration.js';
 import { verifyCountersignature, verifyRecordSignature } from './signing.js';
 import { checkTombstone, tombstoneSchema } from './tombstone.js';
+import { capabilityCredentialRequestSchema } from './capability-credential-request.js';
 import { checkKeyRotation, keyRotationSchema } from './key-rotation.js';
 import type { AgentAddr, AgentFacts, CountersignedRecord, KeyRotation, SignedRecord } from './types.js';
 import { verifyAgentRecords } from './verify.js';
@@ -252,6 +253,7 @@ describe('JSON Schemas and the spec', () => {
     expect(load('schemas/agent-facts.schema.json')).toEqual({ $schema: dialect, ...agentFactsSchema });
     expect(load('schemas/agent-tombstone.schema.json')).toEqual({ $schema: dialect, ...tombstoneSchema });
     expect(load('schemas/key-rotation.schema.json')).toEqual({ $schema: dialect, ...keyRotationSchema });
+    expect(load('schemas/capability-credential-request.schema.json')).toEqual({ $schema: dialect, ...capabilityCredentialRequestSchema });
   });
 
   it('quotes the current vectors in docs/spec.md', () => {
