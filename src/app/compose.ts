@@ -49,7 +49,13 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const logger = pino({ level: config.logLevel, base: { service: 'signpost' } });
   // A bad --did-document stops the start too. Failed fetches are logged, with the detail callers never see.
-  const didResolver = await registryDidResolver(config, { onProblem: (did, p) => logger.warn({ did, code: p.code }, p.detail) });
+  // The DIDs the operator relies on (trusted issuers, named namespace owners) keep their cached
+  // documents and fetch slots whatever other hosts do.
+  const reliedOn = [...Object.values(trustPolicy).flat(), ...Object.values(config.namespaceOwners ?? {})].filter((did) => did.startsWith('did:web:'));
+  const didResolver = await registryDidResolver(config, {
+    onProblem: (did, p) => logger.warn({ did, code: p.code }, p.detail),
+    protected: [...new Set(reliedOn)],
+  });
   // Every key file first: a failure here leaves nothing open.
   const { key, created } = await loadOrCreateKeyFile(join(config.dataDir, 'registry-key.jwk'));
   const ca = await loadOrCreateCertificateAuthority(config.dataDir, systemClock);
@@ -68,14 +74,20 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
   let url: string;
   try {
     app = await buildHttpFace({ registry, clock: systemClock, logger, version: SIGNPOST_VERSION, certifications, disclosure, didResolver });
+    // Requests that arrive between listen and the issuer's set-up wait for it, so no registration
+    // is ever accepted without its facts credential and /v1/registry always shows the key binding.
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    app.addHook('onRequest', async () => ready);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-    // Only now is the port known (it may have been 0); no request has been handled yet.
+    // Only now is the port known (it may have been 0); requests wait at the gate above until this is done.
     // The disclosure key is named under the did:web too (#bbs-1), and embedded in its DID document.
     registry.useCredentials(await disclosure.useIssuer(registryCredentials(config.publicUrl ?? url, key), key, disclosureKey.keyPair));
+    markReady();
   } catch (error) {
     // A failed start closes what it opened, so the data directory is not left locked or half-served.
     await app?.close();

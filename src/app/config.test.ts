@@ -42,7 +42,7 @@ describe('serveConfig: namespace owners', () => {
       value: { namespaceOwners: { 'acme.com': 'did:web:acme-holding.example', 'shop.example': 'did:web:shop.example:org' } },
     });
     expect(serveConfig({}, {})).toMatchObject({ ok: true, value: expect.not.objectContaining({ namespaceOwners: expect.anything() }) });
-    for (const bad of ['acme.com', 'acme.com=', '=did:web:x', 'acme.com=https://acme.com', 'ACME.com=did:web:acme.com', 'acme.com=did:web:acme.com#key-1']) {
+    for (const bad of ['acme.com', 'acme.com=', '=did:web:x', 'acme.com=https://acme.com', 'ACME.com=did:web:acme.com', 'acme.com=did:web:acme.com#key-1', 'acme.com=did:key:z6MkTypo', 'acme.com=did:web:ACME.com']) {
       const result = serveConfig({ namespaceOwner: bad }, {});
       expect({ bad, code: result.ok ? undefined : result.problems[0]!.code }).toEqual({ bad, code: 'REQUEST_INVALID' });
     }

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fail, ok, SignpostError, type Result } from '../core/errors.js';
+import { isEd25519DidKey } from '../core/trust/did-key.js';
+import { parseDidWeb } from '../core/trust/did-web/did-web-url.js';
 import { parseTrustPolicy } from '../core/registry/certifications.js';
 import type { TrustPolicy } from '../core/trust/credentials/certification-credential.js';
 import { durationSeconds } from '../faces/cli/duration.js';
@@ -87,6 +89,9 @@ function namespaceOwnerOption(input: ServeInput['namespaceOwner']): Result<Pick<
     const match = /^([a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)=(did:(?:web|key):[^\s#]+)$/.exec(pair);
     if (!match) return fail('REQUEST_INVALID', `--namespace-owner takes NAMESPACE=DID (e.g. acme.com=did:web:acme-holding.example), got "${pair}"`);
     if (Object.hasOwn(owners, match[1]!)) return fail('REQUEST_INVALID', `--namespace-owner names ${match[1]} twice`);
+    if (match[2]!.startsWith('did:key:') && !isEd25519DidKey(match[2]!)) return fail('REQUEST_INVALID', `--namespace-owner: ${match[2]} is not an Ed25519 did:key`);
+    const didWeb = match[2]!.startsWith('did:web:') ? parseDidWeb(match[2]!) : undefined;
+    if (didWeb !== undefined && !didWeb.ok) return fail('REQUEST_INVALID', `--namespace-owner: ${didWeb.problems[0]?.detail ?? `${match[2]} is not a valid did:web`}`);
     owners[match[1]!] = match[2]!;
   }
   return ok(pairs.length === 0 ? {} : { namespaceOwners: owners });

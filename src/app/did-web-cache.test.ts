@@ -64,3 +64,41 @@ describe('DirectoryDidCache quota', () => {
     expect(await files()).toHaveLength(3);
   });
 });
+
+describe('DirectoryDidCache per-host share and protected DIDs', () => {
+  it("evicts a flooding host's own oldest documents, not other organisations'", async () => {
+    const cache = new DirectoryDidCache(dir, { maxEntries: 10, maxEntriesPerHost: 3 });
+    await cache.set(entry('did:web:acme.com'));
+    await cache.set(entry('did:web:beta.example:team'));
+    for (let i = 0; i < 200; i++) await cache.set(entry(`did:web:evil.example:u${i}`));
+    expect(await cache.get('did:web:acme.com')).toBeDefined();
+    expect(await cache.get('did:web:beta.example:team')).toBeDefined();
+    expect(await cache.get('did:web:evil.example:u199')).toBeDefined();
+    expect(await cache.get('did:web:evil.example:u196')).toBeUndefined();
+    expect(await files()).toHaveLength(5);
+    // Ports of one host share its share.
+    await cache.set(entry('did:web:evil.example%3A8443'));
+    expect(await cache.get('did:web:evil.example:u197')).toBeUndefined();
+  });
+
+  it('never evicts a protected DID, even when many hosts fill the cache', async () => {
+    const cache = new DirectoryDidCache(dir, { maxEntries: 5, maxEntriesPerHost: 2 });
+    cache.protect('did:web:issuer.example');
+    await cache.set(entry('did:web:issuer.example'));
+    for (let i = 0; i < 50; i++) await cache.set(entry(`did:web:h${i}.example`));
+    expect(await cache.get('did:web:issuer.example')).toBeDefined();
+    expect(await files()).toHaveLength(5);
+  });
+
+  it("knows the host of a previous run's files after a restart", async () => {
+    const before = new DirectoryDidCache(dir);
+    await before.set(entry('did:web:acme.com'));
+    for (let i = 0; i < 3; i++) await before.set(entry(`did:web:evil.example:u${i}`));
+    for (let i = 0; i < 3; i++) await utimes(before.fileOf(`did:web:evil.example:u${i}`), 1_000 + i, 1_000 + i);
+    const restarted = new DirectoryDidCache(dir, { maxEntriesPerHost: 3 });
+    await restarted.set(entry('did:web:evil.example:u3'));
+    expect(await files()).toHaveLength(4);
+    expect(await restarted.get('did:web:acme.com')).toBeDefined();
+    expect(await restarted.get('did:web:evil.example:u0')).toBeUndefined();
+  });
+});

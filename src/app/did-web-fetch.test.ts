@@ -5,9 +5,10 @@
  */
 import type { LookupAddress } from 'node:dns';
 import { once } from 'node:events';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { guardedLookup, isBlocked, nonPublicAddresses, refuseNonPublicPeer } from './did-web-fetch.js';
+import { connectChecked, guardedLookup, isBlocked, isIpv4Translated, nonPublicAddresses } from './did-web-fetch.js';
 
 const strict = nonPublicAddresses(false);
 
@@ -19,6 +20,7 @@ describe('non-public addresses', () => {
     '::1', '::', 'fd00::1', 'fe80::1', 'ff02::1',
     '::ffff:127.0.0.1', '::ffff:a9fe:a9fe', // IPv4-mapped
     '64:ff9b::7f00:1', '64:ff9b::a9fe:a9fe', // NAT64 of 127.0.0.1 and 169.254.169.254
+    '::ffff:0:7f00:1', '::ffff:0:a9fe:a9fe', '::ffff:0:10.0.0.1', '::ffff:0:8.8.8.8', // SIIT IPv4-translated (::ffff:0:0/96)
     '2002:7f00:1::1', '2002:a9fe:a9fe::', // 6to4
     '2001:0:4136:e378:8000:63bf:3fff:fdd2', // Teredo
     '::127.0.0.1', // IPv4-compatible
@@ -29,6 +31,17 @@ describe('non-public addresses', () => {
 
   it.each(['8.8.8.8', '93.184.216.34', '198.20.0.1', '192.0.1.1', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8'])('allows %s', (address) => {
     expect(isBlocked(strict, address)).toBe(false);
+  });
+
+  it('refuses SIIT IPv4-translated addresses (::ffff:0:0/96) in every spelling, and nothing next to them', () => {
+    for (const address of ['::ffff:0:7f00:1', '0:0:0:0:0:ffff:0:7f00:1', '::FFFF:0:A9FE:A9FE', '::ffff:0:169.254.169.254', '::ffff:0:0:0']) {
+      expect(isBlocked(strict, address)).toBe(true);
+      expect(isBlocked(nonPublicAddresses(true), address)).toBe(true);
+    }
+    expect(isBlocked(strict, '::ffff:1:808:808')).toBe(false); // not SIIT (and not anything else refused)
+    expect(isBlocked(strict, '2606:4700::ffff:0:808:808')).toBe(false);
+    expect(isIpv4Translated('::ffff:0:8.8.8.8')).toBe(true);
+    expect(isIpv4Translated('::ffff:8.8.8.8')).toBe(false); // IPv4-mapped: the IPv4 rules apply
   });
 
   it('allows loopback only when asked (allowHttpLoopback)', () => {
@@ -72,28 +85,39 @@ describe('the guarded DNS lookup', () => {
 });
 
 describe('the connected-address check (last line against SSRF)', () => {
-  it('destroys a socket whose peer is not public before anything is sent', async () => {
+  it('checks the peer before TLS starts: a refused peer never gets a ClientHello, let alone a request', async () => {
     const received: Buffer[] = [];
     const server = createServer((socket) => socket.on('data', (chunk: Buffer) => received.push(chunk)));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const connectWith = (isRefused: (address: string) => boolean) =>
+      new Promise<{ error: NodeJS.ErrnoException | null; socket?: Duplex }>((resolve) =>
+        connectChecked({ host: '127.0.0.1', port, tls: {} }, { isRefused }, (error, socket) => resolve({ error: error as NodeJS.ErrnoException | null, ...(socket ? { socket } : {}) })),
+      );
     try {
-      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
-      refuseNonPublicPeer(socket, (address) => isBlocked(strict, address));
-      socket.write('GET / HTTP/1.1\r\n\r\n'); // queued while connecting, as an HTTP request is
-      const [error] = (await once(socket, 'error').catch((e: unknown) => [e])) as [NodeJS.ErrnoException];
-      expect(error).toMatchObject({ code: 'ENONPUBLIC', message: expect.stringMatching(/127\.0\.0\.1.*not public/) });
-      expect(socket.destroyed).toBe(true);
-      await new Promise((r) => setTimeout(r, 20));
-      expect(Buffer.concat(received).length).toBe(0);
+      const refused = await connectWith((address) => isBlocked(strict, address));
+      expect(refused.error).toMatchObject({ code: 'ENONPUBLIC', message: expect.stringMatching(/127\.0\.0\.1.*not public/) });
+      expect(refused.socket).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 30));
+      expect(Buffer.concat(received).length).toBe(0); // no TLS ClientHello went out
 
-      const allowed = connect((server.address() as AddressInfo).port, '127.0.0.1');
-      refuseNonPublicPeer(allowed, (address) => isBlocked(nonPublicAddresses(true), address));
-      await once(allowed, 'connect');
-      expect(allowed.destroyed).toBe(false);
-      allowed.destroy();
+      // Allowed: TLS starts on the checked socket (the ClientHello, 0x16 0x03 …, reaches the peer).
+      const allowed = await connectWith((address) => isBlocked(nonPublicAddresses(true), address));
+      expect(allowed.error).toBeNull();
+      allowed.socket!.on('error', () => undefined);
+      for (let i = 0; i < 50 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(Buffer.concat(received)[0]).toBe(0x16);
+      allowed.socket!.destroy();
     } finally {
       server.close();
     }
+  });
+
+  it('ends a connection still opening when the fetch is aborted', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    const error = await new Promise<Error | null>((resolve) => connectChecked({ host: '127.0.0.1', port: 9, tls: {} }, { signal: abort.signal }, (e) => resolve(e)));
+    expect(error).toMatchObject({ code: 'ABORT_ERR' });
   });
 });

@@ -5,10 +5,11 @@
  * (`serve --allow-http-did-web`, for registries on http://127.0.0.1 in development).
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP, type LookupFunction, type Socket } from 'node:net';
-import { rootCertificates } from 'node:tls';
+import { BlockList, connect as netConnect, isIP, type LookupFunction } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect, rootCertificates } from 'node:tls';
 import { problem } from '../core/errors.js';
 import type { DidDocumentFetcher, DidFetchOutcome } from '../core/trust/did-web/caching-did-resolver.js';
 import { DID_DOCUMENT_MAX_BYTES } from '../core/trust/did-web/did-document.js';
@@ -114,37 +115,66 @@ export function httpsDidFetcher(options: HttpsDidFetcherOptions = {}): DidDocume
 function get(url: URL, signal: AbortSignal, ca: string[] | undefined, lookup: LookupFunction | undefined, blocked: BlockList | undefined): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const headers = { accept: ACCEPT, 'accept-encoding': 'identity', 'user-agent': 'signpost-did-web' };
-    const common = { method: 'GET', headers, signal, agent: false as const, ...(lookup ? { lookup } : {}) };
-    const request =
-      url.protocol === 'https:'
-        ? httpsRequest(url, { ...common, ...(ca ? { ca } : {}) }, resolve)
-        : url.protocol === 'http:'
-          ? httpRequest(url, common, resolve)
-          : undefined;
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const secure = url.protocol === 'https:';
+    const target: CheckedTarget = { host, port: Number(url.port || (secure ? 443 : 80)), ...(secure ? { tls: ca ? { ca } : {} } : {}) };
+    const isRefused = blocked === undefined ? undefined : (address: string) => isBlocked(blocked, address);
+    // No agent: every request gets its own connection, made by connectChecked (TCP, the peer check, then TLS).
+    const createConnection = (_options: unknown, callback: (error: Error | null, socket?: Duplex) => void) => {
+      connectChecked(target, { lookup, isRefused, signal }, callback);
+      return undefined;
+    };
+    const common = { method: 'GET', headers, signal, createConnection } as unknown as RequestOptions;
+    const request = secure ? httpsRequest(url, common, resolve) : url.protocol === 'http:' ? httpRequest(url, common, resolve) : undefined;
     if (request === undefined) {
       reject(new Error(`unsupported scheme ${url.protocol}`));
       return;
     }
-    if (blocked !== undefined) request.on('socket', (socket) => refuseNonPublicPeer(socket, (address) => isBlocked(blocked, address)));
     request.on('error', reject);
     request.end();
   });
 }
 
+export interface CheckedTarget {
+  readonly host: string;
+  readonly port: number;
+  /** Present: TLS over the checked socket (SNI and certificate check for `host`). */
+  readonly tls?: { readonly ca?: string[] };
+}
+
 /**
- * The last line against SSRF: once the socket connects, the address it actually connected to must
- * be public, whatever the host text or the lookup said. A socket to a refused address is destroyed
- * before a byte of the request (let alone a TLS handshake) is sent.
+ * The last line against SSRF: open the TCP connection, and only once the address it actually
+ * connected to is known to be public (whatever the host text or the lookup said) start TLS on it.
+ * A peer that is refused gets nothing at all: not a ClientHello, not a byte of the request.
  */
-export function refuseNonPublicPeer(socket: Socket, isRefused: (address: string) => boolean): void {
-  const check = () => {
-    const address = socket.remoteAddress;
-    if (address === undefined || isRefused(address)) {
-      socket.destroy(Object.assign(new Error(`connected to ${address ?? 'an unknown address'}, which is not public; refused`), { code: 'ENONPUBLIC' }));
-    }
+export function connectChecked(
+  target: CheckedTarget,
+  guards: { readonly lookup?: LookupFunction | undefined; readonly isRefused?: ((address: string) => boolean) | undefined; readonly signal?: AbortSignal | undefined },
+  callback: (error: Error | null, socket?: Duplex) => void,
+): void {
+  const raw = netConnect({ host: target.host, port: target.port, ...(guards.lookup ? { lookup: guards.lookup } : {}) });
+  const onAbort = () => raw.destroy(Object.assign(new Error('the fetch was aborted'), { code: 'ABORT_ERR' }));
+  const onError = (error: Error) => {
+    guards.signal?.removeEventListener('abort', onAbort);
+    callback(error);
   };
-  if (socket.connecting) socket.once('connect', check);
-  else if (!socket.destroyed) check();
+  raw.once('error', onError);
+  if (guards.signal?.aborted) return void process.nextTick(onAbort);
+  guards.signal?.addEventListener('abort', onAbort, { once: true });
+  raw.once('connect', () => {
+    guards.signal?.removeEventListener('abort', onAbort);
+    raw.off('error', onError);
+    const address = raw.remoteAddress;
+    if (guards.isRefused !== undefined && (address === undefined || guards.isRefused(address))) {
+      raw.destroy();
+      callback(Object.assign(new Error(`connected to ${address ?? 'an unknown address'}, which is not public; refused`), { code: 'ENONPUBLIC' }));
+      return;
+    }
+    if (target.tls === undefined) return callback(null, raw);
+    // SNI only for names (an IP address may not be sent as a server name); the certificate is checked against the host either way.
+    const servername = isIP(target.host) === 0 ? { servername: target.host } : {};
+    callback(null, tlsConnect({ socket: raw, host: target.host, ...servername, ...(target.tls.ca ? { ca: target.tls.ca } : {}) }));
+  });
 }
 
 /** Addresses a did:web of the public web never lives at. */
@@ -196,7 +226,34 @@ export function nonPublicAddresses(allowLoopback: boolean): BlockList {
 export function isBlocked(list: BlockList, address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true; // not an address at all: nothing to vouch for
+  // SIIT IPv4-translated addresses (::ffff:0:a.b.c.d, that is ::ffff:0:0:0/96, RFC 2765/7915) reach an
+  // IPv4 address through a translator, as NAT64 does. Checked here rather than in the BlockList,
+  // which folds ::ffff:… prefixes into IPv4-mapped rules.
+  if (family === 6 && isIpv4Translated(address)) return true;
   return list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** True for ::ffff:0:0:0/96: 64 zero bits, then ffff, then 0000, then an IPv4 address. */
+export function isIpv4Translated(address: string): boolean {
+  const groups = ipv6Groups(address);
+  return groups !== undefined && groups.slice(0, 4).every((g) => g === 0) && groups[4] === 0xffff && groups[5] === 0;
+}
+
+/** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 part counts as two); undefined if it is not one. */
+function ipv6Groups(address: string): number[] | undefined {
+  let text = address.replace(/%.*$/, ''); // a zone id (fe80::1%eth0)
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const part = (half: string | undefined) => (half === undefined || half === '' ? [] : half.split(':').map((g) => parseInt(g, 16)));
+  const head = part(halves[0]);
+  const tail = part(halves[1]);
+  const groups = halves.length === 2 ? [...head, ...Array<number>(8 - head.length - tail.length).fill(0), ...tail] : head;
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
 }
 
 /**

@@ -31,6 +31,12 @@ export interface DidWebResolverOptions {
   /** Fetches running at once across all DIDs (default 4), and waiting for a slot (default 16; beyond, fail at once). */
   readonly maxConcurrentFetches?: number;
   readonly maxQueuedFetches?: number;
+  /**
+   * DIDs the operator relies on: trust-policy issuers and namespace-owner overrides. Their cached
+   * copies are never evicted for other DIDs (memory and disk) and their fetches are never turned
+   * away by the fetch limits. Later additions: `resolver.protect(did)`.
+   */
+  readonly protected?: readonly string[];
 }
 
 const wallClock: Clock = { now: () => Date.now() };
@@ -50,6 +56,7 @@ export function createDidWebResolver(options: DidWebResolverOptions = {}): Cachi
     ...(options.onProblem === undefined ? {} : { onProblem: options.onProblem }),
     ...(options.maxConcurrentFetches === undefined ? {} : { maxConcurrentFetches: options.maxConcurrentFetches }),
     ...(options.maxQueuedFetches === undefined ? {} : { maxQueuedFetches: options.maxQueuedFetches }),
+    ...(options.protected === undefined ? {} : { protected: options.protected }),
   });
 }
 
@@ -102,7 +109,7 @@ export async function loadPinnedDidDocuments(paths: readonly string[]): Promise<
  */
 export async function registryDidResolver(
   config: Pick<ServeConfig, 'dataDir' | 'didDocuments' | 'allowHttpDidWeb'>,
-  options: { clock?: Clock; onProblem?: (did: string, problem: Problem) => void } = {},
+  options: { clock?: Clock; onProblem?: (did: string, problem: Problem) => void; protected?: readonly string[] } = {},
 ): Promise<CachingDidResolver> {
   const pinned = await loadPinnedDidDocuments(config.didDocuments ?? []);
   if (!pinned.ok) throw SignpostError.from(pinned.problems);

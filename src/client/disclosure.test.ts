@@ -50,7 +50,7 @@ beforeAll(async () => {
   const made = await deriveCapabilityDisclosure(credential, 'retrain');
   if (!made.ok) throw new Error(JSON.stringify(made.problems));
   derived = made.value;
-  const fetched = await fetchIssuerDidDocument(url, { registryKey: registryKey.did });
+  const fetched = await fetchIssuerDidDocument(url, { registryKey: registryKey.did, now: now() });
   if (!fetched.ok) throw new Error(JSON.stringify(fetched.problems));
   document = fetched.value;
 });
@@ -78,6 +78,12 @@ describe('verifyCapabilityDisclosure', () => {
     });
     // The same with the registry URL (the document is fetched on the call).
     expect((await verifyCapabilityDisclosure(derived, { capability: 'retrain', registryUrl: url, registryKey: registryKey.did, now: now() })).verified).toBe(true);
+    // A binding is believed only while it is valid by the verifier's clock: the one this registry
+    // serves (signed at its start) is refused 8 days later, as a replayed old binding would be.
+    const later = now() + 8 * 86_400_000;
+    const stale = await fetchIssuerDidDocument(url, { registryKey: registryKey.did, now: later });
+    expect(stale.ok ? [] : stale.problems.map((p) => p.code)).toEqual(['ISSUER_UNTRUSTED']);
+    expect(codes(await verifyCapabilityDisclosure(derived, { capability: 'retrain', registryUrl: url, registryKey: registryKey.did, now: later }))).toEqual(['ISSUER_UNTRUSTED']);
   });
 
   it('refuses a capability the proof does not reveal, a flipped proof byte, another challenge, an untrusted issuer, an expired credential', async () => {
@@ -148,7 +154,7 @@ async function forgery() {
 describe('a man in the middle with its own BLS key (review finding A1)', () => {
   it('is refused by fetchIssuerDidDocument and verifyCapabilityDisclosure pinned to the registry key', async () => {
     const attack = await forgery();
-    const fetched = await fetchIssuerDidDocument(url, { registryKey: registryKey.did, fetch: attack.fetch });
+    const fetched = await fetchIssuerDidDocument(url, { registryKey: registryKey.did, fetch: attack.fetch, now: now() });
     expect(fetched.ok ? [] : fetched.problems.map((p) => p.code)).toEqual(['ISSUER_UNTRUSTED']);
     const forged = await verifyCapabilityDisclosure(attack.proof, { capability: 'payments.admin', registryUrl: url, registryKey: registryKey.did, fetch: attack.fetch, now: now() });
     expect(forged).toMatchObject({ verified: false, errors: [{ code: 'ISSUER_UNTRUSTED' }] });

@@ -90,14 +90,19 @@ export async function verifyCapabilityDisclosure(derived: unknown, options: Capa
  * With `registryKey` (the registry did:key you pinned, e.g. the one SignpostClient uses), the
  * document is believed only as far as that key vouches for it: it must assert with that key, and
  * its `#bbs-1` must be the BLS key named in the DisclosureKeyBinding the registry signs with it
- * (from GET /v1/registry). So a man in the middle cannot hand over a document with its own BLS key.
+ * (from GET /v1/registry), and that binding must be valid at `now` (default the current time; it
+ * is valid for at most 7 days, with 5 minutes of clock skew allowed). So a man in the middle cannot
+ * hand over a document with its own BLS key, nor, for long, an old binding of a replaced key.
  * The answer is the document rebuilt from the pinned key and the bound key only.
  *
  * Without `registryKey` nothing ties the document to a key you already trust: it is trusted on
  * first use, exactly as served, and a man in the middle on that first fetch could substitute his
  * own `#bbs-1`. Fetch it over HTTPS, or pin the registry key.
  */
-export async function fetchIssuerDidDocument(registryUrl: string, options: RegistryCallOptions & { readonly registryKey?: string } = {}): Promise<Result<IssuerDidDocument>> {
+export async function fetchIssuerDidDocument(
+  registryUrl: string,
+  options: RegistryCallOptions & { readonly registryKey?: string; readonly now?: number } = {},
+): Promise<Result<IssuerDidDocument>> {
   const base = registryUrl.replace(/\/+$/, '');
   const url = `${base}/.well-known/did.json`;
   const answer = await callRegistry(url, 'GET', undefined, options);
@@ -112,7 +117,7 @@ export async function fetchIssuerDidDocument(registryUrl: string, options: Regis
   if (!identity.ok) return identity;
   if (identity.value.status !== 200) return { ok: false, problems: problemsOf(identity.value.status, identity.value.body) };
   const binding = (identity.value.body as { disclosureKeyBinding?: unknown } | null)?.disclosureKeyBinding;
-  const bound = boundRegistryDocument(document, options.registryKey, binding);
+  const bound = boundRegistryDocument(document, options.registryKey, binding, options.now ?? Date.now());
   return bound.ok ? ok(bound.value as unknown as IssuerDidDocument) : bound;
 }
 

@@ -104,7 +104,7 @@ export const errorCatalogue = {
   },
   KEY_ROTATION_INVALID: {
     kind: 'unauthorized',
-    title: 'The key rotation is not signed by the current key or does not match the pre-announced next key',
+    title: 'The key rotation is not signed by the current key, does not match the pre-announced next key, or would bypass it',
   },
   KEY_ROTATED_OUT: { kind: 'forbidden', title: 'The key was rotated out of this name and can no longer act for it' },
   SEQUENCE_TOO_FAR_AHEAD: { kind: 'invalid', title: 'The sequence is more than a day ahead of the registry clock' },

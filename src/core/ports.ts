@@ -39,7 +39,8 @@ export interface SearchQuery {
  * policy and the clock live in the core, so a policy change or the passing of time needs no
  * re-indexing. A stored credential counts when its certification name equals `name` exactly
  * (case-sensitive, like the trust policy), its issuer is one of `trustedIssuers`, its subject is
- * the agent's current agentId (a key change leaves old certifications behind), and
+ * the agent's current agentId (a key change leaves old certifications behind), its bindingIndex
+ * is the agent's current statusIndex (a deregistration and return leaves them behind too), and
  * `validFromMs - VALID_FROM_CLOCK_SKEW_MS <= at < validUntilMs`: the credential library's
  * tolerance for an issuer's clock, so a listing's "counts" and search agree. No trusted issuers:
  * nothing counts.
@@ -67,6 +68,14 @@ export interface StoredCertification {
   /** The credential's validity window in epoch milliseconds. */
   readonly validFromMs: number;
   readonly validUntilMs: number;
+  /**
+   * The `statusIndex` of the agent binding it was accepted for (ActiveAgent.statusIndex: every
+   * binding gets a fresh one, never reused). It counts only while the name is still that binding,
+   * so one a missed prune left behind never counts for a later binding, even under the same key.
+   * The core always sets it; it is absent only on rows stored before bindings were recorded
+   * (SQLite migration 4), and those never count.
+   */
+  readonly bindingIndex?: number;
   /** Lowercase hex SHA-256 of the credential's RFC 8785 bytes: names this stored credential. */
   readonly digest: string;
   /** RFC 3339 time the registry accepted it. */
@@ -140,10 +149,12 @@ export interface RecordStore {
    */
   certificationsOf(name: string): Promise<StoredCertification[]>;
   /**
-   * Remove the certification credential of `name` with this digest; false if there is none. A
-   * compare-and-delete: one replaced meanwhile (another digest) stays.
+   * Remove the certification credential of `name` with this digest stored for this binding
+   * (`bindingIndex`; null: one stored without a binding); false if there is none. A
+   * compare-and-delete: one replaced meanwhile (another digest, or the same credential stored
+   * again for a later binding) stays.
    */
-  removeCertification(name: string, digest: string): Promise<boolean>;
+  removeCertification(name: string, digest: string, bindingIndex: number | null): Promise<boolean>;
   close(): Promise<void>;
 }
 

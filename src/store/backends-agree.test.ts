@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RecordStore, SearchQuery } from '../core/ports.js';
+import type { RecordStore, SearchQuery, StoredCertification } from '../core/ports.js';
 import type { StoredAgent } from '../core/registry/stored-agent.js';
 import { MemoryRecordStore } from './memory/memory-store.js';
 import { SqliteRecordStore } from './sqlite/sqlite-store.js';
@@ -31,6 +31,8 @@ const text = fc
 const write = fc.record({
   name: fc.constantFrom(...NAMES),
   deregister: fc.boolean(),
+  // A new binding of an active name under the same key (as after a missed prune of a tombstone).
+  newBinding: fc.boolean(),
   text,
   capabilities: fc.subarray(CAPABILITIES),
   protocols: fc.subarray(PROTOCOLS),
@@ -41,13 +43,15 @@ const write = fc.record({
       certification: fc.constantFrom(...CERTIFICATIONS),
       issuer: fc.constantFrom(...ISSUERS),
       otherSubject: fc.boolean(),
+      // Accepted for an earlier binding, or stored before bindings were recorded (no index).
+      binding: fc.constantFrom('current', 'earlier', 'none'),
       validFromMs: fc.constantFrom(CERTIFIED_FROM, CERTIFIED_FROM + 5000),
       serial: fc.nat(3),
     }),
     { maxLength: 2 },
   ),
   // Stored certifications removed after the write (by position in certificationsOf, and a stale digest or not).
-  removals: fc.array(fc.record({ position: fc.nat(5), staleDigest: fc.boolean() }), { maxLength: 2 }),
+  removals: fc.array(fc.record({ position: fc.nat(5), staleDigest: fc.boolean(), staleBinding: fc.boolean() }), { maxLength: 2 }),
 });
 
 const query = fc.record(
@@ -66,10 +70,20 @@ const query = fc.record(
 
 type Write = typeof write extends fc.Arbitrary<infer T> ? T : never;
 
-function nextState(current: StoredAgent | undefined, step: Write): StoredAgent {
+function nextState(current: StoredAgent | undefined, step: Write, freshIndex: () => number): StoredAgent {
   const seq = (current?.seq ?? 0) + 1;
   if (step.deregister) return deregisteredAgent({ name: step.name, seq });
-  return activeAgent({ ...step, seq });
+  // An update keeps its binding's status index; a new binding gets a fresh one, never reused.
+  const keeps = current !== undefined && current.state !== 'deregistered' && !step.newBinding;
+  return activeAgent({ ...step, seq, statusIndex: keeps ? current.statusIndex : freshIndex() });
+}
+
+/** A certification for `agent`, accepted for its current binding, another one, or none recorded. */
+function attestedFor(agent: StoredAgent, subject: string, attested: Write['attested'][number]): StoredCertification {
+  const made = storedCertification({ agent, subject, ...attested });
+  if (attested.binding === 'current') return made;
+  const { bindingIndex, ...unbound } = made;
+  return attested.binding === 'none' ? unbound : { ...unbound, bindingIndex: (bindingIndex ?? 0) + 1000 };
 }
 
 async function allNames(store: RecordStore, q: Omit<SearchQuery, 'limit'>): Promise<string[]> {
@@ -93,15 +107,17 @@ describe('memory and SQLite stores agree', () => {
       fc.asyncProperty(fc.array(write, { maxLength: 25 }), fc.array(query, { minLength: 1, maxLength: 8 }), async (writes, queries) => {
         const memory = new MemoryRecordStore();
         const sqlite = SqliteRecordStore.open(':memory:');
+        let nextIndex = 0;
+        const freshIndex = () => nextIndex++;
         try {
           for (const step of writes) {
             const current = await memory.get(step.name);
-            const next = nextState(current, step);
+            const next = nextState(current, step, freshIndex);
             const expectedSeq = current?.seq ?? null;
             expect(await sqlite.put(next, expectedSeq)).toBe(await memory.put(next, expectedSeq));
             for (const attested of step.attested) {
               const subject = attested.otherSubject ? 'did:key:z6MkSomeOtherKey' : next.agentId;
-              const certification = storedCertification({ agent: next, subject, ...attested });
+              const certification = attestedFor(next, subject, attested);
               const expectedDigest = (await memory.certificationsOf(next.name)).find((c) => c.certification === attested.certification && c.issuer === attested.issuer)?.digest ?? null;
               expect(await sqlite.putCertification(certification, expectedDigest)).toBe(await memory.putCertification(certification, expectedDigest));
             }
@@ -109,7 +125,8 @@ describe('memory and SQLite stores agree', () => {
               const held = await memory.certificationsOf(next.name);
               const target = held[removal.position % Math.max(held.length, 1)];
               const digest = target === undefined || removal.staleDigest ? 'e'.repeat(64) : target.digest;
-              expect(await sqlite.removeCertification(next.name, digest)).toBe(await memory.removeCertification(next.name, digest));
+              const binding = removal.staleBinding ? (target?.bindingIndex ?? 0) + 1 : (target?.bindingIndex ?? null);
+              expect(await sqlite.removeCertification(next.name, digest, binding)).toBe(await memory.removeCertification(next.name, digest, binding));
             }
           }
           for (const name of NAMES) expect(await sqlite.certificationsOf(name)).toEqual(await memory.certificationsOf(name));

@@ -421,7 +421,7 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
     });
 
     describe('certification credentials', () => {
-      const holder = activeAgent({ name: 'agent://acme/health/intake', text: 'Takes patient intake forms', capabilities: ['intake'] });
+      const holder = activeAgent({ name: 'agent://acme/health/intake', text: 'Takes patient intake forms', capabilities: ['intake'], statusIndex: 5 });
       const hipaa = storedCertification({ agent: holder, certification: 'HIPAA', issuer: AUDITOR });
 
       beforeEach(async () => {
@@ -471,9 +471,11 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         const soc2 = storedCertification({ agent: holder, certification: 'SOC2', issuer: AUDITOR });
         await store.putCertification(hipaa, null);
         await store.putCertification(soc2, null);
-        expect(await store.removeCertification('agent://acme/other', hipaa.digest)).toBe(false);
-        expect(await store.removeCertification(holder.name, hipaa.digest)).toBe(true);
-        expect(await store.removeCertification(holder.name, hipaa.digest)).toBe(false);
+        expect(await store.removeCertification('agent://acme/other', hipaa.digest, holder.statusIndex)).toBe(false);
+        expect(await store.removeCertification(holder.name, hipaa.digest, holder.statusIndex + 1), 'another binding').toBe(false);
+        expect(await store.removeCertification(holder.name, hipaa.digest, null), 'no binding').toBe(false);
+        expect(await store.removeCertification(holder.name, hipaa.digest, holder.statusIndex)).toBe(true);
+        expect(await store.removeCertification(holder.name, hipaa.digest, holder.statusIndex)).toBe(false);
         expect(await store.certificationsOf(holder.name)).toEqual([soc2]);
         expect(await names(store, { certification: counting('HIPAA') })).toEqual([]);
         expect(await store.putCertification(hipaa, null), 'the slot is free again').toBe('written');
@@ -483,7 +485,7 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         await store.putCertification(hipaa, null);
         const renewed = storedCertification({ agent: holder, certification: 'HIPAA', issuer: AUDITOR, serial: 2 });
         expect(await store.putCertification(renewed, hipaa.digest)).toBe('written');
-        expect(await store.removeCertification(holder.name, hipaa.digest), 'the old digest is gone').toBe(false);
+        expect(await store.removeCertification(holder.name, hipaa.digest, holder.statusIndex), 'the old digest is gone').toBe(false);
         expect(await store.certificationsOf(holder.name)).toEqual([renewed]);
         expect(await names(store, { certification: counting('HIPAA') })).toEqual([holder.name]);
       });
@@ -494,7 +496,7 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         const othersHipaa = storedCertification({ agent: other, certification: 'HIPAA', issuer: AUDITOR });
         await store.put(other, null);
         for (const c of [hipaa, soc2, othersHipaa]) await store.putCertification(c, null);
-        for (const c of await store.certificationsOf(holder.name)) expect(await store.removeCertification(holder.name, c.digest)).toBe(true);
+        for (const c of await store.certificationsOf(holder.name)) expect(await store.removeCertification(holder.name, c.digest, c.bindingIndex ?? null)).toBe(true);
         expect(await store.certificationsOf(holder.name)).toEqual([]);
         expect(await store.certificationsOf(other.name)).toEqual([othersHipaa]);
         expect(await names(store, { certification: counting('HIPAA') })).toEqual([other.name]);
@@ -549,13 +551,52 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         const gone = deregisteredAgent({ name: holder.name, seq: holder.seq + 1, agentId: holder.agentId });
         expect(await store.put(gone, holder.seq)).toBe('written');
         expect(await names(store, { certification: counting('HIPAA') })).toEqual([]);
-        const back = nextVersion(gone, { text: 'Takes patient intake forms' });
+        // Back under the same key: a new binding (a fresh status index), so what a missed prune
+        // left behind of the old binding does not count.
+        const back = nextVersion(gone, { text: 'Takes patient intake forms', statusIndex: holder.statusIndex + 1 });
         expect(await store.put(back, gone.seq)).toBe('written');
-        expect(await names(store, { certification: counting('HIPAA') }), 'same key again: it counts again').toEqual([holder.name]);
+        expect(await names(store, { certification: counting('HIPAA') }), 'same key, new binding: it does not count').toEqual([]);
+        const again = storedCertification({ agent: back, certification: 'HIPAA', issuer: AUDITOR });
+        expect(again.digest, 'the very same credential').toBe(hipaa.digest);
+        expect(await store.putCertification(again, hipaa.digest)).toBe('written');
+        expect(await names(store, { certification: counting('HIPAA') }), 'stored again for the new binding: it counts').toEqual([holder.name]);
         const { state: _state, ...rest } = back;
         const suspended = { ...rest, state: 'suspended' as const, seq: back.seq + 1, lastStatusChange: back.addr as never };
         expect(await store.put(suspended, back.seq)).toBe('written');
         expect(await names(store, { certification: counting('HIPAA') })).toEqual([]);
+      });
+
+      it('counts one only for the binding it was accepted for: same key, name and issuer, another status index', async () => {
+        const update = nextVersion(holder, { text: 'Takes patient intake forms, faster' });
+        expect(update.statusIndex, 'an update keeps its binding').toBe(holder.statusIndex);
+        await store.putCertification(hipaa, null);
+        expect(await store.put(update, holder.seq)).toBe('written');
+        expect(await names(store, { certification: counting('HIPAA') })).toEqual([holder.name]);
+        const earlier = storedCertification({ agent: holder, certification: 'SOC2', issuer: AUDITOR, bindingIndex: holder.statusIndex + 7 });
+        await store.putCertification(earlier, null);
+        expect(await names(store, { certification: counting('SOC2') })).toEqual([]);
+        expect(await store.certificationsOf(holder.name), 'stored as given, binding included').toEqual([hipaa, earlier]);
+      });
+
+      it('never counts one stored without a binding (before bindings were recorded), and removes it with null', async () => {
+        const { bindingIndex: _binding, ...unbound } = hipaa;
+        await store.putCertification(unbound as StoredCertification, null);
+        expect(await store.certificationsOf(holder.name)).toEqual([unbound]);
+        expect(await names(store, { certification: counting('HIPAA') })).toEqual([]);
+        expect(await store.removeCertification(holder.name, hipaa.digest, holder.statusIndex)).toBe(false);
+        expect(await store.removeCertification(holder.name, hipaa.digest, null)).toBe(true);
+        expect(await store.certificationsOf(holder.name)).toEqual([]);
+      });
+
+      it('removes by digest and binding: the same credential stored again for a later binding is not removed with the old one', async () => {
+        await store.putCertification(hipaa, null);
+        const later = activeAgent({ name: holder.name, seq: holder.seq + 2, agentId: holder.agentId, statusIndex: holder.statusIndex + 1, text: 'Takes patient intake forms' });
+        expect(await store.put(later, holder.seq)).toBe('written');
+        const again = storedCertification({ agent: later, certification: 'HIPAA', issuer: AUDITOR });
+        expect(await store.putCertification(again, hipaa.digest)).toBe('written');
+        expect(await store.removeCertification(holder.name, hipaa.digest, holder.statusIndex), 'a stale view of the old binding').toBe(false);
+        expect(await store.certificationsOf(holder.name)).toEqual([again]);
+        expect(await names(store, { certification: counting('HIPAA') })).toEqual([holder.name]);
       });
 
       it('pages a certification search; the policy and time may change between pages, the name may not', async () => {
@@ -612,7 +653,7 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         await expectCode(store.count(), 'STORE_UNAVAILABLE');
         await expectCode(store.certificationsOf('agent://acme/closing'), 'STORE_UNAVAILABLE');
         await expectCode(store.putCertification(storedCertification({ agent: activeAgent({ name: 'agent://acme/closing' }), certification: 'HIPAA', issuer: AUDITOR }), null), 'STORE_UNAVAILABLE');
-        await expectCode(store.removeCertification('agent://acme/closing', 'a'.repeat(64)), 'STORE_UNAVAILABLE');
+        await expectCode(store.removeCertification('agent://acme/closing', 'a'.repeat(64), 0), 'STORE_UNAVAILABLE');
       });
     });
   });

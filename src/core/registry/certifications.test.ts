@@ -11,6 +11,7 @@ import { signCredential, VALID_FROM_CLOCK_SKEW_MS } from '../trust/credentials/p
 import { didKeyIssuer, didWebFromUrl, registryDidDocument, registryIssuer } from '../trust/credentials/registry-did.js';
 import { CertificationRegistry, MAX_CERTIFICATION_BYTES, parseTrustPolicy } from './certifications.js';
 import { Registry } from './registry.js';
+import type { ActiveAgent } from './stored-agent.js';
 
 const NAME = 'agent://acme.com/health/intake';
 const OTHER = 'agent://acme.com/health/billing';
@@ -291,9 +292,30 @@ describe('CertificationRegistry: listing and search agree on the validity window
   });
 });
 
-/** A store that lets a test run something just before a certification is written (an interleaving write). */
+/**
+ * A store that lets a test run something just before a certification is written, or just after
+ * the agent or the certifications of a name were read (an interleaving write). Each hook runs once.
+ */
 class InterleavingStore extends MemoryRecordStore {
   beforeCertificationWrite: (() => Promise<void>) | undefined;
+  afterAgentRead: (() => Promise<void>) | undefined;
+  afterCertificationsRead: (() => Promise<void>) | undefined;
+
+  override async get(name: string) {
+    const read = await super.get(name);
+    const run = this.afterAgentRead;
+    this.afterAgentRead = undefined;
+    await run?.();
+    return read;
+  }
+
+  override async certificationsOf(name: string) {
+    const read = await super.certificationsOf(name);
+    const run = this.afterCertificationsRead;
+    this.afterCertificationsRead = undefined;
+    await run?.();
+    return read;
+  }
 
   override async putCertification(certification: StoredCertification, expectedDigest: string | null) {
     const run = this.beforeCertificationWrite;
@@ -388,6 +410,86 @@ describe('CertificationRegistry: certifications live as long as the binding they
     const result = await certifications.submit(NAME, await certification());
     expect(codeOf(result), detailOf(result)).toBe(code);
     expect(await store.certificationsOf(NAME)).toEqual([]);
+  });
+
+  it('a missed prune (a crash, a store error) never brings the old binding back: same key, new registration', async () => {
+    const { registry, store, certifications, found } = await certified({ prune: false });
+    const first = (await store.certificationsOf(NAME))[0]!;
+    const binding = (await store.get(NAME)) as ActiveAgent;
+    expect(first.bindingIndex, 'stored for the binding it was accepted for').toBe(binding.statusIndex);
+    expect((await registry.deregister(NAME, createTombstone(owner, NAME, 2))).ok).toBe(true);
+    expect((await registry.register(registrationFor(owner, NAME, 3))).ok).toBe(true);
+    expect(((await store.get(NAME)) as ActiveAgent).agentId, 'the same key again').toBe(binding.agentId);
+    expect(await store.certificationsOf(NAME), 'the prune never ran').toHaveLength(2);
+    expect(await found('HIPAA'), 'search does not count them').toEqual([OTHER]);
+    expect(await found('SOC2')).toEqual([]);
+    const listed = await certifications.list(NAME);
+    expect(listed.ok && listed.value.items, 'nor does the listing: it deletes them').toEqual([]);
+    expect(await store.certificationsOf(NAME)).toEqual([]);
+    // Submitted again, the very same credential is stored for the new binding and counts.
+    const again = await certifications.submit(NAME, await certification());
+    expect(again.ok && again.value.created).toBe(true);
+    expect(again.ok && again.value.certification.digest).toBe(first.digest);
+    expect(await found('HIPAA')).toEqual([OTHER, NAME].sort());
+  });
+
+  it('a missed prune: the same credential left behind for the old binding is replaced, not kept as it was', async () => {
+    const store = new InterleavingStore();
+    const { registry, certifications, found } = await setup({ store, prune: false });
+    const vc = await certification();
+    expect((await certifications.submit(NAME, vc)).ok).toBe(true);
+    expect((await registry.deregister(NAME, createTombstone(owner, NAME, 2))).ok).toBe(true);
+    expect((await registry.register(registrationFor(owner, NAME, 3))).ok).toBe(true);
+    const stale = (await store.certificationsOf(NAME))[0]!;
+    // The lazy prune of submit misses it too (its delete is lost): the stale row is still there when it is kept.
+    const remove = store.removeCertification.bind(store);
+    store.removeCertification = async () => false;
+    const again = await certifications.submit(NAME, vc);
+    store.removeCertification = remove;
+    expect(again.ok, detailOf(again)).toBe(true);
+    expect(again.ok && again.value.certification.digest).toBe(stale.digest);
+    expect(again.ok && again.value.certification.bindingIndex).toBe(((await store.get(NAME)) as ActiveAgent).statusIndex);
+    expect(again.ok && again.value.certification.bindingIndex).not.toBe(stale.bindingIndex);
+    expect((await store.certificationsOf(NAME)).map((c) => c.bindingIndex)).toEqual([again.ok && again.value.certification.bindingIndex]);
+    expect(await found('HIPAA')).toEqual([NAME]);
+  });
+
+  // A listing or a submission reads the certifications first, then the agent: whatever lands
+  // between the two reads (a rotation, and a certification about the new key) is never judged by a
+  // stale view of the agent, so a valid certification is never deleted.
+  const readOrder: ['afterAgentRead' | 'afterCertificationsRead'][] = [['afterAgentRead'], ['afterCertificationsRead']];
+  describe.each(readOrder)('a rotation and a fresh certification landing %s', (hook) => {
+    async function racing() {
+      const store = new InterleavingStore();
+      const context = await setup({ store });
+      expect((await context.certifications.submit(NAME, await certification())).ok).toBe(true);
+      context.clock.advance(1000);
+      store[hook] = async () => {
+        const rotation = { ...registrationFor(newKey, NAME, 2), rotation: createKeyRotation(owner, NAME, newKey.did, 2) };
+        expect((await context.registry.register(rotation)).ok).toBe(true);
+        await context.settled();
+        const fresh = await context.certifications.submit(NAME, await certification({ subject: newKey.did, issuer: compliance, certification: { name: 'SOC2' } }));
+        expect(fresh.ok, detailOf(fresh)).toBe(true);
+      };
+      return { ...context, store };
+    }
+
+    it('does not make a listing delete the fresh certification', async () => {
+      const { certifications, store, found } = await racing();
+      expect((await certifications.list(NAME)).ok).toBe(true);
+      expect((await store.certificationsOf(NAME)).map((c) => [c.certification, c.subject])).toEqual([['SOC2', newKey.did]]);
+      expect(await found('SOC2')).toEqual([NAME]);
+      const listed = await certifications.list(NAME);
+      expect(listed.ok && listed.value.items.map((item) => [item.stored.certification, item.verified])).toEqual([['SOC2', true]]);
+    });
+
+    it('does not make a submission delete the fresh certification', async () => {
+      const { certifications, store, found } = await racing();
+      const late = await certifications.submit(NAME, await certification({ certification: { name: 'SOC2' } }));
+      expect(late.ok, 'about the old key').toBe(false);
+      expect((await store.certificationsOf(NAME)).map((c) => [c.certification, c.issuer, c.subject])).toEqual([['SOC2', compliance.did, newKey.did]]);
+      expect(await found('SOC2')).toEqual([NAME]);
+    });
   });
 });
 

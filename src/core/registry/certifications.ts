@@ -9,9 +9,16 @@
  * counts is judged again at every read (the policy may change, time passes), so nothing is
  * re-indexed when one of those changes.
  *
- * A stored credential lives as long as the binding it is about: once its name is deregistered or
- * revoked, or bound to another key, it can never count again and is deleted (`prune`, which the
- * app calls after every registry write, and again lazily by `list` and `submit`).
+ * A stored credential lives as long as the binding it was accepted for (it records the binding's
+ * `statusIndex`, which is never reused): once its name is deregistered or revoked, or bound to
+ * another key, it can never count again and is deleted (`prune`, which the app calls after every
+ * registry write, and again lazily by `list` and `submit`). The deletion is best-effort (a crash
+ * may skip a prune), so neither the listing nor search ever counts one of another binding.
+ *
+ * Reads go certifications first, then the agent: a credential read before the agent was stored
+ * for a binding that existed then, so if the agent read afterwards is another binding, that one is
+ * over for good and the credential may be deleted. The other order could judge a credential
+ * stored for a newer binding by an older view of the agent, and delete a valid one.
  */
 import { canonicalAgentName } from '../name/index.js';
 import { fail, failWith, ok, problem, type Problem, type Result } from '../errors.js';
@@ -103,9 +110,8 @@ export class CertificationRegistry {
     if (!canonical.ok) return canonical;
     const size = checkSize(body);
     if (!size.ok) return size;
-    const current = await this.#store.get(canonical.value);
-    await this.#drop(current, await this.#store.certificationsOf(canonical.value));
-    const agent = activeAgentOf(canonical.value, current);
+    const current = await this.#readPruned(canonical.value);
+    const agent = activeAgentOf(canonical.value, current.agent);
     if (!agent.ok) return agent;
     const now = this.#clock.now();
     const { errors, verification } = await this.#verify(body, agent.value, now);
@@ -115,7 +121,7 @@ export class CertificationRegistry {
     if (!kept.ok) return kept;
     const after = await this.#store.get(canonical.value);
     if (!outlived(kept.value.certification, after)) return kept;
-    await this.#store.removeCertification(canonical.value, kept.value.certification.digest);
+    await this.#remove(kept.value.certification);
     const still = activeAgentOf(canonical.value, after);
     return still.ok ? fail('WRITE_CONFLICT', `${canonical.value} was bound to ${still.value.agentId} while the certification was checked; it is about ${stored.subject}`) : still;
   }
@@ -128,13 +134,12 @@ export class CertificationRegistry {
   async list(name: string): Promise<Result<CertificationListing>> {
     const canonical = canonicalAgentName(name);
     if (!canonical.ok) return canonical;
-    const current = await this.#store.get(canonical.value);
-    const kept = await this.#drop(current, await this.#store.certificationsOf(canonical.value));
-    const agent = activeAgentOf(canonical.value, current);
+    const current = await this.#readPruned(canonical.value);
+    const agent = activeAgentOf(canonical.value, current.agent);
     if (!agent.ok) return agent;
     const now = this.#clock.now();
     const items: CertificationVerdict[] = [];
-    for (const stored of kept) {
+    for (const stored of current.kept) {
       const { errors } = await this.#verify(stored.credential, agent.value, now);
       items.push({ stored, verified: errors.length === 0, errors });
     }
@@ -155,6 +160,16 @@ export class CertificationRegistry {
   }
 
   /**
+   * The agent and those of its stored credentials that did not outlive their binding, deleting the
+   * rest. Certifications are read first, then the agent (see the module comment): never the other way.
+   */
+  async #readPruned(name: string): Promise<{ agent: StoredAgent | undefined; kept: StoredCertification[] }> {
+    const stored = await this.#store.certificationsOf(name);
+    const agent = await this.#store.get(name);
+    return { agent, kept: await this.#drop(agent, stored) };
+  }
+
+  /**
    * The search filter for a certification asked for by name, under the current policy and time.
    * A name that is not a policy key but matches exactly one ignoring case is taken as that key,
    * so `hipaa` finds HIPAA certifications; credentials still must name it exactly.
@@ -168,10 +183,15 @@ export class CertificationRegistry {
   async #drop(agent: StoredAgent | undefined, stored: readonly StoredCertification[]): Promise<StoredCertification[]> {
     const kept: StoredCertification[] = [];
     for (const certification of stored) {
-      if (outlived(certification, agent)) await this.#store.removeCertification(certification.agentName, certification.digest);
+      if (outlived(certification, agent)) await this.#remove(certification);
       else kept.push(certification);
     }
     return kept;
+  }
+
+  /** Compare-and-delete: the same credential stored again meanwhile for a later binding stays. */
+  async #remove(certification: StoredCertification): Promise<boolean> {
+    return this.#store.removeCertification(certification.agentName, certification.digest, certification.bindingIndex ?? null);
   }
 
   /** The library's verdict, plus the registry's own rules: a validUntil, and the right agent name. */
@@ -192,8 +212,9 @@ export class CertificationRegistry {
     const current = (await this.#store.certificationsOf(stored.agentName)).find(
       (c) => c.certification === stored.certification && c.issuer === stored.issuer,
     );
-    // The very same credential again: nothing to write, and no error for a harmless retry.
-    if (current?.digest === stored.digest) return ok({ certification: current, created: false });
+    // The very same credential again for the same binding: nothing to write, and no error for a
+    // harmless retry. Stored for an earlier binding (a prune missed), it is stored anew for this one.
+    if (current?.digest === stored.digest && current.bindingIndex === stored.bindingIndex) return ok({ certification: current, created: false });
     // An older credential must not push out a newer one of the same issuer about the same key
     // (a replay of a superseded certification). One about an old key never counts again: replace it.
     if (current !== undefined && current.subject === stored.subject && stored.validFromMs < current.validFromMs) {
@@ -244,6 +265,7 @@ function storedCertificationOf(agent: ActiveAgent, vc: CertificationCredential, 
     certification: attested.certification.name,
     issuer: attested.issuer,
     subject: attested.subject,
+    bindingIndex: agent.statusIndex,
     validFromMs: Date.parse(vc.validFrom),
     validUntilMs: Date.parse(vc.validUntil!),
     digest: canonicalSha256Hex(vc),
@@ -253,14 +275,16 @@ function storedCertificationOf(agent: ActiveAgent, vc: CertificationCredential, 
 }
 
 /**
- * Whether a stored certification is garbage: the binding it is about is over. That is so once the
- * name is deregistered (a return, even with the same key, is a new registration the issuers
- * certify anew) or revoked (final), or bound to another key than the one it names (a rotation, or
- * a new owner after a release). A suspension is reversible, so a suspended agent keeps them.
+ * Whether a stored certification is garbage: the binding it was accepted for is over. That is so
+ * once the name is deregistered (a return, even with the same key, is a new binding with a new
+ * statusIndex, which the issuers certify anew) or revoked (final), or bound to another key than
+ * the one it names (a rotation, or a new owner after a release), or is any other binding than the
+ * one it records (a deregistration and return the prune missed; a row stored before bindings were
+ * recorded). A suspension is reversible and keeps the binding, so a suspended agent keeps them.
  */
 function outlived(certification: StoredCertification, agent: StoredAgent | undefined): boolean {
   if (agent === undefined || agent.state === 'deregistered' || agent.state === 'revoked') return true;
-  return certification.subject !== agent.agentId;
+  return certification.subject !== agent.agentId || certification.bindingIndex !== agent.statusIndex;
 }
 
 function policyKeyFor(policy: TrustPolicy, requested: string): string {

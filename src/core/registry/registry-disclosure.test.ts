@@ -9,7 +9,8 @@ import { capabilityPointer, deriveDisclosure, verifyDisclosure, type CapabilityC
 import { createDisclosureDocumentLoader } from '../trust/disclosure/document-loader.js';
 import { createIssuerKeyPair } from '../trust/disclosure/issuer-keys.js';
 import { checkDisclosureVerdict } from '../trust/disclosure/disclosure-check.js';
-import { boundRegistryDocument } from '../trust/disclosure/key-binding.js';
+import { boundRegistryDocument, checkDisclosureKeyBinding } from '../trust/disclosure/key-binding.js';
+import { formatUtcSeconds } from '../record/agent-addr.js';
 import { createKeyRotation } from '../record/key-rotation.js';
 import { Registry } from './registry.js';
 import { registryCredentials } from './registry-credentials.js';
@@ -33,7 +34,7 @@ const blsKey = await createIssuerKeyPair({ seed: new Uint8Array(32).fill(5) });
 const codes = (result: Result<unknown> | { errors: readonly { code: string }[] }) =>
   'errors' in result ? result.errors.map((e) => e.code) : result.ok ? [] : result.problems.map((p) => p.code);
 
-async function setup(options: { grant?: string[]; validitySeconds?: number; issuer?: boolean } = {}) {
+async function setup(options: { grant?: string[]; validitySeconds?: number; issuer?: boolean; publicUrl?: string } = {}) {
   const store = new MemoryRecordStore();
   const clock = manualClock(T0 + 1000);
   const registry = new Registry({ store, key: registryKey, clock });
@@ -41,7 +42,7 @@ async function setup(options: { grant?: string[]; validitySeconds?: number; issu
   expect((await registry.register(registrationFor(mallory, OTHER, 100))).ok).toBe(true);
   if (options.grant) expect((await registry.grantCapabilities(NAME, createCapabilityGrant(registryKey, NAME, options.grant, clock.now()))).ok).toBe(true);
   const disclosure = new RegistryDisclosure({ registry, clock, ...(options.validitySeconds ? { validitySeconds: options.validitySeconds } : {}) });
-  const credentials = options.issuer === false ? undefined : await disclosure.useIssuer(registryCredentials(PUBLIC_URL, registryKey), registryKey, blsKey);
+  const credentials = options.issuer === false ? undefined : await disclosure.useIssuer(registryCredentials(options.publicUrl ?? PUBLIC_URL, registryKey), registryKey, blsKey);
   const snapshot = async () => JSON.stringify([await store.get(NAME), await store.statusEntries('revocation')]);
   return { store, clock, registry, disclosure, credentials, snapshot };
 }
@@ -73,18 +74,39 @@ describe('RegistryDisclosure: the issuer identity', () => {
     expect(credentials?.didDocument.verificationMethod.map((m) => m.id)).toEqual([`${DID}#key-1`]);
   });
 
-  it('binds #bbs-1 to the registry key with a signed DisclosureKeyBinding that checks against the pinned key', async () => {
-    const { credentials } = await setup();
+  it('binds #bbs-1 to the registry key with a signed DisclosureKeyBinding, valid 7 days, that checks against the pinned key', async () => {
+    const { credentials, disclosure } = await setup();
     expect(credentials?.disclosureKeyBinding?.payload).toEqual({
       type: 'DisclosureKeyBinding',
       v: 1,
       issuer: DID,
       keyId: `${DID}#bbs-1`,
       publicKeyMultibase: blsKey.publicKeyMultibase,
+      validFrom: formatUtcSeconds(T0 + 1000),
+      validUntil: formatUtcSeconds(T0 + 1000 + 7 * 86_400_000),
     });
-    const bound = boundRegistryDocument(credentials?.didDocument, registryKey.did, credentials?.disclosureKeyBinding);
+    expect(disclosure.keyBinding()).toBe(credentials?.disclosureKeyBinding);
+    const bound = boundRegistryDocument(credentials?.didDocument, registryKey.did, credentials?.disclosureKeyBinding, T0 + 2000);
     expect(bound).toEqual({ ok: true, value: credentials?.didDocument });
-    expect(codes(boundRegistryDocument(credentials?.didDocument, mallory.did, credentials?.disclosureKeyBinding))).toEqual(['ISSUER_UNTRUSTED']);
+    expect(codes(boundRegistryDocument(credentials?.didDocument, mallory.did, credentials?.disclosureKeyBinding, T0 + 2000))).toEqual(['ISSUER_UNTRUSTED']);
+    expect(codes(boundRegistryDocument(credentials?.didDocument, registryKey.did, credentials?.disclosureKeyBinding, T0 + 1000 + 8 * 86_400_000))).toEqual(['ISSUER_UNTRUSTED']);
+  });
+
+  it('re-signs the binding lazily, with its clock, once less than half of its 7 days is left (or the clock went back)', async () => {
+    const { credentials, disclosure, clock } = await setup();
+    const first = credentials!.disclosureKeyBinding!;
+    clock.advance(3 * 86_400_000);
+    expect(disclosure.keyBinding()).toBe(first);
+    clock.advance(12 * 3600_000 + 1000);
+    const second = disclosure.keyBinding()!;
+    expect(second).not.toBe(first);
+    expect(second.payload.validFrom).toBe(formatUtcSeconds(clock.now()));
+    expect(checkDisclosureKeyBinding(second, registryKey.did).ok).toBe(true);
+    expect(boundRegistryDocument(credentials?.didDocument, registryKey.did, second, T0 + 1000 + 8 * 86_400_000).ok).toBe(true);
+    expect(disclosure.keyBinding()).toBe(second);
+    clock.set(T0);
+    expect(disclosure.keyBinding()!.payload.validFrom).toBe(formatUtcSeconds(T0));
+    expect((await setup({ issuer: false })).disclosure.keyBinding()).toBeUndefined();
   });
 
   it('refuses a validity outside 60 s .. 7 days', () => {
@@ -286,6 +308,44 @@ describe('RegistryDisclosure.verify', () => {
     expect((await registry.changeStatus(NAME, createStatusChange(owner, NAME, 'revoke', 'key leaked', clock.now()))).ok).toBe(true);
     const revoked = await disclosure.verify({ credential: derived, capability: 'retrain' });
     expect(revoked.ok && codes(revoked.value)).toEqual(['AGENT_REVOKED']);
+  });
+
+  it('signs verdicts every client accepts: a long public URL (did:web over 512 characters) and pointers over 1,024 characters', async () => {
+    const publicUrl = `https://registry.example/${'tenant-segment/'.repeat(45)}signpost`;
+    const { disclosure, credentials } = await setup({ grant: ['retrain'], publicUrl });
+    const did = credentials!.issuer.did;
+    expect(did.length).toBeGreaterThan(512);
+    const issued = await disclosure.issue(NAME, request());
+    if (!issued.ok) throw new Error(JSON.stringify(issued.problems));
+    const derived = await derive(issued.value);
+    const expected = { capability: 'retrain', registryKey: registryKey.did, nowMs: T0 + 1000 };
+
+    const accepted = await disclosure.verify({ credential: derived, capability: 'retrain' });
+    if (!accepted.ok) throw new Error(JSON.stringify(accepted.problems));
+    const { verdict, ...check } = accepted.value;
+    expect(check).toMatchObject({ verified: true, issuer: did });
+    expect(checkDisclosureVerdict(verdict, { ...expected, credential: derived })).toEqual({ ok: true, value: check });
+    // The binding of that did:web is accepted too.
+    expect(boundRegistryDocument(credentials!.didDocument, registryKey.did, credentials!.disclosureKeyBinding, T0 + 1000).ok).toBe(true);
+
+    // A member name of 1,100 characters: the refusal names it in a pointer over 1,024 characters.
+    const longName = 'x'.repeat(1100);
+    const padded = { ...derived, credentialSubject: { ...derived.credentialSubject, [longName]: 'y' } };
+    const refused = await disclosure.verify({ credential: padded, capability: 'retrain' });
+    if (!refused.ok) throw new Error(JSON.stringify(refused.problems));
+    const { verdict: refusal, ...refusedCheck } = refused.value;
+    expect(codes(refusedCheck)).toEqual(['CREDENTIAL_INVALID']);
+    expect(refusedCheck.errors[0]?.pointer).toBe(`/credentialSubject/${longName}`);
+    expect(checkDisclosureVerdict(refusal, { ...expected, credential: padded })).toEqual({ ok: true, value: refusedCheck });
+
+    const hugeName = 'z'.repeat(5000);
+    const huge = { ...derived, credentialSubject: { ...derived.credentialSubject, [hugeName]: 'y' } };
+    const cut = await disclosure.verify({ credential: huge, capability: 'retrain' });
+    if (!cut.ok) throw new Error(JSON.stringify(cut.problems));
+    expect(cut.value.errors[0]?.pointer).toHaveLength(4096);
+    expect(cut.value.errors[0]?.pointer?.endsWith('…')).toBe(true);
+    const { verdict: cutVerdict, ...cutCheck } = cut.value;
+    expect(checkDisclosureVerdict(cutVerdict, { ...expected, credential: huge })).toEqual({ ok: true, value: cutCheck });
   });
 
   it('the registry mandates the agent name on top of the library minimum', () => {

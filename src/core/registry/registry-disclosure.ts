@@ -39,7 +39,7 @@ import {
 import { disclosureCheckOf, signDisclosureVerdict, type DisclosureCheck, type DisclosureVerdict } from '../trust/disclosure/disclosure-check.js';
 import { createDisclosureDocumentLoader } from '../trust/disclosure/document-loader.js';
 import { exportIssuerKeyPair, importIssuerKeyPair, type IssuerKeyPair } from '../trust/disclosure/issuer-keys.js';
-import { createDisclosureKeyBinding } from '../trust/disclosure/key-binding.js';
+import { createDisclosureKeyBinding, DISCLOSURE_KEY_BINDING_RENEW_MS, type DisclosureKeyBinding } from '../trust/disclosure/key-binding.js';
 import type { SigningKey } from '../trust/ed25519.js';
 import { activeAgentOf, notTheBoundKey, STATUS_CHANGE_WINDOW_MS, type Registry } from './registry.js';
 import type { RegistryCredentials } from './registry-credentials.js';
@@ -106,8 +106,10 @@ export class RegistryDisclosure {
   private readonly clock: Clock;
   private issuerKey: IssuerKeyPair | undefined;
   private didDocument: DidDocument | undefined;
-  /** Signs the verdicts of `verify` (the registry's countersigning key). */
+  /** Signs the verdicts of `verify` and the key binding (the registry's countersigning key). */
   private registryKey: SigningKey | undefined;
+  /** The DisclosureKeyBinding served now; re-signed by `keyBinding()` as it nears expiry. */
+  private binding: SignedRecord<DisclosureKeyBinding> | undefined;
   /** Signatures of requests answered within the freshness window: a replay is refused, not answered twice. */
   private readonly answered = new Map<string, number>();
 
@@ -136,7 +138,29 @@ export class RegistryDisclosure {
     this.issuerKey = renamed.value;
     this.registryKey = registryKey;
     this.didDocument = registryDidDocument(didWeb, registryKey, { disclosureKey: renamed.value });
-    return { ...credentials, didDocument: this.didDocument, disclosureKeyBinding: createDisclosureKeyBinding(didWeb, renamed.value, registryKey) };
+    this.binding = undefined;
+    return { ...credentials, didDocument: this.didDocument, disclosureKeyBinding: this.keyBinding()! };
+  }
+
+  /**
+   * The DisclosureKeyBinding to serve now (GET /v1/registry), once the issuer is set. A binding is
+   * valid for 7 days; this signs a new one, with the Clock, whenever the current one has less than
+   * half of that left (or the clock went back before its validFrom), so a registry that serves it
+   * never needs a timer and clients always get one with days to run.
+   */
+  keyBinding(): SignedRecord<DisclosureKeyBinding> | undefined {
+    const issuer = this.issuerKey;
+    const registryKey = this.registryKey;
+    if (issuer === undefined || registryKey === undefined) return undefined;
+    const nowMs = this.clock.now();
+    const current = this.binding;
+    if (current !== undefined) {
+      const fromMs = parseUtcSeconds(current.payload.validFrom);
+      const untilMs = parseUtcSeconds(current.payload.validUntil);
+      if (fromMs !== undefined && untilMs !== undefined && nowMs >= fromMs && untilMs - nowMs > DISCLOSURE_KEY_BINDING_RENEW_MS) return current;
+    }
+    this.binding = createDisclosureKeyBinding(issuer.controller, issuer, registryKey, nowMs);
+    return this.binding;
   }
 
   /** The issuer key (`<did:web>#bbs-1`), once set. */
@@ -224,7 +248,9 @@ export class RegistryDisclosure {
     const proofCheck = disclosureCheckOf(result);
     const standing = proofCheck.verified ? await this.checkStanding(result, request.capability) : [];
     const check = standing.length === 0 ? proofCheck : { ...proofCheck, verified: false, errors: standing };
-    return ok({ ...check, verdict: signDisclosureVerdict(request, check, registryKey, nowMs) });
+    // The unsigned members are the check exactly as signed (fitted to the verdict's size limits).
+    const verdict = signDisclosureVerdict(request, check, registryKey, nowMs);
+    return ok({ ...verdict.payload.check, verdict });
   }
 
   /** The agent behind a verified proof is still active, bound to the same key, and granted the capability. */

@@ -197,4 +197,25 @@ describe('Registry: key rotation', () => {
     clock.advance(1);
     expect((await registry.register(rotationFor(first, second, sequenceLimit(T0 + 1001)))).ok).toBe(true);
   });
+
+  it('lets the owner rotate to the announced key out of a thief’s self-suspension or plain deregistration, and nothing else', async () => {
+    // The thief, holding only the current key, suspends the name itself to block the recovery.
+    const suspended = await registered(second.did);
+    expect((await suspended.registry.changeStatus(NAME, createStatusChange(first, NAME, 'suspend', 'blocking', T0 + 1000))).ok).toBe(true);
+    expect(codeOf(await suspended.registry.register(rotationFor(first, thief, 10_000)))).toBe('AGENT_SUSPENDED');
+    const recovered = await suspended.registry.register(rotationFor(first, second, 10_000));
+    expect(recovered.ok && recovered.value.agent).toMatchObject({ state: 'active', agentId: second.did });
+
+    // An operator's suspension stands, even against the announced key.
+    const byOperator = await registered(second.did);
+    expect((await byOperator.registry.changeStatus(NAME, createStatusChange(registryKey, NAME, 'suspend', 'abuse', T0 + 1000))).ok).toBe(true);
+    expect(codeOf(await byOperator.registry.register(rotationFor(first, second, 10_000)))).toBe('AGENT_SUSPENDED');
+
+    // Or the thief deregisters it (a release is refused while a key is announced).
+    const deregistered = await registered(second.did);
+    expect((await deregistered.registry.deregister(NAME, createTombstone(first, NAME, 150))).ok).toBe(true);
+    expect(codeOf(await deregistered.registry.register(rotationFor(first, thief, 200)))).toBe('KEY_ROTATION_INVALID');
+    const back = await deregistered.registry.register(rotationFor(first, second, 200));
+    expect(back.ok && back.value.agent).toMatchObject({ state: 'active', agentId: second.did, rotations: [expect.objectContaining({ payload: expect.objectContaining({ to: second.did }) })] });
+  });
 });

@@ -126,7 +126,8 @@ export class Registry {
 
     const at = formatUtcSeconds(this.clock.now());
     // An update keeps its binding's status index; a new binding (first, after a tombstone, or a new key) gets a fresh one.
-    const previous = current?.state === 'active' ? current : undefined;
+    // A rotation also continues a self-suspended binding (checkRotation allows only that one).
+    const previous = current?.state === 'active' || (current?.state === 'suspended' && rotation !== undefined) ? current : undefined;
     const keeps = previous !== undefined && previous.agentId === addr.payload.agentId;
     // A rotation continues the name under a proven successor key: its standing, grants and key
     // history carry over, but the old binding's status index is revoked (see rotationStatusChanges).
@@ -542,15 +543,21 @@ function checkRotation(current: StoredAgent | undefined, rotation: KeyRotation):
   const pointer = '/rotation/payload';
   if (current === undefined) return fail('KEY_ROTATION_INVALID', `${rotation.name} is not registered; register it under the new key instead`, `${pointer}/name`);
   if (current.state === 'revoked') return revokedProblem(current);
-  if (current.state === 'suspended') return activeAgentOf(current.name, current) as Result<never>;
-  if (current.state === 'deregistered') {
-    return fail('KEY_ROTATION_INVALID', `${current.name} was deregistered; there is no binding left to rotate`, `${pointer}/name`);
+  const committed = committedNextKey(current);
+  const toCommitted = committed !== undefined && nextKeyCommitment(rotation.to) === committed;
+  // A thief holding the current key may suspend the name itself or deregister it to block the
+  // owner's recovery; the owner's rotation to the pre-announced key still goes through. A
+  // suspension by the namespace owner or the operator stands, as does a released name.
+  if (current.state === 'suspended' && !(toCommitted && current.lastStatusChange.payload.by === current.agentId)) {
+    return activeAgentOf(current.name, current) as Result<never>;
+  }
+  if (current.state === 'deregistered' && !(toCommitted && current.tombstone.payload.release !== true)) {
+    return fail('KEY_ROTATION_INVALID', `${current.name} was deregistered; only a rotation to the key it pre-announced can bring it back`, `${pointer}/name`);
   }
   if (rotation.from !== current.agentId) return notTheBoundKey(current, rotation.from, `${pointer}/from`);
   if (rotation.to === current.agentId) return fail('KEY_ROTATION_INVALID', `${current.name} is already bound to ${rotation.to}`, `${pointer}/to`);
   if (rotation.seq <= current.seq) return staleSequence(rotation.seq, current.seq, '/addr/payload/seq');
-  const committed = current.addr.payload.nextKeySha256;
-  if (committed !== undefined && nextKeyCommitment(rotation.to) !== committed) {
+  if (committed !== undefined && !toCommitted) {
     return fail('KEY_ROTATION_INVALID', `${rotation.to} is not the next key ${current.name} pre-announced (SHA-256 ${committed})`, `${pointer}/to`);
   }
   return ok(true);
@@ -599,7 +606,7 @@ export function notTheBoundKey(current: StoredAgent, did: string, pointer: strin
  * previous facts stops being current, and after a rotation so does the old binding itself, so a
  * verifier holding the old key's AgentAddr learns from the status list that it no longer counts.
  */
-function supersededStatusChanges(previous: ActiveAgent, next: ActiveAgent, at: string, by: string): StatusChange[] {
+function supersededStatusChanges(previous: ActiveAgent | SuspendedAgent, next: ActiveAgent, at: string, by: string): StatusChange[] {
   const indices = [
     ...(previous.credential ? [previous.credential.index] : []),
     ...(previous.statusIndex === next.statusIndex ? [] : [previous.statusIndex]),

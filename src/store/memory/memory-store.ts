@@ -20,6 +20,8 @@ interface Row {
   readonly name: string;
   /** The key the name is bound to now: only certifications about it count. */
   readonly agentId: string;
+  /** The binding's status index (absent once deregistered): only certifications accepted for it count. */
+  readonly statusIndex: number | undefined;
   readonly seq: number;
   readonly state: StoredAgent['state'];
   /** JSON, not the object: callers can neither mutate what is stored nor what they got back. */
@@ -116,11 +118,11 @@ export class MemoryRecordStore implements RecordStore {
       .map(({ json }) => JSON.parse(json) as StoredCertification);
   }
 
-  async removeCertification(name: string, digest: string): Promise<boolean> {
+  async removeCertification(name: string, digest: string, bindingIndex: number | null): Promise<boolean> {
     this.#ensureOpen();
     const ofName = this.#certifications.get(name);
     for (const [key, { stored }] of ofName ?? []) {
-      if (stored.digest !== digest) continue;
+      if (stored.digest !== digest || (stored.bindingIndex ?? null) !== bindingIndex) continue;
       ofName!.delete(key);
       if (ofName!.size === 0) this.#certifications.delete(name);
       return true;
@@ -135,8 +137,10 @@ export class MemoryRecordStore implements RecordStore {
   #holdsCertification(row: Row, plan: SearchPlan): boolean {
     const filter = plan.certification;
     if (filter === undefined) return true;
+    if (row.statusIndex === undefined) return false;
+    const agent = { agentId: row.agentId, statusIndex: row.statusIndex };
     for (const { stored } of this.#certifications.get(row.name)?.values() ?? []) {
-      if (certificationCounts(filter, row.agentId, stored)) return true;
+      if (certificationCounts(filter, agent, stored)) return true;
     }
     return false;
   }
@@ -148,7 +152,8 @@ export class MemoryRecordStore implements RecordStore {
 
 function rowOf(agent: StoredAgent): Row {
   const index = agent.state === 'active' ? indexEntryOf(agent) : undefined;
-  return { name: agent.name, agentId: agent.agentId, seq: agent.seq, state: agent.state, json: JSON.stringify(agent), index };
+  const statusIndex = agent.state === 'deregistered' ? undefined : agent.statusIndex;
+  return { name: agent.name, agentId: agent.agentId, statusIndex, seq: agent.seq, state: agent.state, json: JSON.stringify(agent), index };
 }
 
 function certificationKey(c: StoredCertification): string {

@@ -72,13 +72,16 @@ export function latestCountingValidFrom(at: number): number {
  */
 export function certificationCounts(
   filter: CertificationFilter,
-  agentId: string,
-  stored: Pick<StoredCertification, 'certification' | 'issuer' | 'subject' | 'validFromMs' | 'validUntilMs'>,
+  agent: { readonly agentId: string; readonly statusIndex: number },
+  stored: Pick<StoredCertification, 'certification' | 'issuer' | 'subject' | 'bindingIndex' | 'validFromMs' | 'validUntilMs'>,
 ): boolean {
   return (
     stored.certification === filter.name &&
     filter.trustedIssuers.includes(stored.issuer) &&
-    stored.subject === agentId &&
+    stored.subject === agent.agentId &&
+    // The binding it was accepted for, still: not one before a deregistration and return under the same key.
+    stored.bindingIndex !== undefined &&
+    stored.bindingIndex === agent.statusIndex &&
     stored.validFromMs <= latestCountingValidFrom(filter.at) &&
     filter.at < stored.validUntilMs
   );

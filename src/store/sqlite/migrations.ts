@@ -95,6 +95,16 @@ export const migrations: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX certifications_by_digest ON certifications (agent_name, digest);`,
   },
+  {
+    description: 'certifications record the agent binding (statusIndex) they were accepted for',
+    sql: `
+      -- A certification counts only for the binding it was accepted for, so one a missed prune left
+      -- behind never counts for a later binding of the name, even under the same key. Rows stored
+      -- before keep NULL and never count (the core deletes them when it meets them): whether such a
+      -- row belongs to the current binding or to an earlier one under the same key cannot be told,
+      -- so no backfill. Resubmitting the credential stores it for the current binding.
+      ALTER TABLE certifications ADD COLUMN binding_index INTEGER CHECK (binding_index >= 0);`,
+  },
 ];
 
 /**

@@ -137,7 +137,7 @@ describe('SqliteRecordStore specifics', () => {
     raw.prepare('INSERT INTO agent_certifications (value, agent) VALUES (?, ?)').run('hipaa', id);
     raw.close();
     const store = open();
-    expect(store.diagnostics().schemaVersion).toBe(3);
+    expect(store.diagnostics().schemaVersion).toBe(migrations.length);
     expect(await store.get(agent.name)).toEqual(agent);
     expect((await store.search({ limit: 10, capability: 'intake' })).items).toEqual([agent]);
     const filter = { name: 'HIPAA', trustedIssuers: ['did:web:auditor.example'], at: Date.UTC(2026, 5, 1) };
@@ -151,6 +151,33 @@ describe('SqliteRecordStore specifics', () => {
     } finally {
       check.close();
     }
+  });
+
+  it('migrates a version-3 database to bindings: certifications stored before never count, and go with a null binding', async () => {
+    const raw = new Database(file);
+    migrate(raw, migrations.slice(0, 3));
+    const agent = activeAgent({ name: 'agent://acme/clinic', text: 'Certified before bindings', statusIndex: 4 });
+    raw
+      .prepare('INSERT INTO agents (name, agent_id, seq, state, updated_at, doc) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(agent.name, agent.agentId, agent.seq, agent.state, agent.updatedAt, JSON.stringify(agent));
+    // A version-3 row: no binding, neither as a column nor in its doc. It may be left over from an
+    // earlier binding of the same key (a missed prune), which nothing in it can tell apart.
+    const { bindingIndex: _binding, ...legacy } = storedCertification({ agent, certification: 'HIPAA', issuer: 'did:web:auditor.example' });
+    raw
+      .prepare('INSERT INTO certifications (agent_name, certification, issuer, subject, valid_from, valid_until, digest, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(legacy.agentName, legacy.certification, legacy.issuer, legacy.subject, legacy.validFromMs, legacy.validUntilMs, legacy.digest, JSON.stringify(legacy));
+    raw.close();
+    const store = open();
+    expect(store.diagnostics().schemaVersion).toBe(migrations.length);
+    expect(await store.certificationsOf(agent.name)).toEqual([legacy]);
+    const filter = { name: 'HIPAA', trustedIssuers: ['did:web:auditor.example'], at: Date.UTC(2026, 5, 1) };
+    expect((await store.search({ limit: 10, certification: filter })).items, 'no binding: never counts').toEqual([]);
+    expect(await store.removeCertification(agent.name, legacy.digest, agent.statusIndex)).toBe(false);
+    expect(await store.removeCertification(agent.name, legacy.digest, null)).toBe(true);
+    // Submitted again, it is stored for the current binding and counts.
+    const again = storedCertification({ agent, certification: 'HIPAA', issuer: 'did:web:auditor.example' });
+    expect(await store.putCertification(again, null)).toBe('written');
+    expect((await store.search({ limit: 10, certification: filter })).items).toEqual([agent]);
   });
 
   it('holds the certification compare-and-set across two connections to one file', async () => {

@@ -139,8 +139,8 @@ export class SqliteRecordStore implements RecordStore {
     return this.#guard(() => this.#statements.selectCertifications.all(name).map((row) => JSON.parse(row.doc) as StoredCertification));
   }
 
-  async removeCertification(name: string, digest: string): Promise<boolean> {
-    return this.#guard(() => this.#statements.deleteCertification.run(name, digest).changes > 0);
+  async removeCertification(name: string, digest: string, bindingIndex: number | null): Promise<boolean> {
+    return this.#guard(() => this.#statements.deleteCertification.run(name, digest, bindingIndex).changes > 0);
   }
 
   async close(): Promise<void> {
@@ -267,13 +267,14 @@ function prepareStatements(db: Db) {
       'SELECT digest FROM certifications WHERE agent_name = @agentName AND certification = @certification AND issuer = @issuer',
     ),
     upsertCertification: db.prepare<[CertificationRow]>(
-      `INSERT INTO certifications (agent_name, certification, issuer, subject, valid_from, valid_until, digest, doc)
-       VALUES (@agentName, @certification, @issuer, @subject, @validFromMs, @validUntilMs, @digest, @doc)
-       ON CONFLICT (agent_name, certification, issuer) DO UPDATE SET subject = excluded.subject,
+      `INSERT INTO certifications (agent_name, certification, issuer, subject, binding_index, valid_from, valid_until, digest, doc)
+       VALUES (@agentName, @certification, @issuer, @subject, @bindingIndex, @validFromMs, @validUntilMs, @digest, @doc)
+       ON CONFLICT (agent_name, certification, issuer) DO UPDATE SET subject = excluded.subject, binding_index = excluded.binding_index,
          valid_from = excluded.valid_from, valid_until = excluded.valid_until, digest = excluded.digest, doc = excluded.doc`,
     ),
     selectCertifications: db.prepare<[string], { doc: string }>('SELECT doc FROM certifications WHERE agent_name = ? ORDER BY certification, issuer'),
-    deleteCertification: db.prepare<[string, string]>('DELETE FROM certifications WHERE agent_name = ? AND digest = ?'),
+    // IS, not =: null removes a row stored without a binding (before migration 4).
+    deleteCertification: db.prepare<[string, string, number | null]>('DELETE FROM certifications WHERE agent_name = ? AND digest = ? AND binding_index IS ?'),
   };
 }
 
@@ -295,6 +296,7 @@ interface CertificationRow {
   readonly certification: string;
   readonly issuer: string;
   readonly subject: string;
+  readonly bindingIndex: number | null;
   readonly validFromMs: number;
   readonly validUntilMs: number;
   readonly digest: string;
@@ -303,7 +305,7 @@ interface CertificationRow {
 
 function certificationRow(c: StoredCertification): CertificationRow {
   const { agentName, certification, issuer, subject, validFromMs, validUntilMs, digest } = c;
-  return { agentName, certification, issuer, subject, validFromMs, validUntilMs, digest, doc: JSON.stringify(c) };
+  return { agentName, certification, issuer, subject, bindingIndex: c.bindingIndex ?? null, validFromMs, validUntilMs, digest, doc: JSON.stringify(c) };
 }
 
 function parseDoc(doc: string): StoredAgent {
@@ -338,10 +340,13 @@ function searchSql(ranked: boolean, filters: readonly FilterKey[], certified: bo
 
 /**
  * The agent holds a certification credential that counts: the same rule as certificationCounts()
- * in search/plan.ts. The trusted issuers arrive as one JSON array parameter.
+ * in search/plan.ts. The trusted issuers arrive as one JSON array parameter. The binding's
+ * statusIndex is read from the agent's doc (only active agents get here, and every one has it);
+ * a row without a binding_index (NULL) never equals it.
  */
 const CERTIFIED_SQL = `AND EXISTS (SELECT 1 FROM certifications c
   WHERE c.agent_name = a.name AND c.certification = @certification AND c.subject = a.agent_id
+    AND c.binding_index = json_extract(a.doc, '$.statusIndex')
     AND c.valid_from <= @latestValidFrom AND @certifiedAt < c.valid_until
     AND c.issuer IN (SELECT value FROM json_each(@trustedIssuers)))`;
 

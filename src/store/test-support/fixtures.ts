@@ -22,6 +22,8 @@ export interface ActiveSpec {
   /** Self-declared certifications in the facts: never searchable. */
   readonly certifications?: readonly string[];
   readonly agentId?: string;
+  /** The binding's status index; defaults to 0. A new binding of the name needs a new one. */
+  readonly statusIndex?: number;
 }
 
 export interface DeregisteredSpec {
@@ -62,7 +64,7 @@ export function activeAgent(spec: ActiveSpec): ActiveAgent {
       capabilities: spec.capabilities ?? [],
       protocols: spec.protocols ?? [],
     },
-    statusIndex: 0,
+    statusIndex: spec.statusIndex ?? 0,
   };
 }
 
@@ -78,9 +80,13 @@ export function deregisteredAgent(spec: DeregisteredSpec): DeregisteredAgent {
   return { state: 'deregistered', name: spec.name, agentId, seq, updatedAt, tombstone: countersigned(tombstone, updatedAt) };
 }
 
-/** The same agent one write later (same key), with some fields changed. */
+/**
+ * The same agent one write later (same key), with some fields changed: the same binding (status
+ * index) when `agent` is active, unless `changes` says otherwise; after a tombstone, pass a new one.
+ */
 export function nextVersion(agent: StoredAgent, changes: Omit<ActiveSpec, 'name' | 'seq' | 'agentId'> = {}): ActiveAgent {
-  return activeAgent({ ...changes, name: agent.name, seq: agent.seq + 1, agentId: agent.agentId });
+  const statusIndex = agent.state === 'deregistered' ? undefined : agent.statusIndex;
+  return activeAgent({ ...(statusIndex === undefined ? {} : { statusIndex }), ...changes, name: agent.name, seq: agent.seq + 1, agentId: agent.agentId });
 }
 
 export interface CertificationSpec {
@@ -90,6 +96,8 @@ export interface CertificationSpec {
   readonly issuer: string;
   /** Defaults to the agent's current key. */
   readonly subject?: string;
+  /** The binding it was accepted for; defaults to the agent's status index (none for a deregistered agent). */
+  readonly bindingIndex?: number;
   readonly validFromMs?: number;
   readonly validUntilMs?: number;
   /** Makes otherwise equal credentials differ (as a re-issued one would). */
@@ -107,6 +115,7 @@ export function storedCertification(spec: CertificationSpec): StoredCertificatio
   const validFromMs = spec.validFromMs ?? CERTIFIED_FROM;
   const validUntilMs = spec.validUntilMs ?? CERTIFIED_UNTIL;
   const subject = spec.subject ?? spec.agent.agentId;
+  const bindingIndex = spec.bindingIndex ?? (spec.agent.state === 'deregistered' ? undefined : spec.agent.statusIndex);
   const credential = {
     '@context': ['https://www.w3.org/ns/credentials/v2'],
     ...(spec.serial === undefined ? {} : { id: `urn:serial:${spec.serial}` }),
@@ -128,6 +137,7 @@ export function storedCertification(spec: CertificationSpec): StoredCertificatio
     certification: spec.certification,
     issuer: spec.issuer,
     subject,
+    ...(bindingIndex === undefined ? {} : { bindingIndex }),
     validFromMs,
     validUntilMs,
     digest: createHash('sha256').update(JSON.stringify(credential)).digest('hex'),

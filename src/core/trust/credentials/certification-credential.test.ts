@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { issueCertificationCredential, verifyCertificationCredential, type CertificationInput, type TrustPolicy } from './certification-credential.js';
+import { createDocumentLoader } from './document-loader.js';
 import { checkCredentialStatus, issueStatusListCredential } from './status-list.js';
 import {
   agentKey, AGENT_NAME, auditor, compliance, COMPLIANCE_DID, DAY, documentLoader, flipChar, T0, tamper, testKeyFor, utc,
@@ -129,4 +130,22 @@ describe('certification credential tampering', () => {
       if ((await verifyCertificationCredential(parsed, options)).verified) throw new Error(`flipping byte ${at} (${text[at]}) still verifies`);
     }
   }, 60_000);
+});
+
+describe('certification credential: the proof names only the issuer’s keys', () => {
+  it('refuses a proof whose verificationMethod belongs to another DID, before any document is looked up', async () => {
+    const looked: string[] = [];
+    const recordingLoader = createDocumentLoader({
+      didDocuments: (did) => {
+        looked.push(did);
+        return undefined;
+      },
+    });
+    // A trusted issuer, but the proof points at a document on a host of the sender's choosing.
+    const foreign = { ...hipaa, proof: { ...(hipaa.proof as unknown as Record<string, unknown>), verificationMethod: 'did:web:evil.example:n1#k' } };
+    const result = await verifyCertificationCredential(foreign, { ...options, documentLoader: recordingLoader });
+    expect(codes(result)).toEqual(['CREDENTIAL_INVALID']);
+    expect(result.errors[0]!.pointer).toBe('/proof/verificationMethod');
+    expect(looked).toEqual([]);
+  });
 });

@@ -138,6 +138,12 @@ const statusCheckedSeparately = async () => ({ verified: true });
  * the window against the real `now` afterwards (`checkWindow`), with its own error code.
  */
 export async function verifyProof(vc: Record<string, unknown>, window: Window, documentLoader: DocumentLoader, code: ErrorCode): Promise<Problem[]> {
+  // The library loads the method's document before it learns the method is not the issuer's:
+  // refuse a foreign method first, so a credential can only ever make us resolve its issuer's DID.
+  const method = (vc.proof as Record<string, unknown>).verificationMethod;
+  if (typeof method !== 'string' || method.split('#', 1)[0] !== vc.issuer) {
+    return [problem(code, `the proof's verificationMethod must be a key of the issuer ${String(vc.issuer)}`, '/proof/verificationMethod')];
+  }
   const suite = new DataIntegrityProof({ cryptosuite: createVerifyCryptosuite() });
   let result;
   try {

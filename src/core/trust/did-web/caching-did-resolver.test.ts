@@ -306,3 +306,106 @@ describe('CachingDidResolver under load (A6)', () => {
     expect(fetcher.calls).toHaveLength(1);
   });
 });
+
+describe('CachingDidResolver: per-host shares and protected DIDs (one host cannot starve or evict the others)', () => {
+  /** A fetcher whose answers the test releases one by one. */
+  function heldFetcher() {
+    const held: { did: string; release: () => void }[] = [];
+    const calls: string[] = [];
+    return {
+      held,
+      calls,
+      fetch: (location: DidWebLocation) => {
+        calls.push(location.did);
+        return new Promise<DidFetchOutcome>((resolve) => held.push({ did: location.did, release: () => resolve(serve(registryDidDocument(location.did, key1))) }));
+      },
+    };
+  }
+  const tick = () => new Promise((r) => setTimeout(r, 2));
+  const busy = { ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: expect.stringMatching(/too many DID documents at once/) }] };
+
+  it('lets one host run 1 fetch and queue 2, so endless DIDs on it leave the pool to others', async () => {
+    const fetcher = heldFetcher();
+    const resolver = new CachingDidResolver({ fetcher, clock: manualClock() });
+    const flood = Array.from({ length: 50 }, (_, i) => resolver.resolve(`did:web:evil.example:u${i}`));
+    await tick();
+    expect(fetcher.calls).toEqual(['did:web:evil.example:u0']); // one at a time for that host
+    const turnedAway = await Promise.all(flood.slice(3));
+    expect(turnedAway.every((r) => !r.ok && /too many/.test(r.problems[0]!.detail))).toBe(true);
+    // A legitimate DID on another host is fetched at once, not refused.
+    const legit = resolver.resolve('did:web:acme.com');
+    await tick();
+    expect(fetcher.calls).toContain('did:web:acme.com');
+    fetcher.held.find((h) => h.did === 'did:web:acme.com')!.release();
+    expect(await legit).toMatchObject({ ok: true, value: { source: 'network' } });
+    while (fetcher.held.some((h) => h.did.startsWith('did:web:evil'))) {
+      fetcher.held.shift()!.release();
+      await tick();
+    }
+    expect((await Promise.all(flood.slice(0, 3))).every((r) => r.ok)).toBe(true);
+    expect(fetcher.calls.filter((d) => d.startsWith('did:web:evil'))).toHaveLength(3);
+  });
+
+  it('never turns a protected DID away: it waits, first in line, even when every slot and the queue are taken', async () => {
+    const fetcher = heldFetcher();
+    const resolver = new CachingDidResolver({ fetcher, clock: manualClock(), maxConcurrentFetches: 2, maxQueuedFetches: 2, protected: ['did:web:issuer.example'] });
+    const flood = Array.from({ length: 6 }, (_, i) => resolver.resolve(`did:web:evil${i}.example`));
+    await tick();
+    expect(fetcher.calls).toHaveLength(2);
+    expect(await resolver.resolve('did:web:other.example')).toEqual(busy); // queue full: an ordinary DID fails at once
+    const trusted = resolver.resolve('did:web:issuer.example');
+    const kept = resolver.resolve('did:web:owner.example', { keep: true });
+    await tick();
+    fetcher.held.shift()!.release();
+    await tick();
+    fetcher.held.shift()!.release();
+    await tick();
+    expect(fetcher.calls.slice(2, 4).sort()).toEqual(['did:web:issuer.example', 'did:web:owner.example']); // ahead of the queued evil2, evil3
+    for (const h of fetcher.held.splice(0)) h.release();
+    expect(await trusted).toMatchObject({ ok: true });
+    expect(await kept).toMatchObject({ ok: true });
+    await tick();
+    for (const h of fetcher.held.splice(0)) h.release();
+    await Promise.all(flood);
+    expect(resolver.isProtected('did:web:owner.example')).toBe(true);
+  });
+
+  it("evicts a host's own oldest documents first, and never a protected DID's", async () => {
+    const clock = manualClock();
+    const fetcher = { calls: 0, fetch: async (location: DidWebLocation) => (fetcher.calls++, serve(registryDidDocument(location.did, key1))) };
+    const resolver = new CachingDidResolver({ fetcher, clock, memoryEntries: 10, maxEntriesPerHost: 3, protected: ['did:web:issuer.example'] });
+    await resolver.resolve('did:web:issuer.example');
+    await resolver.resolve('did:web:acme.com');
+    await resolver.resolve('did:web:beta.example');
+    for (let i = 0; i < 100; i++) await resolver.resolve(`did:web:evil.example:u${i}`);
+    fetcher.calls = 0;
+    for (const did of ['did:web:issuer.example', 'did:web:acme.com', 'did:web:beta.example', 'did:web:evil.example:u99', 'did:web:evil.example:u97']) {
+      expect(await resolver.resolve(did, { fetch: false })).toMatchObject({ ok: true, value: { source: 'cache' } });
+    }
+    expect(await resolver.resolve('did:web:evil.example:u96', { fetch: false })).toMatchObject({ ok: false });
+    // Many hosts: the overall cap evicts the oldest unprotected, never the protected one.
+    for (let i = 0; i < 30; i++) await resolver.resolve(`did:web:h${i}.example`);
+    expect(await resolver.resolve('did:web:issuer.example', { fetch: false })).toMatchObject({ ok: true, value: { source: 'cache' } });
+    expect(await resolver.resolve('did:web:acme.com', { fetch: false })).toMatchObject({ ok: false });
+    expect(fetcher.calls).toBe(30);
+  });
+
+  it('tells the persistent cache which DIDs to protect, and refuses to protect non-canonical or too many DIDs', () => {
+    const told: string[] = [];
+    const cache = { ...mapCache(), protect: (did: string) => void told.push(did) };
+    const resolver = new CachingDidResolver({ fetcher: scriptedFetcher(down), clock: manualClock(), cache, maxProtected: 2, protected: ['did:web:a.example'] });
+    expect(resolver.protect('did:web:B.example')).toBe(false);
+    expect(resolver.protect('did:web:b.example')).toBe(true);
+    expect(resolver.protect('did:web:c.example')).toBe(false); // over maxProtected
+    expect(told).toEqual(['did:web:a.example', 'did:web:b.example']);
+  });
+
+  it('refuses non-canonical spellings of a DID instead of caching and fetching each', async () => {
+    const fetcher = scriptedFetcher(serve(doc1));
+    const resolver = new CachingDidResolver({ fetcher, clock: manualClock() });
+    for (const variant of ['did:web:ACME.com', 'did:web:acme%2Ecom', 'did:web:acme.com%3A443', 'did:web:%61cme.com']) {
+      expect(await resolver.resolve(variant)).toMatchObject({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: expect.stringMatching(/write it as did:web:acme\.com$/) }] });
+    }
+    expect(fetcher.calls).toHaveLength(0);
+  });
+});

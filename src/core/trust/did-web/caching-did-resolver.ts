@@ -46,6 +46,8 @@ export interface DidDocumentCache {
   get(did: string): Promise<CachedDidDocument | undefined>;
   set(entry: CachedDidDocument): Promise<void>;
   delete(did: string): Promise<void>;
+  /** Never evict this DID's entry to make room for others (optional: a cache without eviction needs none). */
+  protect?(did: string): void;
 }
 
 export interface CachingDidResolverOptions {
@@ -62,6 +64,23 @@ export interface CachingDidResolverOptions {
   readonly maxConcurrentFetches?: number;
   /** Fetches waiting for a slot; when full, a resolution that needs a fetch fails at once. Default 16. */
   readonly maxQueuedFetches?: number;
+  /** Fetches running at once to one host (DIDs of one host share this, whatever their path). Default 1. */
+  readonly maxFetchesPerHost?: number;
+  /** Fetches to one host waiting for a slot; beyond, that host's resolutions fail at once. Default 2. */
+  readonly maxQueuedFetchesPerHost?: number;
+  /**
+   * Documents of one host kept in memory; a host over its share evicts its own least recently used
+   * first. Protected DIDs do not count. Default 32. (The disk cache applies its own share.)
+   */
+  readonly maxEntriesPerHost?: number;
+  /**
+   * DIDs the operator relies on (trust-policy issuers, namespace-owner overrides): their cached
+   * copies are never evicted to make room for other DIDs, and their fetches are never turned away
+   * by the fetch limits (they wait, first in line). See `protect`.
+   */
+  readonly protected?: Iterable<string>;
+  /** Protected DIDs at most (`protect` and `resolve(did, { keep: true })` beyond this are ignored). Default 1 000. */
+  readonly maxProtected?: number;
   /** Failed DIDs remembered (for `policy.failureTtlMs`); the oldest is forgotten first. Default 10 000. */
   readonly maxRememberedFailures?: number;
   /** Told about failed fetches and cache write errors (the app logs them); must not throw. */
@@ -81,29 +100,65 @@ interface Failure {
   readonly problem: Problem;
 }
 
-/** A counting semaphore with a bounded queue: `enter` answers undefined when the queue is full. */
+/**
+ * Fetch slots: at most `max` running across all hosts and `perHost` per host, at most `maxQueued`
+ * waiting overall and `perHostQueued` per host. `enter` answers undefined when the caller may not
+ * wait. Protected DIDs (the operator's) are never turned away and take the next free slot first, so
+ * a flood of DIDs on other hosts can delay them by at most the fetches already running.
+ */
 class FetchLimiter {
   private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private ordinaryWaiting = 0;
+  private readonly running = new Map<string, number>();
+  private readonly queued = new Map<string, number>();
+  private readonly waiting: { readonly host: string; readonly priority: boolean; readonly start: () => void }[] = [];
 
   constructor(
     private readonly max: number,
     private readonly maxQueued: number,
+    private readonly perHost: number,
+    private readonly perHostQueued: number,
   ) {}
 
-  enter(): Promise<void> | undefined {
-    if (this.active < this.max) {
-      this.active += 1;
+  enter(host: string, priority: boolean): Promise<void> | undefined {
+    if (this.active < this.max && (this.running.get(host) ?? 0) < this.perHost) {
+      this.start(host);
       return Promise.resolve();
     }
-    if (this.waiting.length >= this.maxQueued) return undefined;
-    return new Promise((resolve) => this.waiting.push(resolve));
+    if (!priority && ((this.queued.get(host) ?? 0) >= this.perHostQueued || this.ordinaryWaiting >= this.maxQueued)) return undefined;
+    this.queued.set(host, (this.queued.get(host) ?? 0) + 1);
+    if (!priority) this.ordinaryWaiting += 1;
+    return new Promise((start) => this.waiting.push({ host, priority, start }));
   }
 
-  leave(): void {
-    const next = this.waiting.shift();
-    if (next !== undefined) next(); // the slot passes straight to the next in line
-    else this.active -= 1;
+  leave(host: string): void {
+    this.active -= 1;
+    const running = (this.running.get(host) ?? 1) - 1;
+    if (running > 0) this.running.set(host, running);
+    else this.running.delete(host);
+    this.dispatch();
+  }
+
+  private start(host: string): void {
+    this.active += 1;
+    this.running.set(host, (this.running.get(host) ?? 0) + 1);
+  }
+
+  /** Hand free slots to waiters whose host has room: protected ones first, then in order of arrival. */
+  private dispatch(): void {
+    while (this.active < this.max) {
+      const eligible = (w: { host: string }) => (this.running.get(w.host) ?? 0) < this.perHost;
+      let index = this.waiting.findIndex((w) => w.priority && eligible(w));
+      if (index < 0) index = this.waiting.findIndex(eligible);
+      if (index < 0) return;
+      const [next] = this.waiting.splice(index, 1) as [{ host: string; priority: boolean; start: () => void }];
+      const queued = (this.queued.get(next.host) ?? 1) - 1;
+      if (queued > 0) this.queued.set(next.host, queued);
+      else this.queued.delete(next.host);
+      if (!next.priority) this.ordinaryWaiting -= 1;
+      this.start(next.host);
+      next.start();
+    }
   }
 }
 
@@ -117,16 +172,49 @@ export class CachingDidResolver implements DidResolver {
   private readonly memoryEntries: number;
   private readonly maxRememberedFailures: number;
   private readonly limiter: FetchLimiter;
+  private readonly protectedDids = new Set<string>();
+  private readonly maxEntriesPerHost: number;
+  private readonly maxProtected: number;
 
   constructor(private readonly options: CachingDidResolverOptions) {
     this.policy = options.policy ?? DEFAULT_DID_CACHE_POLICY;
     this.memoryEntries = options.memoryEntries ?? 1_000;
     this.maxRememberedFailures = options.maxRememberedFailures ?? 10_000;
-    this.limiter = new FetchLimiter(Math.max(1, options.maxConcurrentFetches ?? 4), Math.max(0, options.maxQueuedFetches ?? 16));
+    this.maxEntriesPerHost = Math.max(1, options.maxEntriesPerHost ?? 32);
+    this.maxProtected = Math.max(0, options.maxProtected ?? 1_000);
+    this.limiter = new FetchLimiter(
+      Math.max(1, options.maxConcurrentFetches ?? 4),
+      Math.max(0, options.maxQueuedFetches ?? 16),
+      Math.max(1, options.maxFetchesPerHost ?? 1),
+      Math.max(0, options.maxQueuedFetchesPerHost ?? 2),
+    );
     for (const document of options.pinned ?? []) {
       const pinned = this.pin(document);
       if (!pinned.ok) throw new TypeError(pinned.problems.map((p) => p.detail).join('; '));
     }
+    for (const did of options.protected ?? []) this.protect(did);
+  }
+
+  /**
+   * Mark a DID the operator relies on (a trust-policy issuer, a namespace owner): its cached copy
+   * is never evicted by other DIDs' entries, in memory or on disk, and its fetches are never turned
+   * away by the fetch limits. False when the DID is not a canonical did:web or `maxProtected` DIDs
+   * are protected already. did:key and pinned DIDs need no protection.
+   */
+  protect(did: string): boolean {
+    if (this.protectedDids.has(did)) return true;
+    if (this.protectedDids.size >= this.maxProtected || !parseDidWeb(did).ok) return false;
+    this.protectedDids.add(did);
+    try {
+      this.options.cache?.protect?.(did);
+    } catch (error) {
+      this.report(did, problem('DID_UNRESOLVABLE', `the DID cache could not protect it: ${(error as Error).message}`));
+    }
+    return true;
+  }
+
+  isProtected(did: string): boolean {
+    return this.protectedDids.has(did);
   }
 
   /**
@@ -152,6 +240,7 @@ export class CachingDidResolver implements DidResolver {
     const location = parseDidWeb(did);
     if (!location.ok) return location;
     const mayFetch = options.fetch !== false;
+    if (options.keep === true) this.protect(did);
 
     const cached = await this.cached(did);
     if (cached !== undefined) {
@@ -230,11 +319,11 @@ export class CachingDidResolver implements DidResolver {
   }
 
   private async fetchAndStore(location: DidWebLocation): Promise<Refreshed> {
-    const { did } = location;
-    const slot = this.limiter.enter();
+    const { did, hostname } = location;
+    const slot = this.limiter.enter(hostname, this.protectedDids.has(did));
     if (slot === undefined) {
-      // Our own overload, not the DID's fault: reported, but not remembered against the DID.
-      const busy = problem('DID_UNRESOLVABLE', `${did}: the registry is fetching too many DID documents at once; try again shortly`);
+      // Our own overload (overall, or of this host), not the DID's fault: reported, but not remembered against the DID.
+      const busy = problem('DID_UNRESOLVABLE', `${did}: the registry is fetching too many DID documents at once (or from ${hostname}); try again shortly`);
       this.report(did, busy);
       return { ok: false, gone: false, problem: busy };
     }
@@ -249,7 +338,7 @@ export class CachingDidResolver implements DidResolver {
         logDetail: `fetching ${location.url} failed: ${(error as Error)?.message ?? String(error)}`,
       };
     } finally {
-      this.limiter.leave();
+      this.limiter.leave(hostname);
     }
     if (outcome.kind === 'gone') {
       // The organisation removed its DID document: that deactivates the DID, so no copy may outlive it.
@@ -300,11 +389,30 @@ export class CachingDidResolver implements DidResolver {
     return undefined;
   }
 
+  /**
+   * Keep an entry in memory, most recently used last. Room is made first within the DID's own host
+   * (a host over `maxEntriesPerHost` evicts its own oldest), then overall, never by evicting a
+   * protected DID: a host serving did:web:evil.com:1…5000 only ever evicts its own documents.
+   */
   private remember(did: string, entry: Entry): void {
     this.memory.delete(did);
-    if (this.memory.size >= this.memoryEntries) {
-      const oldest = this.memory.keys().next();
-      if (!oldest.done) this.memory.delete(oldest.value);
+    if (!this.protectedDids.has(did)) {
+      const host = hostOf(did);
+      let sameHost = 0;
+      let oldestOfHost: string | undefined;
+      let oldestUnprotected: string | undefined;
+      let unprotected = 0;
+      for (const key of this.memory.keys()) {
+        if (this.protectedDids.has(key)) continue;
+        unprotected += 1;
+        oldestUnprotected ??= key;
+        if (hostOf(key) === host) {
+          sameHost += 1;
+          oldestOfHost ??= key;
+        }
+      }
+      if (sameHost >= this.maxEntriesPerHost && oldestOfHost !== undefined) this.memory.delete(oldestOfHost);
+      else if (unprotected >= this.memoryEntries && oldestUnprotected !== undefined) this.memory.delete(oldestUnprotected);
     }
     this.memory.set(did, entry);
   }
@@ -325,6 +433,11 @@ export class CachingDidResolver implements DidResolver {
       // A logging hook must never change what a resolution answers.
     }
   }
+}
+
+/** The host a cached DID belongs to (its share of the cache); DIDs are canonical did:web here. */
+function hostOf(did: string): string {
+  return did.slice('did:web:'.length).split(':')[0]?.replace(/%3A\d+$/, '') ?? did;
 }
 
 function fromCache(entry: Entry, stale: boolean): DidResolution {

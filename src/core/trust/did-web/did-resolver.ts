@@ -36,6 +36,13 @@ export interface DidResolveOptions {
    * `GET /v1/dids/{did}`: they must not make the registry fetch arbitrary DIDs. Default true.
    */
   readonly fetch?: boolean;
+  /**
+   * true: the caller relies on this DID (it names an issuer of the operator's trust policy, a
+   * namespace owner the operator configured), so its cached copy must never be evicted for other
+   * DIDs and its fetch never turned away by the fetch limits. Never set it for DIDs a request
+   * names. Resolvers without eviction ignore it. Default false.
+   */
+  readonly keep?: boolean;
 }
 
 export interface DidResolver {

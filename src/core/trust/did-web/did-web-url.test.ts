@@ -14,9 +14,9 @@ describe('did:web → URL (did:web method specification)', () => {
     ['did:web:w3c-ccg.github.io', 'https://w3c-ccg.github.io/.well-known/did.json'],
     ['did:web:w3c-ccg.github.io:user:alice', 'https://w3c-ccg.github.io/user/alice/did.json'],
     ['did:web:example.com%3A3000', 'https://example.com:3000/.well-known/did.json'],
-    ['did:web:example.com%3a3000:user:alice', 'https://example.com:3000/user/alice/did.json'],
+    ['did:web:example.com%3A3000:user:alice', 'https://example.com:3000/user/alice/did.json'],
     ['did:web:127.0.0.1%3A8700', 'https://127.0.0.1:8700/.well-known/did.json'],
-    ['did:web:Example.COM', 'https://example.com/.well-known/did.json'],
+    ['did:web:acme.com:Teams:%C3%A9t%C3%A9', 'https://acme.com/Teams/%C3%A9t%C3%A9/did.json'],
     ['did:web:acme.com:teams:a%20b', 'https://acme.com/teams/a%20b/did.json'],
   ])('%s → %s', (did, url) => {
     expect(urlOf(did)).toEqual({ ok: true, value: url });
@@ -56,6 +56,15 @@ describe('did:web → URL (did:web method specification)', () => {
     ['a hex last label', 'did:web:acme.0x10'],
     ['userinfo', 'did:web:user%40example.com'],
     ['invalid percent-encoded UTF-8', 'did:web:example.com:%FF'],
+    // Non-canonical spellings of a DID that has a canonical one: each would be its own cache entry and fetch.
+    ['a host in capitals', 'did:web:Example.COM'],
+    ['an escaped unreserved character in the host', 'did:web:a%2Eb.com'],
+    ['an escaped letter in the host', 'did:web:%61cme.com'],
+    ['the default port', 'did:web:example.com%3A443'],
+    ['a port with a leading zero', 'did:web:example.com%3A08443'],
+    ['a lowercase %3a', 'did:web:example.com%3a3000'],
+    ['an escaped unreserved character in the path', 'did:web:example.com:%61lice'],
+    ['lowercase hex in a path escape', 'did:web:example.com:a%c3%a9'],
     ['a DID that is far too long', `did:web:example.com:${'a'.repeat(3000)}`],
   ])('refuses %s with DID_UNRESOLVABLE', (_what, did) => {
     const result = parseDidWeb(did);
@@ -76,6 +85,11 @@ describe('did:web → URL (did:web method specification)', () => {
         expect(url).toEqual({ ok: true, value: new URL(didDocumentPath(base), base + '/').href });
       }),
     );
+  });
+
+  it('tells the canonical spelling when it refuses another', () => {
+    expect(parseDidWeb('did:web:EXAMPLE.com%3A443:%61lice')).toMatchObject({ ok: false, problems: [{ detail: expect.stringMatching(/write it as did:web:example\.com:alice$/) }] });
+    expect(parseDidWeb('did:web:example.com%3a8443')).toMatchObject({ ok: false, problems: [{ detail: expect.stringMatching(/did:web:example\.com%3A8443$/) }] });
   });
 
   it('knows loopback hosts', () => {

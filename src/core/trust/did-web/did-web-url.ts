@@ -51,11 +51,31 @@ export function parseDidWeb(did: string): Result<DidWebLocation> {
     }
     path.push(segment);
   }
+  // One DID, one spelling: a host in capitals, an escaped unreserved character (a%2Eb.com), the
+  // default port (%3A443), a port with leading zeros or lowercase hex escapes name the same document
+  // as the canonical form, and would otherwise each get their own cache entry and their own fetch.
+  const canonical = canonicalDidWeb(hostname, port, path);
+  if (canonical !== did) return bad(did, `it is not in canonical form; write it as ${canonical}`);
   const authority = port === undefined ? hostname : `${hostname}:${port}`;
   const url = path.length === 0
     ? `https://${authority}/.well-known/did.json`
     : `https://${authority}/${path.map((s) => encodeURIComponent(s)).join('/')}/did.json`;
   return ok({ did, hostname, ...(port === undefined ? {} : { port }), path, url });
+}
+
+/**
+ * The one spelling of a did:web: the host in lower case, the port only when it is not 443 (as
+ * `%3A` and digits without leading zeros), and path segments escaped exactly where DID Core's idchar
+ * requires it, with upper-case hex. `parseDidWeb` refuses any other spelling.
+ */
+export function canonicalDidWeb(hostname: string, port: number | undefined, path: readonly string[]): string {
+  const host = port === undefined || port === 443 ? hostname : `${hostname}%3A${port}`;
+  return [PREFIX + host, ...path.map(canonicalSegment)].join(':');
+}
+
+function canonicalSegment(segment: string): string {
+  // encodeURIComponent escapes all but A-Z a-z 0-9 - _ . ! ~ * ' ( ); idchar allows only the first seven bare.
+  return encodeURIComponent(segment).replace(/[!~*'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 export function isIpv4(hostname: string): boolean {

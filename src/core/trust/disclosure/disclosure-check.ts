@@ -17,6 +17,7 @@ import type { SignedRecord } from '../../record/types.js';
 import type { SigningKey } from '../ed25519.js';
 import { canonicalSha256Hex } from '../jcs.js';
 import type { DisclosureVerification } from './capability-credential.js';
+import { MAX_DID_LENGTH } from './key-binding.js';
 
 /** The answer of a disclosure check: never an exception, the errors carry catalogue codes. */
 export interface DisclosureCheck {
@@ -66,11 +67,35 @@ export interface DisclosureVerdict {
   readonly check: DisclosureCheck;
 }
 
+/**
+ * The sizes a verdict's check may have. The registry fits every check to them before it signs
+ * (`fitDisclosureCheck`) and clients refuse a verdict that exceeds them, so the two always agree: a
+ * genuine verdict is never refused for its size. Free text (details, pointers: a pointer names a
+ * member of the credential, which can be long) is cut, with a final `…`; a member that cannot be
+ * cut without changing what it names (issuer, subject, validUntil, a capability) is left out.
+ * Lengths count Unicode code points, as the schema does.
+ */
+export const DISCLOSURE_VERDICT_LIMITS = {
+  errors: 64,
+  code: 64,
+  detail: 4096,
+  pointer: 4096,
+  revealed: 256,
+  capability: 64,
+  issuer: MAX_DID_LENGTH,
+  subjectId: 128,
+  subjectName: 1024,
+  validUntil: 64,
+  challenge: 1024,
+} as const;
+
+const L = DISCLOSURE_VERDICT_LIMITS;
+
 const problemSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['code', 'detail'],
-  properties: { code: { type: 'string', maxLength: 64 }, detail: { type: 'string', maxLength: 4096 }, pointer: { type: 'string', maxLength: 1024 } },
+  properties: { code: { type: 'string', maxLength: L.code }, detail: { type: 'string', maxLength: L.detail }, pointer: { type: 'string', maxLength: L.pointer } },
 } as const;
 
 const validateVerdict = compileSchema<DisclosureVerdict>({
@@ -83,30 +108,73 @@ const validateVerdict = compileSchema<DisclosureVerdict>({
     v: { const: 1 },
     at: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' },
     credentialSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-    capability: { type: 'string', maxLength: 64 },
-    challenge: { type: 'string', maxLength: 1024 },
+    capability: { type: 'string', maxLength: L.capability },
+    challenge: { type: 'string', maxLength: L.challenge },
     check: {
       type: 'object',
       additionalProperties: false,
       required: ['verified', 'revealed', 'errors'],
       properties: {
         verified: { type: 'boolean' },
-        revealed: { type: 'array', maxItems: 256, items: { type: 'string', maxLength: 64 } },
-        errors: { type: 'array', maxItems: 64, items: problemSchema },
-        issuer: { type: 'string', maxLength: 512 },
+        revealed: { type: 'array', maxItems: L.revealed, items: { type: 'string', maxLength: L.capability } },
+        errors: { type: 'array', maxItems: L.errors, items: problemSchema },
+        issuer: { type: 'string', maxLength: L.issuer },
         subject: {
           type: 'object',
           additionalProperties: false,
           required: ['id'],
-          properties: { id: { type: 'string', maxLength: 128 }, name: { type: 'string', maxLength: 512 } },
+          properties: { id: { type: 'string', maxLength: L.subjectId }, name: { type: 'string', maxLength: L.subjectName } },
         },
-        validUntil: { type: 'string', maxLength: 64 },
+        validUntil: { type: 'string', maxLength: L.validUntil },
       },
     },
   },
 });
 
-/** The registry's signed verdict over `check`, the answer to `input`, at `nowMs`. */
+const codePoints = (text: string): number => {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+};
+
+/** `text` cut to at most `max` code points, the last one `…` when it was cut. */
+function cut(text: string, max: number): string {
+  if (text.length <= max || codePoints(text) <= max) return text;
+  return `${Array.from(text).slice(0, max - 1).join('')}…`;
+}
+
+const fits = (text: string | undefined, max: number): text is string => typeof text === 'string' && codePoints(text) <= max;
+
+/**
+ * The check as the registry signs it: within DISCLOSURE_VERDICT_LIMITS, and with only the members
+ * the verdict schema names. Free text is cut; the first errors are kept; a capability, issuer,
+ * subject or date too long to carry is left out rather than changed. Never throws.
+ */
+export function fitDisclosureCheck(check: DisclosureCheck): DisclosureCheck {
+  const errors = check.errors.slice(0, L.errors).map((p): Problem => {
+    const detail = cut(String(p.detail), L.detail);
+    const code = cut(String(p.code), L.code) as Problem['code'];
+    return typeof p.pointer === 'string' ? { code, detail, pointer: cut(p.pointer, L.pointer) } : { code, detail };
+  });
+  const revealed = check.revealed.filter((c) => fits(c, L.capability)).slice(0, L.revealed);
+  const subject = check.subject;
+  return {
+    verified: check.verified,
+    revealed,
+    errors,
+    ...(fits(check.issuer, L.issuer) ? { issuer: check.issuer } : {}),
+    ...(subject !== undefined && fits(subject.id, L.subjectId)
+      ? { subject: fits(subject.name, L.subjectName) ? { id: subject.id, name: subject.name } : { id: subject.id } }
+      : {}),
+    ...(fits(check.validUntil, L.validUntil) ? { validUntil: check.validUntil } : {}),
+  };
+}
+
+/**
+ * The registry's signed verdict over `check` (fitted to DISCLOSURE_VERDICT_LIMITS first, so that
+ * every client accepts it), the answer to `input`, at `nowMs`. Answer `payload.check`, not `check`,
+ * as the unsigned members, so both say the same.
+ */
 export function signDisclosureVerdict(input: DisclosureCheckInput, check: DisclosureCheck, registryKey: SigningKey, nowMs: number): SignedRecord<DisclosureVerdict> {
   return signRecord(
     {
@@ -116,7 +184,7 @@ export function signDisclosureVerdict(input: DisclosureCheckInput, check: Disclo
       credentialSha256: canonicalSha256Hex(input.credential),
       capability: input.capability,
       ...(input.challenge === undefined ? {} : { challenge: input.challenge }),
-      check,
+      check: fitDisclosureCheck(check),
     },
     registryKey,
   );

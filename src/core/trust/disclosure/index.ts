@@ -43,10 +43,23 @@ export {
 export {
   checkDisclosureVerdict,
   disclosureCheckOf,
+  DISCLOSURE_VERDICT_LIMITS,
   DISCLOSURE_VERDICT_TYPE,
+  fitDisclosureCheck,
   signDisclosureVerdict,
   type DisclosureCheck,
   type DisclosureCheckInput,
   type DisclosureVerdict,
 } from './disclosure-check.js';
-export { boundRegistryDocument, checkDisclosureKeyBinding, createDisclosureKeyBinding, DISCLOSURE_KEY_BINDING_TYPE, type DisclosureKeyBinding } from './key-binding.js';
+export {
+  boundRegistryDocument,
+  checkDisclosureKeyBinding,
+  createDisclosureKeyBinding,
+  DISCLOSURE_KEY_BINDING_RENEW_MS,
+  DISCLOSURE_KEY_BINDING_SKEW_MS,
+  DISCLOSURE_KEY_BINDING_TYPE,
+  DISCLOSURE_KEY_BINDING_VALIDITY_MS,
+  disclosureKeyBindingTimeProblem,
+  MAX_DID_LENGTH,
+  type DisclosureKeyBinding,
+} from './key-binding.js';

@@ -6,7 +6,8 @@ import { createCapabilityCredentialRequest, RegistryDisclosure } from '../../../
 import { manualClock, registrationFor, T0, testKey } from '../../../core/test-support/agents.js';
 import { checkDisclosureVerdict } from '../../../core/trust/disclosure/disclosure-check.js';
 import { createIssuerKeyPair } from '../../../core/trust/disclosure/issuer-keys.js';
-import { checkDisclosureKeyBinding } from '../../../core/trust/disclosure/key-binding.js';
+import { boundRegistryDocument, checkDisclosureKeyBinding } from '../../../core/trust/disclosure/key-binding.js';
+import { formatUtcSeconds } from '../../../core/record/agent-addr.js';
 import { MemoryRecordStore } from '../../../store/memory/memory-store.js';
 import { buildHttpFace, type HttpApp } from '../server.js';
 
@@ -45,7 +46,15 @@ describe('HTTP face: capability credentials', () => {
     const identity = (await app.inject({ url: '/v1/registry' })).json();
     expect(checkDisclosureKeyBinding(identity.disclosureKeyBinding, registryKey.did)).toEqual({
       ok: true,
-      value: { type: 'DisclosureKeyBinding', v: 1, issuer: 'did:web:registry.example', keyId: 'did:web:registry.example#bbs-1', publicKeyMultibase: did.assertionMethod[1].publicKeyMultibase },
+      value: {
+        type: 'DisclosureKeyBinding',
+        v: 1,
+        issuer: 'did:web:registry.example',
+        keyId: 'did:web:registry.example#bbs-1',
+        publicKeyMultibase: did.assertionMethod[1].publicKeyMultibase,
+        validFrom: formatUtcSeconds(T0 + 1000),
+        validUntil: formatUtcSeconds(T0 + 1000 + 7 * 86_400_000),
+      },
     });
 
     const stale = await app.inject({ method: 'POST', url: PATH, payload: createCapabilityCredentialRequest({ key: owner, name: NAME, nowMs: clock.now() - 600_000 }) });
@@ -62,6 +71,18 @@ describe('HTTP face: capability credentials', () => {
     // ... with the same answer signed by the registry key, for this request.
     const { verdict, ...check } = refused.json();
     expect(checkDisclosureVerdict(verdict, { credential: issued.json(), capability: 'invoice.send', registryKey: registryKey.did, nowMs: clock.now() })).toEqual({ ok: true, value: check });
+  });
+
+  it('GET /v1/registry serves a binding re-signed as it nears expiry, which a client accepts at that time', async () => {
+    const { clock } = await setup(true);
+    const did = (await app.inject({ url: '/.well-known/did.json' })).json();
+    const first = (await app.inject({ url: '/v1/registry' })).json().disclosureKeyBinding;
+    clock.advance(6 * 86_400_000);
+    const later = (await app.inject({ url: '/v1/registry' })).json().disclosureKeyBinding;
+    expect(later.payload.validFrom).toBe(formatUtcSeconds(clock.now()));
+    const farLater = clock.now() + 2 * 86_400_000;
+    expect(boundRegistryDocument(did, registryKey.did, first, farLater).ok).toBe(false);
+    expect(boundRegistryDocument(did, registryKey.did, later, farLater).ok).toBe(true);
   });
 
   it('a registry built without disclosure says so (ROUTE_NOT_FOUND), and its DID document is unchanged', async () => {

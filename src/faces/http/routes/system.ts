@@ -3,7 +3,7 @@ import { publicKeyFromDidKey } from '../../../core/trust/did-key.js';
 import { toBase64Url } from '../../../core/trust/encoding.js';
 import type { HttpApp, HttpFaceDeps } from '../server.js';
 
-export function systemRoutes(app: HttpApp, { registry, metrics, version }: HttpFaceDeps): void {
+export function systemRoutes(app: HttpApp, { registry, metrics, version, disclosure }: HttpFaceDeps): void {
   const identity = {
     id: registry.did,
     publicKeyJwk: { kty: 'OKP', crv: 'Ed25519', x: toBase64Url(publicKeyFromDidKey(registry.did)!) },
@@ -34,12 +34,14 @@ export function systemRoutes(app: HttpApp, { registry, metrics, version }: HttpF
                     issuer: Type.String(),
                     keyId: Type.String(),
                     publicKeyMultibase: Type.String(),
+                    validFrom: Type.String(),
+                    validUntil: Type.String(),
                   }),
                   sig: Type.String(),
                 },
                 {
                   description:
-                    "The registry key's signature over the BLS12-381 key #bbs-1 of its DID document (bbs-2023 capability credentials); clients check it against the pinned registry key (docs/spec.md section 16.1)",
+                    "The registry key's signature over the BLS12-381 key #bbs-1 of its DID document (bbs-2023 capability credentials), valid for 7 days and re-signed as it nears expiry; clients check it against the pinned registry key and their clock (docs/spec.md section 16.1)",
                 },
               ),
             ),
@@ -47,9 +49,10 @@ export function systemRoutes(app: HttpApp, { registry, metrics, version }: HttpF
         },
       },
     },
-    // The binding exists once the registry knows its did:web (after listen), so it is read per request.
+    // The binding exists once the registry knows its did:web (after listen), so it is read per
+    // request; the disclosure issuer re-signs it (with the Clock) as it nears expiry.
     async () => {
-      const binding = registry.credentials?.disclosureKeyBinding;
+      const binding = disclosure?.keyBinding() ?? registry.credentials?.disclosureKeyBinding;
       return binding === undefined ? identity : { ...identity, disclosureKeyBinding: binding };
     },
   );
