@@ -8,6 +8,7 @@ export {
   serverTlsOptions,
   tlsErrorProblem,
 } from './mutual-tls.js';
+export { registryRevocationCheck, type RegistryRevocationCheckOptions } from './registry-status.js';
 export type {
   CapabilityGuard,
   CapabilityGuardOptions,
