@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readKeyFile } from '../../src/app/key-file.js';
@@ -67,5 +68,25 @@ describe('key rotation through the CLI, against a real registry process', () => 
       expect({ args: args[0], code: attempt.code, refused: attempt.stderr.includes('KEY_ROTATED_OUT') }).toEqual({ args: args[0], code: 1, refused: true });
     }
     expect(await storedAgent(name)).toEqual(after);
+  });
+
+  it('recovers to the announced key after a thief holding the current key suspends or deregisters the name', async () => {
+    const [current, next, third] = [await keygen('victim-current.jwk'), await keygen('victim-next.jwk'), await keygen('victim-third.jwk')];
+    const factsFile = join(fixture.work, 'victim-facts.json');
+    await writeFile(factsFile, JSON.stringify({ label: 'Victim', description: 'Recovers from a stolen key', endpoints: { static: [{ url: 'https://agents.example/victim', protocol: 'a2a' }] } }));
+    for (const [name, block] of [
+      ['agent://acme.com/victims/suspended', ['revoke', 'agent://acme.com/victims/suspended', '--suspend', '--key', current, '--reason', 'thief blocks recovery']],
+      ['agent://acme.com/victims/deregistered', ['deregister', 'agent://acme.com/victims/deregistered', '--key', current]],
+    ] as const) {
+      expect((await runCli(['register', '--key', current, '--name', name, '--facts', factsFile, '--next-key', next], fixture.env)).stderr).toBe('');
+      expect((await runCli([...block], fixture.env)).code).toBe(0);
+      // The registry serves no facts for the name now: the owner brings them.
+      const withoutFacts = await runCli(['rotate', name, '--key', current, '--new-key', next], fixture.env);
+      expect(withoutFacts.code).toBe(1);
+      const recovered = await runCli(['rotate', name, '--key', current, '--new-key', next, '--facts', factsFile, '--next-key', third], fixture.env);
+      expect(recovered.stderr).toBe('');
+      expect(JSON.parse((await runCli(['resolve', name, '--json'], fixture.env)).stdout)).toMatchObject({ verified: true, errors: [] });
+      expect((await storedAgent(name)).agentId).toBe(await didOf(next));
+    }
   });
 });
