@@ -50,3 +50,11 @@ describe('serveConfig: namespace owners', () => {
     expect(!twice.ok && twice.problems[0]!.detail).toContain('twice');
   });
 });
+
+describe('serveConfig: did:web fetching', () => {
+  it('passes the private-network and loopback-http switches only when asked', () => {
+    expect(serveConfig({ allowPrivateDidWeb: true, allowHttpDidWeb: true }, {})).toMatchObject({ ok: true, value: { allowPrivateDidWeb: true, allowHttpDidWeb: true } });
+    const plain = serveConfig({}, {});
+    expect(plain.ok && 'allowPrivateDidWeb' in plain.value).toBe(false);
+  });
+});

@@ -21,6 +21,8 @@ export interface ServeConfig {
   readonly didDocuments?: readonly string[];
   /** Resolve did:web of loopback hosts over plain http (development only; did:web is https). */
   readonly allowHttpDidWeb?: boolean;
+  /** Fetch did:web documents from private, loopback and link-local addresses (an intranet's organisations). */
+  readonly allowPrivateDidWeb?: boolean;
   /** Lifetime of the bbs-2023 capability credentials it issues (and the most a request may ask for); default 24 h. */
   readonly disclosureValiditySeconds?: number;
   /** Namespace → owner DID, replacing the default owner `did:web:<namespace>`. */
@@ -38,6 +40,7 @@ export interface ServeInput {
   /** `--did-document`, repeatable. */
   readonly didDocument?: readonly string[] | string | undefined;
   readonly allowHttpDidWeb?: boolean | undefined;
+  readonly allowPrivateDidWeb?: boolean | undefined;
   /** Seconds, or 30m / 12h / 7d. */
   readonly disclosureValidity?: string | undefined;
   /** `--namespace-owner NAMESPACE=DID`, repeatable. */
@@ -98,11 +101,12 @@ function namespaceOwnerOption(input: ServeInput['namespaceOwner']): Result<Pick<
 }
 
 /** The did:web resolver flags: pinned document paths made absolute (the data dir may differ from the cwd later). */
-function didWebOptions(flags: ServeInput): Pick<ServeConfig, 'didDocuments' | 'allowHttpDidWeb'> {
+function didWebOptions(flags: ServeInput): Pick<ServeConfig, 'didDocuments' | 'allowHttpDidWeb' | 'allowPrivateDidWeb'> {
   const paths = flags.didDocument === undefined ? [] : typeof flags.didDocument === 'string' ? [flags.didDocument] : flags.didDocument;
   return {
     ...(paths.length === 0 ? {} : { didDocuments: paths.map((p) => resolve(p)) }),
     ...(flags.allowHttpDidWeb === true ? { allowHttpDidWeb: true } : {}),
+    ...(flags.allowPrivateDidWeb === true ? { allowPrivateDidWeb: true } : {}),
   };
 }
 

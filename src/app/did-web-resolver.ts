@@ -104,11 +104,11 @@ export async function loadPinnedDidDocuments(paths: readonly string[]): Promise<
 
 /**
  * The resolver of a `signpost serve` process: its cache in `<dataDir>/did-web-cache`, the
- * `--did-document` pins, and `--allow-http-did-web`. A pin that cannot be read or validated stops
+ * `--did-document` pins, `--allow-http-did-web` and `--allow-private-did-web`. A pin that cannot be read or validated stops
  * the start (SignpostError DID_DOCUMENT_INVALID) rather than surfacing at the first verification.
  */
 export async function registryDidResolver(
-  config: Pick<ServeConfig, 'dataDir' | 'didDocuments' | 'allowHttpDidWeb'>,
+  config: Pick<ServeConfig, 'dataDir' | 'didDocuments' | 'allowHttpDidWeb' | 'allowPrivateDidWeb'>,
   options: { clock?: Clock; onProblem?: (did: string, problem: Problem) => void; protected?: readonly string[] } = {},
 ): Promise<CachingDidResolver> {
   const pinned = await loadPinnedDidDocuments(config.didDocuments ?? []);
@@ -116,7 +116,9 @@ export async function registryDidResolver(
   return createDidWebResolver({
     cacheDir: didWebCacheDir(config.dataDir),
     pinned: pinned.value,
-    ...(config.allowHttpDidWeb ? { fetch: { allowHttpLoopback: true } } : {}),
+    ...(config.allowHttpDidWeb || config.allowPrivateDidWeb
+      ? { fetch: { ...(config.allowHttpDidWeb ? { allowHttpLoopback: true } : {}), ...(config.allowPrivateDidWeb ? { allowPrivateNetwork: true } : {}) } }
+      : {}),
     ...options,
   });
 }
