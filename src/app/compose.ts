@@ -16,10 +16,14 @@ import { loadTrustPolicy, type ServeConfig } from './config.js';
 import { loadOrCreateDisclosureKey, type LoadedDisclosureKey } from './disclosure-key.js';
 import { loadOrCreateKeyFile } from './key-file.js';
 import { registryDidResolver } from './did-web-resolver.js';
+import { httpsStatusListSource } from './status-list-source.js';
 import type { CachingDidResolver } from '../core/trust/did-web/caching-did-resolver.js';
 import { SIGNPOST_VERSION } from './version.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/** Default seconds between sweeps of stored certifications against their issuers' status lists. */
+export const DEFAULT_STATUS_SWEEP_SECONDS = 300;
 
 export interface RunningRegistry {
   readonly app: HttpApp;
@@ -66,7 +70,14 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
   const registry = new Registry({ store, key, clock: systemClock, certificateAuthority: ca.authority, namespaceOwners });
   // Issuers: did:key resolves offline, did:web through the resolver (pins, cache, then HTTPS).
   const certificationLoader = createDocumentLoader({ didDocuments: didDocumentLookup(didResolver) });
-  const certifications = new CertificationRegistry({ store, clock: systemClock, trustPolicy, documentLoader: certificationLoader });
+  // Issuers' status lists: HTTPS with the did:web fetcher's guards and switches, cached briefly.
+  const statusLists = httpsStatusListSource({
+    clock: systemClock,
+    ...(config.allowHttpDidWeb ? { allowHttpLoopback: true } : {}),
+    ...(config.allowPrivateDidWeb ? { allowPrivateNetwork: true } : {}),
+    onProblem: (url, p, logDetail) => logger.warn({ url, code: p.code, ...(logDetail === undefined ? {} : { logDetail }) }, p.detail),
+  });
+  const certifications = new CertificationRegistry({ store, clock: systemClock, trustPolicy, documentLoader: certificationLoader, statusLists });
   const disclosure = new RegistryDisclosure({ registry, clock: systemClock, ...(config.disclosureValiditySeconds === undefined ? {} : { validitySeconds: config.disclosureValiditySeconds }) });
   // Certifications live as long as their binding: a deregistration, revocation or key change deletes them.
   registry.onChange(({ name }) => void certifications.prune(name).catch((error: unknown) => logger.warn({ name, err: error }, 'could not prune certifications')));
@@ -94,6 +105,24 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
     await store.close();
     throw error;
   }
+  // Issuers' revocations reach search through a periodic sweep of the stored certifications' status
+  // lists (a list that cannot be had keeps its certification: stale-if-error, logged). One at a time.
+  let sweeping: Promise<void> | undefined;
+  const sweep = () => {
+    if (sweeping !== undefined) return;
+    sweeping = certifications
+      .sweepStatus()
+      .then((result) => {
+        for (const c of result.removed) logger.info({ name: c.agentName, certification: c.certification, issuer: c.issuer }, 'certification removed: its issuer revoked or suspended it');
+        for (const { certification: c, problems } of result.unverified) {
+          logger.warn({ name: c.agentName, certification: c.certification, issuer: c.issuer, codes: problems.map((p) => p.code) }, `certification kept, its status could not be checked: ${problems[0]?.detail ?? ''}`);
+        }
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'the certification status sweep failed'))
+      .finally(() => (sweeping = undefined));
+  };
+  const sweepTimer = setInterval(sweep, (config.statusSweepSeconds ?? DEFAULT_STATUS_SWEEP_SECONDS) * 1000);
+  sweepTimer.unref();
   // The registry's own DID is answered from memory, never fetched from itself (it may be plain http).
   const ownDid = registry.credentials ? didResolver.pin(registry.credentials.didDocument) : undefined;
   if (ownDid && !ownDid.ok) logger.warn({ problems: ownDid.problems }, 'the registry DID document does not validate as a DID document');
@@ -108,6 +137,8 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
     disclosureKey,
     didResolver,
     async close() {
+      clearInterval(sweepTimer);
+      await sweeping;
       await app.close();
       await didResolver.idle();
       await store.close();

@@ -58,3 +58,11 @@ describe('serveConfig: did:web fetching', () => {
     expect(plain.ok && 'allowPrivateDidWeb' in plain.value).toBe(false);
   });
 });
+
+describe('serveConfig: certification status sweep', () => {
+  it('takes the interval from the flag or SIGNPOST_STATUS_SWEEP, within 1 s .. 24 h', () => {
+    expect(serveConfig({ statusSweep: '2m' }, {})).toMatchObject({ ok: true, value: { statusSweepSeconds: 120 } });
+    expect(serveConfig({}, { SIGNPOST_STATUS_SWEEP: '30' })).toMatchObject({ ok: true, value: { statusSweepSeconds: 30 } });
+    for (const bad of ['0', '25h', 'often']) expect(serveConfig({ statusSweep: bad }, {}).ok).toBe(false);
+  });
+});

@@ -27,6 +27,8 @@ export interface ServeConfig {
   readonly disclosureValiditySeconds?: number;
   /** Namespace → owner DID, replacing the default owner `did:web:<namespace>`. */
   readonly namespaceOwners?: Readonly<Record<string, string>>;
+  /** Seconds between sweeps of stored certifications against their issuers' status lists; default 300. */
+  readonly statusSweepSeconds?: number;
 }
 
 export interface ServeInput {
@@ -45,6 +47,8 @@ export interface ServeInput {
   readonly disclosureValidity?: string | undefined;
   /** `--namespace-owner NAMESPACE=DID`, repeatable. */
   readonly namespaceOwner?: readonly string[] | string | undefined;
+  /** Seconds, or 30m / 12h (also SIGNPOST_STATUS_SWEEP): the certification status sweep interval. */
+  readonly statusSweep?: string | undefined;
 }
 
 export const DEFAULT_PORT = 8700;
@@ -69,12 +73,18 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
   if (disclosureValiditySeconds !== undefined && (Number.isNaN(disclosureValiditySeconds) || disclosureValiditySeconds < 60 || disclosureValiditySeconds > 7 * 86_400)) {
     return fail('REQUEST_INVALID', `capability credential validity must be 60s .. 7d (e.g. 3600, 30m, 12h, 7d), got "${disclosureValidity}"`);
   }
+  const statusSweep = flags.statusSweep ?? env.SIGNPOST_STATUS_SWEEP;
+  const statusSweepSeconds = statusSweep === undefined ? undefined : (durationSeconds(statusSweep) ?? Number.NaN);
+  if (statusSweepSeconds !== undefined && (Number.isNaN(statusSweepSeconds) || statusSweepSeconds < 1 || statusSweepSeconds > 86_400)) {
+    return fail('REQUEST_INVALID', `status sweep interval must be 1s .. 24h (e.g. 300, 5m, 1h), got "${statusSweep}"`);
+  }
   const namespaceOwners = namespaceOwnerOption(flags.namespaceOwner);
   if (!namespaceOwners.ok) return namespaceOwners;
   return ok({
     ...namespaceOwners.value,
     ...trustPolicyOption(flags, env),
     ...(disclosureValiditySeconds === undefined ? {} : { disclosureValiditySeconds }),
+    ...(statusSweepSeconds === undefined ? {} : { statusSweepSeconds }),
     ...(publicUrl === undefined ? {} : { publicUrl: publicUrl.replace(/\/+$/, '') }),
     ...didWebOptions(flags),
     host: flags.host ?? env.SIGNPOST_HOST ?? '127.0.0.1',

@@ -5,7 +5,7 @@
  * (`serve --allow-http-did-web`, for registries on http://127.0.0.1 in development).
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, connect as netConnect, isIP, type LookupFunction } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -38,83 +38,144 @@ export interface HttpsDidFetcherOptions {
 export const DID_FETCH_TIMEOUT_MS = 3_000;
 const ACCEPT = 'application/did+json, application/did+ld+json;q=0.9, application/json;q=0.8';
 
+/** Options of a guarded GET: the did:web fetcher's, plus what is asked for and how it is named. */
+export interface GuardedGetOptions {
+  /** The whole fetch, redirects and body included, must finish within this. Default 3000 ms. */
+  readonly timeoutMs?: number;
+  /** Bodies larger than this are refused. Default 64 KiB. */
+  readonly maxBytes?: number;
+  /** Same-origin redirects followed; any redirect to another origin is refused. Default 3. */
+  readonly maxRedirects?: number;
+  /** Connect to loopback addresses (with `allowPrivateNetwork` off, everything else non-public stays refused). */
+  readonly allowLoopback?: boolean;
+  readonly allowPrivateNetwork?: boolean;
+  readonly extraCaCertificates?: readonly string[];
+  /** The Accept header. */
+  readonly accept: string;
+  readonly userAgent: string;
+  /** What a body is, for the size refusal: "a DID document", "a status list". */
+  readonly bodyName: string;
+}
+
+/**
+ * What a guarded GET found: a 200 body (with the URL it came from and the response headers),
+ * another final status, a refusal by one of the guards (a non-public address, a redirect off the
+ * origin, too many redirects, a body over the limit: `detail` is safe to show), or no answer at
+ * all (`logDetail` names addresses and errnos: for the operator's log only, never for callers).
+ */
+export type GuardedGetOutcome =
+  | { readonly kind: 'ok'; readonly url: URL; readonly body: Uint8Array; readonly headers: IncomingHttpHeaders }
+  | { readonly kind: 'status'; readonly url: URL; readonly status: number }
+  | { readonly kind: 'refused'; readonly detail: string }
+  | { readonly kind: 'unreachable'; readonly logDetail: string };
+
 class FetchRefused extends Error {
-  constructor(readonly outcome: DidFetchOutcome) {
+  constructor(readonly detail: string) {
     super('refused');
   }
 }
 
-export function httpsDidFetcher(options: HttpsDidFetcherOptions = {}): DidDocumentFetcher {
+/**
+ * A GET with the protections of the did:web fetcher, for any http(s) URL the registry is made to
+ * fetch: a hard deadline over the whole exchange, a body limit, same-origin redirects only, and
+ * (unless allowed) no connection to a non-public address, checked on the DNS answers, on IP
+ * literals of every hop and on the address the socket actually connected to. The caller decides
+ * which schemes it lets through (plain http is fetched as given).
+ */
+export function guardedGetter(options: GuardedGetOptions): (url: URL) => Promise<GuardedGetOutcome> {
   const timeoutMs = options.timeoutMs ?? DID_FETCH_TIMEOUT_MS;
   const maxBytes = options.maxBytes ?? DID_DOCUMENT_MAX_BYTES;
   const maxRedirects = options.maxRedirects ?? 3;
   const ca = options.extraCaCertificates?.length ? [...rootCertificates, ...options.extraCaCertificates] : undefined;
-  const blocked = options.allowPrivateNetwork ? undefined : nonPublicAddresses(options.allowHttpLoopback === true);
+  const blocked = options.allowPrivateNetwork ? undefined : nonPublicAddresses(options.allowLoopback === true);
   const lookup = blocked === undefined ? undefined : guardedLookup(blocked);
+  const headers = { accept: options.accept, 'accept-encoding': 'identity', 'user-agent': options.userAgent };
+
+  return async (first: URL): Promise<GuardedGetOutcome> => {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
+    try {
+      let url = first;
+      for (let hop = 0; ; hop++) {
+        // The host as the URL parser normalised it (0x7f.1 is 127.0.0.1 here), on every hop: Node
+        // connects to an IP literal without calling the guarded lookup.
+        const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+        if (blocked !== undefined && isIP(host) !== 0 && isBlocked(blocked, host)) {
+          return { kind: 'refused', detail: `${host} is not a public address; refused (allowPrivateNetwork is off)` };
+        }
+        const response = await get(url, headers, abort.signal, ca, lookup, blocked);
+        const status = response.statusCode ?? 0;
+        if (status >= 300 && status < 400 && response.headers.location !== undefined) {
+          response.resume();
+          const next = new URL(response.headers.location, url);
+          // Same origin only: scheme, host and port must stay those first asked for.
+          if (next.origin !== first.origin) return { kind: 'refused', detail: `${url.href} redirects to ${next.origin}, another origin; refused` };
+          if (hop >= maxRedirects) return { kind: 'refused', detail: `more than ${maxRedirects} redirects from ${first.href}` };
+          url = next;
+          continue;
+        }
+        if (status !== 200) {
+          response.resume();
+          return { kind: 'status', url, status };
+        }
+        const body = await readLimited(response, maxBytes, url.href, options.bodyName);
+        return { kind: 'ok', url, body, headers: response.headers };
+      }
+    } catch (error) {
+      if (error instanceof FetchRefused) return { kind: 'refused', detail: error.detail };
+      if (abort.signal.aborted) return { kind: 'unreachable', logDetail: `${first.href} did not answer within ${timeoutMs} ms` };
+      const code = (error as NodeJS.ErrnoException).code;
+      return { kind: 'unreachable', logDetail: `fetching ${first.href} failed: ${code ? `${code} ` : ''}${(error as Error).message}` };
+    } finally {
+      clearTimeout(timer);
+      abort.abort(); // ends any socket still open (a body left unread after a refusal)
+    }
+  };
+}
+
+export function httpsDidFetcher(options: HttpsDidFetcherOptions = {}): DidDocumentFetcher {
+  const getGuarded = guardedGetter({
+    ...options,
+    allowLoopback: options.allowHttpLoopback === true,
+    accept: ACCEPT,
+    userAgent: 'signpost-did-web',
+    bodyName: 'a DID document',
+  });
 
   return {
     async fetch(location: DidWebLocation): Promise<DidFetchOutcome> {
       const first = new URL(location.url);
       if (options.allowHttpLoopback && isLoopbackHost(location.hostname)) first.protocol = 'http:';
-      const failed = (detail: string): DidFetchOutcome => ({ kind: 'failed', problem: problem('DID_UNRESOLVABLE', `${location.did}: ${detail}`) });
-      // Transport failures say only that the host could not be reached: the errno, the address and
-      // port it resolved to, or a timeout would make this an internal port scanner for anyone who
-      // names a DID. The operator's log gets the detail (logDetail → onProblem).
-      const unreachable = (logDetail: string): DidFetchOutcome => ({
-        kind: 'failed',
-        problem: problem('DID_UNRESOLVABLE', `${location.did}: could not reach ${first.host}`),
-        logDetail,
-      });
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), timeoutMs);
-      try {
-        let url = first;
-        for (let hop = 0; ; hop++) {
-          // The host as the URL parser normalised it (0x7f.1 is 127.0.0.1 here), on every hop: Node
-          // connects to an IP literal without calling the guarded lookup.
-          const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-          if (blocked !== undefined && isIP(host) !== 0 && isBlocked(blocked, host)) {
-            return failed(`${host} is not a public address; refused (allowPrivateNetwork is off)`);
+      const outcome = await getGuarded(first);
+      switch (outcome.kind) {
+        case 'ok':
+          return { kind: 'document', body: outcome.body, cacheControl: (outcome.headers['cache-control'] as string | undefined) ?? null };
+        case 'status':
+          if (outcome.status === 404 || outcome.status === 410) {
+            return { kind: 'gone', problem: problem('DID_UNRESOLVABLE', `${location.did}: ${outcome.url.href} answered HTTP ${outcome.status}; the DID does not exist (any more)`) };
           }
-          const response = await get(url, abort.signal, ca, lookup, blocked);
-          const status = response.statusCode ?? 0;
-          if (status >= 300 && status < 400 && response.headers.location !== undefined) {
-            response.resume();
-            const next = new URL(response.headers.location, url);
-            // Same origin only: scheme, host and port must stay those the DID names.
-            if (next.origin !== first.origin) return failed(`${url.href} redirects to ${next.origin}, another origin than the DID's; refused`);
-            if (hop >= maxRedirects) return failed(`more than ${maxRedirects} redirects from ${first.href}`);
-            url = next;
-            continue;
-          }
-          if (status === 404 || status === 410) {
-            response.resume();
-            return { kind: 'gone', problem: problem('DID_UNRESOLVABLE', `${location.did}: ${url.href} answered HTTP ${status}; the DID does not exist (any more)`) };
-          }
-          if (status !== 200) {
-            response.resume();
-            return failed(`${url.href} answered HTTP ${status}`);
-          }
-          const body = await readLimited(response, maxBytes, url.href);
-          const cacheControl = response.headers['cache-control'];
-          return { kind: 'document', body, cacheControl: cacheControl ?? null };
-        }
-      } catch (error) {
-        if (error instanceof FetchRefused) return error.outcome;
-        if (abort.signal.aborted) return unreachable(`${first.href} did not answer within ${timeoutMs} ms`);
-        const code = (error as NodeJS.ErrnoException).code;
-        return unreachable(`fetching ${first.href} failed: ${code ? `${code} ` : ''}${(error as Error).message}`);
-      } finally {
-        clearTimeout(timer);
-        abort.abort(); // ends any socket still open (a body left unread after a refusal)
+          return { kind: 'failed', problem: problem('DID_UNRESOLVABLE', `${location.did}: ${outcome.url.href} answered HTTP ${outcome.status}`) };
+        case 'refused':
+          return { kind: 'failed', problem: problem('DID_UNRESOLVABLE', `${location.did}: ${outcome.detail}`) };
+        case 'unreachable':
+          // Transport failures say only that the host could not be reached: the errno, the address and
+          // port it resolved to, or a timeout would make this an internal port scanner for anyone who
+          // names a DID. The operator's log gets the detail (logDetail → onProblem).
+          return { kind: 'failed', problem: problem('DID_UNRESOLVABLE', `${location.did}: could not reach ${first.host}`), logDetail: outcome.logDetail };
       }
     },
   };
 }
 
-function get(url: URL, signal: AbortSignal, ca: string[] | undefined, lookup: LookupFunction | undefined, blocked: BlockList | undefined): Promise<IncomingMessage> {
+function get(
+  url: URL,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  ca: string[] | undefined,
+  lookup: LookupFunction | undefined,
+  blocked: BlockList | undefined,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const headers = { accept: ACCEPT, 'accept-encoding': 'identity', 'user-agent': 'signpost-did-web' };
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     const secure = url.protocol === 'https:';
     const target: CheckedTarget = { host, port: Number(url.port || (secure ? 443 : 80)), ...(secure ? { tls: ca ? { ca } : {} } : {}) };
@@ -277,9 +338,8 @@ export function guardedLookup(blocked: BlockList, resolve: typeof dnsLookup = dn
 }
 
 /** The body, refused (and the socket dropped) as soon as it is known to exceed `maxBytes`. */
-function readLimited(response: IncomingMessage, maxBytes: number, href: string): Promise<Uint8Array> {
-  const tooLarge = (size: string) =>
-    new FetchRefused({ kind: 'failed', problem: problem('DID_UNRESOLVABLE', `${href} sent ${size}, more than the ${maxBytes} bytes a DID document may have`) });
+function readLimited(response: IncomingMessage, maxBytes: number, href: string, bodyName: string): Promise<Uint8Array> {
+  const tooLarge = (size: string) => new FetchRefused(`${href} sent ${size}, more than the ${maxBytes} bytes ${bodyName} may have`);
   const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     response.destroy();

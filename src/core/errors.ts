@@ -94,6 +94,7 @@ export const errorCatalogue = {
   CREDENTIAL_EXPIRED: { kind: 'unauthorized', title: 'The credential is outside its validity period' },
   CREDENTIAL_REVOKED: { kind: 'unauthorized', title: 'The credential is revoked or suspended in its status list' },
   STATUS_LIST_INVALID: { kind: 'unauthorized', title: 'The status list credential is malformed, stale, or its proof does not verify' },
+  STATUS_LIST_UNAVAILABLE: { kind: 'unavailable', title: 'The status list credential could not be fetched from its URL' },
   ISSUER_UNTRUSTED: { kind: 'forbidden', title: 'The trust policy does not accept this issuer for this claim' },
   DID_UNRESOLVABLE: { kind: 'unavailable', title: 'The DID could not be resolved to a DID document' },
   // Only for documents given to the registry (pins). A document fetched from its owner's server

@@ -159,6 +159,17 @@ export interface RecordStore {
 }
 
 /**
+ * Fetches an issuer's Bitstring Status List credential from its `statusListCredential` URL (the
+ * app's adapter: HTTPS with SSRF guards, size and time limits, and a small cache honouring the
+ * list's lifetime). The body is returned parsed but unchecked: the core verifies it. Failures:
+ * STATUS_LIST_UNAVAILABLE (not fetched: refused URL, no answer, an HTTP error) or
+ * STATUS_LIST_INVALID (fetched, but not JSON).
+ */
+export interface StatusListSource {
+  fetch(url: string): Promise<Result<unknown>>;
+}
+
+/**
  * The registry's private certificate authority. It lives outside the core (its key is a file the
  * app loads, and issuing reads the clock and randomness); the core decides who gets what.
  */

@@ -6,10 +6,17 @@
  * and taken by a new key, and its old certifications are deleted from the store.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readKeyFile } from '../../src/app/key-file.js';
+import { issueCertificationCredential } from '../../src/core/trust/credentials/certification-credential.js';
+import { didKeyIssuer } from '../../src/core/trust/credentials/registry-did.js';
+import { issueStatusListCredential } from '../../src/core/trust/credentials/status-list.js';
 import { CLI, removeDir, runCli, tempDir, type CliResult } from './support.js';
 
 const CERTIFIED = 'agent://clinic.example/intake';
@@ -33,9 +40,9 @@ let policy: Record<string, string[]>;
 const file = (name: string) => join(work, name);
 
 /** `signpost serve --trust-policy FILE` on a free port; resolves once it listens. */
-function serve(policyFile: string): Promise<Server & { output: () => string }> {
-  const args = ['serve', '--port', '0', '--data', dataDir, '--log-level', 'warn', '--trust-policy', policyFile, '--did-document', file('auditor.did.json')];
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function serve(policyFile: string, extraArgs: readonly string[] = [], extraEnv: Record<string, string> = {}): Promise<Server & { output: () => string }> {
+  const args = ['serve', '--port', '0', '--data', dataDir, '--log-level', 'warn', '--trust-policy', policyFile, '--did-document', file('auditor.did.json'), ...extraArgs];
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv } });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -63,10 +70,10 @@ function serve(policyFile: string): Promise<Server & { output: () => string }> {
   });
 }
 
-async function start(trustPolicy: Record<string, string[]>): Promise<void> {
+async function start(trustPolicy: Record<string, string[]>, extraArgs: readonly string[] = [], extraEnv: Record<string, string> = {}): Promise<void> {
   await server?.stop();
   await writeFile(file('policy.json'), JSON.stringify(trustPolicy, null, 2));
-  const started = await serve(file('policy.json'));
+  const started = await serve(file('policy.json'), extraArgs, extraEnv);
   server = started;
   env = { SIGNPOST_REGISTRY: started.url, SIGNPOST_HOME: file('home') };
 }
@@ -301,6 +308,72 @@ describe('certification credentials against a real registry process', { timeout:
     expect(added.stdout).toContain('HIPAA certification by');
     expect(added.stdout).toContain('stored');
     expect(await certified('HIPAA')).toEqual([OTHER, CERTIFIED].sort());
+  });
+
+  it("honours the auditor's status list: a revoked certification is refused, and one revoked later leaves search", async () => {
+    // The auditor publishes its revocation list on a loopback http server (--allow-http-did-web lets the registry fetch it).
+    const auditorKey = await readKeyFile(file('auditor.jwk'));
+    const billingKey = await readKeyFile(file('billing.jwk'));
+    let revoked = [12];
+    let listUrl = '';
+    const lists = createServer((req, res) => {
+      if (req.url !== '/status/revocation') return void res.writeHead(404).end();
+      const now = Date.now();
+      const utc = (ms: number) => new Date(ms - (ms % 1000)).toISOString().replace('.000Z', 'Z');
+      void issueStatusListCredential({ issuer: didKeyIssuer(auditorKey), listUrl, purpose: 'revocation', setIndices: revoked, validFrom: utc(now - 60_000), validUntil: utc(now + 3_600_000) }).then((list) => {
+        res.writeHead(200, { 'content-type': 'application/vc+ld+json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify(list));
+      });
+    });
+    lists.listen(0, '127.0.0.1');
+    await once(lists, 'listening');
+    listUrl = `http://127.0.0.1:${(lists.address() as AddressInfo).port}/status/revocation`;
+    try {
+      await start(policy, ['--allow-http-did-web'], { SIGNPOST_STATUS_SWEEP: '1' });
+      const soc2 = async (out: string, index: number) => {
+        const now = Date.now();
+        const vc = await issueCertificationCredential({
+          issuer: didKeyIssuer(auditorKey),
+          subject: billingKey.did,
+          agentName: OTHER,
+          certification: { name: 'SOC2', level: 'Type II' },
+          validFrom: new Date(now - (now % 1000) - 60_000).toISOString().replace('.000Z', 'Z'),
+          validUntil: new Date(now - (now % 1000) + 30 * 86_400_000).toISOString().replace('.000Z', 'Z'),
+          status: { revocation: { listUrl, index } },
+        });
+        await writeFile(file(out), JSON.stringify(vc));
+      };
+      // Revoked before it is submitted: refused, nothing stored.
+      await soc2('soc2-revoked.json', 12);
+      const before = await stored(OTHER);
+      const refusedAdd = await cli(['certification', 'add', OTHER, file('soc2-revoked.json')]);
+      expect(refusedAdd.stderr).toContain('error CREDENTIAL_REVOKED:');
+      expect(refusedAdd.code).toBe(1);
+      expect(await stored(OTHER)).toEqual(before);
+      expect(await certified('SOC2')).toEqual([]);
+      // A clear bit: stored and found.
+      await soc2('soc2.json', 11);
+      const added = await cli(['certification', 'add', OTHER, file('soc2.json')]);
+      expect(added.code, added.stderr).toBe(0);
+      expect(await certified('SOC2')).toEqual([OTHER]);
+      // The auditor revokes it: the listing says so at once, and the sweep (every second here) takes it out of search.
+      revoked = [11, 12];
+      expect(await stored(OTHER)).toContainEqual(expect.objectContaining({ certification: 'SOC2', verified: false, errors: [expect.objectContaining({ code: 'CREDENTIAL_REVOKED' })] }));
+      const gone = async () => {
+        for (let i = 0; i < 50; i++) {
+          if ((await certified('SOC2')).length === 0) return true;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        return false;
+      };
+      expect(await gone()).toBe(true);
+      expect((await stored(OTHER)).some((item) => (item as { certification: string }).certification === 'SOC2')).toBe(false);
+      expect(await certified('HIPAA')).toContain(OTHER);
+    } finally {
+      lists.closeAllConnections();
+      lists.close();
+      await start(policy);
+    }
   });
 
   it('refuses to start with a malformed trust policy, naming the file and the entry (exit 2)', async () => {

@@ -22,7 +22,7 @@
  */
 import { canonicalAgentName } from '../name/index.js';
 import { fail, failWith, ok, problem, type Problem, type Result } from '../errors.js';
-import type { CertificationFilter, Clock, RecordStore, StoredCertification } from '../ports.js';
+import type { CertificationFilter, Clock, RecordStore, StatusListSource, StoredCertification } from '../ports.js';
 import { formatUtcSeconds } from '../record/agent-addr.js';
 import { isEd25519DidKey } from '../trust/did-key.js';
 import { parseDidWeb } from '../trust/did-web/did-web-url.js';
@@ -34,6 +34,7 @@ import {
   type TrustPolicy,
 } from '../trust/credentials/certification-credential.js';
 import type { DocumentLoader } from '../trust/credentials/document-loader.js';
+import { checkCredentialStatus, parseStatusEntries, type ParsedStatusEntry } from '../trust/credentials/status-list.js';
 import { canonicalSha256Hex, canonicalText } from '../trust/jcs.js';
 import { activeAgentOf } from './registry.js';
 import type { ActiveAgent, StoredAgent } from './stored-agent.js';
@@ -45,6 +46,16 @@ import type { ActiveAgent, StoredAgent } from './stored-agent.js';
  */
 export const MAX_CERTIFICATION_BYTES = 16 * 1024;
 
+/**
+ * The most `credentialStatus` entries a stored certification may carry (a revocation and a
+ * suspension list are two): every one is a fetch on submission, listing and sweep.
+ */
+export const MAX_CERTIFICATION_STATUS_ENTRIES = 4;
+
+const NO_STATUS_LISTS: StatusListSource = {
+  fetch: async (url) => fail('STATUS_LIST_UNAVAILABLE', `${url}: this registry fetches no status lists`),
+};
+
 /** Certification names in a trust policy: the length the credential library accepts. */
 const MAX_CERTIFICATION_NAME = 256;
 
@@ -55,6 +66,29 @@ export interface CertificationRegistryOptions {
   readonly trustPolicy: TrustPolicy;
   /** Resolves issuer DIDs: did:key offline, did:web from whatever documents the app knows. */
   readonly documentLoader: DocumentLoader;
+  /**
+   * Fetches the issuers' Bitstring Status Lists named in `credentialStatus` (the app caches them).
+   * Without one, no list can be had: a certification naming one is refused (STATUS_LIST_UNAVAILABLE)
+   * rather than accepted unchecked.
+   */
+  readonly statusLists?: StatusListSource;
+}
+
+/**
+ * What the issuer's status lists say of a credential: `none` when it names no list, `ok` when no
+ * bit is set, `revoked` or `suspended` when one is, `unknown` when a list could not be fetched or
+ * verified, and `unchecked` when the credential failed before its lists were looked at.
+ */
+export type CertificationStatus = 'none' | 'ok' | 'revoked' | 'suspended' | 'unknown' | 'unchecked';
+
+/** What one status sweep did (see `sweepStatus`). */
+export interface StatusSweep {
+  /** Stored certifications with status entries whose lists were looked at. */
+  readonly checked: number;
+  /** Those removed because their issuer revoked or suspended them. */
+  readonly removed: readonly StoredCertification[];
+  /** Those kept although a list could not be fetched or verified (stale-if-error), with why. */
+  readonly unverified: readonly { readonly certification: StoredCertification; readonly problems: readonly Problem[] }[];
 }
 
 /** One stored credential with a verdict made at read time: does it count now, and if not, why not. */
@@ -62,6 +96,8 @@ export interface CertificationVerdict {
   readonly stored: StoredCertification;
   readonly verified: boolean;
   readonly errors: readonly Problem[];
+  /** What the issuer's status lists say, fetched for this read. */
+  readonly status: CertificationStatus;
 }
 
 export interface CertificationListing {
@@ -82,12 +118,14 @@ export class CertificationRegistry {
   readonly #clock: Clock;
   readonly #policy: TrustPolicy;
   readonly #documentLoader: DocumentLoader;
+  readonly #statusLists: StatusListSource;
 
   constructor(options: CertificationRegistryOptions) {
     this.#store = options.store;
     this.#clock = options.clock;
     this.#policy = options.trustPolicy;
     this.#documentLoader = options.documentLoader;
+    this.#statusLists = options.statusLists ?? NO_STATUS_LISTS;
   }
 
   get trustPolicy(): TrustPolicy {
@@ -98,8 +136,11 @@ export class CertificationRegistry {
    * Verify and store a certification credential for a name. Stages, cheapest first; the first
    * failure decides the error and nothing is stored: the name; the size; an active agent; the
    * credential (envelope, subject = the agent's current key, issuer trusted for this
-   * certification, proof, validity); a validUntil; the agent name it names; then, against what
-   * is stored, that it is not older than the one of the same issuer it would replace.
+   * certification, proof, validity); a validUntil; the agent name it names; its issuer's status
+   * lists (each fetched and verified: signed by the same issuer, fresh, the bit clear; a revoked or
+   * suspended one is CREDENTIAL_REVOKED, a list that cannot be had STATUS_LIST_UNAVAILABLE or
+   * STATUS_LIST_INVALID); then, against what is stored, that it is not older than the one of the
+   * same issuer it would replace.
    *
    * A deregistration, revocation or key change may land while the credential is verified: the
    * agent is read again after the write, and a credential that outlived its binding meanwhile is
@@ -116,6 +157,8 @@ export class CertificationRegistry {
     const now = this.#clock.now();
     const { errors, verification } = await this.#verify(body, agent.value, now);
     if (errors.length > 0) return failWith(errors);
+    const status = await this.#checkStatus(verification.statusEntries ?? [], verification.attested!.issuer, now, new Map());
+    if (status.errors.length > 0) return failWith(status.errors);
     const stored = storedCertificationOf(agent.value, body as CertificationCredential, verification, now);
     const kept = await this.#keep(stored);
     if (!kept.ok) return kept;
@@ -139,9 +182,15 @@ export class CertificationRegistry {
     if (!agent.ok) return agent;
     const now = this.#clock.now();
     const items: CertificationVerdict[] = [];
+    const lists = new Map<string, Promise<Result<unknown>>>();
     for (const stored of current.kept) {
-      const { errors } = await this.#verify(stored.credential, agent.value, now);
-      items.push({ stored, verified: errors.length === 0, errors });
+      const { errors, verification } = await this.#verify(stored.credential, agent.value, now);
+      if (errors.length > 0) {
+        items.push({ stored, verified: false, errors, status: 'unchecked' });
+        continue;
+      }
+      const status = await this.#checkStatus(verification.statusEntries ?? [], stored.issuer, now, lists);
+      items.push({ stored, verified: status.errors.length === 0, errors: status.errors, status: status.status });
     }
     return ok({ name: agent.value.name, agentId: agent.value.agentId, items });
   }
@@ -157,6 +206,91 @@ export class CertificationRegistry {
     const stored = await this.#store.certificationsOf(name);
     if (stored.length === 0) return 0;
     return stored.length - (await this.#drop(await this.#store.get(name), stored)).length;
+  }
+
+  /**
+   * Re-check the status lists of the stored certifications search can find, and remove those
+   * whose issuer revoked or suspended them. The app runs it periodically, so search sees an
+   * issuer's revocation at most one sweep interval plus the list's cache lifetime late. A
+   * certification whose list cannot be fetched or verified is kept (stale-if-error) and reported
+   * in `unverified` for the log; the listing, which fetches the lists on every read, shows it as
+   * not verified meanwhile. Each list is fetched once per sweep.
+   *
+   * Only what search can count is looked at: the agents it finds for each certification name of
+   * the policy (active, with a certification of a trusted issuer valid now), and of those the
+   * stored certifications with status entries.
+   */
+  async sweepStatus(): Promise<StatusSweep> {
+    const now = this.#clock.now();
+    const names = new Set<string>();
+    for (const certification of Object.keys(this.#policy)) {
+      const filter: CertificationFilter = { name: certification, trustedIssuers: trustedFor(this.#policy, certification), at: now };
+      let cursor: string | undefined;
+      do {
+        const page = await this.#store.search({ certification: filter, limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+        for (const agent of page.items) names.add(agent.name);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+    }
+    const lists = new Map<string, Promise<Result<unknown>>>();
+    const removed: StoredCertification[] = [];
+    const unverified: { certification: StoredCertification; problems: readonly Problem[] }[] = [];
+    let checked = 0;
+    for (const name of names) {
+      for (const stored of await this.#store.certificationsOf(name)) {
+        const entries = parseStatusEntries(stored.credential.credentialStatus);
+        if (!entries.ok || entries.value.length === 0) continue;
+        checked++;
+        const status = await this.#checkStatus(entries.value, stored.issuer, now, lists);
+        if (status.status === 'revoked' || status.status === 'suspended') {
+          if (await this.#remove(stored)) removed.push(stored);
+        } else if (status.errors.length > 0) {
+          unverified.push({ certification: stored, problems: status.errors });
+        }
+      }
+    }
+    return { checked, removed, unverified };
+  }
+
+  /**
+   * Every status entry checked against its list, fetched through the source (once per URL per
+   * `lists`) and verified as the issuer's: signed by `issuer` itself, fresh, for the entry's purpose.
+   * Revocations and suspensions come first among the errors, so they decide the answer's code.
+   */
+  async #checkStatus(
+    entries: readonly ParsedStatusEntry[],
+    issuer: string,
+    now: number,
+    lists: Map<string, Promise<Result<unknown>>>,
+  ): Promise<{ status: CertificationStatus; errors: readonly Problem[] }> {
+    if (entries.length === 0) return { status: 'none', errors: [] };
+    const withdrawn: Problem[] = [];
+    const failed: Problem[] = [];
+    let status: CertificationStatus = 'ok';
+    for (const entry of entries) {
+      let list = lists.get(entry.statusListCredential);
+      if (list === undefined) {
+        list = this.#statusLists.fetch(entry.statusListCredential);
+        lists.set(entry.statusListCredential, list);
+      }
+      const fetched = await list;
+      if (!fetched.ok) {
+        failed.push(...fetched.problems);
+        if (status === 'ok') status = 'unknown';
+        continue;
+      }
+      const raw = { type: 'BitstringStatusListEntry', statusPurpose: entry.statusPurpose, statusListIndex: String(entry.index), statusListCredential: entry.statusListCredential };
+      const result = await checkCredentialStatus(raw, fetched.value, { documentLoader: this.#documentLoader, now, trustedIssuers: [issuer] });
+      if (result.status === 'revoked' || result.status === 'suspended') {
+        withdrawn.push(...result.errors);
+        // A revocation outranks a suspension: it is final.
+        if (status !== 'revoked') status = result.status;
+      } else if (result.status === 'unknown') {
+        failed.push(...result.errors.map((p) => ({ ...p, detail: `status list ${entry.statusListCredential}: ${p.detail}` })));
+        if (status === 'ok') status = 'unknown';
+      }
+    }
+    return { status, errors: [...withdrawn, ...failed] };
   }
 
   /**
@@ -247,6 +381,10 @@ function checkRegistryRules(vc: CertificationCredential, agent: ActiveAgent): Pr
   // A certification without an end would count forever; audits expire, so the issuer must say when.
   if (vc.validUntil === undefined) return problem('CREDENTIAL_INVALID', 'a certification credential must carry validUntil', '/validUntil');
   // Stores compare certification names as UTF-8; a lone surrogate has no UTF-8 form, so no stable order or match.
+  const status = vc.credentialStatus === undefined ? 0 : Array.isArray(vc.credentialStatus) ? vc.credentialStatus.length : 1;
+  if (status > MAX_CERTIFICATION_STATUS_ENTRIES) {
+    return problem('CREDENTIAL_INVALID', `a certification may name at most ${MAX_CERTIFICATION_STATUS_ENTRIES} status entries, not ${status}`, '/credentialStatus');
+  }
   if (/\p{Cs}/u.test(vc.credentialSubject.certification.name)) {
     return problem('CREDENTIAL_INVALID', 'certification.name must be well-formed Unicode (no lone surrogates)', '/credentialSubject/certification/name');
   }

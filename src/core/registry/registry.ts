@@ -130,7 +130,7 @@ export class Registry {
     const previous = current?.state === 'active' || (current?.state === 'suspended' && rotation !== undefined) ? current : undefined;
     const keeps = previous !== undefined && previous.agentId === addr.payload.agentId;
     // A rotation continues the name under a proven successor key: its standing, grants and key
-    // history carry over, but the old binding's status index is revoked (see rotationStatusChanges).
+    // history carry over, but the old binding's status index is revoked (see supersededStatusChanges).
     const continues = keeps || (previous !== undefined && rotation !== undefined);
     // One fresh index for the new credential, and one for the binding if it is new.
     const needed = (this.issuing ? 1 : 0) + (keeps ? 0 : 1);

@@ -16,6 +16,7 @@ export function serveCommand(program: Command): void {
     .option('--did-document <path>', 'pin a DID document (a JSON file, or a directory of them; repeatable): answered as is, never fetched', (value: string, previous: string[] = []) => [...previous, value])
     .option('--namespace-owner <namespace=did>', 'who owns a namespace (may revoke its agents), instead of did:web:<namespace>; repeatable', (value: string, previous: string[] = []) => [...previous, value])
     .option('--disclosure-validity <duration>', 'lifetime of the bbs-2023 capability credentials it issues: 3600, 30m, 12h, 7d (default 24h; $SIGNPOST_DISCLOSURE_VALIDITY)')
+    .option('--status-sweep <duration>', "how often certification issuers' status lists are checked again: 300, 5m, 1h (default 5m; $SIGNPOST_STATUS_SWEEP)")
     .option('--allow-private-did-web', 'fetch did:web documents from private and loopback addresses too (an intranet; off by default against SSRF)')
     .option('--allow-http-did-web', 'resolve did:web of loopback hosts (127.0.0.1, localhost) over plain http: development only')
     // The flags are exactly what serveConfig reads (--trust-policy included), so the two cannot drift apart.

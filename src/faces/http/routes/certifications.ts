@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { problem, type Problem } from '../../../core/errors.js';
 import type { StoredCertification } from '../../../core/ports.js';
-import { MAX_CERTIFICATION_BYTES } from '../../../core/registry/certifications.js';
+import { MAX_CERTIFICATION_BYTES, type CertificationStatus } from '../../../core/registry/certifications.js';
 import type { HttpApp, HttpFaceDeps } from '../server.js';
 import { sendProblems } from '../server.js';
 import { NameParams, ProblemSchema, problemResponses } from '../schemas.js';
@@ -31,6 +31,9 @@ const CertificationEntrySchema = Type.Object(
     storedAt: Type.String(),
     verified: Type.Boolean({ description: 'whether it counts now: trusted issuer under the current policy, about the current key, valid now, proof verifies' }),
     errors: Type.Array(ProblemItem, { description: 'why it does not count now (empty when verified)' }),
+    status: Type.Union([Type.Literal('none'), Type.Literal('ok'), Type.Literal('revoked'), Type.Literal('suspended'), Type.Literal('unknown'), Type.Literal('unchecked')], {
+      description: "the issuer's status lists: none listed, ok, revoked, suspended, unknown (a list could not be fetched or checked), unchecked (it failed before)",
+    }),
     credential: Type.Object({}, { additionalProperties: true, description: 'the credential exactly as submitted' }),
   },
   { description: 'A stored third-party certification credential with a verdict made when it was read' },
@@ -77,7 +80,8 @@ export function certificationRoutes(app: HttpApp, { certifications, metrics }: H
       metrics.writes.inc({ operation: 'certification', outcome: 'accepted' });
       request.log.info({ name: certification.agentName, certification: certification.certification, issuer: certification.issuer, created }, 'certification stored');
       reply.code(created ? 201 : 200).header('location', `${agentPath(certification.agentName)}/certifications`);
-      return sendJson(reply, entryView(certification, true, []));
+      // Accepted means every status list it names was fetched and showed no bit set.
+      return sendJson(reply, entryView(certification, true, [], certification.credential.credentialStatus === undefined ? 'none' : 'ok'));
     },
   );
 
@@ -97,12 +101,12 @@ export function certificationRoutes(app: HttpApp, { certifications, metrics }: H
       const result = await certifications.list(request.params.name);
       if (!result.ok) return sendProblems(reply, result.problems, request.url);
       const { name, agentId, items } = result.value;
-      return sendJson(reply, { name, agentId, items: items.map((item) => entryView(item.stored, item.verified, item.errors)) });
+      return sendJson(reply, { name, agentId, items: items.map((item) => entryView(item.stored, item.verified, item.errors, item.status)) });
     },
   );
 }
 
-function entryView(stored: StoredCertification, verified: boolean, errors: readonly Problem[]) {
+function entryView(stored: StoredCertification, verified: boolean, errors: readonly Problem[], status: CertificationStatus) {
   const { level, scope } = stored.credential.credentialSubject.certification;
   return {
     certification: stored.certification,
@@ -116,6 +120,7 @@ function entryView(stored: StoredCertification, verified: boolean, errors: reado
     storedAt: stored.storedAt,
     verified,
     errors,
+    status,
     credential: stored.credential,
   };
 }
