@@ -2,13 +2,10 @@
  * The app's did:web resolver against a real HTTPS server on 127.0.0.1 with a freshly made
  * self-signed certificate, trusted only through the resolver's extra-CA option.
  */
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
-import { webcrypto } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,31 +20,7 @@ import { ed25519KeysOf } from '../core/trust/did-web/did-document.js';
 import { didDocumentLookup } from '../core/trust/did-web/did-resolver.js';
 import { httpsDidFetcher } from './did-web-fetch.js';
 import { createDidWebResolver, didWebCacheDir, loadPinnedDidDocuments, type DidWebResolverOptions } from './did-web-resolver.js';
-
-type Handler = (request: IncomingMessage, response: ServerResponse) => void;
-
-/** A self-signed certificate for 127.0.0.1 (and localhost), made with @peculiar/x509. */
-async function selfSignedCertificate(): Promise<{ certPem: string; keyPem: string }> {
-  x509.cryptoProvider.set(webcrypto as never);
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const now = Date.now();
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '0a1b2c',
-    name: 'CN=did-web test server',
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 24 * 3_600_000),
-    keys: keys as never,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
-      new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }, { type: 'dns', value: 'localhost' }]),
-    ],
-  });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END PRIVATE KEY-----\n`;
-  return { certPem: certificate.toString('pem'), keyPem };
-}
+import { routedHandler, selfSignedLoopbackCertificate, type Handler } from './test-support/loopback-https.js';
 
 let tls: { certPem: string; keyPem: string };
 let server: Server;
@@ -65,12 +38,7 @@ const json = (body: unknown, headers: Record<string, string> = {}): Handler => (
 };
 
 async function startServer(atPort = 0): Promise<void> {
-  server = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
-    hits.push(req.url ?? '');
-    const handler = routes.get(req.url ?? '');
-    if (handler) return handler(req, res);
-    res.writeHead(404).end();
-  });
+  server = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, routedHandler(routes, hits));
   server.listen(atPort, '127.0.0.1');
   await once(server, 'listening');
   port = (server.address() as AddressInfo).port;
@@ -92,7 +60,7 @@ async function cachedFiles(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  tls = await selfSignedCertificate();
+  tls = await selfSignedLoopbackCertificate('did-web test server');
 });
 
 beforeEach(async () => {

@@ -3,11 +3,8 @@
  * self-signed certificate (trusted only through the extra-CA option), and plain http for the
  * loopback development switch. The SSRF guards themselves are tested in did-web-fetch.test.ts.
  */
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
-import { webcrypto } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -21,30 +18,7 @@ import { didKeyIssuer } from '../core/trust/credentials/registry-did.js';
 import { checkCredentialStatus, issueStatusListCredential, statusListEntry } from '../core/trust/credentials/status-list.js';
 import { MemoryRecordStore } from '../store/memory/memory-store.js';
 import { cacheLifetimeMs, httpsStatusListSource, STATUS_LIST_MAX_CACHE_MS, type StatusListSourceOptions } from './status-list-source.js';
-
-type Handler = (request: IncomingMessage, response: ServerResponse) => void;
-
-async function selfSignedCertificate(): Promise<{ certPem: string; keyPem: string }> {
-  x509.cryptoProvider.set(webcrypto as never);
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const now = Date.now();
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '0a1b2d',
-    name: 'CN=status list test server',
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 24 * 3_600_000),
-    keys: keys as never,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
-      new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }, { type: 'dns', value: 'localhost' }]),
-    ],
-  });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END PRIVATE KEY-----\n`;
-  return { certPem: certificate.toString('pem'), keyPem };
-}
+import { routedHandler, selfSignedLoopbackCertificate, type Handler } from './test-support/loopback-https.js';
 
 const DAY = 86_400_000;
 const NAME = 'agent://acme.com/health/intake';
@@ -83,18 +57,13 @@ const codeOf = (result: Result<unknown>) => (result.ok ? undefined : result.prob
 const detailOf = (result: Result<unknown>) => (result.ok ? '' : (result.problems[0]?.detail ?? ''));
 
 beforeAll(async () => {
-  tls = await selfSignedCertificate();
+  tls = await selfSignedLoopbackCertificate('status list test server');
 });
 
 beforeEach(async () => {
   routes = new Map();
   hits = [];
-  server = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
-    hits.push(req.url ?? '');
-    const handler = routes.get(req.url ?? '');
-    if (handler) return handler(req, res);
-    res.writeHead(404).end();
-  });
+  server = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, routedHandler(routes, hits));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/client/registry-client.js';
 import type { RevocationStatus } from '../../src/core/trust/certificates/index.js';
 import { capabilityGuard, clientTlsOptions, serverTlsOptions } from '../../src/tls/index.js';
-import { registryFixture, runCli } from './support.js';
+import { registryFixture, runCli, registerWithCli } from './support.js';
 
 const DETECTOR = 'agent://research-lab/drift-detection/concept-drift-detector';
 const RETRAINER = 'agent://research-lab/ml-ops/model-retrainer';
@@ -32,11 +32,7 @@ afterAll(async () => {
 const file = (name: string) => join(fixture.work, name);
 const operatorKey = () => join(fixture.server.dataDir, 'registry-key.jwk');
 
-async function registerAgent(name: string, key: string): Promise<void> {
-  expect((await runCli(['keygen', '--out', key], fixture.env)).code).toBe(0);
-  const registered = await runCli(['register', '--key', key, '--name', name, '--endpoint', 'https=https://agents.research-lab.example/x'], fixture.env);
-  expect(registered.stderr).toBe('');
-}
+const registerAgent = (name: string, key: string) => registerWithCli(fixture.env, name, key, 'https=https://agents.research-lab.example/x');
 
 /** `signpost cert issue` with the key `<agent>.jwk`, writing `<out>.cert.pem`, `<out>.tls-key.pem` and `<out>.ca.pem`. */
 function issueArgs(agent: string, name: string, capability?: string, out = agent): string[] {

@@ -15,7 +15,7 @@ import { createCapabilityCredentialRequest, REGISTRY_MANDATORY_POINTERS } from '
 import { signRecord } from '../../src/core/record/signing.js';
 import { issueCapabilityCredential } from '../../src/core/trust/disclosure/capability-credential.js';
 import { createIssuerKeyPair, exportIssuerKeyPair, importIssuerKeyPair } from '../../src/core/trust/disclosure/issuer-keys.js';
-import { registryFixture, runCli } from './support.js';
+import { registryFixture, runCli, registerWithCli } from './support.js';
 
 const TRAINER = 'agent://research-lab/ml-ops/model-retrainer';
 const IDLE = 'agent://research-lab/ml-ops/idle-agent';
@@ -24,11 +24,7 @@ const fixture = registryFixture('disclosure');
 const file = (name: string) => join(fixture.work, name);
 const operatorKey = () => join(fixture.server.dataDir, 'registry-key.jwk');
 
-async function registerAgent(name: string, key: string): Promise<void> {
-  expect((await runCli(['keygen', '--out', key], fixture.env)).code).toBe(0);
-  const registered = await runCli(['register', '--key', key, '--name', name, '--endpoint', 'https=https://agents.research-lab.example/x'], fixture.env);
-  expect(registered.stderr).toBe('');
-}
+const registerAgent = (name: string, key: string) => registerWithCli(fixture.env, name, key, 'https=https://agents.research-lab.example/x');
 
 async function httpVerify(credential: unknown, capability: string): Promise<{ status: number; body: { verified: boolean; revealed: string[]; errors: { code: string }[] } }> {
   const response = await fetch(`${fixture.server.url}/v1/disclosures/verify`, {

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readKeyFile } from '../../src/app/key-file.js';
-import { removeDir, runCli, startServer, tempDir, type RunningServer } from './support.js';
+import { removeDir, runCli, startServer, tempDir, type RunningServer, registerWithCli } from './support.js';
 
 const OWNER = 'did:web:acme.com#key-1';
 let server: RunningServer;
@@ -35,10 +35,7 @@ afterAll(async () => {
   if (server) await removeDir(server.dataDir);
 });
 
-async function registerAgent(name: string, key: string): Promise<void> {
-  expect((await runCli(['keygen', '--out', key], env)).code).toBe(0);
-  expect((await runCli(['register', '--key', key, '--name', name, '--endpoint', 'a2a=https://agents.example/a2a'], env)).stderr).toBe('');
-}
+const registerAgent = (name: string, key: string) => registerWithCli(env, name, key);
 
 async function resolveCode(name: string): Promise<string | undefined> {
   const answer = JSON.parse((await runCli(['resolve', name, '--json'], env)).stdout) as { verified: boolean; errors: { code: string }[] };

@@ -1,14 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { registryFixture, runCli } from './support.js';
+import { registryFixture, runCli, registerWithCli } from './support.js';
 
 const fixture = registryFixture('revocation');
 
-async function registerAgent(name: string, key: string): Promise<void> {
-  expect((await runCli(['keygen', '--out', key], fixture.env)).code).toBe(0);
-  const registered = await runCli(['register', '--key', key, '--name', name, '--endpoint', 'a2a=https://agents.example/a2a'], fixture.env);
-  expect(registered.stderr).toBe('');
-}
+const registerAgent = (name: string, key: string) => registerWithCli(fixture.env, name, key);
 
 describe('revocation and suspension through the CLI, against a real registry process', () => {
   it('an agent revokes itself: resolve refuses it at once, with the reason', async () => {

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = join(REPO, 'bin', 'signpost.js');
@@ -109,4 +109,10 @@ export function registryFixture(prefix: string): RegistryFixture {
     if (fixture.server) await removeDir(fixture.server.dataDir);
   });
   return fixture;
+}
+
+/** Make a key with `signpost keygen` and register `name` under it with `signpost register`; both must succeed. */
+export async function registerWithCli(env: Record<string, string>, name: string, key: string, endpoint = 'a2a=https://agents.example/a2a'): Promise<void> {
+  expect((await runCli(['keygen', '--out', key], env)).code).toBe(0);
+  expect((await runCli(['register', '--key', key, '--name', name, '--endpoint', endpoint], env)).stderr).toBe('');
 }
