@@ -15,7 +15,8 @@ export type ErrorKind =
   | 'conflict' // valid on its own, but clashes with the current state (sequence, ownership race)
   | 'too-large'
   | 'unsupported'
-  | 'timeout'
+  | 'timeout' // the server took too long
+  | 'client-timeout' // the client took too long to send its request
   | 'unavailable'
   | 'internal';
 
@@ -44,6 +45,11 @@ export const errorCatalogue = {
   REQUEST_TOO_LARGE: { kind: 'too-large', title: 'The request body is larger than this server accepts' },
   REQUEST_UNSUPPORTED_MEDIA_TYPE: { kind: 'unsupported', title: 'The request body has a media type this operation does not accept' },
   REQUEST_TIMEOUT: { kind: 'timeout', title: 'The request took longer than this server allows' },
+  REQUEST_BODY_TIMEOUT: { kind: 'client-timeout', title: 'The request body did not arrive within the time this server allows' },
+  REQUEST_TOO_COMPLEX: {
+    kind: 'invalid',
+    title: 'The JSON nests deeper, or has more members in one object or array, than this server accepts',
+  },
   ROUTE_NOT_FOUND: { kind: 'not-found', title: 'No operation exists at this path and method' },
 
   // --- signed records ----------------------------------------------------------------------
@@ -58,6 +64,10 @@ export const errorCatalogue = {
   RECORD_VALIDITY_TOO_LONG: { kind: 'invalid', title: 'The record asks for a validity longer than this registry allows' },
   RECORD_NAME_MISMATCH: { kind: 'invalid', title: 'The record is for another agent name than the one asked for' },
   AGENT_ID_INVALID: { kind: 'invalid', title: 'The agent id is not an Ed25519 did:key' },
+  KEY_WEAK: {
+    kind: 'invalid',
+    title: 'The public key is a small-order or non-canonically encoded Ed25519 point, for which signatures can be forged',
+  },
   FACTS_INVALID: { kind: 'invalid', title: 'The AgentFacts document does not match the AgentFacts schema' },
   FACTS_DIGEST_MISMATCH: { kind: 'invalid', title: "The AgentFacts do not hash to the digest the AgentAddr commits to" },
   FACTS_SUBJECT_MISMATCH: { kind: 'invalid', title: 'The AgentFacts describe another agent than the AgentAddr' },

@@ -11,6 +11,7 @@ const statusByKind: Record<ErrorKind, number> = {
   'too-large': 413,
   unsupported: 415,
   timeout: 503,
+  'client-timeout': 408,
   unavailable: 503,
   internal: 500,
 };
