@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, chmod, readFile, writeFile } from 'node:fs/promises';
 import { SignpostError } from '../core/errors.js';
-import { signingKeyFromJwk, signingKeyFromSeed, signingKeyToJwk, type SigningKey } from '../core/trust/ed25519.js';
+import { checkSigningKeyJwk, signingKeyFromSeed, signingKeyToJwk, type SigningKey } from '../core/trust/ed25519.js';
 
 /** Create a new Ed25519 key file (private JWK, mode 0600). Refuses to overwrite: a lost key is a lost name. */
 export async function createKeyFile(path: string): Promise<SigningKey> {
@@ -31,9 +31,9 @@ export async function readKeyFile(path: string): Promise<SigningKey> {
   } catch {
     throw new SignpostError('KEY_FILE_INVALID', `${path} is not JSON`);
   }
-  const parsed = signingKeyFromJwk(json);
-  if (parsed === undefined) throw new SignpostError('KEY_FILE_INVALID', `${path} is not an Ed25519 private JWK with matching x and d`);
-  return parsed.key;
+  const parsed = checkSigningKeyJwk(json);
+  if (!parsed.ok) throw SignpostError.from(parsed.problems.map((p) => ({ ...p, detail: `${path}: ${p.detail}` })));
+  return parsed.value.key;
 }
 
 /** Read the key file, or create it on first use. */

@@ -1,6 +1,6 @@
 import { fail, ok, problem, type Problem, type Result } from '../errors.js';
 import { parseAgentName } from '../name/index.js';
-import { isEd25519DidKey } from '../trust/did-key.js';
+import { didKeyProblem } from '../trust/did-key.js';
 import { checkRecord, compileSchema } from './schema-check.js';
 import type { AgentAddr } from './types.js';
 
@@ -56,8 +56,9 @@ export function checkCanonicalName(name: string, pointer: string): Problem | und
   return undefined;
 }
 
+/** AGENT_ID_INVALID unless an Ed25519 did:key; KEY_WEAK for a small-order or non-canonical key (docs/spec.md section 2). */
 export function checkAgentId(agentId: string, pointer: string): Problem | undefined {
-  return isEd25519DidKey(agentId) ? undefined : problem('AGENT_ID_INVALID', `"${agentId}" is not an Ed25519 did:key`, pointer);
+  return didKeyProblem(agentId, pointer);
 }
 
 function checkUrl(url: string, pointer: string): Problem | undefined {

@@ -15,7 +15,7 @@
  */
 
 import { fail, ok, problem, SignpostError, type Problem, type Result } from '../errors.js';
-import { didKeyFromPublicKey, publicKeyFromDidKey } from '../trust/did-key.js';
+import { didKeyFromPublicKey, didKeyProblem, publicKeyFromDidKey } from '../trust/did-key.js';
 import { fromBase64Url, toBase64Url } from '../trust/encoding.js';
 import { checkAgentAddr, formatUtcSeconds, MAX_URL_LENGTH, parseUtcSeconds } from './agent-addr.js';
 import type { AgentAddr, Countersignature, CountersignedRecord, SignedRecord } from './types.js';
@@ -182,9 +182,9 @@ function checkSignature(sig: unknown, pointer: string): Problem | undefined {
 }
 
 function exactDidKey(did: string, pointer: string): Problem | undefined {
-  const key = publicKeyFromDidKey(did);
-  if (key === undefined) return problem('AGENT_ID_INVALID', `"${did}" is not an Ed25519 did:key`, pointer);
-  return didKeyFromPublicKey(key) === did ? undefined : problem('AGENT_ID_INVALID', `"${did}" is not the canonical spelling of its key`, pointer);
+  const keyProblem = didKeyProblem(did, pointer);
+  if (keyProblem !== undefined) return keyProblem;
+  return didKeyFromPublicKey(publicKeyFromDidKey(did)!) === did ? undefined : problem('AGENT_ID_INVALID', `"${did}" is not the canonical spelling of its key`, pointer);
 }
 
 function unixSecondsProblem(time: string, pointer: string): Problem | undefined {

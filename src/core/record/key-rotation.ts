@@ -4,7 +4,7 @@ import { publicKeyFromDidKey } from '../trust/did-key.js';
 import type { SigningKey } from '../trust/ed25519.js';
 import { checkAgentId, checkCanonicalName } from './agent-addr.js';
 import { checkRecord, compileSchema } from './schema-check.js';
-import { signRecord, verifyCountersignature, verifyRecordSignature } from './signing.js';
+import { checkRecordSignature, signRecord, verifyCountersignature } from './signing.js';
 import type { CountersignedRecord, KeyRotation, SignedRecord } from './types.js';
 
 export const keyRotationSchema = {
@@ -72,7 +72,8 @@ export function followRotations(
     if (name !== options.name) return fail('RECORD_NAME_MISMATCH', `the rotation is for ${name}, not ${options.name}`, `${pointer}/payload/name`);
     if (from !== walked.at(-1)) return fail('KEY_ROTATION_INVALID', `the chain breaks: this rotation starts at ${from}, not ${walked.at(-1)}`, `${pointer}/payload/from`);
     if (checked.value.seq <= seq) return fail('KEY_ROTATION_INVALID', `sequence ${checked.value.seq} does not rise along the chain`, `${pointer}/payload/seq`);
-    if (!verifyRecordSignature(link, from)) return fail('RECORD_SIGNATURE_INVALID', `the rotation is not signed by ${from}`, `${pointer}/sig`);
+    const signature = checkRecordSignature(link, from);
+    if (!signature.valid) return fail('RECORD_SIGNATURE_INVALID', `the rotation is not signed by ${from}: ${signature.reason}`, `${pointer}/sig`);
     if (!verifyCountersignature(link, options.registryDid)) {
       return fail('RECORD_COUNTERSIGNATURE_INVALID', `the rotation is not countersigned by ${options.registryDid}`, `${pointer}/countersig`);
     }

@@ -7,7 +7,7 @@
  */
 import { fail, failWith, ok, type Result } from '../errors.js';
 import { checkSchema, compileSchema } from './schema-check.js';
-import { verifyRecordSignature } from './signing.js';
+import { checkRecordSignature } from './signing.js';
 import type { SignedRecord } from './types.js';
 
 /** `{payload, sig}`, closed: an unknown member is refused rather than carried along unsigned. */
@@ -28,9 +28,8 @@ export function checkSignedEnvelope(body: unknown, pointer = ''): Result<SignedR
 
 /** The signature of `signer` (a did:key) over the JCS bytes of the payload, or RECORD_SIGNATURE_INVALID at `pointer`. */
 export function checkSignature(record: SignedRecord<unknown>, signer: string, pointer: string): Result<true> {
-  return verifyRecordSignature(record, signer)
-    ? ok(true)
-    : fail('RECORD_SIGNATURE_INVALID', `the signature does not verify with the key of ${signer}`, pointer);
+  const check = checkRecordSignature(record, signer);
+  return check.valid ? ok(true) : fail('RECORD_SIGNATURE_INVALID', `the signature does not verify with the key of ${signer}: ${check.reason}`, pointer);
 }
 
 /**

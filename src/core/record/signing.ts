@@ -1,4 +1,4 @@
-import { verifyWithDidKey, type SigningKey } from '../trust/ed25519.js';
+import { checkSignatureWithDidKey, verifyWithDidKey, type SignatureCheck, type SigningKey } from '../trust/ed25519.js';
 import { fromBase64Url, toBase64Url } from '../trust/encoding.js';
 import { canonicalBytes } from '../trust/jcs.js';
 import type { Countersignature, CountersignedRecord, SignedRecord } from './types.js';
@@ -9,8 +9,14 @@ export function signRecord<T>(payload: T, key: SigningKey): SignedRecord<T> {
 }
 
 export function verifyRecordSignature(record: SignedRecord<unknown>, signerDid: string): boolean {
-  const sig = fromBase64Url(record.sig);
-  return sig !== undefined && verifyWithDidKey(signerDid, canonicalBytes(record.payload), sig);
+  return checkRecordSignature(record, signerDid).valid;
+}
+
+/** The signature check of `verifyRecordSignature`, with the reason when it fails (a non-canonical signature, a weak key). */
+export function checkRecordSignature(record: SignedRecord<unknown>, signerDid: string): SignatureCheck {
+  const sig = typeof record.sig === 'string' ? fromBase64Url(record.sig) : undefined;
+  if (sig === undefined) return { valid: false, reason: 'sig is not canonical unpadded base64url' };
+  return checkSignatureWithDidKey(signerDid, canonicalBytes(record.payload), sig);
 }
 
 /** What the registry signs: the agent's payload and signature, its own id and the acceptance time. */

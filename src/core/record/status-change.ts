@@ -1,5 +1,5 @@
 import { problem, type Problem, type Result } from '../errors.js';
-import { isEd25519DidKey } from '../trust/did-key.js';
+import { didKeyProblem } from '../trust/did-key.js';
 import { checkCanonicalName, checkTimestamp } from './agent-addr.js';
 import { checkRecord, compileSchema } from './schema-check.js';
 import type { AgentStatusChange } from './types.js';
@@ -37,7 +37,9 @@ export function checkStatusChange(value: unknown, pointer = ''): Result<AgentSta
 const DID_WEB_KEY_URL = /^did:web:[a-zA-Z0-9.%:_-]+#[a-zA-Z0-9._~-]{1,64}$/;
 
 function checkSigner(by: string, pointer: string): Problem | undefined {
-  if (isEd25519DidKey(by) || DID_WEB_KEY_URL.test(by)) return undefined;
+  if (DID_WEB_KEY_URL.test(by)) return undefined;
+  const keyProblem = didKeyProblem(by, pointer);
+  if (keyProblem === undefined || keyProblem.code === 'KEY_WEAK') return keyProblem;
   return problem('AGENT_ID_INVALID', `"${by}" is neither an Ed25519 did:key nor a did:web key URL (did:web:<domain>#<key id>)`, pointer);
 }
 

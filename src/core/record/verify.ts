@@ -2,7 +2,7 @@ import { problem, type Problem } from '../errors.js';
 import { canonicalSha256Hex } from '../trust/jcs.js';
 import { checkAgentAddr, parseUtcSeconds } from './agent-addr.js';
 import { checkAgentFacts } from './agent-facts.js';
-import { verifyCountersignature, verifyRecordSignature } from './signing.js';
+import { checkRecordSignature, verifyCountersignature } from './signing.js';
 import type { AgentAddr, AgentFacts, CountersignedRecord } from './types.js';
 
 export interface VerificationResult {
@@ -38,8 +38,9 @@ export function verifyAgentRecords(
   if (options.expectedName !== undefined && payload.name !== options.expectedName) {
     errors.push(problem('RECORD_NAME_MISMATCH', `asked for ${options.expectedName}, got a record for ${payload.name}`, '/addr/payload/name'));
   }
-  if (!verifyRecordSignature(addr, payload.agentId)) {
-    errors.push(problem('RECORD_SIGNATURE_INVALID', `the AgentAddr signature does not verify with ${payload.agentId}`, '/addr/sig'));
+  const addrSignature = checkRecordSignature(addr, payload.agentId);
+  if (!addrSignature.valid) {
+    errors.push(problem('RECORD_SIGNATURE_INVALID', `the AgentAddr signature does not verify with ${payload.agentId}: ${addrSignature.reason}`, '/addr/sig'));
   }
   if (!verifyCountersignature(addr, options.registryDid)) {
     errors.push(problem('RECORD_COUNTERSIGNATURE_INVALID', `the AgentAddr is not countersigned by ${options.registryDid}`, '/addr/countersig'));
@@ -66,8 +67,9 @@ function verifyFacts(value: unknown, addr: AgentAddr, registryDid: string): Prob
   if (canonicalSha256Hex(payload) !== addr.factsSha256) {
     errors.push(problem('FACTS_DIGEST_MISMATCH', 'the facts do not hash to the digest in the AgentAddr', '/facts/payload'));
   }
-  if (!verifyRecordSignature(facts, addr.agentId)) {
-    errors.push(problem('RECORD_SIGNATURE_INVALID', `the AgentFacts signature does not verify with ${addr.agentId}`, '/facts/sig'));
+  const factsSignature = checkRecordSignature(facts, addr.agentId);
+  if (!factsSignature.valid) {
+    errors.push(problem('RECORD_SIGNATURE_INVALID', `the AgentFacts signature does not verify with ${addr.agentId}: ${factsSignature.reason}`, '/facts/sig'));
   }
   if (!verifyCountersignature(facts, registryDid)) {
     errors.push(problem('RECORD_COUNTERSIGNATURE_INVALID', `the AgentFacts are not countersigned by ${registryDid}`, '/facts/countersig'));

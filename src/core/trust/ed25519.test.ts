@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { didKeyFromPublicKey, publicKeyFromDidKey } from './did-key.js';
-import { signingKeyFromJwk, signingKeyFromSeed, signingKeyToJwk, verifyWithDidKey } from './ed25519.js';
+import { createPublicKey, verify } from 'node:crypto';
+import { didKeyFromPublicKey, didKeyProblem, isEd25519DidKey, publicKeyFromDidKey } from './did-key.js';
+import { checkSignatureWithDidKey, checkSigningKeyJwk, signingKeyFromJwk, signingKeyFromSeed, signingKeyToJwk, verifyWithDidKey } from './ed25519.js';
+import { toBase64Url } from './encoding.js';
 import { canonicalSha256Hex, canonicalText } from './jcs.js';
 
 const hex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
@@ -52,6 +54,57 @@ describe('Ed25519 keys', () => {
     expect(signingKeyFromJwk({ ...jwk, crv: 'X25519' })).toBeUndefined();
     expect(signingKeyFromJwk({ ...jwk, d: 'short' })).toBeUndefined();
     expect(signingKeyFromJwk(null)).toBeUndefined();
+  });
+});
+
+describe('weak Ed25519 keys and signatures', () => {
+  const IDENTITY = hex('01' + '00'.repeat(31));
+  const identityDid = didKeyFromPublicKey(IDENTITY);
+  /** R = the identity point, S = 0: with the identity as the key, SB = R + hA holds for every message. */
+  const universal = Uint8Array.from([...IDENTITY, ...new Uint8Array(32)]);
+  const message = new TextEncoder().encode('transfer everything');
+
+  it('refuses the universal signature of the identity key, which OpenSSL alone accepts', () => {
+    const raw = createPublicKey({ key: Buffer.concat([hex('302a300506032b6570032100'), IDENTITY]), format: 'der', type: 'spki' });
+    expect(verify(null, message, raw, universal)).toBe(true); // why the rule exists
+    expect(verifyWithDidKey(identityDid, message, universal)).toBe(false);
+    expect(checkSignatureWithDidKey(identityDid, message, universal)).toEqual({ valid: false, reason: expect.stringContaining('small-order point') });
+  });
+
+  it('parses a weak did:key as KEY_WEAK, not as a key', () => {
+    expect(publicKeyFromDidKey(identityDid)).toBeUndefined();
+    expect(isEd25519DidKey(identityDid)).toBe(false);
+    expect(didKeyProblem(identityDid, '/by')).toMatchObject({ code: 'KEY_WEAK', pointer: '/by' });
+    expect(didKeyProblem('did:key:z6Mk', '/by')).toMatchObject({ code: 'AGENT_ID_INVALID' });
+    expect(didKeyProblem(signingKeyFromSeed(new Uint8Array(32)).did)).toBeUndefined();
+  });
+
+  it('says why a non-canonical signature does not verify (S >= L)', () => {
+    const key = signingKeyFromSeed(new Uint8Array(32).fill(4));
+    const signature = key.sign(message);
+    const malleated = signature.slice();
+    // S + L: add L = 2^252 + 27742317777372353535851937790883648493 to the little-endian S.
+    let carry = 0;
+    const l = hex('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010');
+    for (let i = 0; i < 32; i++) {
+      const sum = malleated[32 + i]! + l[i]! + carry;
+      malleated[32 + i] = sum & 0xff;
+      carry = sum >> 8;
+    }
+    expect(carry).toBe(0); // S < L < 2^253, so S + L always fits in 32 bytes
+    expect(checkSignatureWithDidKey(key.did, message, signature)).toEqual({ valid: true });
+    expect(checkSignatureWithDidKey(key.did, message, malleated)).toEqual({ valid: false, reason: expect.stringMatching(/^the signature is not canonical: its S is not below the group order L/) });
+  });
+
+  it('refuses a JWK whose x is a weak key with KEY_WEAK at /x', () => {
+    const jwk = signingKeyToJwk(signingKeyFromSeed(new Uint8Array(32).fill(7)), new Uint8Array(32).fill(7));
+    const weak = { ...jwk, x: toBase64Url(IDENTITY) };
+    expect(signingKeyFromJwk(weak)).toBeUndefined();
+    const checked = checkSigningKeyJwk(weak);
+    expect(checked.ok ? [] : checked.problems).toEqual([expect.objectContaining({ code: 'KEY_WEAK', pointer: '/x' })]);
+    const mismatched = checkSigningKeyJwk({ ...jwk, x: toBase64Url(signingKeyFromSeed(new Uint8Array(32).fill(8)).publicKey) });
+    expect(mismatched.ok ? [] : mismatched.problems.map((p) => p.code)).toEqual(['KEY_FILE_INVALID']);
+    expect(checkSigningKeyJwk(jwk).ok).toBe(true);
   });
 });
 

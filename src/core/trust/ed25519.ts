@@ -1,5 +1,7 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { didKeyFromPublicKey, publicKeyFromDidKey } from './did-key.js';
+import { fail, failWith, ok, type Result } from '../errors.js';
+import { didKeyFromPublicKey, didKeyProblem, publicKeyFromDidKey, weakKeyProblem } from './did-key.js';
+import { ed25519SignatureWeakness } from './ed25519-point.js';
 import { fromBase64Url, toBase64Url } from './encoding.js';
 
 /** DER prefix of a PKCS #8 Ed25519 private key (RFC 8410); the 32-byte seed follows it. */
@@ -50,17 +52,33 @@ export function signingKeyToJwk(key: SigningKey, seed: Uint8Array): Ed25519Priva
 
 /**
  * Read a private JWK; undefined if it is not a well-formed Ed25519 key whose `x` matches its `d`
- * (a mismatched pair would sign records that never verify).
+ * (a mismatched pair would sign records that never verify), or if `x` is a weak key.
  */
 export function signingKeyFromJwk(value: unknown): { key: SigningKey; seed: Uint8Array } | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
+  const checked = checkSigningKeyJwk(value);
+  return checked.ok ? checked.value : undefined;
+}
+
+/**
+ * `signingKeyFromJwk` with the reason: KEY_WEAK (at `/x`) when `x` is a small-order or
+ * non-canonical point, which no seed ever yields, KEY_FILE_INVALID for anything else.
+ */
+export function checkSigningKeyJwk(value: unknown): Result<{ key: SigningKey; seed: Uint8Array }> {
+  const invalid = (why: string) => fail<never>('KEY_FILE_INVALID', why);
+  if (typeof value !== 'object' || value === null) return invalid('the key is not a JSON object');
   const jwk = value as Record<string, unknown>;
-  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string' || typeof jwk.x !== 'string') return undefined;
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string' || typeof jwk.x !== 'string') {
+    return invalid('the key is not an Ed25519 private JWK ({kty: "OKP", crv: "Ed25519", x, d})');
+  }
+  const x = fromBase64Url(jwk.x);
+  if (x === undefined || x.length !== 32) return invalid('x is not the base64url of a 32-byte Ed25519 public key');
+  const weak = weakKeyProblem(x, 'the JWK public key x', '/x');
+  if (weak !== undefined) return failWith([weak]);
   const seed = fromBase64Url(jwk.d);
-  if (seed === undefined || seed.length !== 32) return undefined;
+  if (seed === undefined || seed.length !== 32) return invalid('d is not the base64url of a 32-byte seed');
   const key = signingKeyFromSeed(seed);
-  if (toBase64Url(key.publicKey) !== jwk.x) return undefined;
-  return { key, seed };
+  if (toBase64Url(key.publicKey) !== jwk.x) return invalid('x is not the public key of d');
+  return ok({ key, seed });
 }
 
 /**
@@ -87,10 +105,29 @@ function verificationKeyFor(did: string): KeyObject | undefined {
   return key ?? undefined;
 }
 
+/** The outcome of checking one signature; `reason` says why it does not verify. */
+export type SignatureCheck = { readonly valid: true } | { readonly valid: false; readonly reason: string };
+
+/**
+ * Check an Ed25519 signature of `message` by the key named `did`. Weak keys, small-order or
+ * non-canonical R and S >= L are refused before node:crypto sees them: OpenSSL would accept a
+ * small-order key and R (the "universal" signature of the identity point). Never throws.
+ */
+export function checkSignatureWithDidKey(did: string, message: Uint8Array, signature: Uint8Array): SignatureCheck {
+  const key = verificationKeyFor(did);
+  if (key === undefined) return { valid: false, reason: didKeyProblem(did)?.detail ?? `${did} is not an Ed25519 key on the curve` };
+  const weakness = ed25519SignatureWeakness(signature);
+  if (weakness !== undefined) return { valid: false, reason: `the signature is not canonical: ${weakness}` };
+  let valid = false;
+  try {
+    valid = verify(null, message, key, signature);
+  } catch {
+    valid = false; // OpenSSL refusing the input outright is a failed verification too
+  }
+  return valid ? { valid: true } : { valid: false, reason: 'it is not a signature of this content by this key' };
+}
+
 /** True iff `signature` is a valid Ed25519 signature of `message` by the key named `did`. */
 export function verifyWithDidKey(did: string, message: Uint8Array, signature: Uint8Array): boolean {
-  if (signature.length !== 64) return false;
-  const key = verificationKeyFor(did);
-  if (key === undefined) return false;
-  return verify(null, message, key, signature);
+  return checkSignatureWithDidKey(did, message, signature).valid;
 }

@@ -20,6 +20,9 @@
 import { createHash, createPublicKey, verify as verifySignature, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
 import { fail, failWith, ok, problem, type Problem, type Result } from '../../errors.js';
 import { parseAgentName } from '../../name/index.js';
+import { weakKeyProblem } from '../did-key.js';
+import { ed25519SignatureWeakness } from '../ed25519-point.js';
+import { fromBase64Url } from '../encoding.js';
 import {
   bitString,
   booleanTrue,
@@ -465,6 +468,10 @@ async function checkCsr(input: string | Uint8Array): Promise<Result<CheckedCsr>>
     );
   }
   if (scheme.keyType !== keyType) return fail('CSR_INVALID', `the CSR signature algorithm ${algorithm} does not fit its ${keyType} key`, '/csr');
+  const weak = weakEd25519KeyProblem(key, 'the CSR public key', '/csr');
+  if (weak !== undefined) return failWith([weak]);
+  const weakSignature = keyType === 'ed25519' ? ed25519SignatureWeakness(signature) : undefined;
+  if (weakSignature !== undefined) return fail('CSR_INVALID', `the CSR's self-signature is not canonical, so it does not verify: ${weakSignature}`, '/csr');
   let valid: boolean;
   try {
     valid = verifySignature(scheme.digest, info.raw, key, signature);
@@ -473,6 +480,22 @@ async function checkCsr(input: string | Uint8Array): Promise<Result<CheckedCsr>>
   }
   if (!valid) return fail('CSR_INVALID', "the CSR's self-signature does not verify with the key it carries (the requester must hold the private key)", '/csr');
   return ok({ spki: new Uint8Array(spki.raw), key });
+}
+
+/** KEY_WEAK when `key` is an Ed25519 key that is a small-order or non-canonical point (docs/spec.md section 2). */
+function weakEd25519KeyProblem(key: KeyObject | undefined, what: string, pointer?: string): Problem | undefined {
+  if (key?.asymmetricKeyType !== 'ed25519') return undefined;
+  const raw = fromBase64Url(String(key.export({ format: 'jwk' }).x));
+  return raw === undefined ? problem('KEY_WEAK', `${what} cannot be read as 32 bytes`, pointer) : weakKeyProblem(raw, what, pointer);
+}
+
+/** The certificate's public key; undefined when OpenSSL cannot read it (the signature check then refuses it). */
+function certificateKeyOf(node: X509Certificate): KeyObject | undefined {
+  try {
+    return node.publicKey;
+  } catch {
+    return undefined;
+  }
 }
 
 function readAlgorithmOid(node: DerNode): { id: string; hasParameters: boolean } {
@@ -631,6 +654,9 @@ function readLeaf(input: unknown): Result<ReadCertificate> {
     return fail('CERT_INVALID', `the certificate is not a well-formed X.509 v3 certificate: ${describe(error)}`);
   }
   if (parsed.isCa) return fail('CERT_INVALID', 'the certificate is a CA certificate, not an agent certificate');
+  // A certificate for a weak key proves nothing: anyone can make the TLS handshake signature of such a key.
+  const weak = weakEd25519KeyProblem(certificateKeyOf(node), 'the certificate key');
+  if (weak !== undefined) return fail('CERT_INVALID', weak.detail);
   if (parsed.uris.length !== 1) {
     return fail('CERT_INVALID', `a capability certificate carries exactly one URI subjectAltName (the agent name); this one has ${parsed.uris.length}`);
   }

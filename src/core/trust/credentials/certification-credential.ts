@@ -8,7 +8,7 @@ import { problem, type Problem } from '../../errors.js';
 import { isEd25519DidKey } from '../did-key.js';
 import { VC_V2_CONTEXT } from './contexts.js';
 import type { DocumentLoader } from './document-loader.js';
-import { checkEnvelope, checkIssuerTrusted, checkWindow, firstFailure, isRecord, listOf, requireValidityWindow, signCredential, verifyProof } from './proof.js';
+import { checkEnvelope, checkIssuerTrusted, checkSubjectDidKey, checkWindow, firstFailure, isRecord, listOf, requireValidityWindow, signCredential, verifyProof } from './proof.js';
 import { parseStatusEntries, statusListEntry, type ParsedStatusEntry } from './status-list.js';
 import type { CredentialIssuer, CredentialVerification, Instant, StatusAllocation, VerifiableCredential } from './types.js';
 
@@ -131,7 +131,8 @@ export function trustedFor(policy: TrustPolicy, name: string): readonly string[]
 }
 
 function checkSubject(subject: Record<string, unknown>, expected: string | undefined): Problem | undefined {
-  if (typeof subject.id !== 'string' || !isEd25519DidKey(subject.id)) return problem('CREDENTIAL_INVALID', 'credentialSubject.id must be the agent did:key', '/credentialSubject/id');
+  const idProblem = checkSubjectDidKey(subject.id, '/credentialSubject/id');
+  if (idProblem) return idProblem;
   if (expected !== undefined && subject.id !== expected) {
     return problem('CREDENTIAL_INVALID', `the certification is about ${subject.id}, not ${expected}`, '/credentialSubject/id');
   }

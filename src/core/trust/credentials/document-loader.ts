@@ -8,7 +8,8 @@
  */
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import { driver as didKeyDriver } from '@digitalbazaar/did-method-key';
-import { isEd25519DidKey } from '../did-key.js';
+import { didKeyProblem, weakKeyProblem } from '../did-key.js';
+import { ed25519KeyOfMethod } from '../did-web/did-document.js';
 import { bundledContexts, MULTIKEY_V1_CONTEXT } from './contexts.js';
 
 /** What a JSON-LD document loader answers (the shape jsonld.js and jsonld-signatures expect). */
@@ -44,6 +45,19 @@ export class DidUnresolvableError extends Error {
   }
 }
 
+/**
+ * Thrown for a small-order or non-canonically encoded Ed25519 key (a did:key, or a verification
+ * method a lookup answers): anyone could sign as it, so no proof by it is checked. Reported as KEY_WEAK.
+ */
+export class WeakKeyError extends Error {
+  readonly code = 'KEY_WEAK';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'WeakKeyError';
+  }
+}
+
 export function createDocumentLoader(options: DocumentLoaderOptions = {}): DocumentLoader {
   const resolveDidKey = didKeyResolver();
   return async (url) => {
@@ -76,7 +90,9 @@ function didKeyResolver(): (url: string) => Promise<object> {
     const cached = cache.get(url);
     if (cached !== undefined) return structuredClone(cached);
     const [did = '', fragment] = splitFragment(url);
-    if (!isEd25519DidKey(did)) throw new DidUnresolvableError(`not an Ed25519 did:key: ${did}`);
+    const keyProblem = didKeyProblem(did);
+    if (keyProblem?.code === 'KEY_WEAK') throw new WeakKeyError(keyProblem.detail);
+    if (keyProblem !== undefined) throw new DidUnresolvableError(`not an Ed25519 did:key: ${did}`);
     if (fragment !== undefined && fragment !== did.slice('did:key:'.length)) {
       throw new DidUnresolvableError(`${did} has no verification method #${fragment}`);
     }
@@ -116,6 +132,9 @@ function verificationMethodOf(document: Record<string, unknown>, base: string, u
     return id === url || (typeof id === 'string' && id.startsWith('#') && base + id === url);
   });
   if (method === undefined) throw new DidUnresolvableError(`${base} has no verification method ${url}`);
+  const key = ed25519KeyOfMethod(method);
+  const weak = key instanceof Uint8Array ? weakKeyProblem(key, `the key of verification method ${url}`) : undefined;
+  if (weak !== undefined) throw new WeakKeyError(weak.detail);
   // ed25519-multikey accepts a Multikey only with its context; relative ids are made absolute.
   const context = method.type === 'Multikey' ? MULTIKEY_V1_CONTEXT : document['@context'];
   return { '@context': context, ...structuredClone(method), id: url, controller: method.controller ?? base };

@@ -12,10 +12,9 @@ import { problem, type Problem } from '../../errors.js';
 import { verifyRecordSignature } from '../../record/signing.js';
 import type { AgentFacts } from '../../record/types.js';
 import { canonicalSha256Hex } from '../jcs.js';
-import { isEd25519DidKey } from '../did-key.js';
 import { VC_V2_CONTEXT } from './contexts.js';
 import type { DocumentLoader } from './document-loader.js';
-import { checkEnvelope, checkIssuerTrusted, checkWindow, firstFailure, isRecord, listOf, requireValidityWindow, signCredential, verifyProof } from './proof.js';
+import { checkEnvelope, checkIssuerTrusted, checkSubjectDidKey, checkWindow, firstFailure, isRecord, listOf, requireValidityWindow, signCredential, verifyProof } from './proof.js';
 import { parseStatusEntries, statusListEntry, type ParsedStatusEntry } from './status-list.js';
 import type { CredentialIssuer, CredentialVerification, Instant, StatusAllocation, VerifiableCredential } from './types.js';
 
@@ -126,7 +125,8 @@ const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
 function checkSubjectShape(subject: Record<string, unknown>): Problem | undefined {
   const at = (field: string) => `/credentialSubject/${field}`;
-  if (typeof subject.id !== 'string' || !isEd25519DidKey(subject.id)) return problem('CREDENTIAL_INVALID', 'credentialSubject.id must be the agent did:key', at('id'));
+  const idProblem = checkSubjectDidKey(subject.id, at('id'));
+  if (idProblem) return idProblem;
   if (!isRecord(subject.facts) || subject.facts.type !== 'AgentFacts') return problem('CREDENTIAL_INVALID', 'credentialSubject.facts must be an AgentFacts object', at('facts'));
   if (typeof subject.agentSignature !== 'string') return problem('CREDENTIAL_INVALID', 'credentialSubject.agentSignature must be a string', at('agentSignature'));
   if (typeof subject.factsSha256 !== 'string' || !HEX_SHA256.test(subject.factsSha256)) {

@@ -4,12 +4,15 @@
  * The credential-specific modules (facts, status lists, certifications) add their own checks.
  */
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import { createSignCryptosuite, createVerifyCryptosuite } from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
 import { issue, verifyCredential } from '@digitalbazaar/vc';
 import { problem, type ErrorCode, type Problem } from '../../errors.js';
 import { parseUtcSeconds } from '../../record/agent-addr.js';
+import { didKeyProblem, weakKeyProblem } from '../did-key.js';
+import { ed25519SignatureWeakness } from '../ed25519-point.js';
 import { VC_V2_CONTEXT } from './contexts.js';
-import { createDocumentLoader, type DocumentLoader } from './document-loader.js';
+import { createDocumentLoader, WeakKeyError, type DocumentLoader } from './document-loader.js';
 import type { CredentialIssuer, CredentialVerification, Instant, VerifiableCredential } from './types.js';
 
 export const CRYPTOSUITE = 'eddsa-jcs-2022';
@@ -125,6 +128,34 @@ export function checkWindow(window: Window, now: Instant, code: ErrorCode = 'CRE
   return undefined;
 }
 
+/**
+ * The stock eddsa-jcs-2022 verify suite, except that a weak key (small-order or non-canonical) and
+ * a non-canonical signature (small-order or non-canonical R, S >= L) are refused before OpenSSL
+ * sees them: OpenSSL accepts a small-order key with a signature that fits every message.
+ */
+function strictVerifyCryptosuite(): object {
+  const stock = createVerifyCryptosuite();
+  return {
+    ...stock,
+    async createVerifier({ verificationMethod }: { verificationMethod: { id?: string } }) {
+      const key = await Ed25519Multikey.from(verificationMethod);
+      const { publicKey } = await key.export({ publicKey: true, raw: true });
+      const weak = publicKey instanceof Uint8Array ? weakKeyProblem(publicKey, `the key of ${verificationMethod.id ?? 'the verification method'}`) : undefined;
+      if (weak !== undefined) throw new WeakKeyError(weak.detail);
+      const verifier = key.verifier();
+      return {
+        algorithm: verifier.algorithm,
+        id: verifier.id,
+        async verify({ data, signature }: { data: Uint8Array; signature: Uint8Array }) {
+          const weakness = ed25519SignatureWeakness(signature);
+          if (weakness !== undefined) throw new Error(`the proof's signature is not canonical: ${weakness}`);
+          return verifier.verify({ data, signature });
+        },
+      };
+    },
+  };
+}
+
 /** Credential status is checked on its own (the list must be fetched first), never inside the proof check. */
 const statusCheckedSeparately = async () => ({ verified: true });
 
@@ -144,7 +175,7 @@ export async function verifyProof(vc: Record<string, unknown>, window: Window, d
   if (typeof method !== 'string' || method.split('#', 1)[0] !== vc.issuer) {
     return [problem(code, `the proof's verificationMethod must be a key of the issuer ${String(vc.issuer)}`, '/proof/verificationMethod')];
   }
-  const suite = new DataIntegrityProof({ cryptosuite: createVerifyCryptosuite() });
+  const suite = new DataIntegrityProof({ cryptosuite: strictVerifyCryptosuite() });
   let result;
   try {
     result = await verifyCredential({
@@ -180,16 +211,27 @@ export function collectErrors(result: { error?: unknown; results?: readonly { er
   return found;
 }
 
-/** An unresolvable DID anywhere in the chain is reported as such; anything else as `code`. */
+/** A weak key or an unresolvable DID anywhere in the chain is reported as such; anything else as `code`. */
 function problemFromErrors(errors: readonly unknown[], code: ErrorCode): Problem {
+  const weak = errors.find((e) => (e as { code?: unknown } | null)?.code === 'KEY_WEAK');
+  if (weak !== undefined) return problem('KEY_WEAK', messageOf(weak), '/proof/verificationMethod');
   const unresolvable = errors.find((e) => (e as { code?: unknown } | null)?.code === 'DID_UNRESOLVABLE');
   if (unresolvable !== undefined) return problem('DID_UNRESOLVABLE', messageOf(unresolvable), '/proof/verificationMethod');
-  const first = errors.find((e) => e instanceof Error) ?? errors[0];
+  // jsonld-signatures wraps the cause in a generic VerificationError; the cause says why (e.g. a non-canonical signature).
+  const first = errors.find((e) => e instanceof Error && e.name !== 'VerificationError') ?? errors.find((e) => e instanceof Error) ?? errors[0];
   return problem(code, `the proof does not verify: ${first === undefined ? 'no proof matched' : messageOf(first)}`, '/proof');
 }
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** CREDENTIAL_INVALID unless `id` is an agent did:key; KEY_WEAK when it names a small-order or non-canonical key. */
+export function checkSubjectDidKey(id: unknown, pointer: string): Problem | undefined {
+  const keyProblem = typeof id === 'string' ? didKeyProblem(id, pointer) : undefined;
+  if (keyProblem?.code === 'KEY_WEAK') return keyProblem;
+  if (typeof id !== 'string' || keyProblem !== undefined) return problem('CREDENTIAL_INVALID', 'credentialSubject.id must be the agent did:key', pointer);
+  return undefined;
 }
 
 /** ISSUER_UNTRUSTED unless `issuer` is one of `trusted`. */

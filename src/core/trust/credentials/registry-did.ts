@@ -4,8 +4,8 @@
  * key, so `#key-1` and the registry's did:key name the same 32 bytes.
  */
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
-import { fail, ok, type Result } from '../../errors.js';
-import { didKeyFromPublicKey, publicKeyFromDidKey } from '../did-key.js';
+import { fail, failWith, ok, type Result } from '../../errors.js';
+import { didKeyFromPublicKey, didKeyProblem, publicKeyFromDidKey } from '../did-key.js';
 import type { Ed25519PrivateJwk, SigningKey } from '../ed25519.js';
 import { DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT } from './contexts.js';
 import type { CredentialIssuer, DataIntegritySigner } from './types.js';
@@ -116,10 +116,13 @@ export function registryDidDocument(didWeb: string, registryKey: Pick<SigningKey
  * one left in would let its holder issue credentials in the registry's name. A disclosure key is
  * only kept when it is bound to the pinned key by a signed record (trust/disclosure/key-binding.ts).
  *
- * DID_UNRESOLVABLE when it is not a did:web document at all; ISSUER_UNTRUSTED when it asserts with
- * another key than the pinned one. Never throws.
+ * KEY_WEAK when the pinned key is a small-order or non-canonical point; DID_UNRESOLVABLE when it
+ * is not a did:web document at all; ISSUER_UNTRUSTED when it asserts with another key than the
+ * pinned one. Never throws.
  */
 export function pinnedRegistryDocument(document: unknown, registryKey: string): Result<DidDocument> {
+  const keyProblem = didKeyProblem(registryKey);
+  if (keyProblem?.code === 'KEY_WEAK') return failWith([keyProblem]);
   const pinned = publicKeyFromDidKey(registryKey);
   if (pinned === undefined) return fail('REQUEST_INVALID', `the pinned registry key must be an Ed25519 did:key, not ${registryKey}`);
   const served = document as Partial<Record<'id' | 'verificationMethod' | 'assertionMethod', unknown>> | null | undefined;

@@ -55,7 +55,8 @@ declare module '@digitalbazaar/ed25519-multikey' {
     controller?: string;
     publicKeyMultibase: string;
     signer(): DataIntegritySigner;
-    export(options?: { publicKey?: boolean; secretKey?: boolean; includeContext?: boolean }): Promise<Record<string, unknown>>;
+    verifier(): { readonly id?: string; readonly algorithm: string; verify(options: { data: Uint8Array; signature: Uint8Array }): Promise<boolean> };
+    export(options?: { publicKey?: boolean; secretKey?: boolean; includeContext?: boolean; raw?: boolean }): Promise<Record<string, unknown>>;
   }
   export function from(key: object): Promise<Ed25519MultikeyKeyPair>;
   export function fromJwk(options: { jwk: object; secretKey?: boolean; id?: string; controller?: string }): Promise<Ed25519MultikeyKeyPair>;

@@ -11,6 +11,7 @@
  */
 import { fail, ok, problem, type Problem, type Result } from '../../errors.js';
 import type { Clock } from '../../ports.js';
+import { didKeyProblem } from '../did-key.js';
 import { cacheState, cacheTimesFor, DEFAULT_DID_CACHE_POLICY, type CacheTimes, type DidCachePolicy } from './cache-policy.js';
 import { didKeyDocument, parseDidDocument, validateDidDocument, type ResolvedDidDocument } from './did-document.js';
 import type { DidResolution, DidResolveOptions, DidResolver } from './did-resolver.js';
@@ -232,7 +233,9 @@ export class CachingDidResolver implements DidResolver {
   async resolve(did: string, options: DidResolveOptions = {}): Promise<Result<DidResolution>> {
     if (typeof did === 'string' && did.startsWith('did:key:')) {
       const document = didKeyDocument(did);
-      return document ? ok({ document, source: 'computed', stale: false }) : fail('DID_UNRESOLVABLE', `${did} is not an Ed25519 did:key`);
+      if (document) return ok({ document, source: 'computed', stale: false });
+      const weak = didKeyProblem(did);
+      return weak?.code === 'KEY_WEAK' ? failWithProblem(weak) : fail('DID_UNRESOLVABLE', `${did} is not an Ed25519 did:key`);
     }
     const pinned = this.pinned.get(did);
     if (pinned !== undefined) return ok({ document: pinned, source: 'pinned', stale: false });
@@ -351,8 +354,10 @@ export class CachingDidResolver implements DidResolver {
       // A broken document is not cached, but neither does it evict the last good copy: a bad deploy must not stop verification.
       // It is the DID owner's fault, not the caller's: DID_UNRESOLVABLE (503) with the reason, as for a server that is down.
       // (DID_DOCUMENT_INVALID is for documents given to the registry itself: pins.)
+      // A weak key is the exception: KEY_WEAK says exactly what is wrong (the pointer is into the document, so it goes in the detail).
       const reasons = parsed.problems.map((p) => `${p.detail}${p.pointer ? ` (at ${p.pointer})` : ''}`).join('; ');
-      return this.failed(did, false, problem('DID_UNRESOLVABLE', reasons));
+      const weak = parsed.problems.some((p) => p.code === 'KEY_WEAK');
+      return this.failed(did, false, problem(weak ? 'KEY_WEAK' : 'DID_UNRESOLVABLE', reasons));
     }
     this.failures.delete(did);
     const entry: Entry = { document: parsed.value, ...cacheTimesFor(this.options.clock.now(), outcome.cacheControl, this.policy) };

@@ -7,7 +7,8 @@
  * - a document or method `controller` other than the DID itself is refused: Signpost does not
  *   follow controller chains, so a foreign controller would be a key the DID's owner never vouched for;
  * - Ed25519 keys are `Multikey` (`z6Mk…`) or `JsonWebKey` OKP/Ed25519; a malformed one of these
- *   types (bad encoding, wrong length, a private `d` published) spoils the whole document;
+ *   types (bad encoding, wrong length, a private `d` published) spoils the whole document, and so
+ *   does a small-order or non-canonical key (KEY_WEAK): anyone could sign as it;
  * - methods of other types (X25519 key agreement, P-256, …) are kept but never usable here;
  * - every relationship reference must name a method of this document (no dangling or foreign keys);
  * - at most 64 KiB of JSON.
@@ -15,8 +16,9 @@
  * The answer is normalised: every method and reference id is absolute, every method has its
  * controller, so JSON-LD proof checkers (which compare ids as strings) need no base URL.
  */
-import { fail, ok, type Result } from '../../errors.js';
-import { didKeyFromPublicKey, publicKeyFromDidKey } from '../did-key.js';
+import { fail, failWith, ok, type Result } from '../../errors.js';
+import { decodeDidKey, didKeyFromPublicKey, publicKeyFromDidKey, weakKeyProblem } from '../did-key.js';
+import { isAcceptableEd25519PublicKey } from '../ed25519-point.js';
 import { fromBase64Url } from '../encoding.js';
 
 /** The largest DID document accepted, in UTF-8 bytes. Real ones are a few KiB. */
@@ -150,7 +152,8 @@ export function ed25519KeysOf(document: unknown, relationship: VerificationRelat
     const id = absoluteId(did, method.id);
     const controller = method.controller ?? did;
     const key = ed25519KeyOfMethod(method);
-    if (id === undefined || controller !== did || !(key instanceof Uint8Array)) continue;
+    // A weak key never counts, even in a document that was not validated.
+    if (id === undefined || controller !== did || !(key instanceof Uint8Array) || !isAcceptableEd25519PublicKey(key)) continue;
     if (!keys.some((k) => k.id === id)) keys.push({ id, publicKey: key, didKey: didKeyFromPublicKey(key) });
   }
   return keys;
@@ -191,15 +194,20 @@ function checkMethod(did: string, method: unknown, pointer: string, ids: Set<str
   }
   const key = ed25519KeyOfMethod(method);
   if (typeof key === 'string') return invalid(did, `verification method ${id}: ${key}`, pointer);
+  if (key !== undefined) {
+    const keyPointer = method.type === 'Multikey' ? `${pointer}/publicKeyMultibase` : `${pointer}/publicKeyJwk/x`;
+    const weak = weakKeyProblem(key, `the key of verification method ${id}`, keyPointer);
+    if (weak !== undefined) return failWith([{ ...weak, detail: `the DID document of ${did} is refused: ${weak.detail}` }]);
+  }
   ids.add(id);
   return ok({ ...method, id });
 }
 
 /**
- * The raw key of an Ed25519 method; a string saying what is wrong with a malformed Ed25519 one;
- * undefined for another kind of key (which is not an error, only unusable here).
+ * The raw key of an Ed25519 method (weak or not: callers check); a string saying what is wrong with
+ * a malformed Ed25519 one; undefined for another kind of key (which is not an error, only unusable here).
  */
-function ed25519KeyOfMethod(method: Record<string, unknown>): Uint8Array | string | undefined {
+export function ed25519KeyOfMethod(method: Record<string, unknown>): Uint8Array | string | undefined {
   if (method.type === 'Multikey') {
     const multibase = method.publicKeyMultibase;
     // Room for any real key (a BLS12-381 G2 key is ~135 characters); longer is junk.
@@ -207,7 +215,7 @@ function ed25519KeyOfMethod(method: Record<string, unknown>): Uint8Array | strin
     if (method.publicKeyJwk !== undefined) return 'a Multikey carries publicKeyMultibase only';
     // Only Ed25519 (z6Mk…) is used here; other Multikeys (z6LS X25519, zDn P-256) are left alone.
     if (!multibase.startsWith('z6Mk')) return undefined;
-    return publicKeyFromDidKey(`did:key:${multibase}`) ?? 'publicKeyMultibase is not a well-formed Ed25519 key';
+    return decodeDidKey(`did:key:${multibase}`) ?? 'publicKeyMultibase is not a well-formed Ed25519 key';
   }
   if (method.type === 'JsonWebKey' || method.type === 'JsonWebKey2020') {
     const jwk = method.publicKeyJwk;

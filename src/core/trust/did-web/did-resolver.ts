@@ -5,7 +5,7 @@
  * the core's CachingDidResolver over fakes of its own ports.
  */
 import type { Result } from '../../errors.js';
-import { DidUnresolvableError, type DocumentLookup } from '../credentials/document-loader.js';
+import { DidUnresolvableError, WeakKeyError, type DocumentLookup } from '../credentials/document-loader.js';
 import type { ResolvedDidDocument } from './did-document.js';
 
 /** Where a resolved document came from. */
@@ -53,12 +53,14 @@ export interface DidResolver {
 /**
  * A document-loader lookup backed by a resolver: plug it into
  * `createDocumentLoader({ didDocuments: didDocumentLookup(resolver) })`. A failure surfaces as
- * DidUnresolvableError with the resolver's detail, so proof checks report DID_UNRESOLVABLE.
+ * DidUnresolvableError with the resolver's detail, so proof checks report DID_UNRESOLVABLE; a
+ * document refused for a weak key as WeakKeyError, reported as KEY_WEAK.
  */
 export function didDocumentLookup(resolver: DidResolver): DocumentLookup {
   return async (did) => {
     const resolved = await resolver.resolve(did);
     if (resolved.ok) return resolved.value.document;
-    throw new DidUnresolvableError(resolved.problems.map((p) => `${p.code}: ${p.detail}`).join('; '));
+    const detail = resolved.problems.map((p) => `${p.code}: ${p.detail}`).join('; ');
+    throw resolved.problems.some((p) => p.code === 'KEY_WEAK') ? new WeakKeyError(detail) : new DidUnresolvableError(detail);
   };
 }
