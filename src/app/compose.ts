@@ -84,7 +84,17 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
   let app: HttpApp | undefined;
   let url: string;
   try {
-    app = await buildHttpFace({ registry, clock: systemClock, logger, version: SIGNPOST_VERSION, certifications, disclosure, didResolver });
+    app = await buildHttpFace({
+      registry,
+      clock: systemClock,
+      logger,
+      version: SIGNPOST_VERSION,
+      certifications,
+      disclosure,
+      didResolver,
+      resolveCache: { maxEntries: config.resolveCacheEntries, maxBytes: config.resolveCacheBytes },
+      ...(config.bodyTimeoutSeconds === undefined ? {} : { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000 }),
+    });
     // Requests that arrive between listen and the issuer's set-up wait for it, so no registration
     // is ever accepted without its facts credential and /v1/registry always shows the key binding.
     let markReady!: () => void;

@@ -66,3 +66,21 @@ describe('serveConfig: certification status sweep', () => {
     for (const bad of ['0', '25h', 'often']) expect(serveConfig({ statusSweep: bad }, {}).ok).toBe(false);
   });
 });
+
+describe('serveConfig: request body timeout', () => {
+  it('takes the timeout from the flag or SIGNPOST_BODY_TIMEOUT, within 1 s .. 10 m; unset leaves the face default', () => {
+    expect(serveConfig({ bodyTimeout: '30s' }, {})).toMatchObject({ ok: true, value: { bodyTimeoutSeconds: 30 } });
+    expect(serveConfig({}, { SIGNPOST_BODY_TIMEOUT: '2m' })).toMatchObject({ ok: true, value: { bodyTimeoutSeconds: 120 } });
+    const unset = serveConfig({}, {});
+    expect(unset.ok && 'bodyTimeoutSeconds' in unset.value).toBe(false);
+    for (const bad of ['0', '11m', 'slow']) expect(serveConfig({ bodyTimeout: bad }, {}), bad).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
+  });
+});
+
+describe('serveConfig: namespace owners named by did:key', () => {
+  it('refuses a small-order key with KEY_WEAK', () => {
+    const identity = 'did:key:z6MkeXATEjyXENzBXBxgC5EHk2JE5aqd7qMGGtDpLUH1e2Sj';
+    const result = serveConfig({ namespaceOwner: `acme.com=${identity}` }, {});
+    expect(result).toMatchObject({ ok: false, problems: [{ code: 'KEY_WEAK' }] });
+  });
+});

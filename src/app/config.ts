@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fail, ok, SignpostError, type Result } from '../core/errors.js';
-import { isEd25519DidKey } from '../core/trust/did-key.js';
+import { parseStrictJsonBytes } from '../core/json/strict-json.js';
+import { didKeyProblem } from '../core/trust/did-key.js';
 import { parseDidWeb } from '../core/trust/did-web/did-web-url.js';
 import { parseTrustPolicy } from '../core/registry/certifications.js';
 import type { TrustPolicy } from '../core/trust/credentials/certification-credential.js';
@@ -29,6 +30,12 @@ export interface ServeConfig {
   readonly namespaceOwners?: Readonly<Record<string, string>>;
   /** Seconds between sweeps of stored certifications against their issuers' status lists; default 300. */
   readonly statusSweepSeconds?: number;
+  /** Most resolve answers cached; default 100,000. */
+  readonly resolveCacheEntries?: number;
+  /** Most bytes of resolve answers cached (bodies, keys and aliases); default 64 MiB. */
+  readonly resolveCacheBytes?: number;
+  /** Seconds a request body may take to arrive, from its headers on; default 15. */
+  readonly bodyTimeoutSeconds?: number;
 }
 
 export interface ServeInput {
@@ -49,6 +56,12 @@ export interface ServeInput {
   readonly namespaceOwner?: readonly string[] | string | undefined;
   /** Seconds, or 30m / 12h (also SIGNPOST_STATUS_SWEEP): the certification status sweep interval. */
   readonly statusSweep?: string | undefined;
+  /** A count (also SIGNPOST_RESOLVE_CACHE_ENTRIES). */
+  readonly resolveCacheEntries?: string | undefined;
+  /** Bytes, or 512KiB / 64MiB / 1GiB (also SIGNPOST_RESOLVE_CACHE_BYTES). */
+  readonly resolveCacheBytes?: string | undefined;
+  /** Seconds, or 30s / 2m (also SIGNPOST_BODY_TIMEOUT). */
+  readonly bodyTimeout?: string | undefined;
 }
 
 export const DEFAULT_PORT = 8700;
@@ -78,13 +91,22 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
   if (statusSweepSeconds !== undefined && (Number.isNaN(statusSweepSeconds) || statusSweepSeconds < 1 || statusSweepSeconds > 86_400)) {
     return fail('REQUEST_INVALID', `status sweep interval must be 1s .. 24h (e.g. 300, 5m, 1h), got "${statusSweep}"`);
   }
+  const bodyTimeout = flags.bodyTimeout ?? env.SIGNPOST_BODY_TIMEOUT;
+  const bodyTimeoutSeconds = bodyTimeout === undefined ? undefined : (durationSeconds(bodyTimeout) ?? Number.NaN);
+  if (bodyTimeoutSeconds !== undefined && (Number.isNaN(bodyTimeoutSeconds) || bodyTimeoutSeconds < 1 || bodyTimeoutSeconds > 600)) {
+    return fail('REQUEST_INVALID', `body timeout must be 1s .. 10m (e.g. 15, 30s, 2m), got "${bodyTimeout}"`);
+  }
   const namespaceOwners = namespaceOwnerOption(flags.namespaceOwner);
   if (!namespaceOwners.ok) return namespaceOwners;
+  const resolveCache = resolveCacheOptions(flags, env);
+  if (!resolveCache.ok) return resolveCache;
   return ok({
     ...namespaceOwners.value,
+    ...resolveCache.value,
     ...trustPolicyOption(flags, env),
     ...(disclosureValiditySeconds === undefined ? {} : { disclosureValiditySeconds }),
     ...(statusSweepSeconds === undefined ? {} : { statusSweepSeconds }),
+    ...(bodyTimeoutSeconds === undefined ? {} : { bodyTimeoutSeconds }),
     ...(publicUrl === undefined ? {} : { publicUrl: publicUrl.replace(/\/+$/, '') }),
     ...didWebOptions(flags),
     host: flags.host ?? env.SIGNPOST_HOST ?? '127.0.0.1',
@@ -102,12 +124,40 @@ function namespaceOwnerOption(input: ServeInput['namespaceOwner']): Result<Pick<
     const match = /^([a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)=(did:(?:web|key):[^\s#]+)$/.exec(pair);
     if (!match) return fail('REQUEST_INVALID', `--namespace-owner takes NAMESPACE=DID (e.g. acme.com=did:web:acme-holding.example), got "${pair}"`);
     if (Object.hasOwn(owners, match[1]!)) return fail('REQUEST_INVALID', `--namespace-owner names ${match[1]} twice`);
-    if (match[2]!.startsWith('did:key:') && !isEd25519DidKey(match[2]!)) return fail('REQUEST_INVALID', `--namespace-owner: ${match[2]} is not an Ed25519 did:key`);
+    const keyProblem = match[2]!.startsWith('did:key:') ? didKeyProblem(match[2]!) : undefined;
+    if (keyProblem !== undefined) return fail(keyProblem.code === 'KEY_WEAK' ? 'KEY_WEAK' : 'REQUEST_INVALID', `--namespace-owner: ${keyProblem.detail}`);
     const didWeb = match[2]!.startsWith('did:web:') ? parseDidWeb(match[2]!) : undefined;
     if (didWeb !== undefined && !didWeb.ok) return fail('REQUEST_INVALID', `--namespace-owner: ${didWeb.problems[0]?.detail ?? `${match[2]} is not a valid did:web`}`);
     owners[match[1]!] = match[2]!;
   }
   return ok(pairs.length === 0 ? {} : { namespaceOwners: owners });
+}
+
+const KiB = 1024;
+const GiB = 1024 ** 3;
+const BYTE_UNITS = { '': 1, b: 1, k: KiB, m: 1024 * KiB, g: GiB } as const;
+
+/** `1048576`, `512KiB`, `64MiB`, `1GiB` (also `64M`, `64m`) in bytes; undefined for anything else (`64MB` is ambiguous). */
+export function byteSize(text: string): number | undefined {
+  const match = /^(\d{1,12})\s*(?:([kmg])(?:ib)?|(b))?$/i.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * BYTE_UNITS[(match[2] ?? match[3] ?? '').toLowerCase() as keyof typeof BYTE_UNITS];
+}
+
+/** The bounds of the resolve answer cache (flags, then SIGNPOST_RESOLVE_CACHE_ENTRIES / _BYTES); unset: the cache's defaults. */
+function resolveCacheOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'resolveCacheEntries' | 'resolveCacheBytes'>> {
+  const entriesText = flags.resolveCacheEntries ?? env.SIGNPOST_RESOLVE_CACHE_ENTRIES;
+  const entries = entriesText === undefined ? undefined : /^\d{1,8}$/.test(entriesText.trim()) ? Number(entriesText) : Number.NaN;
+  if (entries !== undefined && !(entries >= 1 && entries <= 10_000_000)) {
+    return fail('REQUEST_INVALID', `resolve cache entries must be 1 .. 10000000, got "${entriesText}"`);
+  }
+  const bytesText = flags.resolveCacheBytes ?? env.SIGNPOST_RESOLVE_CACHE_BYTES;
+  const bytes = bytesText === undefined ? undefined : (byteSize(bytesText) ?? Number.NaN);
+  // Below 64 KiB hardly a large answer would fit; above 64 GiB is surely a typo.
+  if (bytes !== undefined && !(bytes >= 64 * KiB && bytes <= 64 * GiB)) {
+    return fail('REQUEST_INVALID', `resolve cache size must be 64KiB .. 64GiB (e.g. 1048576, 512KiB, 64MiB, 1GiB), got "${bytesText}"`);
+  }
+  return ok({ ...(entries === undefined ? {} : { resolveCacheEntries: entries }), ...(bytes === undefined ? {} : { resolveCacheBytes: bytes }) });
 }
 
 /** The did:web resolver flags: pinned document paths made absolute (the data dir may differ from the cwd later). */
@@ -142,13 +192,9 @@ export async function loadTrustPolicy(file: string | undefined): Promise<TrustPo
     throw new SignpostError('REQUEST_INVALID', `trust policy ${file} is unreadable: ${(error as Error).message}`);
   }
   if (text.byteLength > MAX_TRUST_POLICY_BYTES) throw new SignpostError('REQUEST_INVALID', `trust policy ${file} is larger than ${MAX_TRUST_POLICY_BYTES} bytes`);
-  let value: unknown;
-  try {
-    value = JSON.parse(text.toString('utf8'));
-  } catch (error) {
-    throw new SignpostError('REQUEST_INVALID', `trust policy ${file} is not JSON: ${(error as Error).message}`);
-  }
-  const parsed = parseTrustPolicy(value);
+  const read = parseStrictJsonBytes(text);
+  if (!read.ok) throw new SignpostError('REQUEST_INVALID', `trust policy ${file} is not usable JSON: ${read.problems[0]!.detail}`);
+  const parsed = parseTrustPolicy(read.value);
   if (parsed.ok) return parsed.value;
   throw SignpostError.from(parsed.problems.map((p) => ({ ...p, detail: `trust policy ${file}: ${p.detail}` })));
 }

@@ -5,6 +5,7 @@
  * only pinned documents never opens a connection at all. Bounded against abuse: the disk cache is
  * capped (LRU), failures are remembered briefly, and at most a few fetches run at once.
  */
+import { parseStrictJsonBytes } from '../core/json/strict-json.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fail, ok, SignpostError, type Problem, type Result } from '../core/errors.js';
@@ -82,14 +83,16 @@ export async function loadPinnedDidDocuments(paths: readonly string[]): Promise<
   const documents: unknown[] = [];
   const seen = new Map<string, string>();
   for (const file of files) {
-    let value: unknown;
+    let text: Buffer;
     try {
-      const text = await readFile(file);
-      if (text.byteLength > DID_DOCUMENT_MAX_BYTES) return fail('DID_DOCUMENT_INVALID', `${file} is larger than ${DID_DOCUMENT_MAX_BYTES} bytes`);
-      value = JSON.parse(text.toString('utf8'));
+      text = await readFile(file);
     } catch (error) {
-      return fail('DID_DOCUMENT_INVALID', `${file} is not a readable JSON file: ${(error as Error).message}`);
+      return fail('DID_DOCUMENT_INVALID', `${file} is not a readable file: ${(error as Error).message}`);
     }
+    if (text.byteLength > DID_DOCUMENT_MAX_BYTES) return fail('DID_DOCUMENT_INVALID', `${file} is larger than ${DID_DOCUMENT_MAX_BYTES} bytes`);
+    const parsed = parseStrictJsonBytes(text);
+    if (!parsed.ok) return fail('DID_DOCUMENT_INVALID', `${file} is not usable JSON: ${parsed.problems[0]!.detail}`);
+    const value = parsed.value;
     const id = (value as { id?: unknown } | null)?.id;
     if (typeof id !== 'string' || !id.startsWith('did:')) return fail('DID_DOCUMENT_INVALID', `${file} has no DID as its id`);
     const validated = validateDidDocument(id, value);

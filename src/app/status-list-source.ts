@@ -8,6 +8,7 @@
  * (`--allow-http-did-web`, the same switch as for did:web). The list is returned parsed but not
  * verified: the core checks its issuer, proof, freshness and bits.
  */
+import { parseStrictJsonBytes } from '../core/json/strict-json.js';
 import { fail, ok, problem, type Problem, type Result } from '../core/errors.js';
 import type { Clock, StatusListSource } from '../core/ports.js';
 import { isLoopbackHost } from '../core/trust/did-web/did-web-url.js';
@@ -95,12 +96,9 @@ export function httpsStatusListSource(options: StatusListSourceOptions = {}): St
       case 'ok':
         break;
     }
-    let list: unknown;
-    try {
-      list = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(outcome.body));
-    } catch (error) {
-      return failed(href, 'STATUS_LIST_INVALID', `is not JSON: ${(error as Error).message}`);
-    }
+    const parsed = parseStrictJsonBytes(outcome.body);
+    if (!parsed.ok) return failed(href, 'STATUS_LIST_INVALID', `is not usable JSON: ${parsed.problems[0]!.detail}`);
+    const list = parsed.value;
     const now = clock.now();
     const lifetime = cacheLifetimeMs(list, headerText(outcome.headers['cache-control']), now, defaultCacheMs, maxCacheMs);
     if (lifetime > 0) {

@@ -28,6 +28,11 @@ export interface SearchQuery {
   readonly protocol?: string;
   /** Only agents holding a certification credential that counts (see CertificationFilter). */
   readonly certification?: CertificationFilter;
+  /**
+   * Epoch milliseconds: only agents whose record is still valid then (`notAfter` after it), so
+   * search never lists what resolve refuses as expired. The registry always sets it (its clock).
+   */
+  readonly validAt?: number;
   /** Page size, 1..100. */
   readonly limit: number;
   /** Opaque cursor from the previous page. */

@@ -11,7 +11,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ErrorCode, SignpostError } from '../core/errors.js';
 import type { CertificationFilter, RecordStore, SearchQuery, StoredCertification } from '../core/ports.js';
-import type { StoredAgent } from '../core/registry/stored-agent.js';
+import type { ActiveAgent, StoredAgent } from '../core/registry/stored-agent.js';
 import { VALID_FROM_CLOCK_SKEW_MS } from '../core/trust/credentials/proof.js';
 import { activeAgent, CERTIFIED_FROM, CERTIFIED_UNTIL, deregisteredAgent, nextVersion, storedCertification } from './test-support/fixtures.js';
 
@@ -149,6 +149,15 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         expect(await names(store, { text: 'invoicer' })).toEqual([]);
         expect(await names(store, { capability: 'invoice-processing' })).toEqual([INVOICE_BOT]);
         expect(await names(store, { certification: counting('PCI-DSS') })).toEqual([]);
+      });
+
+      it('leaves out records expired at validAt (notAfter at or before it), by listing, text and filter', async () => {
+        const notAfter = Date.parse(((await store.get(INVOICE_BOT)) as ActiveAgent).addr.payload.notAfter);
+        expect(await names(store, { validAt: notAfter - 1 })).toContain(INVOICE_BOT);
+        expect(await names(store, { validAt: notAfter })).not.toContain(INVOICE_BOT);
+        expect(await names(store, { text: 'invoice', validAt: notAfter })).toEqual([]);
+        expect(await names(store, { capability: 'invoice-processing', validAt: notAfter })).toEqual([]);
+        expect(await names(store, { text: 'invoice', validAt: notAfter - 1 })).toEqual([INVOICE_BOT]);
       });
 
       it('matches text case-insensitively, by whole word or word prefix', async () => {
@@ -407,6 +416,15 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         // A stale compare-and-set writes neither the agent nor the bits.
         expect(await store.put(agent, agent.seq, [{ purpose: 'suspension', indices: [index!], entry: null }])).toBe('conflict');
         expect(await store.statusEntries('suspension')).toHaveLength(1);
+      });
+
+      it('never lets a stored sequence go back or stand still: such a put fails (INTERNAL) and changes nothing', async () => {
+        const agent = activeAgent({ name: 'agent://acme/rising', text: 'Rises' });
+        await store.put(agent, null);
+        await expectCode(store.put({ ...agent, seq: agent.seq - 1 }, agent.seq), 'INTERNAL');
+        await expectCode(store.put({ ...agent, seq: agent.seq }, agent.seq), 'INTERNAL');
+        expect(await store.get(agent.name)).toEqual(agent);
+        expect(await store.put({ ...agent, seq: agent.seq + 1 }, agent.seq)).toBe('written');
       });
 
       it('refuses indices never allocated and absurd allocation sizes, changing nothing', async () => {

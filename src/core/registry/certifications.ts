@@ -24,7 +24,7 @@ import { canonicalAgentName } from '../name/index.js';
 import { fail, failWith, ok, problem, type Problem, type Result } from '../errors.js';
 import type { CertificationFilter, Clock, RecordStore, StatusListSource, StoredCertification } from '../ports.js';
 import { formatUtcSeconds } from '../record/agent-addr.js';
-import { isEd25519DidKey } from '../trust/did-key.js';
+import { didKeyProblem } from '../trust/did-key.js';
 import { parseDidWeb } from '../trust/did-web/did-web-url.js';
 import {
   trustedFor,
@@ -152,9 +152,9 @@ export class CertificationRegistry {
     const size = checkSize(body);
     if (!size.ok) return size;
     const current = await this.#readPruned(canonical.value);
-    const agent = activeAgentOf(canonical.value, current.agent);
-    if (!agent.ok) return agent;
     const now = this.#clock.now();
+    const agent = activeAgentOf(canonical.value, current.agent, now);
+    if (!agent.ok) return agent;
     const { errors, verification } = await this.#verify(body, agent.value, now);
     if (errors.length > 0) return failWith(errors);
     const status = await this.#checkStatus(verification.statusEntries ?? [], verification.attested!.issuer, now, new Map());
@@ -165,7 +165,7 @@ export class CertificationRegistry {
     const after = await this.#store.get(canonical.value);
     if (!outlived(kept.value.certification, after)) return kept;
     await this.#remove(kept.value.certification);
-    const still = activeAgentOf(canonical.value, after);
+    const still = activeAgentOf(canonical.value, after, now);
     return still.ok ? fail('WRITE_CONFLICT', `${canonical.value} was bound to ${still.value.agentId} while the certification was checked; it is about ${stored.subject}`) : still;
   }
 
@@ -178,9 +178,9 @@ export class CertificationRegistry {
     const canonical = canonicalAgentName(name);
     if (!canonical.ok) return canonical;
     const current = await this.#readPruned(canonical.value);
-    const agent = activeAgentOf(canonical.value, current.agent);
-    if (!agent.ok) return agent;
     const now = this.#clock.now();
+    const agent = activeAgentOf(canonical.value, current.agent, now);
+    if (!agent.ok) return agent;
     const items: CertificationVerdict[] = [];
     const lists = new Map<string, Promise<Result<unknown>>>();
     for (const stored of current.kept) {
@@ -467,7 +467,7 @@ export function parseTrustPolicy(value: unknown): Result<TrustPolicy> {
 
 function issuerProblem(issuer: unknown): string | undefined {
   if (typeof issuer !== 'string') return `an issuer must be a DID string, not ${JSON.stringify(issuer)}`;
-  if (issuer.startsWith('did:key:')) return isEd25519DidKey(issuer) ? undefined : `${issuer} is not an Ed25519 did:key`;
+  if (issuer.startsWith('did:key:')) return didKeyProblem(issuer)?.detail;
   if (issuer.startsWith('did:web:')) {
     // The parser the DID resolver uses: a policy must never list an issuer it could not resolve.
     const parsed = parseDidWeb(issuer);

@@ -186,7 +186,7 @@ export class RegistryDisclosure {
     }
     const state = await this.registry.state(canonical.value);
     if (!state.ok) return state;
-    const active = activeAgentOf(canonical.value, state.value);
+    const active = activeAgentOf(canonical.value, state.value, this.clock.now());
     if (!active.ok) return active;
     const agent = active.value;
     // A key rotated out gets KEY_ROTATED_OUT, like every other write it signs; any other key NAME_TAKEN.
@@ -260,7 +260,7 @@ export class RegistryDisclosure {
       return [problem('CREDENTIAL_INVALID', 'the disclosure does not reveal the agent name, so its standing cannot be checked', '/credentialSubject/name')];
     }
     const state = await this.registry.state(subject.name);
-    const active = state.ok ? activeAgentOf(subject.name, state.value) : state;
+    const active = state.ok ? activeAgentOf(subject.name, state.value, this.clock.now()) : state;
     if (!active.ok) return [...active.problems];
     if (active.value.agentId !== subject.id) {
       return [problem('NAME_TAKEN', `${subject.name} is now bound to ${active.value.agentId}, not the credential's ${subject.id}`, '/credentialSubject/id')];

@@ -42,6 +42,19 @@ async function registered(nextKey?: string) {
 }
 
 describe('Registry: key rotation', () => {
+  it('a record signed before a rotation is never replayed into the name, not even after the new key releases it', async () => {
+    const { registry, store } = await registered();
+    const oldRecord = registrationFor(first, NAME, 150);
+    expect((await registry.register(oldRecord)).ok).toBe(true);
+    expect((await registry.register(rotationFor(first, second, 200))).ok).toBe(true);
+    expect((await registry.deregister(NAME, createTombstone(second, NAME, 201, true))).ok).toBe(true);
+    const before = JSON.stringify(await store.get(NAME));
+    expect(codeOf(await registry.register(oldRecord))).toBe('SEQUENCE_STALE');
+    expect(JSON.stringify(await store.get(NAME))).toBe(before);
+    // The key rotated out may take the released name anew, with a record newer than the tombstone.
+    expect((await registry.register(registrationFor(first, NAME, 202))).ok).toBe(true);
+  });
+
   it('moves the name to a new key with the old key’s continuity proof; the old key can then do nothing', async () => {
     const { registry, store } = await registered();
     const old = await store.get(NAME);

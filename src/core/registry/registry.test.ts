@@ -199,8 +199,26 @@ describe('Registry: deregistration', () => {
     await registry.deregister(NAME, createTombstone(owner, NAME, 103, true));
     // The old owner still cannot replay its older records into the released name ...
     expect(codeOf(await registry.register(registrationFor(owner, NAME, 102)))).toBe('SEQUENCE_STALE');
-    // ... but a new key may take it.
-    expect((await registry.register(registrationFor(mallory, NAME, 1))).ok).toBe(true);
+    // ... nor can a new key come back with a record older than the tombstone ...
+    expect(codeOf(await registry.register(registrationFor(mallory, NAME, 1)))).toBe('SEQUENCE_STALE');
+    // ... but a new key may take it with a newer one.
+    expect((await registry.register(registrationFor(mallory, NAME, 104))).ok).toBe(true);
+  });
+
+  it('never accepts a record older than the latest state of a name, whatever key signed either (replay after two releases)', async () => {
+    const { registry, store } = setup();
+    const bob = testKey(3);
+    const aliceOld = registrationFor(owner, NAME, 100);
+    expect((await registry.register(aliceOld)).ok).toBe(true);
+    expect((await registry.deregister(NAME, createTombstone(owner, NAME, 101, true))).ok).toBe(true);
+    expect((await registry.register(registrationFor(bob, NAME, 200))).ok).toBe(true);
+    expect((await registry.deregister(NAME, createTombstone(bob, NAME, 201, true))).ok).toBe(true);
+    const before = JSON.stringify(await store.get(NAME));
+    // Alice's old record is public (any resolve answer carried it) and needs no key to replay.
+    expect(codeOf(await registry.register(aliceOld))).toBe('SEQUENCE_STALE');
+    expect(codeOf(await registry.register(registrationFor(bob, NAME, 200)))).toBe('SEQUENCE_STALE');
+    expect(JSON.stringify(await store.get(NAME))).toBe(before);
+    expect(codeOf(await registry.lookup(NAME))).toBe('AGENT_DEREGISTERED');
   });
 });
 
@@ -274,11 +292,25 @@ describe('Registry: revocation and suspension', () => {
     expect(await store.statusEntries('revocation')).toEqual([]);
   });
 
+  it('an operator revocation wins over a suspension the key holder dated 5 minutes ahead (was SEQUENCE_STALE until then)', async () => {
+    const { registry, store } = await registered();
+    const ahead = T0 + 1000 + 5 * 60_000 - 1000;
+    expect((await registry.changeStatus(NAME, change(owner, 'suspend', ahead))).ok).toBe(true);
+    // The holder's own reinstatement (or anything but a revocation) is still ordered after it.
+    expect(codeOf(await registry.changeStatus(NAME, change(owner, 'reinstate', T0 + 2000)))).toBe('SEQUENCE_STALE');
+    const revoked = await registry.changeStatus(NAME, change(registryKey, 'revoke', T0 + 2000));
+    expect(revoked.ok && revoked.value.state).toBe('revoked');
+    expect(codeOf(await registry.lookup(NAME))).toBe('AGENT_REVOKED');
+    expect((await store.statusEntries('revocation')).map((e) => e.by)).toEqual([registryKey.did]);
+    // And a revocation stays final: replaying it, or any other, changes nothing.
+    expect(codeOf(await registry.changeStatus(NAME, change(registryKey, 'revoke', T0 + 2000)))).toBe('AGENT_REVOKED');
+  });
+
   it('gives every new binding its own status index, never reused', async () => {
     const { registry, store } = await registered();
     const first = await store.get(NAME);
     await registry.deregister(NAME, createTombstone(owner, NAME, 101, true));
-    await registry.register(registrationFor(mallory, NAME, 1));
+    await registry.register(registrationFor(mallory, NAME, 102));
     const second = await store.get(NAME);
     const indexOf = (agent: typeof first) => (agent?.state === 'active' ? agent.statusIndex : undefined);
     expect(indexOf(second)).toBeGreaterThan(indexOf(first)!);

@@ -175,7 +175,7 @@ export class Registry {
     // A revoked key is presumed stolen: nothing it signs may change the name any more.
     if (current.state === 'revoked') return revokedProblem(current);
     // Deregistering and registering again would otherwise lift a suspension without its authority.
-    if (current.state === 'suspended') return activeAgentOf(current.name, current) as Result<never>;
+    if (current.state === 'suspended') return suspendedProblem(current);
     if (current.agentId !== tombstone.payload.agentId) return notTheBoundKey(current, tombstone.payload.agentId, '/payload/agentId');
     if (tombstone.payload.seq <= current.seq) return staleSequence(tombstone.payload.seq, current.seq, '/payload/seq');
     const lead = checkSequenceLead(tombstone.payload.seq, this.clock.now(), '/payload/seq');
@@ -219,9 +219,13 @@ export class Registry {
     if (current === undefined) return fail('AGENT_NOT_FOUND', `${canonical.value} is not registered`);
     if (current.state === 'deregistered') return fail('AGENT_DEREGISTERED', `${canonical.value} was deregistered at ${current.updatedAt}`);
     if (current.state === 'revoked') return revokedProblem(current);
+    // A revocation is final, so replaying one can change nothing: it is not ordered after the last
+    // change. Otherwise a key holder could sign a suspension dated up to 5 minutes ahead and so
+    // hold off the operator's or the owner's revocation until then.
+    const orderedAfter = change.payload.action === 'revoke' ? undefined : current.lastStatusChange?.payload.at;
     const stages = firstFailure(change, [
       () => this.checkStatusAuthority(current, change.payload),
-      () => checkFreshness('status change', change.payload.at, this.clock.now(), current.lastStatusChange?.payload.at),
+      () => checkFreshness('status change', change.payload.at, this.clock.now(), orderedAfter),
       () => checkTransition(current, change.payload),
     ]);
     if (!stages.ok) return stages;
@@ -303,7 +307,7 @@ export class Registry {
     if (grant.payload.name !== canonical.value) {
       return fail('RECORD_NAME_MISMATCH', `the grant is for ${grant.payload.name}, not ${canonical.value}`, '/payload/name');
     }
-    const current = activeAgentOf(canonical.value, await this.store.get(canonical.value));
+    const current = activeAgentOf(canonical.value, await this.store.get(canonical.value), this.clock.now());
     if (!current.ok) return current;
     const agent = current.value;
     const stages = firstFailure(grant, [() => this.checkGrantAuthority(grant.payload), () => checkFreshness('grant', grant.payload.at, this.clock.now(), agent.capabilityGrant?.payload.at)]);
@@ -336,7 +340,7 @@ export class Registry {
     const checked = checkSignedCertificateRequest(body);
     if (!checked.ok) return checked;
     const request = checked.value.payload;
-    const current = activeAgentOf(request.name, await this.store.get(request.name));
+    const current = activeAgentOf(request.name, await this.store.get(request.name), this.clock.now());
     if (!current.ok) return current;
     const agent = current.value;
     const granted = agent.capabilityGrant?.payload.capabilities ?? [];
@@ -358,7 +362,7 @@ export class Registry {
   async lookup(name: string): Promise<Result<ActiveAgent>> {
     const canonical = canonicalNameOf(name);
     if (!canonical.ok) return canonical;
-    return activeAgentOf(canonical.value, await this.store.get(canonical.value));
+    return activeAgentOf(canonical.value, await this.store.get(canonical.value), this.clock.now());
   }
 
   /** Any stored state of a name (for clients that need the current sequence, tombstones included). */
@@ -369,8 +373,9 @@ export class Registry {
     return agent === undefined ? fail('AGENT_NOT_FOUND', `${canonical.value} is not registered`) : ok(agent);
   }
 
-  search(query: SearchQuery): Promise<SearchPage> {
-    return this.store.search(query);
+  /** Active agents whose record is valid now: search never lists what resolve refuses as expired. */
+  search(query: Omit<SearchQuery, 'validAt'>): Promise<SearchPage> {
+    return this.store.search({ ...query, validAt: this.clock.now() });
   }
 
   /** Every set bit of one of the registry's status lists. */
@@ -407,19 +412,32 @@ export class Registry {
   }
 }
 
-/** The active record among a name's stored states, or why there is none. */
-export function activeAgentOf(name: string, agent: StoredAgent | undefined): Result<ActiveAgent> {
+/**
+ * The active record among a name's stored states at `nowMs`, or why there is none. Every read
+ * goes through here, so resolve, the record and facts routes, credentials, certifications,
+ * certificates and disclosures all agree: a record past its notAfter is AGENT_EXPIRED for each.
+ */
+export function activeAgentOf(name: string, agent: StoredAgent | undefined, nowMs: number): Result<ActiveAgent> {
   if (agent === undefined) return fail('AGENT_NOT_FOUND', `${name} is not registered`);
   switch (agent.state) {
     case 'active':
-      return ok(agent);
+      return isExpired(agent, nowMs) ? fail('AGENT_EXPIRED', `the record of ${name} expired at ${agent.addr.payload.notAfter}`) : ok(agent);
     case 'deregistered':
       return fail('AGENT_DEREGISTERED', `${name} was deregistered at ${agent.updatedAt}`);
     case 'revoked':
       return revokedProblem(agent);
     case 'suspended':
-      return fail('AGENT_SUSPENDED', `${name} is suspended since ${agent.lastStatusChange.payload.at}: ${agent.lastStatusChange.payload.reason}`);
+      return suspendedProblem(agent);
   }
+}
+
+/** Past its notAfter: the owner must re-sign (and so show it still holds its key) to come back. */
+export function isExpired(agent: ActiveAgent, nowMs: number): boolean {
+  return parseUtcSeconds(agent.addr.payload.notAfter)! <= nowMs;
+}
+
+function suspendedProblem(agent: SuspendedAgent): Result<never> {
+  return fail('AGENT_SUSPENDED', `${agent.name} is suspended since ${agent.lastStatusChange.payload.at}: ${agent.lastStatusChange.payload.reason}`);
 }
 
 function revokedProblem(agent: RevokedAgent): Result<never> {
@@ -513,16 +531,20 @@ const checkSignedCertificateRequest = (body: unknown) => checkSignedRecord(body,
 
 /**
  * A name belongs to the first key that registered it. It changes hands only after its owner
- * signed a releasing tombstone, or by a key rotation (checkRotation); even then the old key cannot
- * replay its own older records. An update under the bound key keeps any pre-announced next key.
+ * signed a releasing tombstone, or by a key rotation (checkRotation). Whatever key signed the
+ * stored state and whatever key signs the new record, the new record must be newer than that
+ * state: a released name comes back only with a record above its tombstone, so no record ever
+ * accepted for the name (they are all public) can be replayed into it again. An update under the
+ * bound key keeps any pre-announced next key.
  */
 function checkOwnership(current: StoredAgent | undefined, addr: AgentAddr): Result<true> {
   if (current === undefined) return ok(true);
   if (current.state === 'revoked') return revokedProblem(current);
-  if (current.state === 'suspended') return activeAgentOf(current.name, current) as Result<never>;
+  if (current.state === 'suspended') return suspendedProblem(current);
   const released = current.state === 'deregistered' && current.tombstone.payload.release === true;
-  if (current.agentId !== addr.agentId) return released ? ok(true) : notTheBoundKey(current, addr.agentId, '/addr/payload/agentId');
+  if (current.agentId !== addr.agentId && !released) return notTheBoundKey(current, addr.agentId, '/addr/payload/agentId');
   if (addr.seq <= current.seq) return staleSequence(addr.seq, current.seq, '/addr/payload/seq');
+  if (current.agentId !== addr.agentId) return ok(true);
   const committed = committedNextKey(current);
   if (committed !== undefined && addr.nextKeySha256 !== committed) {
     return fail(
@@ -549,7 +571,7 @@ function checkRotation(current: StoredAgent | undefined, rotation: KeyRotation):
   // owner's recovery; the owner's rotation to the pre-announced key still goes through. A
   // suspension by the namespace owner or the operator stands, as does a released name.
   if (current.state === 'suspended' && !(toCommitted && current.lastStatusChange.payload.by === current.agentId)) {
-    return activeAgentOf(current.name, current) as Result<never>;
+    return suspendedProblem(current);
   }
   if (current.state === 'deregistered' && !(toCommitted && current.tombstone.payload.release !== true)) {
     return fail('KEY_ROTATION_INVALID', `${current.name} was deregistered; only a rotation to the key it pre-announced can bring it back`, `${pointer}/name`);

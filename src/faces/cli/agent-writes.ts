@@ -15,8 +15,9 @@ export async function nextSequenceFor(client: RegistryClient, name: string, nowM
   const status = client.lastFailure?.status;
   if (status === 404) return ok(nextSequence(nowMs));
   if (status === 410) {
-    const tombstone = client.lastFailure?.body?.tombstone as { payload?: { seq?: number } } | undefined;
-    return ok(nextSequence(nowMs, tombstone?.payload?.seq));
+    // A tombstone carries its sequence; an expired record's answer carries the stored one.
+    const body = client.lastFailure?.body as { tombstone?: { payload?: { seq?: number } }; seq?: number } | undefined;
+    return ok(nextSequence(nowMs, body?.tombstone?.payload?.seq ?? body?.seq));
   }
   return current;
 }

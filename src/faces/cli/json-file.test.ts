@@ -28,9 +28,18 @@ describe('readJsonFile', () => {
   it('REQUEST_MALFORMED_JSON when the text is not JSON, naming the file', async () => {
     const file = join(dir, 'broken.json');
     await writeFile(file, '{"not json');
-    expect(failure(await readJsonFile(file))).toEqual({ code: 'REQUEST_MALFORMED_JSON', detail: expect.stringContaining(`${file} is not JSON`) });
+    expect(failure(await readJsonFile(file))).toEqual({ code: 'REQUEST_MALFORMED_JSON', detail: expect.stringContaining(`${file}: not JSON`) });
     await writeFile(file, '');
     expect(failure(await readJsonFile(file))?.code, 'an empty file').toBe('REQUEST_MALFORMED_JSON');
+  });
+
+  it('refuses what the strict reader refuses, naming the file: duplicate names, deep nesting', async () => {
+    const file = join(dir, 'hostile.json');
+    await writeFile(file, '{"id":"a","id":"b"}');
+    expect(failure(await readJsonFile(file))).toEqual({ code: 'REQUEST_MALFORMED_JSON', detail: expect.stringContaining(`${file}: duplicate member name "id"`) });
+    await writeFile(file, '['.repeat(50_000) + ']'.repeat(50_000));
+    expect(failure(await readJsonFile(file))?.code).toBe('REQUEST_TOO_COMPLEX');
+    expect(failure(await readJsonFile(file, { maxDepth: 100_000, maxMembers: 10 }))).toBeUndefined();
   });
 
   it('REQUEST_INVALID when the file cannot be read: missing, or a directory', async () => {

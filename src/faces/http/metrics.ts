@@ -1,4 +1,7 @@
 import { Counter, Gauge, Histogram, Registry as MetricsRegistry } from 'prom-client';
+import type { EvictionReason, ResolveCacheObserver } from './resolve-cache.js';
+
+const EVICTION_REASONS: readonly EvictionReason[] = ['capacity', 'bytes', 'expired', 'invalidated'];
 
 /** One metrics registry per server (not prom-client's global one), so servers in a test run stay apart. */
 export function createMetrics(store: { count(): Promise<{ active: number; deregistered: number }> }) {
@@ -28,6 +31,31 @@ export function createMetrics(store: { count(): Promise<{ active: number; deregi
     labelNames: ['result'] as const,
     registers: [registry],
   });
+  const resolveCacheEntries = new Gauge({
+    name: 'signpost_resolve_cache_entries',
+    help: 'Resolve answers held in the answer cache (each spelling of a request shares one)',
+    registers: [registry],
+  });
+  const resolveCacheBytes = new Gauge({
+    name: 'signpost_resolve_cache_bytes',
+    help: 'Bytes the resolve answer cache accounts for: answer bodies, keys and aliases with their bookkeeping',
+    registers: [registry],
+  });
+  const resolveCacheEvictions = new Counter({
+    name: 'signpost_resolve_cache_evictions_total',
+    help: 'Answers dropped from the resolve answer cache: capacity (entry bound), bytes (byte bound), expired (TTL or notAfter), invalidated (a write of the name)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  // Every reason from the start, so that a rate over a reason never seen yet reads 0, not nothing.
+  for (const reason of EVICTION_REASONS) resolveCacheEvictions.inc({ reason }, 0);
+  const resolveCacheObserver: ResolveCacheObserver = {
+    changed(entries, bytes) {
+      resolveCacheEntries.set(entries);
+      resolveCacheBytes.set(bytes);
+    },
+    evicted: (reason) => resolveCacheEvictions.inc({ reason }),
+  };
   new Gauge({
     name: 'signpost_agents',
     help: 'Names in the store by state',
@@ -39,7 +67,7 @@ export function createMetrics(store: { count(): Promise<{ active: number; deregi
       this.set({ state: 'deregistered' }, counts.deregistered);
     },
   });
-  return { registry, requests, duration, writes, resolveCache };
+  return { registry, requests, duration, writes, resolveCache, resolveCacheObserver };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

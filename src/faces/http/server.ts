@@ -2,7 +2,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { problem, SignpostError, type Problem } from '../../core/errors.js';
+import { problem, SignpostError, type ErrorCode, type Problem } from '../../core/errors.js';
+import { parseStrictJsonBytes } from '../../core/json/strict-json.js';
 import type { Clock } from '../../core/ports.js';
 import type { DidResolver } from '../../core/trust/did-web/did-resolver.js';
 import type { CertificationRegistry } from '../../core/registry/certifications.js';
@@ -10,9 +11,10 @@ import type { Registry } from '../../core/registry/registry.js';
 import type { RegistryDisclosure } from '../../core/registry/registry-disclosure.js';
 import { StatusListPublisher } from '../../core/registry/registry-credentials.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { PROBLEM_CONTENT_TYPE, problemDocument } from './problem.js';
+import { withBodyDeadline } from './body-deadline.js';
+import { PROBLEM_CONTENT_TYPE, problemDocument, statusOf } from './problem.js';
 import { resolveFastPathServer } from './resolve-fast-path.js';
-import { ResolveCache } from './resolve-cache.js';
+import { ResolveCache, type ResolveCacheLimits } from './resolve-cache.js';
 import { agentRoutes } from './routes/agents.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { didRoutes } from './routes/dids.js';
@@ -26,6 +28,9 @@ import { trustRoutes } from './routes/trust.js';
 /** The largest request body: a signed AgentAddr (< 3 KiB) plus AgentFacts (≤ 64 KiB canonical, more with whitespace). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
+/** The longest path parameter: an encoded agent name (agent%3A%2F%2F…) stays well within it. */
+const MAX_PARAM_LENGTH = 1024;
+
 export interface HttpFaceOptions {
   readonly registry: Registry;
   readonly clock: Clock;
@@ -33,12 +38,14 @@ export interface HttpFaceOptions {
   readonly certifications?: CertificationRegistry;
   readonly logger?: FastifyBaseLogger | false;
   readonly version?: string;
-  /** Milliseconds a request may take end to end before the server gives up on it. */
-  readonly requestTimeoutMs?: number;
+  /** Milliseconds a request body may take to arrive, from its headers on (default 15 s): then 408 REQUEST_BODY_TIMEOUT. */
+  readonly bodyTimeoutMs?: number;
   /** Resolves DIDs for `GET /v1/dids/{did}`; without it that route answers ROUTE_NOT_FOUND. */
   readonly didResolver?: DidResolver;
   /** bbs-2023 capability credentials (selective disclosure); without it those routes answer ROUTE_NOT_FOUND. */
   readonly disclosure?: RegistryDisclosure;
+  /** Bounds of the resolve answer cache; default 100,000 answers and 64 MiB. */
+  readonly resolveCache?: ResolveCacheLimits;
 }
 
 export interface HttpFaceDeps {
@@ -60,27 +67,33 @@ export type HttpApp = FastifyInstance<any, any, any, FastifyBaseLogger, TypeBoxT
 export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> {
   const registry = options.registry;
   const metrics = createMetrics(registry);
-  const cache = new ResolveCache();
+  const cache = new ResolveCache({ ...options.resolveCache, observer: metrics.resolveCacheObserver });
   let closing = false;
-  const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
-  const app = Fastify({
-    serverFactory: resolveFastPathServer({
-      cache,
-      clock: options.clock,
-      metrics,
-      requestTimeoutMs,
-      keepAliveTimeoutMs: 65_000,
-      closing: () => closing,
-    }),
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 15_000;
+  const fastPath = resolveFastPathServer({
+    cache,
+    clock: options.clock,
+    metrics,
+    // node:http's own timeout stays as a backstop behind withBodyDeadline, which answers problem+json in time.
+    requestTimeoutMs: bodyTimeoutMs + 5_000,
+    keepAliveTimeoutMs: 65_000,
+    closing: () => closing,
+  });
+  const app: HttpApp = Fastify({
+    serverFactory: (handler) =>
+      fastPath(withBodyDeadline(handler, bodyTimeoutMs, (request) => app.log.warn({ url: request.url, method: request.method }, 'request body timed out'))),
+    // Errors fastify raises before routing (a malformed URL, an overlong path parameter) answer from the catalogue too.
+    frameworkErrors: (error, request, reply) => sendProblems(reply, problemsOfError(error), request.url),
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Per-request log lines would cost more than a cached resolve; writes and errors are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     // Encoded agent names (agent%3A%2F%2F…) are longer than find-my-way's default of 100 characters.
-    routerOptions: { maxParamLength: 1024, ignoreTrailingSlash: true },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH, ignoreTrailingSlash: true },
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  installStrictJsonBodies(app);
 
   app.addHook('preClose', (done) => {
     closing = true;
@@ -141,42 +154,75 @@ export function sendProblems(reply: AnyReply, problems: readonly Problem[], inst
 /** Any typed reply, seen without its route's response typing. */
 export type AnyReply = { code(n: number): AnyReply; type(t: string): AnyReply; header(k: string, v: string): AnyReply; send(b?: unknown): unknown };
 
+/**
+ * Bodies are JSON only, read by the strict reader (core/json): I-JSON, at most 32 levels deep and
+ * 10,000 members per object or array, strict UTF-8. Fastify's own parsers go, text/plain with them,
+ * so any other media type answers 415.
+ */
+function installStrictJsonBodies(app: HttpApp): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    const parsed = parseStrictJsonBytes(body as Buffer);
+    if (parsed.ok) done(null, parsed.value);
+    else done(SignpostError.from(parsed.problems) as unknown as FastifyError, undefined);
+  });
+}
+
 function installErrorHandling(app: HttpApp): void {
   app.setNotFoundHandler((request, reply) =>
     sendProblems(reply, [problem('ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]} is not an operation of this API`)], request.url),
   );
   app.setErrorHandler((error: FastifyError | SignpostError, request, reply) => {
     const problems = problemsOfError(error);
-    if (problems[0]?.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
+    // Every server-side failure is logged (a store that fails is the operator's to see), never only answered.
+    if (statusOf(problems[0]!.code) >= 500) request.log.error({ err: error, code: problems[0]!.code }, 'request failed');
     return sendProblems(reply, problems, request.url);
   });
 }
 
-/** Translate framework and store errors into catalogued problems. */
-function problemsOfError(error: FastifyError | SignpostError): readonly Problem[] {
+/**
+ * Translate framework, plugin and store errors into catalogued problems. Fastify's and its
+ * plugins' client errors are recognised by their HTTP status, so a new one can never surface as
+ * a 500 or outside the catalogue (server.test.ts runs every error fastify defines through here).
+ */
+export function problemsOfError(error: FastifyError | SignpostError | Error): readonly Problem[] {
   if (error instanceof SignpostError) return error.problems;
-  if (error.validation) {
-    const first = error.validation[0];
-    const where = `${error.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
-    return [problem('REQUEST_INVALID', `${where} ${first?.message ?? 'is invalid'}`)];
+  const framework = error as Partial<FastifyError>;
+  if (framework.validation) {
+    const first = framework.validation[0];
+    const where = `${framework.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
+    // Name the member that is not allowed (an unknown query parameter, say), not only that there is one.
+    const extra = (first?.params as { additionalProperty?: unknown } | undefined)?.additionalProperty;
+    const what = typeof extra === 'string' ? `has an unknown member ${JSON.stringify(extra.slice(0, 64))}` : (first?.message ?? 'is invalid');
+    return [problem('REQUEST_INVALID', `${where} ${what}`)];
   }
-  switch (error.code) {
+  switch (framework.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return [problem('REQUEST_TOO_LARGE', `the body is larger than ${BODY_LIMIT_BYTES} bytes`)];
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return [problem('REQUEST_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json')];
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return [problem('REQUEST_MALFORMED_JSON', 'the body is empty')];
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return [problem('REQUEST_INVALID', 'Content-Length does not match the body')];
+    case 'FST_ERR_BAD_URL':
+      return [problem('REQUEST_INVALID', 'the URL is not valid: a percent sign must start an escape of two hex digits')];
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return [problem('REQUEST_INVALID', `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`)];
   }
-  // JSON.parse failures (and prototype-poisoning refusals) reach us as plain 400 errors.
-  if (error.statusCode === 400 && (error instanceof SyntaxError || /JSON|prototype|constructor/i.test(error.message))) {
-    return [problem('REQUEST_MALFORMED_JSON', error.message)];
-  }
-  if (error.statusCode === 408 || error.code === 'FST_ERR_REQUEST_TIMEOUT') return [problem('REQUEST_TIMEOUT', 'the request took too long')];
+  const status = framework.statusCode ?? (error as { status?: number }).status;
+  if (status !== undefined && status >= 400 && status < 500) return [problem(clientErrorCodes[status] ?? 'REQUEST_INVALID', error.message)];
   return [problem('INTERNAL', 'an internal error occurred')];
 }
+
+/** Client-error statuses of fastify and its plugins that are not a plain "the request is invalid". */
+const clientErrorCodes: Partial<Record<number, ErrorCode>> = {
+  // @fastify/static refuses a path that leaves its folder with 403: for the client it is simply not there.
+  403: 'ROUTE_NOT_FOUND',
+  404: 'ROUTE_NOT_FOUND',
+  405: 'ROUTE_NOT_FOUND',
+  408: 'REQUEST_BODY_TIMEOUT',
+  413: 'REQUEST_TOO_LARGE',
+  415: 'REQUEST_UNSUPPORTED_MEDIA_TYPE',
+};
 
 function installMetricsHooks(app: HttpApp, metrics: Metrics): void {
   app.addHook('onResponse', (request, reply, done) => {

@@ -5,8 +5,9 @@
 import { SignpostError } from '../../core/errors.js';
 import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose, StoredCertification } from '../../core/ports.js';
 import { AGENT_STATES, type AgentState, type StoredAgent } from '../../core/registry/stored-agent.js';
-import { FILTERS, type FilterKey, LABEL_WEIGHT, certificationCounts, compareCodePoints, filterValue, isRanked, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
+import { FILTERS, type FilterKey, LABEL_WEIGHT, certificationCounts, compareCodePoints, filterValue, isRanked, notAfterMsOf, pageOf, planSearch, type SearchPlan, validUnder } from '../search/plan.js';
 import { nameLabels, tokenize } from '../search/tokenize.js';
+import { checkSequenceRises } from '../sequence-rule.js';
 import { checkAllocationCount, checkStatusIndices } from '../status-rules.js';
 
 /** What search needs of an active agent, computed once per write. */
@@ -24,6 +25,8 @@ interface Row {
   readonly statusIndex: number | undefined;
   readonly seq: number;
   readonly state: StoredAgent['state'];
+  /** Epoch milliseconds of the AgentAddr's notAfter (absent for a tombstone): search leaves expired records out. */
+  readonly notAfterMs: number | undefined;
   /** JSON, not the object: callers can neither mutate what is stored nor what they got back. */
   readonly json: string;
   /** Present for active agents only, so deregistered ones can never be found. */
@@ -49,6 +52,7 @@ export class MemoryRecordStore implements RecordStore {
     const current = this.#rows.get(agent.name);
     const stillExpected = expectedSeq === null ? current === undefined : current?.seq === expectedSeq;
     if (!stillExpected) return 'conflict';
+    if (expectedSeq !== null) checkSequenceRises(agent.seq, expectedSeq);
     // Check every change before applying any, so a bad one leaves the store untouched.
     for (const change of statusChanges) checkStatusIndices(change.indices, this.#nextStatusIndex);
     this.#rows.set(agent.name, rowOf(agent));
@@ -59,7 +63,7 @@ export class MemoryRecordStore implements RecordStore {
   async search(query: SearchQuery): Promise<SearchPage> {
     const plan = planSearch(query);
     this.#ensureOpen();
-    const matches = [...this.#rows.values()].filter((row) => matchesFilters(row, plan) && this.#holdsCertification(row, plan) && matchesWords(row, plan.words));
+    const matches = [...this.#rows.values()].filter((row) => matchesFilters(row, plan) && validUnder(plan, row.notAfterMs) && this.#holdsCertification(row, plan) && matchesWords(row, plan.words));
     const ordered = isRanked(plan) ? byRank(matches, plan.words) : byName(matches);
     return pageOf(plan, pageSlice(ordered, plan).map(parse));
   }
@@ -153,7 +157,7 @@ export class MemoryRecordStore implements RecordStore {
 function rowOf(agent: StoredAgent): Row {
   const index = agent.state === 'active' ? indexEntryOf(agent) : undefined;
   const statusIndex = agent.state === 'deregistered' ? undefined : agent.statusIndex;
-  return { name: agent.name, agentId: agent.agentId, statusIndex, seq: agent.seq, state: agent.state, json: JSON.stringify(agent), index };
+  return { name: agent.name, agentId: agent.agentId, statusIndex, seq: agent.seq, state: agent.state, notAfterMs: notAfterMsOf(agent), json: JSON.stringify(agent), index };
 }
 
 function certificationKey(c: StoredCertification): string {

@@ -36,6 +36,8 @@ export interface SearchPlan {
   readonly filters: ReadonlyMap<FilterKey, string>;
   /** Which certification credentials count, when the query asks for one (name trimmed, issuers deduplicated). */
   readonly certification: CertificationFilter | undefined;
+  /** Only records valid at this time (notAfter after it); undefined: no expiry filter. */
+  readonly validAt: number | undefined;
   readonly limit: number;
   readonly start: PageStart;
   /** Hash of words and filters: a cursor carries it so it cannot be replayed on another query. */
@@ -51,10 +53,12 @@ export function planSearch(query: SearchQuery): SearchPlan {
   const words = tokenize(query.text ?? '');
   const filters = normalisedFilters(query);
   const certification = normalisedCertification(query.certification);
+  const validAt = query.validAt;
+  if (validAt !== undefined && !Number.isFinite(validAt)) throw new SignpostError('INTERNAL', `validAt must be a time, got ${String(validAt)}`);
   const fingerprint = fingerprintOf(words, filters, certification);
   const ranked = words.length > 0;
   const start = query.cursor === undefined || query.cursor === '' ? firstPage(ranked) : decodeCursor(query.cursor, fingerprint, ranked);
-  return { words, filters, certification, limit, start, fingerprint };
+  return { words, filters, certification, validAt, limit, start, fingerprint };
 }
 
 /**
@@ -62,6 +66,16 @@ export function planSearch(query: SearchQuery): SearchPlan {
  * VALID_FROM_CLOCK_SKEW_MS ahead (an issuer's clock running fast), so the registry's listing
  * says "counts" from then on, and search must find it from then on too.
  */
+/** Whether a record with this notAfter (epoch ms) is listed under the plan: the rule both backends apply. */
+export function validUnder(plan: SearchPlan, notAfterMs: number | undefined): boolean {
+  return plan.validAt === undefined || (notAfterMs !== undefined && notAfterMs > plan.validAt);
+}
+
+/** The notAfter of a stored state's AgentAddr in epoch milliseconds (a tombstone has none). */
+export function notAfterMsOf(agent: StoredAgent): number | undefined {
+  return agent.state === 'deregistered' ? undefined : Date.parse(agent.addr.payload.notAfter);
+}
+
 export function latestCountingValidFrom(at: number): number {
   return at + VALID_FROM_CLOCK_SKEW_MS;
 }

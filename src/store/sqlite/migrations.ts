@@ -105,6 +105,14 @@ export const migrations: readonly Migration[] = [
       -- so no backfill. Resubmitting the credential stores it for the current binding.
       ALTER TABLE certifications ADD COLUMN binding_index INTEGER CHECK (binding_index >= 0);`,
   },
+  {
+    description: 'agents record their notAfter, so search leaves expired records out',
+    sql: `
+      -- Epoch milliseconds of the AgentAddr's notAfter; NULL for a tombstone, which has none.
+      ALTER TABLE agents ADD COLUMN not_after INTEGER;
+      UPDATE agents SET not_after = unixepoch(json_extract(doc, '$.addr.payload.notAfter')) * 1000
+        WHERE json_extract(doc, '$.addr.payload.notAfter') IS NOT NULL;`,
+  },
 ];
 
 /**

@@ -153,6 +153,20 @@ describe('SqliteRecordStore specifics', () => {
     }
   });
 
+  it('migrates a version-4 database to recorded notAfter times: search leaves its expired agents out', async () => {
+    const raw = new Database(file);
+    migrate(raw, migrations.slice(0, 4));
+    const agent = activeAgent({ name: 'agent://acme/old-timer', text: 'Registered before notAfter was a column' });
+    raw
+      .prepare('INSERT INTO agents (name, agent_id, seq, state, updated_at, doc) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(agent.name, agent.agentId, agent.seq, agent.state, agent.updatedAt, JSON.stringify(agent));
+    raw.close();
+    const store = open();
+    const notAfter = Date.parse(agent.addr.payload.notAfter);
+    expect((await store.search({ limit: 10, validAt: notAfter - 1 })).items).toEqual([agent]);
+    expect((await store.search({ limit: 10, validAt: notAfter })).items).toEqual([]);
+  });
+
   it('migrates a version-3 database to bindings: certifications stored before never count, and go with a null binding', async () => {
     const raw = new Database(file);
     migrate(raw, migrations.slice(0, 3));

@@ -10,8 +10,9 @@ import Database from 'better-sqlite3';
 import { SignpostError } from '../../core/errors.js';
 import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose, StoredCertification } from '../../core/ports.js';
 import { AGENT_STATES, type ActiveAgent, type AgentState, type StoredAgent } from '../../core/registry/stored-agent.js';
-import { FILTERS, type FilterKey, LABEL_WEIGHT, filterValue, isRanked, latestCountingValidFrom, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
+import { FILTERS, type FilterKey, LABEL_WEIGHT, filterValue, isRanked, latestCountingValidFrom, notAfterMsOf, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
 import { nameLabels } from '../search/tokenize.js';
+import { checkSequenceRises } from '../sequence-rule.js';
 import { checkAllocationCount, checkStatusIndices } from '../status-rules.js';
 import { FILTER_TABLES, migrate, userVersion } from './migrations.js';
 
@@ -25,6 +26,8 @@ interface AgentRow {
   readonly seq: number;
   readonly state: string;
   readonly updatedAt: string;
+  /** Epoch milliseconds of the AgentAddr's notAfter; null for a tombstone. */
+  readonly notAfter: number | null;
   readonly doc: string;
 }
 
@@ -177,6 +180,8 @@ export class SqliteRecordStore implements RecordStore {
     const row = agentRow(agent);
     const written = expectedSeq === null ? this.#statements.insertNew.get(row) : this.#statements.updateIfSeq.get({ ...row, expectedSeq });
     if (written === undefined) return false;
+    // Throwing here rolls the whole transaction back.
+    if (expectedSeq !== null) checkSequenceRises(agent.seq, expectedSeq);
     this.#reindex(written.id, agent);
     return true;
   }
@@ -233,8 +238,8 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 /** Every fixed statement, prepared once per connection. */
 function prepareStatements(db: Db) {
-  const columns = 'name, agent_id, seq, state, updated_at, doc';
-  const values = '@name, @agentId, @seq, @state, @updatedAt, @doc';
+  const columns = 'name, agent_id, seq, state, updated_at, not_after, doc';
+  const values = '@name, @agentId, @seq, @state, @updatedAt, @notAfter, @doc';
   const perFilter = <T>(make: (table: string) => T): Record<FilterKey, T> => ({
     capability: make(FILTER_TABLES.capability),
     protocol: make(FILTER_TABLES.protocol),
@@ -245,7 +250,7 @@ function prepareStatements(db: Db) {
       `INSERT INTO agents (${columns}) VALUES (${values}) ON CONFLICT (name) DO NOTHING RETURNING id`,
     ),
     updateIfSeq: db.prepare<[AgentRow & { expectedSeq: number }], { id: number }>(
-      `UPDATE agents SET agent_id = @agentId, seq = @seq, state = @state, updated_at = @updatedAt, doc = @doc
+      `UPDATE agents SET agent_id = @agentId, seq = @seq, state = @state, updated_at = @updatedAt, not_after = @notAfter, doc = @doc
        WHERE name = @name AND seq = @expectedSeq RETURNING id`,
     ),
     countByState: db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM agents GROUP BY state'),
@@ -287,6 +292,7 @@ function agentRow(agent: StoredAgent): AgentRow {
     seq: agent.seq,
     state: agent.state,
     updatedAt: agent.updatedAt,
+    notAfter: notAfterMsOf(agent) ?? null,
     doc: JSON.stringify(agent),
   };
 }
@@ -328,12 +334,12 @@ function searchSql(ranked: boolean, filters: readonly FilterKey[], certified: bo
     (certified ? ` ${CERTIFIED_SQL}` : '');
   if (ranked) {
     return `SELECT a.doc FROM agent_search JOIN agents a ON a.id = agent_search.rowid
-      WHERE agent_search MATCH @match AND a.state = 'active' ${filterSql}
+      WHERE agent_search MATCH @match AND a.state = 'active' ${VALID_SQL} ${filterSql}
       ORDER BY bm25(agent_search, 1.0, ${LABEL_WEIGHT}.0), a.name
       LIMIT @limit OFFSET @offset`;
   }
   return `SELECT a.doc FROM agents a
-    WHERE a.state = 'active' AND a.name > @after ${filterSql}
+    WHERE a.state = 'active' AND a.name > @after ${VALID_SQL} ${filterSql}
     ORDER BY a.name
     LIMIT @limit`;
 }
@@ -350,8 +356,11 @@ const CERTIFIED_SQL = `AND EXISTS (SELECT 1 FROM certifications c
     AND c.valid_from <= @latestValidFrom AND @certifiedAt < c.valid_until
     AND c.issuer IN (SELECT value FROM json_each(@trustedIssuers)))`;
 
+/** Not expired at the query's time, when it gives one: the same rule as validUnder() in search/plan.ts. */
+const VALID_SQL = 'AND (@validAt IS NULL OR a.not_after > @validAt)';
+
 function searchParameters(plan: SearchPlan): Record<string, unknown> {
-  const parameters: Record<string, unknown> = { limit: plan.limit + 1 };
+  const parameters: Record<string, unknown> = { limit: plan.limit + 1, validAt: plan.validAt ?? null };
   for (const [key, value] of plan.filters) parameters[key] = value;
   if (plan.certification !== undefined) {
     parameters['certification'] = plan.certification.name;

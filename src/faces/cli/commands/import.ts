@@ -1,9 +1,10 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { RegistryClient } from '../../../client/registry-client.js';
-import { fail, ok, type Result } from '../../../core/errors.js';
+import { fail, failWith, type Result } from '../../../core/errors.js';
+import { DEFAULT_JSON_LIMITS, parseStrictJsonBytes } from '../../../core/json/strict-json.js';
 import { planA2aImport } from '../../../core/import/a2a.js';
 import { planMcpImport } from '../../../core/import/mcp.js';
 import type { ImportCandidate, ImportPlan } from '../../../core/import/types.js';
@@ -12,6 +13,7 @@ import { nextSequence } from '../../../core/record/sequence.js';
 import { createRegistration } from '../../../core/record/registration.js';
 import { loadOrCreateKeyFile } from '../../../app/key-file.js';
 import { EXIT, registryUrlOf, unwrap } from '../cli-context.js';
+import { readJsonFile } from '../json-file.js';
 
 interface ImportFlags {
   registry?: string;
@@ -118,8 +120,13 @@ function report(plan: ImportPlan, outcomes: Map<string, Outcome>, json: boolean)
   return { failed };
 }
 
+/** Registry lists hold many servers: more members per array than a request body may. */
+const IMPORT_JSON_LIMITS = { ...DEFAULT_JSON_LIMITS, maxMembers: 1_000_000 };
+/** An agent card is a few KiB; a site that sends more is not sending a card. */
+const MAX_CARD_BYTES = 1024 * 1024;
+
 async function readJson(file: string): Promise<unknown> {
-  return JSON.parse(await readFile(file, 'utf8'));
+  return unwrap(await readJsonFile(file, IMPORT_JSON_LIMITS));
 }
 
 /** A card from a file, a card URL, or a site (its well-known card, then the pre-1.0 location). */
@@ -139,7 +146,10 @@ async function fetchJson(url: string): Promise<Result<unknown>> {
   try {
     const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
     if (!response.ok) return fail('REGISTRY_BAD_RESPONSE', `${url} answered HTTP ${response.status}`);
-    return ok(await response.json());
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.byteLength > MAX_CARD_BYTES) return fail('REQUEST_TOO_LARGE', `${url} sent ${bytes.byteLength} bytes, more than an agent card (${MAX_CARD_BYTES})`);
+    const parsed = parseStrictJsonBytes(bytes);
+    return parsed.ok ? parsed : failWith(parsed.problems.map((p) => ({ ...p, detail: `${url}: ${p.detail}` })));
   } catch (error) {
     return fail('REGISTRY_UNREACHABLE', `${url}: ${(error as Error).message}`);
   }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { RegistryClient } from '../../../client/registry-client.js';
 import { fail, ok, SignpostError, type Result } from '../../../core/errors.js';
@@ -8,6 +7,7 @@ import type { AgentEndpoint } from '../../../core/record/types.js';
 import { readKeyFile } from '../../../app/key-file.js';
 import { registryUrlOf, unwrap } from '../cli-context.js';
 import { didOfKeyArgument, nextSequenceFor } from '../agent-writes.js';
+import { readJsonFile } from '../json-file.js';
 
 interface RegisterFlags {
   key: string;
@@ -98,11 +98,9 @@ function parseEndpoint(spec: string): Result<AgentEndpoint> {
 }
 
 async function readJsonObject(path: string): Promise<Result<Record<string, unknown>>> {
-  try {
-    const value: unknown = JSON.parse(await readFile(path, 'utf8'));
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('FACTS_INVALID', `${path} must hold a JSON object`);
-    return ok(value as Record<string, unknown>);
-  } catch (error) {
-    return fail('FACTS_INVALID', `${path}: ${(error as Error).message}`);
-  }
+  const read = await readJsonFile(path);
+  if (!read.ok) return read;
+  const value = read.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('FACTS_INVALID', `${path} must hold a JSON object`);
+  return ok(value as Record<string, unknown>);
 }

@@ -18,14 +18,17 @@ function agentView(agent: ActiveAgent) {
   return { name: agent.name, agentId: agent.agentId, seq: agent.seq, updatedAt: agent.updatedAt, addr: agent.addr, ...(agent.rotations ? { rotations: agent.rotations } : {}) };
 }
 
-/** A refusal still shows the signed tombstone or status change, so a client can check who did it. */
+/**
+ * A refusal still shows the signed tombstone or status change, so a client can check who did it;
+ * an expired record shows its sequence, which the owner's renewal must exceed.
+ */
 function goneExtensions(agent: StoredAgent) {
   if (agent.state === 'deregistered') return { tombstone: agent.tombstone };
   if (agent.state === 'revoked' || agent.state === 'suspended') return { statusChange: agent.lastStatusChange };
-  return {};
+  return { seq: agent.seq };
 }
 
-export function agentRoutes(app: HttpApp, { registry, metrics }: HttpFaceDeps): void {
+export function agentRoutes(app: HttpApp, { registry, metrics, clock }: HttpFaceDeps): void {
   app.post(
     '/v1/agents',
     {
@@ -65,7 +68,7 @@ export function agentRoutes(app: HttpApp, { registry, metrics }: HttpFaceDeps): 
     async (request, reply) => {
       const state = await registry.state(request.params.name);
       if (!state.ok) return sendProblems(reply, state.problems, request.url);
-      const active = activeAgentOf(state.value.name, state.value);
+      const active = activeAgentOf(state.value.name, state.value, clock.now());
       if (!active.ok) return sendProblems(reply, active.problems, request.url, goneExtensions(state.value));
       return sendJson(reply, agentView(active.value));
     },

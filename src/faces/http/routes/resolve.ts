@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import { problem, type Problem } from '../../../core/errors.js';
-import { parseAgentName } from '../../../core/name/index.js';
+import { parseAgentName, type NameHints } from '../../../core/name/index.js';
 import { parseUtcSeconds } from '../../../core/record/agent-addr.js';
 import { chooseEndpoint, type RequesterContext } from '../../../core/resolve/choose-endpoint.js';
 import type { CachedAnswer } from '../resolve-cache.js';
@@ -10,14 +10,23 @@ import type { HttpApp, HttpFaceDeps } from '../server.js';
 import { sendProblems, type AnyReply } from '../server.js';
 import { CountersignedRecordSchema, EndpointSchema, problemResponses } from '../schemas.js';
 
-const ResolveQuery = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 1024, description: 'Agent name in any accepted form' }),
-  protocol: Type.Optional(Type.String({ maxLength: 32, description: 'Wanted protocol: a2a, mcp, https, …' })),
-  transport: Type.Optional(Type.String({ maxLength: 64 })),
-  version: Type.Optional(Type.String({ maxLength: 64, description: 'Wanted version, exact or a prefix (2, 2.1)' })),
-  region: Type.Optional(Type.String({ maxLength: 64, description: 'Preferred region' })),
-  maxCost: Type.Optional(Type.Number({ minimum: 0 })),
-});
+const ResolveQuery = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 1024, description: 'Agent name in any accepted form' }),
+    protocol: Type.Optional(Type.String({ maxLength: 32, description: 'Wanted protocol: a2a, mcp, https, …' })),
+    transport: Type.Optional(Type.String({ maxLength: 64 })),
+    version: Type.Optional(Type.String({ maxLength: 64, description: 'Wanted version, exact or a prefix (2, 2.1)' })),
+    region: Type.Optional(Type.String({ maxLength: 64, description: 'Preferred region' })),
+    maxCost: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Every parameter the answer depends on, and no other: an unknown one would make each spelling of
+ * a request a new cache entry, and a repeated one is ambiguous (which value counts?).
+ */
+const RESOLVE_PARAMETERS = Object.keys(ResolveQuery.properties);
 
 const ResolveAnswer = Type.Object({
   name: Type.String(),
@@ -52,16 +61,34 @@ export function resolveRoutes(app: HttpApp, deps: HttpFaceDeps): void {
         querystring: ResolveQuery,
         response: { 200: ResolveAnswer, 304: Type.Null(), ...problemResponses },
       },
+      // Before the schema, so that the problem names the parameter.
+      preValidation: async (request, reply) => {
+        const refused = queryProblem(request.query as Record<string, unknown>);
+        if (refused !== undefined) return sendProblems(reply, [refused], request.url);
+      },
     },
     async (request, reply) => {
       const now = clock.now();
       let answer = cache.get(request.url, now);
       if (answer === undefined) {
-        metrics.resolveCache.inc({ result: 'miss' });
-        const built = await buildAnswer(deps, request.query as ResolveQueryValue, now);
-        if ('problems' in built) return sendProblems(reply, built.problems, request.url);
-        answer = built;
-        cache.set(request.url, answer);
+        const query = request.query as ResolveQueryValue;
+        const parsed = parseAgentName(query.name);
+        if (!parsed.ok) return sendProblems(reply, parsed.problems, request.url);
+        const context = requesterContext(parsed.value.hints, query);
+        // One stored answer for every spelling of the same request: the canonical name and the
+        // context are all the answer depends on.
+        const key = JSON.stringify([parsed.value.canonical, context]);
+        answer = cache.share(key, request.url, now);
+        if (answer === undefined) {
+          metrics.resolveCache.inc({ result: 'miss' });
+          const builtAt = cache.generation;
+          const built = await buildAnswer(deps, parsed.value.canonical, context, now);
+          if ('problems' in built) return sendProblems(reply, built.problems, request.url);
+          answer = built;
+          cache.set(key, request.url, answer, builtAt);
+        } else {
+          metrics.resolveCache.inc({ result: 'hit' });
+        }
       } else {
         metrics.resolveCache.inc({ result: 'hit' });
       }
@@ -73,20 +100,39 @@ export function resolveRoutes(app: HttpApp, deps: HttpFaceDeps): void {
   );
 }
 
-async function buildAnswer(deps: HttpFaceDeps, query: ResolveQueryValue, now: number): Promise<CachedAnswer | { problems: readonly Problem[] }> {
-  const parsed = parseAgentName(query.name);
-  if (!parsed.ok) return parsed;
-  const lookup = await deps.registry.lookup(parsed.value.canonical);
+/** The first unknown or repeated query parameter, as a problem naming it. */
+function queryProblem(query: Record<string, unknown>): Problem | undefined {
+  for (const [parameter, value] of Object.entries(query)) {
+    if (!RESOLVE_PARAMETERS.includes(parameter)) {
+      return problem('REQUEST_INVALID', `unknown query parameter ${JSON.stringify(parameter.slice(0, 64))}: /v1/resolve takes ${RESOLVE_PARAMETERS.join(', ')}`);
+    }
+    if (Array.isArray(value)) return problem('REQUEST_INVALID', `query parameter ${JSON.stringify(parameter)} is given ${value.length} times: give it once`);
+  }
+  return undefined;
+}
+
+/**
+ * Hints carried by an ANS-style name (a2a://…v2.prod) apply unless the query says otherwise. The
+ * fixed key order and the lowercase protocol and transport (endpoints match them regardless of
+ * case) make equal contexts serialise alike, in the cache key and in the answer.
+ */
+function requesterContext(hints: NameHints, query: ResolveQueryValue): RequesterContext {
+  return withoutUndefined({
+    protocol: (query.protocol ?? hints.protocol)?.toLowerCase(),
+    transport: query.transport?.toLowerCase(),
+    version: query.version ?? hints.version,
+    region: query.region,
+    maxCost: query.maxCost,
+  });
+}
+
+async function buildAnswer(deps: HttpFaceDeps, canonical: string, context: RequesterContext, now: number): Promise<CachedAnswer | { problems: readonly Problem[] }> {
+  // The lookup refuses a record past its notAfter (AGENT_EXPIRED), like every other read.
+  const lookup = await deps.registry.lookup(canonical);
   if (!lookup.ok) return lookup;
   const agent = lookup.value;
   const notAfterMs = parseUtcSeconds(agent.addr.payload.notAfter)!;
-  if (notAfterMs <= now) return { problems: [problem('AGENT_EXPIRED', `the record of ${agent.name} expired at ${agent.addr.payload.notAfter}`)] };
-  // Hints carried by an ANS-style name (a2a://…v2.prod) apply unless the query says otherwise.
-  const context: RequesterContext = {
-    ...withoutUndefined({ protocol: parsed.value.hints.protocol, version: parsed.value.hints.version }),
-    ...withoutUndefined({ protocol: query.protocol, transport: query.transport, version: query.version, region: query.region, maxCost: query.maxCost }),
-  };
-  const body = Buffer.from(
+  const body = ownedBuffer(
     JSON.stringify({
       name: agent.name,
       agentId: agent.agentId,
@@ -105,6 +151,16 @@ async function buildAnswer(deps: HttpFaceDeps, query: ResolveQueryValue, now: nu
     etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
     expiresAtMs: Math.min(now + ttlMs, notAfterMs),
   };
+}
+
+/**
+ * The UTF-8 bytes of `text` in memory of their own. Buffer.from puts small strings in a shared 8 KiB
+ * pool slab, which a cached answer would keep alive whole: the cache's byte count would undercount.
+ */
+function ownedBuffer(text: string): Buffer {
+  const bytes = Buffer.alloc(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -3,20 +3,24 @@ import type { HttpApp, HttpFaceDeps } from '../server.js';
 import { problemResponses } from '../schemas.js';
 import { sendJson } from './agents.js';
 
-const SearchQuerySchema = Type.Object({
-  q: Type.Optional(Type.String({ maxLength: 256, description: 'Words that must all match (prefixes count)' })),
-  capability: Type.Optional(Type.String({ maxLength: 128, description: 'A skill id or tag' })),
-  protocol: Type.Optional(Type.String({ maxLength: 32 })),
-  certification: Type.Optional(
-    Type.String({
-      maxLength: 256,
-      description:
-        "Only agents holding a certification credential that counts now: by an issuer the registry's trust policy accepts for that certification, about the agent's current key, valid now (HIPAA, SOC2, …)",
-    }),
-  ),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  cursor: Type.Optional(Type.String({ maxLength: 512 })),
-});
+// Unknown parameters are refused, as on /v1/resolve: a typo must not silently widen a search.
+const SearchQuerySchema = Type.Object(
+  {
+    q: Type.Optional(Type.String({ maxLength: 256, description: 'Words that must all match (prefixes count)' })),
+    capability: Type.Optional(Type.String({ maxLength: 128, description: 'A skill id or tag' })),
+    protocol: Type.Optional(Type.String({ maxLength: 32 })),
+    certification: Type.Optional(
+      Type.String({
+        maxLength: 256,
+        description:
+          "Only agents holding a certification credential that counts now: by an issuer the registry's trust policy accepts for that certification, about the agent's current key, valid now (HIPAA, SOC2, …)",
+      }),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
 
 const SearchItem = Type.Object({
   name: Type.String(),

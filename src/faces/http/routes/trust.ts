@@ -12,7 +12,7 @@ const MAX_LIST_ID = 1023;
 
 const notIssuing = problem('ROUTE_NOT_FOUND', 'this registry issues no credentials (it was started without a public URL)');
 
-export function trustRoutes(app: HttpApp, { registry, statusLists }: HttpFaceDeps): void {
+export function trustRoutes(app: HttpApp, { registry, statusLists, clock }: HttpFaceDeps): void {
   app.get(
     '/.well-known/did.json',
     { schema: { tags: ['trust'], summary: "The registry's did:web document: its Ed25519 key #key-1 and, embedded in assertionMethod, its BLS12-381 key #bbs-1 for capability credentials" } },
@@ -55,7 +55,7 @@ export function trustRoutes(app: HttpApp, { registry, statusLists }: HttpFaceDep
     async (request, reply) => {
       const state = await registry.state(request.params.name);
       if (!state.ok) return sendProblems(reply, state.problems, request.url);
-      const active = activeAgentOf(state.value.name, state.value);
+      const active = activeAgentOf(state.value.name, state.value, clock.now());
       if (!active.ok) return sendProblems(reply, active.problems, request.url);
       if (!active.value.credential) return sendProblems(reply, [problem('AGENT_NOT_FOUND', `no credential was issued for ${active.value.name}`)], request.url);
       return sendJson(reply, active.value.credential.vc);
