@@ -1,15 +1,149 @@
-import { problem, type Problem } from '../core/errors.js';
+/**
+ * The registry's facts credential of a resolve answer, and the revocation and suspension bits its
+ * signed status lists hold for it: the part of verifying an answer that needs the registry now.
+ * verifyResolveAnswerFully (verify-answer-fully.ts) runs it after the offline checks.
+ */
+import { fail, failWith, ok, problem, type Problem, type Result } from '../core/errors.js';
+import { publicKeyFromDidKey } from '../core/trust/did-key.js';
 import { createDocumentLoader, type DocumentLoader } from '../core/trust/credentials/document-loader.js';
 import { verifyFactsCredential } from '../core/trust/credentials/facts-credential.js';
-import { pinnedRegistryDocument } from '../core/trust/credentials/registry-did.js';
-import { checkCredentialStatus } from '../core/trust/credentials/status-list.js';
+import { pinnedRegistryDocument, registryDidDocument, type DidDocument } from '../core/trust/credentials/registry-did.js';
+import { checkCredentialStatus, parseStatusEntries, type ParsedStatusEntry } from '../core/trust/credentials/status-list.js';
+import { callRegistry, type RegistryAnswer, type RegistryCallOptions } from './registry-client.js';
 
-type Get = (url: string) => Promise<{ status: number; body: unknown } | { problems: readonly Problem[] }>;
+/**
+ * What the registry's signed status lists say about a facts credential:
+ * - `good`: both lists were fetched fresh, verified against the pinned key, and neither bit is set;
+ * - `revoked` / `suspended`: that bit is set (an update or a key rotation also revokes the credential
+ *   of the record it replaces, so a stale answer reads `revoked`);
+ * - `unchecked`: the status is not known (offline, a list that could not be fetched or is stale or
+ *   forged, no credential, or the records failed before the credential was looked at). An answer
+ *   whose status is unchecked is never `verified`; `errors` says why.
+ */
+export type CredentialStatus = 'good' | 'revoked' | 'suspended' | 'unchecked';
+
+export interface CredentialCheck {
+  readonly status: CredentialStatus;
+  readonly errors: readonly Problem[];
+}
 
 /** The registry's credential issuer, trusted because its did:web key is the pinned registry key. */
 export interface TrustedIssuer {
   readonly did: string;
   readonly documentLoader: DocumentLoader;
+}
+
+/** Reads a URL as strict JSON: callRegistry with a client's fetch and timeout. */
+export type JsonGet = (url: string) => Promise<Result<RegistryAnswer>>;
+
+export interface CredentialStatusReaderOptions {
+  /**
+   * The registry whose DID document (`/.well-known/did.json`) names the issuer, as a client that
+   * talks to the registry knows it. Without it (a saved answer checked later) the issuer is the
+   * did:web the credential names; either way only the pinned key's signatures count.
+   */
+  readonly registry?: string;
+  /** Never fetch a status list: every status is `unchecked` (STATUS_LIST_UNAVAILABLE). */
+  readonly offline?: boolean;
+  /** How long a fetched status list is reused (default 5 s, the registry's max-age). */
+  readonly statusListMaxAgeMs?: number;
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+/**
+ * What the facts credential of an answer is checked against: the trusted issuer, bound to the
+ * pinned registry key, and the registry's status lists, fetched through the credential's own
+ * `statusListCredential` URLs and kept briefly. One per client (it caches), shared by all its answers.
+ */
+export class CredentialStatusReader {
+  private readonly registry: string | undefined;
+  private readonly offline: boolean;
+  private readonly get: JsonGet;
+  private readonly statusLists: StatusListCache;
+  /** The issuer of the registry's DID document, per pinned key (fetched once). */
+  private readonly issuers = new Map<string, TrustedIssuer>();
+
+  constructor(options: CredentialStatusReaderOptions = {}) {
+    this.registry = options.registry?.replace(/\/+$/, '');
+    this.offline = options.offline ?? false;
+    const callOptions: RegistryCallOptions = { ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }), ...(options.fetch === undefined ? {} : { fetch: options.fetch }) };
+    this.get = (url) => callRegistry(url, 'GET', undefined, callOptions);
+    this.statusLists = new StatusListCache(this.get, options.statusListMaxAgeMs ?? 5_000);
+  }
+
+  /**
+   * Verify the facts credential (its proof by the trusted issuer, its validity, that it is about
+   * exactly the facts the AgentAddr commits to), then read its status. Never throws.
+   */
+  async check(credential: unknown, factsSha256: string, registryKey: string, nowMs: number): Promise<CredentialCheck> {
+    if (credential === undefined) return unchecked([problem('CREDENTIAL_INVALID', 'the answer carries no facts credential, so its revocation status cannot be checked', '/credential')]);
+    const issuer = await this.issuerOf(credential, registryKey);
+    if (!issuer.ok) return unchecked(issuer.problems);
+    const verified = await verifyFactsCredential(credential, {
+      documentLoader: issuer.value.documentLoader,
+      now: nowMs,
+      trustedIssuers: [issuer.value.did],
+      expectedFactsSha256: factsSha256,
+    });
+    if (!verified.verified) return unchecked(verified.errors);
+    return this.statusOf(verified.statusEntries ?? [], issuer.value, nowMs);
+  }
+
+  /**
+   * Read the status again of a credential that `check` accepted before (a cached answer the
+   * registry confirmed with 304): its proof is not verified again, the status lists are.
+   */
+  async recheck(credential: unknown, registryKey: string, nowMs: number): Promise<CredentialCheck> {
+    const entries = parseStatusEntries((credential as { credentialStatus?: unknown } | undefined)?.credentialStatus);
+    if (!entries.ok) return unchecked(entries.problems);
+    const issuer = await this.issuerOf(credential, registryKey);
+    if (!issuer.ok) return unchecked(issuer.problems);
+    return this.statusOf(entries.value, issuer.value, nowMs);
+  }
+
+  /** Both bits, from fresh lists; a set revocation bit outranks the rest, an unknown bit leaves the status unchecked. */
+  private async statusOf(entries: readonly ParsedStatusEntry[], issuer: TrustedIssuer, nowMs: number): Promise<CredentialCheck> {
+    if (this.offline) {
+      return unchecked([problem('STATUS_LIST_UNAVAILABLE', 'revocation status not checked: offline, the status lists were not fetched', '/credential/credentialStatus')]);
+    }
+    if (entries.length === 0) return unchecked([problem('CREDENTIAL_INVALID', 'the facts credential has no status entries', '/credential/credentialStatus')]);
+    const found = new Set<CredentialStatus>();
+    const errors: Problem[] = [];
+    for (const entry of entries) {
+      const url = entry.statusListCredential;
+      const list = await this.statusLists.fetch(url, nowMs);
+      if (!list.ok) {
+        found.add('unchecked');
+        errors.push(...list.problems);
+        continue;
+      }
+      const checked = await checkCredentialStatus(
+        { type: 'BitstringStatusListEntry', statusPurpose: entry.statusPurpose, statusListIndex: String(entry.index), statusListCredential: url },
+        list.value,
+        { documentLoader: issuer.documentLoader, now: nowMs, trustedIssuers: [issuer.did] },
+      );
+      found.add(checked.status === 'ok' ? 'good' : checked.status === 'unknown' ? 'unchecked' : checked.status);
+      if (checked.status === 'revoked' || checked.status === 'suspended') {
+        errors.push(problem('CREDENTIAL_REVOKED', `the facts credential is ${checked.status} in ${url}`, '/credential/credentialStatus'));
+      } else errors.push(...checked.errors);
+    }
+    const status: CredentialStatus = (['revoked', 'suspended', 'unchecked'] as const).find((s) => found.has(s)) ?? 'good';
+    return { status, errors };
+  }
+
+  private async issuerOf(credential: unknown, registryKey: string): Promise<Result<TrustedIssuer>> {
+    if (this.registry === undefined) return issuerNamedBy(credential, registryKey);
+    const known = this.issuers.get(registryKey);
+    if (known) return ok(known);
+    const issuer = await trustedIssuerOf(this.registry, registryKey, this.get);
+    if (issuer.ok) this.issuers.set(registryKey, issuer.value);
+    return issuer;
+  }
+}
+
+function unchecked(errors: readonly Problem[]): CredentialCheck {
+  return { status: 'unchecked', errors };
 }
 
 /**
@@ -19,15 +153,30 @@ export interface TrustedIssuer {
  * served document (the registry's `#bbs-1`, or a key a man in the middle added) never reaches it,
  * because the loader would resolve it and believe credentials signed with it.
  */
-export async function trustedIssuerOf(registry: string, registryKey: string, get: Get): Promise<TrustedIssuer | readonly Problem[]> {
+export async function trustedIssuerOf(registry: string, registryKey: string, get: JsonGet): Promise<Result<TrustedIssuer>> {
   const response = await get(`${registry}/.well-known/did.json`);
-  if ('problems' in response) return response.problems;
-  if (response.status !== 200) {
-    return [problem('DID_UNRESOLVABLE', `${registry}/.well-known/did.json is not the registry's DID document (HTTP ${response.status})`)];
+  if (!response.ok) return response;
+  if (response.value.status !== 200) {
+    return fail('DID_UNRESOLVABLE', `${registry}/.well-known/did.json is not the registry's DID document (HTTP ${response.value.status})`);
   }
-  const pinned = pinnedRegistryDocument(response.body, registryKey);
-  if (!pinned.ok) return pinned.problems;
-  const document = pinned.value;
+  const pinned = pinnedRegistryDocument(response.value.body, registryKey);
+  return pinned.ok ? ok(issuerWith(pinned.value)) : pinned;
+}
+
+/**
+ * The did:web a credential names as its issuer, with a document built from the pinned key alone:
+ * for an answer checked away from its registry. Naming any did:web gains nothing, as only the pinned
+ * key's proofs verify against that document.
+ */
+function issuerNamedBy(credential: unknown, registryKey: string): Result<TrustedIssuer> {
+  const pinned = publicKeyFromDidKey(registryKey);
+  if (pinned === undefined) return fail('REQUEST_INVALID', `the pinned registry key must be an Ed25519 did:key, not ${registryKey}`);
+  const did = (credential as { issuer?: unknown } | null)?.issuer;
+  if (typeof did !== 'string' || !did.startsWith('did:web:')) return fail('ISSUER_UNTRUSTED', 'the facts credential is not issued by a registry did:web', '/credential/issuer');
+  return ok(issuerWith(registryDidDocument(did, { publicKey: pinned })));
+}
+
+function issuerWith(document: DidDocument): TrustedIssuer {
   const did = document.id;
   return { did, documentLoader: createDocumentLoader({ didDocuments: (d) => (d === did ? (document as object) : undefined) }) };
 }
@@ -37,54 +186,23 @@ export class StatusListCache {
   private readonly lists = new Map<string, { body: unknown; fetchedAtMs: number }>();
 
   constructor(
-    private readonly get: Get,
+    private readonly get: JsonGet,
     private readonly maxAgeMs: number,
   ) {}
 
-  async fetch(url: string, nowMs: number): Promise<unknown | readonly Problem[]> {
+  /** The list at `url`, or STATUS_LIST_UNAVAILABLE (nothing usable came back) / STATUS_LIST_INVALID (not strict JSON). */
+  async fetch(url: string, nowMs: number): Promise<Result<unknown>> {
     const cached = this.lists.get(url);
-    if (cached && nowMs - cached.fetchedAtMs < this.maxAgeMs) return cached.body;
+    if (cached && nowMs - cached.fetchedAtMs < this.maxAgeMs) return ok(cached.body);
     const response = await this.get(url);
-    if ('problems' in response) return response.problems;
-    if (response.status !== 200) return [problem('STATUS_LIST_INVALID', `${url} answered HTTP ${response.status}`)];
-    this.lists.set(url, { body: response.body, fetchedAtMs: nowMs });
-    return response.body;
-  }
-}
-
-/**
- * Verify the registry's facts credential of a resolve answer: its proof by the trusted issuer, its
- * validity, that it is about exactly the facts the AgentAddr commits to, and that neither its
- * revocation nor its suspension bit is set in the issuer's signed status lists.
- */
-export async function checkFactsCredential(
-  credential: unknown,
-  factsSha256: string,
-  issuer: TrustedIssuer,
-  statusLists: StatusListCache,
-  nowMs: number,
-): Promise<Problem[]> {
-  if (credential === undefined) return [problem('CREDENTIAL_INVALID', 'the answer carries no facts credential', '/credential')];
-  const verified = await verifyFactsCredential(credential, {
-    documentLoader: issuer.documentLoader,
-    now: nowMs,
-    trustedIssuers: [issuer.did],
-    expectedFactsSha256: factsSha256,
-  });
-  if (!verified.verified) return [...verified.errors];
-  const entries = (credential as { credentialStatus: unknown[] }).credentialStatus;
-  const errors: Problem[] = [];
-  for (const entry of entries) {
-    const url = (entry as { statusListCredential: string }).statusListCredential;
-    const list = await statusLists.fetch(url, nowMs);
-    if (Array.isArray(list)) {
-      errors.push(...(list as Problem[]));
-      continue;
+    if (!response.ok) {
+      const [first, ...rest] = response.problems;
+      return first?.code === 'REGISTRY_BAD_RESPONSE'
+        ? failWith([problem('STATUS_LIST_INVALID', first.detail), ...rest])
+        : fail('STATUS_LIST_UNAVAILABLE', `revocation status not checked: ${url} could not be fetched (${first?.detail ?? 'no answer'})`);
     }
-    const status = await checkCredentialStatus(entry, list, { documentLoader: issuer.documentLoader, now: nowMs, trustedIssuers: [issuer.did] });
-    if (status.status === 'revoked' || status.status === 'suspended') {
-      errors.push(problem('CREDENTIAL_REVOKED', `the facts credential is ${status.status} in ${url}`, '/credential/credentialStatus'));
-    } else if (!status.verified) errors.push(...status.errors);
+    if (response.value.status !== 200) return fail('STATUS_LIST_UNAVAILABLE', `revocation status not checked: ${url} answered HTTP ${response.value.status}`);
+    this.lists.set(url, { body: response.value.body, fetchedAtMs: nowMs });
+    return ok(response.value.body);
   }
-  return errors;
 }

@@ -1,6 +1,9 @@
 /** `signpost/client`: resolve agent names and verify every answer before using it. */
 export { SignpostClient, type ResolveOptions, type ResolveResult, type SignpostClientOptions } from './signpost-client.js';
 export { RegistryClient, type RegistryIdentity, type ResolveAnswer, type SearchAnswer, type SearchParams } from './registry-client.js';
+export { verifyResolveAnswerFully, type AnswerVerification, type FullVerifyOptions } from './verify-answer-fully.js';
+export { CredentialStatusReader, type CredentialStatus, type CredentialStatusReaderOptions } from './credential-checks.js';
+/** The offline stage of verifyResolveAnswerFully alone: it does not read revocation; do not rely on it by itself. */
 export { verifyResolveAnswer } from './verify-answer.js';
 export { verifyAgentRecords, type VerificationResult } from '../core/record/verify.js';
 export { followRotations, nextKeyCommitment } from '../core/record/key-rotation.js';

@@ -1,4 +1,5 @@
 import { fail, failWith, isErrorCode, ok, problem, type Problem, type Result } from '../core/errors.js';
+import { parseStrictJsonBytes } from '../core/json/strict-json.js';
 import type { RequesterContext } from '../core/resolve/choose-endpoint.js';
 import type {
   AgentAddr,
@@ -41,6 +42,8 @@ export interface ResolveAnswer {
   readonly context: RequesterContext;
   readonly addr: CountersignedRecord<AgentAddr>;
   readonly facts: CountersignedRecord<AgentFacts>;
+  /** The registry's Verifiable Credential over the facts, with its revocation and suspension status entries. */
+  readonly credential?: unknown;
   readonly registry: { id: string };
 }
 
@@ -91,14 +94,14 @@ export interface CallFailure {
  */
 export class RegistryClient {
   readonly baseUrl: string;
-  private readonly timeoutMs: number;
+  private readonly callOptions: RegistryCallOptions;
   lastFailure: CallFailure | undefined;
   /** HTTP status of the last answer (e.g. 201 created vs 200 replaced). */
   lastStatus: number | undefined;
 
-  constructor(baseUrl: string, options: { timeoutMs?: number } = {}) {
+  constructor(baseUrl: string, options: { timeoutMs?: number; fetch?: typeof fetch } = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.callOptions = { timeoutMs: options.timeoutMs ?? 10_000, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) };
   }
 
   identity(): Promise<Result<RegistryIdentity>> {
@@ -170,7 +173,7 @@ export class RegistryClient {
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<Result<T>> {
     this.lastFailure = undefined;
-    const answer = await callRegistry(this.baseUrl + path, method, body, { timeoutMs: this.timeoutMs });
+    const answer = await callRegistry(this.baseUrl + path, method, body, this.callOptions);
     if (!answer.ok) return answer;
     const { status, body: parsed } = answer.value;
     this.lastStatus = status;
@@ -184,26 +187,66 @@ export interface RegistryCallOptions {
   readonly timeoutMs?: number;
   /** Default: the global fetch. */
   readonly fetch?: typeof fetch;
+  /** Extra request headers, e.g. `if-none-match` for a revalidation. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** One answer of a registry: its status, its body read as strict JSON (undefined when empty), its ETag. */
+export interface RegistryAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  readonly etag: string | null;
 }
 
 /**
- * One HTTP exchange with a registry: JSON in, the status and the parsed JSON body (undefined when
- * not JSON) out. Never throws; only an unreachable registry (or a timeout) is a failure here, the
- * caller decides what a status means.
+ * One HTTP exchange with a registry: JSON in, the status and the body out. Never throws. Fails with
+ * REGISTRY_UNREACHABLE when nothing answers (or it times out), and with REGISTRY_BAD_RESPONSE (then
+ * the strict reader's own problem) when a 2xx body is not strict JSON: deep nesting, duplicate
+ * member names or `__proto__` are refused here, before any verifier walks the value. The body of a
+ * refusal that is not strict JSON (a proxy's error page) is left undefined: the caller decides what
+ * the status means, and problemsOf calls it a response that is not Signpost's.
  */
-export async function callRegistry(url: string, method: string, body?: unknown, options: RegistryCallOptions = {}): Promise<Result<{ status: number; body: unknown }>> {
+export async function callRegistry(url: string, method: string, body?: unknown, options: RegistryCallOptions = {}): Promise<Result<RegistryAnswer>> {
   let response: Response;
+  let bytes: Uint8Array;
   try {
     response = await (options.fetch ?? fetch)(url, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
+    // The body arrives under the same timeout: a registry that stalls mid-answer is unreachable too.
+    const read = await readCapped(response, MAX_ANSWER_BYTES);
+    if (read === undefined) return fail('REGISTRY_BAD_RESPONSE', `${method} ${url} answered more than ${MAX_ANSWER_BYTES} bytes: no Signpost answer is that large`);
+    bytes = read;
   } catch (error) {
     return fail('REGISTRY_UNREACHABLE', `${method} ${url}: ${describe(error)}`);
   }
-  return ok({ status: response.status, body: await readJson(response) });
+  // An empty body (a 304, a 204) is no value.
+  const parsed = bytes.length === 0 ? ok(undefined) : parseStrictJsonBytes(bytes);
+  if (parsed.ok) return ok({ status: response.status, body: parsed.value, etag: response.headers.get('etag') });
+  if (response.status < 200 || response.status >= 300) return ok({ status: response.status, body: undefined, etag: response.headers.get('etag') });
+  return failWith([problem('REGISTRY_BAD_RESPONSE', `${method} ${url} answered HTTP ${response.status} with a body that is not strict JSON: ${parsed.problems[0]?.detail}`), ...parsed.problems]);
+}
+
+/** The largest answer a client reads: a resolve answer is tens of KiB, a full status list 16 KiB. */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/** The body, or undefined once it passes `max` bytes (the rest is not read: a hostile server cannot fill memory). */
+async function readCapped(response: Response, max: number): Promise<Uint8Array | undefined> {
+  if (response.body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    length += chunk.byteLength;
+    if (length > max) {
+      await response.body.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, length);
 }
 
 /** A query string of the defined, non-empty parameters. */
@@ -211,14 +254,6 @@ export function query(params: object): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
   return search.toString();
-}
-
-async function readJson(response: Response): Promise<unknown> {
-  try {
-    return await response.json();
-  } catch {
-    return undefined;
-  }
 }
 
 /** The problems of a problem+json answer; anything else is a registry that does not speak Signpost. */

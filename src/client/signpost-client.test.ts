@@ -34,7 +34,7 @@ describe('SignpostClient.resolve', () => {
     const { url, clock } = await start();
     const client = new SignpostClient({ registry: url, registryKey: registryKey.did, clock });
     const first = await client.resolve('invoices.billing@acme.com', { context: { protocol: 'a2a' } });
-    expect(first).toMatchObject({ verified: true, name: NAME, agentId: owner.did, endpoint: { protocol: 'a2a' }, errors: [], revalidated: false });
+    expect(first).toMatchObject({ verified: true, name: NAME, agentId: owner.did, endpoint: { protocol: 'a2a' }, errors: [], status: 'good', revalidated: false });
     expect(first.facts?.agent_name).toBe(NAME);
     const second = await client.resolve(NAME, { context: { protocol: 'a2a' } });
     expect(second).toMatchObject({ verified: true, revalidated: true, endpoint: first.endpoint });
@@ -73,6 +73,19 @@ describe('SignpostClient.resolve', () => {
     expect(await client.resolve(NAME, { context: { protocol: 'a2a' } })).toMatchObject({ verified: false, endpoint: null, errors: [{ code: 'ENDPOINT_NOT_SIGNED' }] });
   });
 
+  it('reports the agent id the AgentAddr signs, not the unsigned copy at the top of the answer', async () => {
+    const { url, clock } = await start();
+    const relabelling: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).includes('/v1/resolve')) return response;
+      const answer = (await response.json()) as { agentId: string };
+      answer.agentId = testKey(6).did;
+      return new Response(JSON.stringify(answer), { status: 200, headers: { etag: '"relabelled"' } });
+    };
+    const client = new SignpostClient({ registry: url, registryKey: registryKey.did, clock, fetch: relabelling });
+    expect(await client.resolve(NAME)).toMatchObject({ verified: true, agentId: owner.did });
+  });
+
   it('refuses answers countersigned by a key it does not trust', async () => {
     const { url, clock } = await start();
     const client = new SignpostClient({ registry: url, registryKey: testKey(4).did, clock });
@@ -94,7 +107,77 @@ describe('SignpostClient.resolve', () => {
     const replaying: typeof fetch = async (input, init) =>
       String(input).includes('/v1/resolve') ? new Response(before, { status: 200, headers: { etag: '"old"' } }) : fetch(input, init);
     const client = new SignpostClient({ registry: url, registryKey: registryKey.did, clock, fetch: replaying });
-    expect(await client.resolve(NAME)).toMatchObject({ verified: false, endpoint: null, errors: [{ code: 'CREDENTIAL_REVOKED' }] });
+    expect(await client.resolve(NAME)).toMatchObject({ verified: false, endpoint: null, status: 'revoked', errors: [{ code: 'CREDENTIAL_REVOKED' }] });
+  });
+
+  it('catches a proxy that keeps answering 304 after the revocation: the status lists are read again', async () => {
+    const { url, clock, registry } = await start();
+    let revoked = false;
+    // Before the revocation it passes everything; after it, it confirms any cached answer as a stale cache would.
+    const confirming: typeof fetch = async (input, init) => {
+      const ifNoneMatch = new Headers(init?.headers).get('if-none-match');
+      if (revoked && ifNoneMatch !== null && String(input).includes('/v1/resolve')) return new Response(null, { status: 304, headers: { etag: ifNoneMatch } });
+      return fetch(input, init);
+    };
+    const client = new SignpostClient({ registry: url, registryKey: registryKey.did, clock, fetch: confirming });
+    expect(await client.resolve(NAME)).toMatchObject({ verified: true, status: 'good' });
+    expect(await client.resolve(NAME)).toMatchObject({ verified: true, status: 'good', revalidated: true });
+    expect((await registry.changeStatus(NAME, createStatusChange(owner, NAME, 'revoke', 'stolen', T0 + 1000))).ok).toBe(true);
+    revoked = true;
+    clock.advance(5_001); // past the status list cache (5 s), as the next call a little later would be
+    expect(await client.resolve(NAME)).toMatchObject({ verified: false, endpoint: null, status: 'revoked', errors: [{ code: 'CREDENTIAL_REVOKED' }] });
+  });
+
+  it('reads a suspension from the status lists of a replayed answer', async () => {
+    const { url, clock, registry } = await start();
+    const before = await fetch(`${url}/v1/resolve?name=${encodeURIComponent(NAME)}`).then((r) => r.text());
+    expect((await registry.changeStatus(NAME, createStatusChange(registryKey, NAME, 'suspend', 'audit', T0 + 1000))).ok).toBe(true);
+    const replaying: typeof fetch = async (input, init) =>
+      String(input).includes('/v1/resolve') ? new Response(before, { status: 200, headers: { etag: '"old"' } }) : fetch(input, init);
+    const client = new SignpostClient({ registry: url, registryKey: registryKey.did, clock, fetch: replaying });
+    expect(await client.resolve(NAME)).toMatchObject({ verified: false, endpoint: null, status: 'suspended', errors: [{ code: 'CREDENTIAL_REVOKED' }] });
+  });
+
+  it('says the status is unchecked, and does not verify, when the status lists cannot be fetched', async () => {
+    const { url, clock } = await start();
+    const listsDown: typeof fetch = async (input, init) => (String(input).includes('/v1/status/') ? new Response('upstream down', { status: 503 }) : fetch(input, init));
+    const client = new SignpostClient({ registry: url, registryKey: registryKey.did, clock, fetch: listsDown });
+    const result = await client.resolve(NAME);
+    expect(result).toMatchObject({ verified: false, endpoint: null, status: 'unchecked' });
+    expect(result.errors.map((e) => e.code)).toEqual(['STATUS_LIST_UNAVAILABLE', 'STATUS_LIST_UNAVAILABLE']);
+    const unreachable: typeof fetch = async (input, init) => (String(input).includes('/v1/status/') ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init));
+    const offline = new SignpostClient({ registry: url, registryKey: registryKey.did, clock, fetch: unreachable });
+    expect(await offline.resolve(NAME)).toMatchObject({ verified: false, status: 'unchecked', errors: [{ code: 'STATUS_LIST_UNAVAILABLE' }, { code: 'STATUS_LIST_UNAVAILABLE' }] });
+  });
+
+  it('refuses deep or duplicate-keyed JSON from a registry or a proxy with a clear code, never a throw', async () => {
+    const { url, clock } = await start();
+    const answerText = await fetch(`${url}/v1/resolve?name=${encodeURIComponent(NAME)}`).then((r) => r.text());
+    const serving =
+      (body: (path: string) => string | undefined): typeof fetch =>
+      async (input, init) => {
+        const replaced = body(new URL(String(input)).pathname);
+        return replaced === undefined ? fetch(input, init) : new Response(replaced, { status: 200, headers: { 'content-type': 'application/json', etag: '"x"' } });
+      };
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    // The attacker's endpoint first, the signed one second: JSON.parse keeps the last, another reader the first.
+    const duplicated = answerText.replace('"endpoint":', '"endpoint":{"url":"https://evil.example/a2a","protocol":"a2a"},"endpoint":');
+    const cases: [string, typeof fetch, string][] = [
+      ['deep answer', serving((path) => (path === '/v1/resolve' ? deep : undefined)), 'REQUEST_TOO_COMPLEX'],
+      ['duplicate keys', serving((path) => (path === '/v1/resolve' ? duplicated : undefined)), 'REQUEST_MALFORMED_JSON'],
+      ['__proto__', serving((path) => (path === '/v1/resolve' ? answerText.replace('{', '{"__proto__":{"verified":true},') : undefined)), 'REQUEST_MALFORMED_JSON'],
+      ['deep registry identity', serving((path) => (path === '/v1/registry' ? `{"id":${deep}}` : undefined)), 'REQUEST_TOO_COMPLEX'],
+    ];
+    for (const [label, fetchImpl, code] of cases) {
+      const client = new SignpostClient({ registry: url, ...(label.includes('identity') ? {} : { registryKey: registryKey.did }), clock, fetch: fetchImpl });
+      const result = await client.resolve(NAME);
+      expect({ label, verified: result.verified, endpoint: result.endpoint, codes: result.errors.map((e) => e.code) }).toEqual({ label, verified: false, endpoint: null, codes: ['REGISTRY_BAD_RESPONSE', code] });
+    }
+    // A status list that is not strict JSON is an invalid list, and the status stays unchecked.
+    const badList = serving((path) => (path.startsWith('/v1/status/') ? deep : undefined));
+    const listed = await new SignpostClient({ registry: url, registryKey: registryKey.did, clock, fetch: badList }).resolve(NAME);
+    expect(listed).toMatchObject({ verified: false, status: 'unchecked' });
+    expect(listed.errors.map((e) => e.code)).toEqual(['STATUS_LIST_INVALID', 'REQUEST_TOO_COMPLEX', 'STATUS_LIST_INVALID', 'REQUEST_TOO_COMPLEX']);
   });
 
   it('checks the facts credential: a DID document with another key is not believed', async () => {
@@ -113,9 +196,10 @@ describe('SignpostClient.resolve', () => {
   it('refuses an answer whose credential was stripped, unless told the registry issues none', async () => {
     const { url, clock } = await start({ credentials: false });
     const strict = new SignpostClient({ registry: url, registryKey: registryKey.did, clock });
-    expect(await strict.resolve(NAME)).toMatchObject({ verified: false, errors: [{ code: 'DID_UNRESOLVABLE' }] });
+    expect(await strict.resolve(NAME)).toMatchObject({ verified: false, status: 'unchecked', errors: [{ code: 'CREDENTIAL_INVALID' }] });
     const lenient = new SignpostClient({ registry: url, registryKey: registryKey.did, clock, requireCredential: false });
-    expect((await lenient.resolve(NAME)).verified).toBe(true);
+    // Accepted, but it says that nobody read a revocation status for it.
+    expect(await lenient.resolve(NAME)).toMatchObject({ verified: true, status: 'unchecked' });
   });
 
   it('never throws: bad names, unknown agents and unreachable registries are results', async () => {

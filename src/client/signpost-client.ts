@@ -1,12 +1,13 @@
-import { fail, problem, type Problem } from '../core/errors.js';
+import { didKeyProblem } from '../core/trust/did-key.js';
+import { problem, type Problem, type Result } from '../core/errors.js';
 import { parseAgentName } from '../core/name/index.js';
 import type { Clock } from '../core/ports.js';
 import { parseUtcSeconds } from '../core/record/agent-addr.js';
 import type { AgentEndpoint, AgentFacts } from '../core/record/types.js';
 import type { RequesterContext } from '../core/resolve/choose-endpoint.js';
-import { problemsOf, query, type RegistryIdentity, type ResolveAnswer } from './registry-client.js';
-import { checkFactsCredential, StatusListCache, trustedIssuerOf, type TrustedIssuer } from './credential-checks.js';
-import { verifyResolveAnswer } from './verify-answer.js';
+import { callRegistry, problemsOf, query, type RegistryAnswer, type RegistryIdentity, type ResolveAnswer } from './registry-client.js';
+import { CredentialStatusReader, type CredentialStatus } from './credential-checks.js';
+import { verifyResolveAnswerFully } from './verify-answer-fully.js';
 
 export interface SignpostClientOptions {
   /** Base URL of the registry, e.g. http://127.0.0.1:8700. */
@@ -22,7 +23,8 @@ export interface SignpostClientOptions {
   readonly statusListMaxAgeMs?: number;
   /**
    * Require the registry's facts credential (VC proof + status lists) on every answer. Default
-   * true; turn off only for registries that issue no credentials.
+   * true; turn off only for registries that issue no credentials: an answer without one is then
+   * verified with `status: 'unchecked'`. A credential that is present is always checked.
    */
   readonly requireCredential?: boolean;
   readonly timeoutMs?: number;
@@ -43,13 +45,21 @@ export interface ResolveResult {
   readonly endpoint: AgentEndpoint | null;
   readonly facts: AgentFacts | null;
   readonly errors: readonly Problem[];
-  /** True when the registry confirmed the cached answer (304) and no verification was redone. */
+  /**
+   * The facts credential's revocation and suspension status, from the registry's signed status
+   * lists read for this call: `good`, `revoked`, `suspended`, or `unchecked` (not read: then the
+   * answer is not verified, unless `requireCredential: false` let an answer without credential through).
+   */
+  readonly status: CredentialStatus;
+  /** True when the registry confirmed the cached answer (304): the signatures were not checked again, the status lists were. */
   readonly revalidated: boolean;
 }
 
 interface CachedEntry {
   readonly etag: string;
   readonly result: ResolveResult;
+  /** The facts credential of the cached answer, whose status is read again on every 304. */
+  readonly credential: unknown;
   /** After this the answer is not reused even if the registry confirms it (TTL, notAfter, maxCacheMs). */
   readonly expiresAtMs: number;
 }
@@ -59,15 +69,19 @@ interface CachedEntry {
  * records, both countersignatures against the trusted registry key, the facts digest, the
  * validity period, and that the endpoint is one the agent signed.
  *
- * Revocation: every resolve revalidates with the registry by ETag. A confirmed answer (304) costs
- * one small round trip and no verification; a revoked or suspended agent answers 410/403 at
- * once (the registry drops its cached answer in the revoking transaction), so revocation takes
- * effect on the very next resolve instead of after a TTL. Verified answers are cached up to
- * their TTL, `notAfter` and `maxCacheMs`, so signatures are checked once per record version.
+ * Verification is verifyResolveAnswerFully, the function `signpost resolve`, `signpost verify` and
+ * signpost/tls run too: records, countersignatures, digest, validity, endpoint, then the facts VC
+ * against the registry's did:web (bound to the pinned key) and its revocation and suspension bits
+ * in the signed status lists (cached at most `statusListMaxAgeMs`, 5 s by default, the registry's
+ * own max-age).
  *
- * Credentials: each fresh answer's facts VC is verified against the registry's did:web (bound to
- * the pinned key), and its revocation and suspension bits are read from the signed status lists
- * (cached at most `statusListMaxAgeMs`, 5 s by default, the registry's own max-age).
+ * Revocation: every resolve revalidates with the registry by ETag. A confirmed answer (304) costs
+ * one small round trip and no signature check, but its status is read again from the status lists:
+ * a 304 is not signed, and a proxy could keep answering it after a revocation. A revoked or
+ * suspended agent answers 410/403 at once (the registry drops its cached answer in the revoking
+ * transaction), so revocation takes effect on the very next resolve instead of after a TTL.
+ * Verified answers are cached up to their TTL, `notAfter` and `maxCacheMs`, so signatures are
+ * checked once per record version.
  *
  * Never throws on a refused or unverifiable answer; only programming errors throw.
  */
@@ -80,8 +94,7 @@ export class SignpostClient {
   private registryKey: string | undefined;
   private readonly cache = new Map<string, CachedEntry>();
   private readonly requireCredential: boolean;
-  private readonly statusLists: StatusListCache;
-  private issuer: TrustedIssuer | undefined;
+  private readonly statusReader: CredentialStatusReader;
 
   constructor(options: SignpostClientOptions) {
     if (!URL.canParse(options.registry)) throw new TypeError(`registry must be a URL, got ${options.registry}`);
@@ -92,7 +105,12 @@ export class SignpostClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxCacheMs = options.maxCacheMs ?? 3_600_000;
     this.requireCredential = options.requireCredential ?? true;
-    this.statusLists = new StatusListCache((url) => this.get(url), options.statusListMaxAgeMs ?? 5_000);
+    this.statusReader = new CredentialStatusReader({
+      registry: this.registry,
+      statusListMaxAgeMs: options.statusListMaxAgeMs ?? 5_000,
+      timeoutMs: this.timeoutMs,
+      fetch: this.fetchImpl,
+    });
   }
 
   async resolve(name: string, options: ResolveOptions = {}): Promise<ResolveResult> {
@@ -106,10 +124,11 @@ export class SignpostClient {
     const now = this.clock.now();
     const cached = this.cache.get(url);
     const reusable = cached !== undefined && cached.expiresAtMs > now ? cached : undefined;
-    const response = await this.get(url, reusable?.etag);
-    if ('problems' in response) return refused(canonical, response.problems);
+    const answered = await this.get(url, reusable?.etag);
+    if (!answered.ok) return refused(canonical, answered.problems);
+    const response = answered.value;
 
-    if (response.status === 304 && reusable) return { ...reusable.result, revalidated: true };
+    if (response.status === 304 && reusable) return this.revalidated(url, reusable, registryKey, now);
     if (response.status !== 200) {
       this.cache.delete(url);
       return refused(canonical, problemsOf(response.status, response.body));
@@ -129,67 +148,58 @@ export class SignpostClient {
   }
 
   private async verify(name: string, answer: unknown, registryKey: string, now: number): Promise<ResolveResult> {
-    const check = verifyResolveAnswer(answer, { registryDid: registryKey, expectedName: name, nowMs: now });
-    const document = answer as Partial<ResolveAnswer> & { credential?: unknown };
-    const errors = [...check.errors];
-    if (check.verified && this.requireCredential) {
-      const issuer = await this.trustedIssuer(registryKey);
-      if (Array.isArray(issuer)) errors.push(...(issuer as Problem[]));
-      else errors.push(...(await checkFactsCredential(document.credential, document.addr!.payload.factsSha256, issuer as TrustedIssuer, this.statusLists, now)));
-    }
-    const verified = errors.length === 0;
+    const check = await verifyResolveAnswerFully(answer, { registryKey, expectedName: name, nowMs: now, requireCredential: this.requireCredential }, this.statusReader);
+    const document = answer as Partial<ResolveAnswer>;
+    const verified = check.verified;
     return {
       verified,
       name,
-      agentId: verified ? (document.agentId ?? null) : null,
+      // From the signed AgentAddr: the answer's top-level agentId is a convenience copy nobody signed.
+      agentId: verified ? (document.addr?.payload.agentId ?? null) : null,
       endpoint: verified ? (document.endpoint ?? null) : null,
       facts: verified ? (document.facts?.payload ?? null) : null,
-      errors,
+      errors: check.errors,
+      status: check.status,
       revalidated: false,
     };
   }
 
-  /** The registry's credential issuer, fetched once and bound to the pinned key. */
-  private async trustedIssuer(registryKey: string): Promise<TrustedIssuer | readonly Problem[]> {
-    if (this.issuer) return this.issuer;
-    const issuer = await trustedIssuerOf(this.registry, registryKey, (url) => this.get(url));
-    if (!Array.isArray(issuer)) this.issuer = issuer as TrustedIssuer;
-    return issuer;
+  /** A 304 confirms the records; the status lists still decide whether they may be used now. */
+  private async revalidated(url: string, cached: CachedEntry, registryKey: string, now: number): Promise<ResolveResult> {
+    if (cached.credential === undefined) return { ...cached.result, revalidated: true };
+    const status = await this.statusReader.recheck(cached.credential, registryKey, now);
+    if (status.status === 'good' && status.errors.length === 0) return { ...cached.result, status: 'good', revalidated: true };
+    this.cache.delete(url);
+    return { ...refused(cached.result.name, status.errors), status: status.status };
   }
 
   private remember(url: string, etag: string, result: ResolveResult, answer: ResolveAnswer, now: number): void {
     const notAfter = parseUtcSeconds(answer.addr.payload.notAfter) ?? now;
     const expiresAtMs = Math.min(now + answer.addr.payload.ttl * 1000, notAfter, now + this.maxCacheMs);
-    this.cache.set(url, { etag, result, expiresAtMs });
+    this.cache.set(url, { etag, result, credential: answer.credential, expiresAtMs });
   }
 
+  /** The key given, or the one the registry presents on first contact; a small-order key is never trusted (KEY_WEAK). */
   private async trustedRegistryKey(): Promise<string | readonly Problem[]> {
-    if (this.registryKey !== undefined) return this.registryKey;
+    if (this.registryKey !== undefined) {
+      const weak = didKeyProblem(this.registryKey, '/registryKey');
+      return weak === undefined ? this.registryKey : [weak];
+    }
     const response = await this.get(`${this.registry}/v1/registry`);
-    if ('problems' in response) return response.problems;
-    const identity = response.body as Partial<RegistryIdentity> | undefined;
-    if (response.status !== 200 || typeof identity?.id !== 'string') return [problem('REGISTRY_BAD_RESPONSE', 'the registry did not say which key it signs with')];
+    if (!response.ok) return response.problems;
+    const identity = response.value.body as Partial<RegistryIdentity> | undefined;
+    if (response.value.status !== 200 || typeof identity?.id !== 'string') return [problem('REGISTRY_BAD_RESPONSE', 'the registry did not say which key it signs with')];
+    const weak = didKeyProblem(identity.id, '/id');
+    if (weak !== undefined) return [weak];
     this.registryKey = identity.id;
     return identity.id;
   }
 
-  private async get(url: string, etag?: string): Promise<{ status: number; body: unknown; etag: string | null } | { problems: readonly Problem[] }> {
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, {
-        headers: etag ? { accept: 'application/json', 'if-none-match': etag } : { accept: 'application/json' },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      const failed = fail('REGISTRY_UNREACHABLE', `${url}: ${error instanceof Error ? error.message : String(error)}`);
-      return { problems: failed.ok ? [] : failed.problems };
-    }
-    const body = response.status === 304 ? undefined : await response.json().catch(() => undefined);
-    return { status: response.status, body, etag: response.headers.get('etag') };
+  private get(url: string, etag?: string): Promise<Result<RegistryAnswer>> {
+    return callRegistry(url, 'GET', undefined, { timeoutMs: this.timeoutMs, fetch: this.fetchImpl, ...(etag ? { headers: { 'if-none-match': etag } } : {}) });
   }
 }
 
 function refused(name: string, errors: readonly Problem[]): ResolveResult {
-  return { verified: false, name, agentId: null, endpoint: null, facts: null, errors, revalidated: false };
+  return { verified: false, name, agentId: null, endpoint: null, facts: null, errors, status: 'unchecked', revalidated: false };
 }
-

@@ -5,9 +5,13 @@ import type { AgentEndpoint, AgentFacts } from '../core/record/types.js';
 import { verifyAgentRecords, type VerificationResult, type VerifyOptions } from '../core/record/verify.js';
 
 /**
- * Verify a resolve answer end to end: both signed records, the countersignatures by the trusted
+ * The offline checks of a resolve answer: both signed records, the countersignatures by the trusted
  * registry key, the facts digest, the validity period — and that the endpoint the registry chose
  * is one the agent itself signed (a registry may pick, never invent).
+ *
+ * Not enough alone: a stale answer replayed after a revocation passes all of these. Verifiers call
+ * verifyResolveAnswerFully (verify-answer-fully.ts), which runs this first and then the registry's
+ * facts credential and its status lists.
  */
 export function verifyResolveAnswer(answer: unknown, options: VerifyOptions): VerificationResult & { endpoints: AgentEndpoint[] } {
   const document = (typeof answer === 'object' && answer !== null ? answer : {}) as { addr?: unknown; facts?: unknown; endpoint?: unknown };

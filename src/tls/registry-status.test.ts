@@ -95,4 +95,62 @@ describe('registryRevocationCheck against a running registry', () => {
     clock += 10_001;
     expect(await check(certificate)).toBe('revoked');
   });
+
+  it('cannot be made to report a peer good by a proxy replaying the registry’s answers from before a revocation or a rotation', async () => {
+    const frozen = new Map<string, string>();
+    let replaying = false;
+    // Records every resolve and agent answer, then serves the recorded ones, as a stale cache in the path would.
+    const proxy: typeof fetch = async (input, init) => {
+      const url = String(input);
+      const replayable = url.includes('/v1/resolve?') || url.includes('/v1/agents/');
+      if (replaying && replayable && frozen.has(url)) return new Response(frozen.get(url), { status: 200, headers: { 'content-type': 'application/json' } });
+      const response = await fetch(input, init);
+      if (!replayable || replaying || response.status !== 200) return response;
+      const text = await response.text();
+      frozen.set(url, text);
+      return new Response(text, { status: 200, headers: response.headers });
+    };
+    const revokedName = 'agent://research-lab.example/ml-ops/replayed-revoked';
+    const suspendedName = 'agent://research-lab.example/ml-ops/replayed-suspended';
+    const rotatedName = 'agent://research-lab.example/ml-ops/replayed-rotated';
+    await register(revokedName, testKey(45));
+    await register(suspendedName, testKey(46));
+    const rotatedSeq = await register(rotatedName, testKey(47));
+    const check = registryRevocationCheck(running.url, { cacheMs: 0, registryKey: operator.did, fetch: proxy });
+    const issued = Date.now() - 5000;
+    for (const name of [revokedName, suspendedName, rotatedName]) expect(await check(certificateFor(name, issued))).toBeNull();
+
+    expect((await running.registry.changeStatus(revokedName, createStatusChange(operator, revokedName, 'revoke', 'compromised', Date.now()))).ok).toBe(true);
+    expect((await running.registry.changeStatus(suspendedName, createStatusChange(operator, suspendedName, 'suspend', 'audit', Date.now()))).ok).toBe(true);
+    const now = Date.now();
+    const rotation = createRotation({ from: testKey(47), to: testKey(48), name: rotatedName, claims: { label: 'tls peer' }, factsUrl: `${running.url}/facts`, seq: nextSequence(now, rotatedSeq), nowMs: now });
+    expect((await running.registry.register(rotation)).ok).toBe(true);
+    replaying = true;
+
+    // The replayed answers verify, but the status lists are read fresh: never good.
+    await expect(check(certificateFor(revokedName, issued))).rejects.toThrow(/CREDENTIAL_REVOKED/);
+    expect(await check(certificateFor(suspendedName, issued))).toBe('suspended');
+    await expect(check(certificateFor(rotatedName, issued))).rejects.toThrow(/CREDENTIAL_REVOKED/);
+  });
+
+  it('refuses a record that names another key than the verified answer (an old copy from before a rotation)', async () => {
+    const name = 'agent://research-lab.example/ml-ops/old-record';
+    const seq = await register(name, testKey(49));
+    const oldRecord = await fetch(`${running.url}/v1/agents/${encodeURIComponent(name)}`).then((r) => r.text());
+    const now = Date.now();
+    const rotation = createRotation({ from: testKey(49), to: testKey(50), name, claims: { label: 'tls peer' }, factsUrl: `${running.url}/facts`, seq: nextSequence(now, seq), nowMs: now });
+    expect((await running.registry.register(rotation)).ok).toBe(true);
+    const staleRecords: typeof fetch = async (input, init) =>
+      String(input).includes('/v1/agents/') ? new Response(oldRecord, { status: 200, headers: { 'content-type': 'application/json' } }) : fetch(input, init);
+    const check = registryRevocationCheck(running.url, { cacheMs: 0, registryKey: operator.did, fetch: staleRecords });
+    await expect(check(certificateFor(name, now - 5000))).rejects.toThrow(/names did:key:.* its verified answer did:key:/);
+  });
+
+  it('fails closed when the status lists cannot be read, and refuses a registry that signs with another key', async () => {
+    const name = 'agent://research-lab.example/ml-ops/lists-down';
+    await register(name, testKey(51));
+    const listsDown: typeof fetch = async (input, init) => (String(input).includes('/v1/status/') ? new Response('down', { status: 503 }) : fetch(input, init));
+    await expect(registryRevocationCheck(running.url, { cacheMs: 0, fetch: listsDown })(certificateFor(name, Date.now()))).rejects.toThrow(/STATUS_LIST_UNAVAILABLE/);
+    await expect(registryRevocationCheck(running.url, { cacheMs: 0, registryKey: testKey(52).did })(certificateFor(name, Date.now()))).rejects.toThrow(/RECORD_COUNTERSIGNATURE_INVALID/);
+  });
 });

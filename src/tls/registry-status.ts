@@ -1,21 +1,33 @@
 /**
  * An `isRevoked` for `checkPeer` / `capabilityGuard` backed by the registry: a peer's capability
- * certificate counts only while the registry answers its agent as active under the key it had when
- * the certificate was issued.
+ * certificate counts only while a fresh, verified answer of the registry shows its agent active
+ * under the key it had when the certificate was issued.
  *
- * Reads `GET /v1/agents/{name}` (through RegistryClient) and maps it:
- *   active, no key rotation since the certificate was issued   → null (good)
- *   active, rotated to another key after the certificate was issued → 'revoked': the certificate was
- *     asked for by a key the name has left (perhaps a stolen one)
- *   AGENT_REVOKED → 'revoked'; AGENT_SUSPENDED → 'suspended'
- *   AGENT_DEREGISTERED / AGENT_NOT_FOUND → 'revoked': the name no longer stands behind it
- *   anything else (registry unreachable, a bad answer) → throws, so the check fails closed (INTERNAL)
+ * The standing comes from `SignpostClient.resolve`, so it is verified exactly as the SDK,
+ * `signpost resolve` and `signpost verify` verify an answer (verifyResolveAnswerFully): signatures
+ * and countersignatures by the pinned registry key, and the facts credential's bits in the
+ * registry's signed status lists, read now. A resolve answer replayed by a proxy after a
+ * revocation, a suspension, a key rotation or an update therefore never reads as good. Mapped:
  *
- * Answers are cached per name for `cacheMs` (default 500 ms), which bounds both the load on the
- * registry and how late a revocation is seen. Use an https registry URL: the answer is trusted as
- * the registry's word.
+ *   verified, no key rotation since the certificate was issued → null (good)
+ *   verified, rotated to another key after the certificate was issued → 'revoked': the certificate
+ *     was asked for by a key the name has left (perhaps a stolen one)
+ *   the registry refuses: AGENT_REVOKED, AGENT_DEREGISTERED, AGENT_NOT_FOUND → 'revoked';
+ *     AGENT_SUSPENDED → 'suspended'
+ *   the answer's credential is suspended in the status lists → 'suspended'
+ *   anything else (registry or status lists unreachable, a stale, tampered or unverifiable answer,
+ *   a revoked credential, which may be a revocation or only a stale answer) → throws, so the check
+ *   fails closed (INTERNAL): it never reports a peer good without a fresh answer.
+ *
+ * The key rotations come from `GET /v1/agents/{name}`, which must name the key the verified answer
+ * names (an older copy, from before a rotation, does not).
+ *
+ * Answers, and the status lists behind them, are reused for `cacheMs` (default 500 ms), which
+ * bounds both the load on the registry and how late a revocation is seen; verified answers are
+ * revalidated by ETag, so an unchanged record is not verified again.
  */
 import { RegistryClient } from '../client/registry-client.js';
+import { SignpostClient, type ResolveResult } from '../client/signpost-client.js';
 import { isErrorCode } from '../core/errors.js';
 import { formatUtcSeconds } from '../core/record/agent-addr.js';
 import { NOT_BEFORE_BACKDATE_MS, type CapabilityCertificateInfo, type RevocationStatus } from '../core/trust/certificates/index.js';
@@ -26,12 +38,17 @@ export interface RegistryRevocationCheckOptions {
   readonly timeoutMs?: number;
   /** Wall-clock milliseconds; default Date.now. */
   readonly now?: () => number;
+  /** The registry key to trust (its did:key). Without it the key the registry presents first is pinned for the life of the check. */
+  readonly registryKey?: string;
+  /** Default: the global fetch. */
+  readonly fetch?: typeof fetch;
 }
 
 /** Names remembered at most; the cache is cleared when full (entries live only `cacheMs` anyway). */
 const MAX_CACHED_NAMES = 10_000;
 
-const standingOf: Partial<Record<string, RevocationStatus>> = {
+/** The registry's refusals that tell the standing (unsigned, but they can only refuse). */
+const refusedStanding: Partial<Record<string, RevocationStatus>> = {
   AGENT_REVOKED: 'revoked',
   AGENT_SUSPENDED: 'suspended',
   AGENT_DEREGISTERED: 'revoked',
@@ -39,9 +56,18 @@ const standingOf: Partial<Record<string, RevocationStatus>> = {
 };
 
 export function registryRevocationCheck(registryUrl: string, options: RegistryRevocationCheckOptions = {}): (certificate: CapabilityCertificateInfo) => Promise<RevocationStatus> {
-  const client = new RegistryClient(registryUrl, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
-  const cacheMs = options.cacheMs ?? 500;
   const now = options.now ?? Date.now;
+  const cacheMs = options.cacheMs ?? 500;
+  const transport = { ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }), ...(options.fetch === undefined ? {} : { fetch: options.fetch }) };
+  const resolver = new SignpostClient({
+    registry: registryUrl,
+    clock: { now },
+    // Status lists are reused no longer than answers, so cacheMs alone bounds how late a revocation is seen.
+    statusListMaxAgeMs: cacheMs,
+    ...transport,
+    ...(options.registryKey === undefined ? {} : { registryKey: options.registryKey }),
+  });
+  const records = new RegistryClient(registryUrl, transport);
   const cache = new Map<string, { readonly until: number; readonly answer: Promise<Standing> }>();
 
   return async (certificate) => {
@@ -49,7 +75,7 @@ export function registryRevocationCheck(registryUrl: string, options: RegistryRe
     let entry = cache.get(certificate.agentName);
     if (entry === undefined || entry.until <= at) {
       if (cache.size >= MAX_CACHED_NAMES) cache.clear();
-      entry = { until: at + cacheMs, answer: standingAtRegistry(client, certificate.agentName) };
+      entry = { until: at + cacheMs, answer: standingAtRegistry(resolver, records, certificate.agentName) };
       cache.set(certificate.agentName, entry);
       // A failed lookup is not remembered: the next call asks again.
       entry.answer.catch(() => cache.delete(certificate.agentName));
@@ -66,16 +92,31 @@ interface Standing {
   readonly lastRotationAt?: string;
 }
 
-async function standingAtRegistry(client: RegistryClient, name: string): Promise<Standing> {
-  const answer = await client.agent(name);
-  if (answer.ok) {
-    const last = answer.value.rotations?.at(-1);
-    return last === undefined ? { status: null } : { status: null, lastRotationAt: last.countersig.at };
+async function standingAtRegistry(resolver: SignpostClient, records: RegistryClient, name: string): Promise<Standing> {
+  const resolved = await resolver.resolve(name);
+  if (!resolved.verified) return standingOfRefusal(name, resolved);
+  const record = await records.agent(name);
+  if (!record.ok) throw cannotTell(name, record.problems);
+  // An older copy of the record (from before a rotation) would hide the rotation: it must name the verified key.
+  const recordKey = record.value.addr?.payload?.agentId;
+  if (recordKey !== resolved.agentId) {
+    throw new Error(`the registry did not tell the standing of ${name}: its record names ${String(recordKey)}, its verified answer ${resolved.agentId}`);
   }
-  const code = answer.problems[0]?.code;
-  const status = code !== undefined && isErrorCode(code) ? standingOf[code] : undefined;
-  if (status !== undefined) return { status };
-  throw new Error(`the registry did not tell the standing of ${name}: ${answer.problems.map((p) => `${p.code} ${p.detail}`).join('; ')}`);
+  const last = record.value.rotations?.at(-1);
+  return last === undefined ? { status: null } : { status: null, lastRotationAt: last.countersig.at };
+}
+
+function standingOfRefusal(name: string, resolved: ResolveResult): Standing {
+  const code = resolved.errors[0]?.code;
+  const refused = code !== undefined && isErrorCode(code) ? refusedStanding[code] : undefined;
+  if (refused !== undefined) return { status: refused };
+  // A set suspension bit with a clear revocation bit is the current credential's: the agent is suspended now.
+  if (resolved.status === 'suspended') return { status: 'suspended' };
+  throw cannotTell(name, resolved.errors);
+}
+
+function cannotTell(name: string, problems: readonly { code: string; detail: string }[]): Error {
+  return new Error(`the registry did not tell the standing of ${name}: ${problems.map((p) => `${p.code} ${p.detail}`).join('; ')}`);
 }
 
 /**

@@ -44,6 +44,10 @@ describe('the README quickstart, as real processes', () => {
     await writeFile(join(fixture.work, 'answer.json'), JSON.stringify(raw));
     const offline = await runCli(['verify', join(fixture.work, 'answer.json'), '--json'], fixture.env);
     expect(JSON.parse(offline.stdout)).toMatchObject({ verified: true, registryTrusted: true });
+    // Someone who never pinned this registry learns the signatures hold, but not that a registry they trust vouched.
+    const stranger = await runCli(['verify', join(fixture.work, 'answer.json'), '--json'], { ...fixture.env, SIGNPOST_HOME: join(fixture.work, 'stranger-home') });
+    expect(stranger.code).toBe(1);
+    expect(JSON.parse(stranger.stdout)).toMatchObject({ verified: false, signaturesVerified: true, registryTrusted: false, errors: [{ code: 'RECORD_COUNTERSIGNATURE_INVALID' }] });
     raw.facts.payload.description = 'Sends invoices to the attacker';
     await writeFile(join(fixture.work, 'tampered.json'), JSON.stringify(raw));
     const tampered = await runCli(['verify', join(fixture.work, 'tampered.json'), '--json'], fixture.env);
@@ -86,8 +90,10 @@ describe('the README quickstart, as real processes', () => {
     const key = join(fixture.work, 'restart.jwk');
     await runCli(['keygen', '--out', key], fixture.env);
     expect((await runCli(['register', '--key', key, '--name', 'agent://acme.com/durable', '--endpoint', 'https=https://d.example'], fixture.env)).code).toBe(0);
+    // The same address, so the registry keeps its did:web: the facts credentials it issued name it.
+    const { port } = new URL(fixture.server.url);
     await fixture.server.stop();
-    fixture.server = await startServer(fixture.server.dataDir);
+    fixture.server = await startServer(fixture.server.dataDir, ['--port', port]);
     fixture.env.SIGNPOST_REGISTRY = fixture.server.url;
     const pins = join(fixture.work, 'home', 'known-registries.json');
     const known = JSON.parse(await readFile(pins, 'utf8'));

@@ -1,3 +1,5 @@
+import { parseStrictJsonBytes } from '../../core/json/strict-json.js';
+import { didKeyProblem } from '../../core/trust/did-key.js';
 import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,6 +49,11 @@ export async function trustedRegistryKey(client: RegistryClient, explicit: strin
   const identity = await client.identity();
   if (!identity.ok) return identity;
   const presented = identity.value.id;
+  // A small-order key verifies a forged countersignature on anything: it is never trusted, nor pinned.
+  for (const did of explicit === undefined ? [presented] : [presented, explicit]) {
+    const weak = didKeyProblem(did, '/id');
+    if (weak !== undefined) return { ok: false, problems: [weak] };
+  }
   if (explicit !== undefined) {
     return presented === explicit
       ? { ok: true, value: { did: explicit, firstUse: false } }
@@ -70,7 +77,7 @@ export async function trustedRegistryKey(client: RegistryClient, explicit: strin
 
 /** Registry keys pinned for any URL: an offline `verify` accepts a countersignature by one of them. */
 export async function pinnedRegistryKeys(): Promise<Set<string>> {
-  return new Set(Object.values(await readKnownRegistries()));
+  return new Set(Object.values(await readKnownRegistries()).filter((did) => didKeyProblem(did) === undefined));
 }
 
 function knownRegistriesFile(): string {
@@ -78,12 +85,19 @@ function knownRegistriesFile(): string {
 }
 
 async function readKnownRegistries(): Promise<Record<string, string>> {
+  let bytes: Buffer;
   try {
-    return JSON.parse(await readFile(knownRegistriesFile(), 'utf8')) as Record<string, string>;
+    bytes = await readFile(knownRegistriesFile());
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new SignpostError('KEY_FILE_INVALID', `${knownRegistriesFile()} is unreadable: ${(error as Error).message}`);
   }
+  const parsed = parseStrictJsonBytes(bytes);
+  const value = parsed.ok ? parsed.value : undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((did) => typeof did === 'string')) {
+    throw new SignpostError('KEY_FILE_INVALID', `${knownRegistriesFile()} is not a JSON object of registry URLs to did:keys${parsed.ok ? '' : `: ${parsed.problems[0]!.detail}`}`);
+  }
+  return value as Record<string, string>;
 }
 
 async function writeKnownRegistries(known: Record<string, string>): Promise<void> {

@@ -1,42 +1,121 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { verifyResolveAnswer } from '../../../client/verify-answer.js';
-import { SignpostError } from '../../../core/errors.js';
+import { CredentialStatusReader } from '../../../client/credential-checks.js';
+import { verifyResolveAnswerFully, type AnswerVerification } from '../../../client/verify-answer-fully.js';
+import { parseStrictJsonBytes } from '../../../core/json/strict-json.js';
+import { problem, SignpostError } from '../../../core/errors.js';
+import { parseAgentName } from '../../../core/name/index.js';
 import { EXIT, formatProblems, pinnedRegistryKeys } from '../cli-context.js';
+
+interface VerifyFlags {
+  registryKey?: string;
+  name?: string;
+  offline?: boolean;
+  json?: boolean;
+}
+
+/** What `verify --json` prints. */
+interface VerifyOutput {
+  name: string | null;
+  /** True only when the records, the credential and its status lists check out. */
+  verified: boolean;
+  /** The records alone: signatures, countersignatures, digest, validity, endpoint. */
+  signaturesVerified: boolean;
+  /** good | revoked | suspended | unchecked (the status lists were not read: --offline, or unreachable). */
+  status: AnswerVerification['status'];
+  /** False when the countersigning key is neither --registry-key nor pinned by an earlier resolve: then never verified. */
+  registryTrusted: boolean;
+  errors: AnswerVerification['errors'];
+}
 
 export function verifyCommand(program: Command): void {
   program
     .command('verify')
-    .description('check a saved record offline: a resolve answer or an agent record ({addr, facts?})')
-    .argument('<file>', 'JSON file')
+    .description('check a saved resolve answer: its signatures, and its revocation status at the registry')
+    .argument('<file>', 'JSON file: a resolve answer (or an agent record {addr, facts?}, which carries no status to check)')
     .option('--registry-key <did>', 'the registry key to trust (default: any key pinned by earlier resolves)')
     .option('--name <name>', 'the name the record must be for')
+    .option('--offline', 'do not fetch the status lists: only the signatures are checked, and the answer is not reported verified')
     .option('--json', 'print the result as JSON')
-    .action(async (file: string, flags: { registryKey?: string; name?: string; json?: boolean }) => {
-      let document: { addr?: { countersig?: { by?: string }; payload?: { name?: string } }; facts?: unknown };
-      try {
-        document = JSON.parse(await readFile(file, 'utf8'));
-      } catch (error) {
-        throw new SignpostError('RECORD_INVALID', `${file}: ${(error as Error).message}`);
-      }
+    .addHelpText(
+      'after',
+      `
+The checks are those of signpost resolve and the SDK: both records, the countersignatures by the
+trusted registry key, the facts digest, the validity period, the endpoint, the registry's facts
+credential, and its revocation and suspension bits in the registry's signed status lists, fetched
+from the credential's credentialStatus URLs and believed only if signed by the trusted key.
+
+"verified" means all of them passed now, for a registry key you trust (--registry-key, or pinned
+by an earlier resolve); an answer countersigned by any other key is never verified. With --offline, or when a status list cannot be fetched,
+revocation is not checked: the result is NOT verified, status "unchecked", with the problem
+STATUS_LIST_UNAVAILABLE; signaturesVerified still tells whether the signatures hold.
+
+--json prints {name, verified, signaturesVerified, status, registryTrusted, errors}; status is
+"good", "revoked", "suspended" or "unchecked".
+Exit codes: 0 verified; 1 not verified (including status unchecked); 2 bad usage, or a file that
+cannot be read or is not strict JSON (duplicate member names, nesting deeper than 32, ...).`,
+    )
+    .action(async (file: string, flags: VerifyFlags) => {
+      const document = await readAnswer(file);
       const signer = document?.addr?.countersig?.by;
       const pinned = await pinnedRegistryKeys();
       const registryDid = flags.registryKey ?? (signer !== undefined && pinned.has(signer) ? signer : undefined);
       // Without a trusted registry key the agent signatures still prove who signed, but not that a registry vouched for the name.
-      const result = verifyResolveAnswer(document, {
-        registryDid: registryDid ?? signer ?? '',
-        nowMs: Date.now(),
-        ...(flags.name === undefined ? {} : { expectedName: flags.name }),
-      });
+      const result = await verifyResolveAnswerFully(
+        document,
+        { registryKey: registryDid ?? (typeof signer === 'string' ? signer : ''), nowMs: Date.now(), ...expectedNameOf(flags.name) },
+        new CredentialStatusReader({ offline: flags.offline === true }),
+      );
       const registryTrusted = registryDid !== undefined;
-      if (flags.json) {
-        process.stdout.write(JSON.stringify({ name: document?.addr?.payload?.name ?? null, verified: result.verified, registryTrusted, errors: result.errors }) + '\n');
-      } else if (result.verified) {
-        process.stdout.write(`verified: ${document.addr?.payload?.name}\n`);
-        if (!registryTrusted) process.stdout.write(`  warning: countersigned by ${signer}, a key you have not pinned (pass --registry-key to trust it)\n`);
-      } else {
-        process.stdout.write(`NOT VERIFIED\n${formatProblems(result.errors)}\n`);
-      }
-      process.exitCode = result.verified ? EXIT.ok : EXIT.refused;
+      // Signatures by a key nobody trusts prove nothing: anyone can make a registry key, sign an answer and its lists.
+      const untrusted = registryTrusted
+        ? []
+        : [problem('RECORD_COUNTERSIGNATURE_INVALID', `countersigned by ${String(signer)}, a key that is neither --registry-key nor pinned by an earlier resolve`, '/addr/countersig/by')];
+      const verified = result.verified && registryTrusted;
+      const output: VerifyOutput = {
+        name: typeof document?.addr?.payload?.name === 'string' ? document.addr.payload.name : null,
+        verified,
+        signaturesVerified: result.signaturesVerified,
+        status: result.status,
+        registryTrusted,
+        errors: [...untrusted, ...result.errors],
+      };
+      process.stdout.write(flags.json ? JSON.stringify(output) + '\n' : humanReadable(output, signer));
+      process.exitCode = verified ? EXIT.ok : EXIT.refused;
     });
+}
+
+type SavedAnswer = { addr?: { countersig?: { by?: string }; payload?: { name?: string } }; facts?: unknown } | undefined;
+
+/** The file, read with the strict JSON reader: what is refused from a registry is refused from a file too. */
+async function readAnswer(file: string): Promise<SavedAnswer> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new SignpostError('REQUEST_INVALID', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  const parsed = parseStrictJsonBytes(bytes);
+  if (!parsed.ok) throw SignpostError.from([problem('RECORD_INVALID', `${file} is not a strict JSON document`), ...parsed.problems]);
+  return parsed.value as SavedAnswer;
+}
+
+function expectedNameOf(name: string | undefined): { expectedName?: string } {
+  if (name === undefined) return {};
+  const parsed = parseAgentName(name);
+  if (!parsed.ok) throw SignpostError.from(parsed.problems);
+  return { expectedName: parsed.value.canonical };
+}
+
+function humanReadable(output: VerifyOutput, signer: string | undefined): string {
+  const lines: string[] = [];
+  if (output.verified) {
+    lines.push(`verified: ${output.name}`, `  status: good (the registry's signed status lists, read now)`);
+  } else if (output.signaturesVerified && output.status === 'unchecked') {
+    lines.push(`NOT VERIFIED: revocation status not checked`, `  signatures: valid (${output.name})`, formatProblems(output.errors));
+  } else {
+    lines.push(`NOT VERIFIED${output.status === 'revoked' || output.status === 'suspended' ? `: ${output.status}` : ''}`, formatProblems(output.errors));
+  }
+  if (!output.registryTrusted) lines.push(`  countersigned by ${signer}, a key you have not pinned: pass --registry-key to trust it`);
+  return lines.join('\n') + '\n';
 }
