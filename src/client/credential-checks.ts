@@ -8,7 +8,7 @@ import { publicKeyFromDidKey } from '../core/trust/did-key.js';
 import { createDocumentLoader, type DocumentLoader } from '../core/trust/credentials/document-loader.js';
 import { verifyFactsCredential } from '../core/trust/credentials/facts-credential.js';
 import { pinnedRegistryDocument, registryDidDocument, type DidDocument } from '../core/trust/credentials/registry-did.js';
-import { checkCredentialStatus, parseStatusEntries, type ParsedStatusEntry } from '../core/trust/credentials/status-list.js';
+import { parseStatusEntries, statusInList, verifyStatusList, type ParsedStatusEntry, type VerifiedStatusList } from '../core/trust/credentials/status-list.js';
 import { callRegistry, type RegistryAnswer, type RegistryCallOptions } from './registry-client.js';
 
 /**
@@ -112,17 +112,13 @@ export class CredentialStatusReader {
     const errors: Problem[] = [];
     for (const entry of entries) {
       const url = entry.statusListCredential;
-      const list = await this.statusLists.fetch(url, nowMs);
+      const list = await this.statusLists.verified(url, issuer, nowMs);
       if (!list.ok) {
         found.add('unchecked');
         errors.push(...list.problems);
         continue;
       }
-      const checked = await checkCredentialStatus(
-        { type: 'BitstringStatusListEntry', statusPurpose: entry.statusPurpose, statusListIndex: String(entry.index), statusListCredential: url },
-        list.value,
-        { documentLoader: issuer.documentLoader, now: nowMs, trustedIssuers: [issuer.did] },
-      );
+      const checked = statusInList(entry, list.value, nowMs);
       found.add(checked.status === 'ok' ? 'good' : checked.status === 'unknown' ? 'unchecked' : checked.status);
       if (checked.status === 'revoked' || checked.status === 'suspended') {
         errors.push(problem('CREDENTIAL_REVOKED', `the facts credential is ${checked.status} in ${url}`, '/credential/credentialStatus'));
@@ -181,19 +177,31 @@ function issuerWith(document: DidDocument): TrustedIssuer {
   return { did, documentLoader: createDocumentLoader({ didDocuments: (d) => (d === did ? (document as object) : undefined) }) };
 }
 
-/** Signed status lists, kept at most `maxAgeMs` (the registry serves them with max-age 5 s). */
+/**
+ * Signed status lists, fetched and verified once, then kept at most `maxAgeMs` (the registry serves
+ * them with max-age 5 s): a revalidated answer costs a bit lookup, not a signature and a gunzip.
+ * Freshness (validUntil) is still judged at every lookup, by statusInList.
+ */
 export class StatusListCache {
-  private readonly lists = new Map<string, { body: unknown; fetchedAtMs: number }>();
+  private readonly lists = new Map<string, { list: VerifiedStatusList; issuer: string; fetchedAtMs: number }>();
 
   constructor(
     private readonly get: JsonGet,
     private readonly maxAgeMs: number,
   ) {}
 
-  /** The list at `url`, or STATUS_LIST_UNAVAILABLE (nothing usable came back) / STATUS_LIST_INVALID (not strict JSON). */
-  async fetch(url: string, nowMs: number): Promise<Result<unknown>> {
+  /** The list at `url`, verified as the issuer's; STATUS_LIST_UNAVAILABLE when it cannot be had, STATUS_LIST_INVALID when it does not verify. */
+  async verified(url: string, issuer: TrustedIssuer, nowMs: number): Promise<Result<VerifiedStatusList>> {
     const cached = this.lists.get(url);
-    if (cached && nowMs - cached.fetchedAtMs < this.maxAgeMs) return ok(cached.body);
+    if (cached && cached.issuer === issuer.did && nowMs - cached.fetchedAtMs < this.maxAgeMs) return ok(cached.list);
+    const body = await this.fetch(url);
+    if (!body.ok) return body;
+    const list = await verifyStatusList(body.value, { documentLoader: issuer.documentLoader, trustedIssuers: [issuer.did] });
+    if (list.ok) this.lists.set(url, { list: list.value, issuer: issuer.did, fetchedAtMs: nowMs });
+    return list;
+  }
+
+  private async fetch(url: string): Promise<Result<unknown>> {
     const response = await this.get(url);
     if (!response.ok) {
       const [first, ...rest] = response.problems;
@@ -202,7 +210,6 @@ export class StatusListCache {
         : fail('STATUS_LIST_UNAVAILABLE', `revocation status not checked: ${url} could not be fetched (${first?.detail ?? 'no answer'})`);
     }
     if (response.value.status !== 200) return fail('STATUS_LIST_UNAVAILABLE', `revocation status not checked: ${url} answered HTTP ${response.value.status}`);
-    this.lists.set(url, { body: response.value.body, fetchedAtMs: nowMs });
     return ok(response.value.body);
   }
 }

@@ -14,7 +14,9 @@ import {
   parseStatusEntry,
   STATUS_LIST_MAX_ENTRIES,
   STATUS_LIST_MIN_ENTRIES,
+  statusInList,
   statusListEntry,
+  verifyStatusList,
   type StatusListInput,
 } from './status-list.js';
 import { auditor, DAY, documentLoader, factsInput, flipChar, REGISTRY_DID, registry, statusUrl, T0, tamper, utc } from './test-support/fixtures.js';
@@ -129,6 +131,22 @@ describe('status list credential', () => {
     expect(codes(result)).toEqual(['CREDENTIAL_REVOKED']);
     // Suspended, not revoked: the revocation list does not have the bit.
     expect((await checkCredentialStatus(revocationEntry, emptyRevocations, options)).status).toBe('ok');
+  });
+
+  it('verifies a list once and looks entries up in it; freshness is judged at each lookup, not at verification', async () => {
+    const list = await verifyStatusList(revoked, { documentLoader, trustedIssuers: [REGISTRY_DID] });
+    expect(list.ok).toBe(true);
+    if (!list.ok) return;
+    const entry = parseStatusEntry(revocationEntry, '');
+    if (!entry.ok) throw new Error('entry');
+    expect(statusInList(entry.value, list.value, T0 + HOUR).status).toBe('revoked');
+    expect(codes(statusInList(entry.value, list.value, T0 + 2 * HOUR))).toEqual(['STATUS_LIST_INVALID']);
+    const otherList = { ...list.value, id: statusUrl('revocation', 1) };
+    expect(codes(statusInList(entry.value, otherList, T0 + HOUR))).toEqual(['STATUS_LIST_INVALID']);
+    expect(codes(statusInList(entry.value, { ...list.value, purpose: 'suspension' }, T0 + HOUR))).toEqual(['STATUS_LIST_INVALID']);
+    // A list whose validUntil was pushed out no longer verifies: a verified list cannot be made to live longer.
+    const stretched = await verifyStatusList(tamper(revoked, ['validUntil'], () => utc(T0 + 3 * HOUR)), { documentLoader, trustedIssuers: [REGISTRY_DID] });
+    expect(stretched.ok ? [] : stretched.problems.map((p) => p.code)).toEqual(['STATUS_LIST_INVALID']);
   });
 
   it('refuses a stale list (at or after validUntil) and one not yet valid', async () => {

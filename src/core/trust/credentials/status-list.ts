@@ -138,49 +138,83 @@ export interface StatusCheckResult {
 }
 
 /**
- * Check one status entry against the list credential it points to (fetched by the caller). In
- * order: the entry's shape, the list's envelope (validUntil required), that the list is the one the
- * entry names, its issuer, its proof, its freshness, its purpose, then the bit. A set bit is CREDENTIAL_REVOKED
- * with status `revoked` or `suspended` after the entry's purpose.
+ * A status list credential whose issuer, proof, envelope and subject checked out: what a verifier
+ * may keep for as long as it reuses the list, so looking up another entry costs no signature.
  */
-export async function checkCredentialStatus(entry: unknown, statusListCredential: unknown, options: StatusCheckOptions): Promise<StatusCheckResult> {
-  const parsedEntry = parseStatusEntry(entry, '');
-  if (!parsedEntry.ok) return unknownStatus(parsedEntry.problems);
-  const { value: e } = parsedEntry;
+export interface VerifiedStatusList {
+  /** The URL the list credential names itself by (its `id`). */
+  readonly id: string;
+  readonly purpose: StatusPurpose;
+  readonly validFromMs: number;
+  readonly validUntilMs: number;
+  readonly bits: StatusBits;
+}
+
+/**
+ * Verify a list credential once, apart from any entry and any time: its envelope (validUntil
+ * required), its issuer, its proof, its subject, and its bits. Freshness is judged per lookup
+ * (statusInList), since a verified list is reused for a while.
+ */
+export async function verifyStatusList(statusListCredential: unknown, options: Omit<StatusCheckOptions, 'now'>): Promise<Result<VerifiedStatusList>> {
   const envelope = checkEnvelope(statusListCredential, 'BitstringStatusListCredential', 'STATUS_LIST_INVALID');
-  if (!envelope.ok) return unknownStatus(envelope.problems);
+  if (!envelope.ok) return { ok: false, problems: envelope.problems };
   const { vc, window } = envelope;
   const subject = vc.credentialSubject as Record<string, unknown>;
   let bits: StatusBits | undefined;
   const problems = await firstFailure([
     // Without validUntil a list would count as fresh forever, and a replayed old list could hide a revocation.
     () => listOf(window.untilMs === undefined ? problem('STATUS_LIST_INVALID', 'a status list must say until when it is fresh (validUntil)', '/validUntil') : undefined),
-    () => listOf(vc.id === e.statusListCredential ? undefined : problem('STATUS_LIST_INVALID', `the list is ${String(vc.id)}, the entry names ${e.statusListCredential}`, '/id')),
+    () => listOf(typeof vc.id === 'string' ? undefined : problem('STATUS_LIST_INVALID', 'a status list must name its URL as its id', '/id')),
     () => listOf(checkIssuerTrusted(vc.issuer as string, options.trustedIssuers, 'status lists')),
     () => verifyProof(vc, window, options.documentLoader, 'STATUS_LIST_INVALID'),
-    () => listOf(checkWindow(window, options.now, 'STATUS_LIST_INVALID')),
-    () => listOf(checkListSubject(subject, e.statusPurpose)),
+    () => listOf(checkListSubject(subject)),
     () => {
       const decoded = decodeStatusList(subject.encodedList as string);
       if (!decoded.ok) return [...decoded.problems];
       bits = decoded.value;
-      return e.index < bits.length ? [] : [problem('STATUS_LIST_INVALID', `index ${e.index} is outside the list's ${bits.length} entries`, '/statusListIndex')];
+      return [];
     },
   ]);
-  if (problems.length > 0 || bits === undefined) return unknownStatus(problems);
-  if (!bits.isSet(e.index)) return { verified: true, status: 'ok', errors: [] };
-  const status = e.statusPurpose === 'revocation' ? 'revoked' : 'suspended';
-  return { verified: false, status, errors: [problem('CREDENTIAL_REVOKED', `the credential is ${status} (${e.statusListCredential} index ${e.index})`, '/statusListIndex')] };
+  if (problems.length > 0 || bits === undefined) return { ok: false, problems };
+  return ok({ id: vc.id as string, purpose: subject.statusPurpose as StatusPurpose, validFromMs: window.fromMs, validUntilMs: window.untilMs!, bits });
+}
+
+/**
+ * The status of one entry in a verified list at `now`: that it is the list the entry names, fresh,
+ * of the entry's purpose, long enough, and then the bit. A set bit is CREDENTIAL_REVOKED with
+ * status `revoked` or `suspended` after the entry's purpose.
+ */
+export function statusInList(entry: ParsedStatusEntry, list: VerifiedStatusList, now: Instant): StatusCheckResult {
+  const problemFound =
+    (list.id === entry.statusListCredential ? undefined : problem('STATUS_LIST_INVALID', `the list is ${list.id}, the entry names ${entry.statusListCredential}`, '/id')) ??
+    checkWindow({ fromMs: list.validFromMs, untilMs: list.validUntilMs }, now, 'STATUS_LIST_INVALID') ??
+    (list.purpose === entry.statusPurpose
+      ? undefined
+      : problem('STATUS_LIST_INVALID', `the list is for ${list.purpose}, the entry for ${entry.statusPurpose}`, '/credentialSubject/statusPurpose')) ??
+    (entry.index < list.bits.length ? undefined : problem('STATUS_LIST_INVALID', `index ${entry.index} is outside the list's ${list.bits.length} entries`, '/statusListIndex'));
+  if (problemFound !== undefined) return unknownStatus([problemFound]);
+  if (!list.bits.isSet(entry.index)) return { verified: true, status: 'ok', errors: [] };
+  const status = entry.statusPurpose === 'revocation' ? 'revoked' : 'suspended';
+  return { verified: false, status, errors: [problem('CREDENTIAL_REVOKED', `the credential is ${status} (${entry.statusListCredential} index ${entry.index})`, '/statusListIndex')] };
+}
+
+/** Check one status entry against the list credential it points to (fetched by the caller). */
+export async function checkCredentialStatus(entry: unknown, statusListCredential: unknown, options: StatusCheckOptions): Promise<StatusCheckResult> {
+  const parsedEntry = parseStatusEntry(entry, '');
+  if (!parsedEntry.ok) return unknownStatus(parsedEntry.problems);
+  const list = await verifyStatusList(statusListCredential, options);
+  if (!list.ok) return unknownStatus(list.problems);
+  return statusInList(parsedEntry.value, list.value, options.now);
 }
 
 function unknownStatus(problems: readonly Problem[]): StatusCheckResult {
   return { verified: false, status: 'unknown', errors: problems };
 }
 
-function checkListSubject(subject: Record<string, unknown>, purpose: StatusPurpose): Problem | undefined {
+function checkListSubject(subject: Record<string, unknown>): Problem | undefined {
   if (subject.type !== 'BitstringStatusList') return problem('STATUS_LIST_INVALID', 'credentialSubject.type must be BitstringStatusList', '/credentialSubject/type');
-  if (subject.statusPurpose !== purpose) {
-    return problem('STATUS_LIST_INVALID', `the list is for ${String(subject.statusPurpose)}, the entry for ${purpose}`, '/credentialSubject/statusPurpose');
+  if (!STATUS_PURPOSES.includes(subject.statusPurpose as StatusPurpose)) {
+    return problem('STATUS_LIST_INVALID', `the list's statusPurpose must be revocation or suspension, not ${String(subject.statusPurpose)}`, '/credentialSubject/statusPurpose');
   }
   if (typeof subject.encodedList !== 'string') return problem('STATUS_LIST_INVALID', 'credentialSubject.encodedList must be a string', '/credentialSubject/encodedList');
   return undefined;
