@@ -399,11 +399,17 @@ describe('properties', () => {
   });
 
   it('(c) arbitrary strings never throw: they parse to a fixed point or fail with a NAME_* code', () => {
+    // Every seed draws accepted names: one arm of five is a valid name in one of its spellings
+    // (the fragment soup alone produced none for about 1 seed in 18).
+    const validSpelling = fc
+      .tuple(anyAgentName, environmentArb, versionArb, semverArb)
+      .chain(([name, environment, version, semver]) => fc.constantFrom(...spellings(name, environment, version, semver).map(([text]) => text)));
     const anyString = fc.oneof(
       fc.string(),
       fc.string({ unit: 'binary' }),
       fc.string({ unit: 'grapheme' }),
       nameLikeString,
+      validSpelling,
     );
     let accepted = 0;
     fc.assert(
@@ -426,7 +432,7 @@ describe('properties', () => {
       }),
       { numRuns: 3000 },
     );
-    // Guard against a vacuous property: the soup must produce some accepted names.
-    expect(accepted).toBeGreaterThan(0);
+    // Guard against a vacuous property: about 600 of the 3,000 inputs are valid spellings.
+    expect(accepted).toBeGreaterThan(100);
   });
 });
