@@ -99,7 +99,7 @@ async function serve(answers: readonly Answer[]): Promise<void> {
     ...(change === 'fastpath' || change === 'fastpath-lean' ? { serverFactory: fastPathServer } : {}),
   };
 
-  // Cache hits before fastify: the key is the raw URL, which passed validation when the answer was built.
+  // Cache hits before fastify, by the raw URL: an alias the route added after it validated that URL.
   const hits = metrics.resolveCache.labels({ result: 'hit' });
   const ok = metrics.requests.labels({ method: 'GET', route: '/v1/resolve', status: '200' });
   const hitDuration = metrics.duration.labels({ route: '/v1/resolve' });

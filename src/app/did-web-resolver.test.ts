@@ -206,7 +206,7 @@ describe('did:web over real HTTPS', () => {
     ],
     // The owner's broken document is not the caller's fault: 503 DID_UNRESOLVABLE with the reason (C4).
     ['a document naming another DID', () => routes.set('/.well-known/did.json', json(registryDidDocument('did:web:evil.example', orgKey))), 'DID_UNRESOLVABLE', /its id is "did:web:evil.example"/],
-    ['malformed JSON', () => routes.set('/.well-known/did.json', json('{"id":')), 'DID_UNRESOLVABLE', /not UTF-8 JSON/],
+    ['malformed JSON', () => routes.set('/.well-known/did.json', json('{"id":')), 'DID_UNRESOLVABLE', /not usable JSON \(REQUEST_MALFORMED_JSON/],
     [
       'a redirect to another host',
       () =>

@@ -5,10 +5,10 @@
  * only pinned documents never opens a connection at all. Bounded against abuse: the disk cache is
  * capped (LRU), failures are remembered briefly, and at most a few fetches run at once.
  */
-import { parseStrictJsonBytes } from '../core/json/strict-json.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fail, ok, SignpostError, type Problem, type Result } from '../core/errors.js';
+import { parseStrictJsonBytes } from '../core/json/strict-json.js';
 import type { Clock } from '../core/ports.js';
 import type { DidCachePolicy } from '../core/trust/did-web/cache-policy.js';
 import { CachingDidResolver } from '../core/trust/did-web/caching-did-resolver.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, chmod, readFile, writeFile } from 'node:fs/promises';
 import { SignpostError } from '../core/errors.js';
+import { parseStrictJsonBytes } from '../core/json/strict-json.js';
 import { checkSigningKeyJwk, signingKeyFromSeed, signingKeyToJwk, type SigningKey } from '../core/trust/ed25519.js';
 
 /** Create a new Ed25519 key file (private JWK, mode 0600). Refuses to overwrite: a lost key is a lost name. */
@@ -19,19 +20,15 @@ export async function createKeyFile(path: string): Promise<SigningKey> {
 }
 
 export async function readKeyFile(path: string): Promise<SigningKey> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new SignpostError('KEY_FILE_INVALID', `cannot read ${path}: ${(error as Error).message}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new SignpostError('KEY_FILE_INVALID', `${path} is not JSON`);
-  }
-  const parsed = checkSigningKeyJwk(json);
+  const json = parseStrictJsonBytes(bytes);
+  if (!json.ok) throw new SignpostError('KEY_FILE_INVALID', `${path} is not a JSON key file: ${json.problems[0]!.detail}`);
+  const parsed = checkSigningKeyJwk(json.value);
   if (!parsed.ok) throw SignpostError.from(parsed.problems.map((p) => ({ ...p, detail: `${path}: ${p.detail}` })));
   return parsed.value.key;
 }

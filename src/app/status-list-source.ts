@@ -8,8 +8,8 @@
  * (`--allow-http-did-web`, the same switch as for did:web). The list is returned parsed but not
  * verified: the core checks its issuer, proof, freshness and bits.
  */
-import { parseStrictJsonBytes } from '../core/json/strict-json.js';
 import { fail, ok, problem, type Problem, type Result } from '../core/errors.js';
+import { parseStrictJsonBytes } from '../core/json/strict-json.js';
 import type { Clock, StatusListSource } from '../core/ports.js';
 import { isLoopbackHost } from '../core/trust/did-web/did-web-url.js';
 import { guardedGetter, type GuardedGetOutcome } from './did-web-fetch.js';

@@ -4,7 +4,7 @@
  * verifyResolveAnswerFully (verify-answer-fully.ts) runs it after the offline checks.
  */
 import { fail, failWith, ok, problem, type Problem, type Result } from '../core/errors.js';
-import { publicKeyFromDidKey } from '../core/trust/did-key.js';
+import { didKeyProblem, publicKeyFromDidKey } from '../core/trust/did-key.js';
 import { createDocumentLoader, type DocumentLoader } from '../core/trust/credentials/document-loader.js';
 import { verifyFactsCredential } from '../core/trust/credentials/facts-credential.js';
 import { pinnedRegistryDocument, registryDidDocument, type DidDocument } from '../core/trust/credentials/registry-did.js';
@@ -28,13 +28,13 @@ export interface CredentialCheck {
 }
 
 /** The registry's credential issuer, trusted because its did:web key is the pinned registry key. */
-export interface TrustedIssuer {
+interface TrustedIssuer {
   readonly did: string;
   readonly documentLoader: DocumentLoader;
 }
 
 /** Reads a URL as strict JSON: callRegistry with a client's fetch and timeout. */
-export type JsonGet = (url: string) => Promise<Result<RegistryAnswer>>;
+type JsonGet = (url: string) => Promise<Result<RegistryAnswer>>;
 
 export interface CredentialStatusReaderOptions {
   /**
@@ -149,7 +149,7 @@ function unchecked(errors: readonly Problem[]): CredentialCheck {
  * served document (the registry's `#bbs-1`, or a key a man in the middle added) never reaches it,
  * because the loader would resolve it and believe credentials signed with it.
  */
-export async function trustedIssuerOf(registry: string, registryKey: string, get: JsonGet): Promise<Result<TrustedIssuer>> {
+async function trustedIssuerOf(registry: string, registryKey: string, get: JsonGet): Promise<Result<TrustedIssuer>> {
   const response = await get(`${registry}/.well-known/did.json`);
   if (!response.ok) return response;
   if (response.value.status !== 200) {
@@ -166,7 +166,7 @@ export async function trustedIssuerOf(registry: string, registryKey: string, get
  */
 function issuerNamedBy(credential: unknown, registryKey: string): Result<TrustedIssuer> {
   const pinned = publicKeyFromDidKey(registryKey);
-  if (pinned === undefined) return fail('REQUEST_INVALID', `the pinned registry key must be an Ed25519 did:key, not ${registryKey}`);
+  if (pinned === undefined) return failWith([didKeyProblem(registryKey, '/registryKey') ?? problem('REQUEST_INVALID', `the pinned registry key must be an Ed25519 did:key, not ${registryKey}`)]);
   const did = (credential as { issuer?: unknown } | null)?.issuer;
   if (typeof did !== 'string' || !did.startsWith('did:web:')) return fail('ISSUER_UNTRUSTED', 'the facts credential is not issued by a registry did:web', '/credential/issuer');
   return ok(issuerWith(registryDidDocument(did, { publicKey: pinned })));
@@ -182,7 +182,7 @@ function issuerWith(document: DidDocument): TrustedIssuer {
  * them with max-age 5 s): a revalidated answer costs a bit lookup, not a signature and a gunzip.
  * Freshness (validUntil) is still judged at every lookup, by statusInList.
  */
-export class StatusListCache {
+class StatusListCache {
   private readonly lists = new Map<string, { list: VerifiedStatusList; issuer: string; fetchedAtMs: number }>();
 
   constructor(

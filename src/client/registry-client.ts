@@ -234,7 +234,7 @@ export async function callRegistry(url: string, method: string, body?: unknown, 
 export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /** The body, or undefined once it passes `max` bytes (the rest is not read: a hostile server cannot fill memory). */
-async function readCapped(response: Response, max: number): Promise<Uint8Array | undefined> {
+export async function readCapped(response: Response, max: number): Promise<Uint8Array | undefined> {
   if (response.body === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let length = 0;

@@ -1,10 +1,10 @@
-import { didKeyProblem } from '../core/trust/did-key.js';
 import { problem, type Problem, type Result } from '../core/errors.js';
 import { parseAgentName } from '../core/name/index.js';
 import type { Clock } from '../core/ports.js';
 import { parseUtcSeconds } from '../core/record/agent-addr.js';
 import type { AgentEndpoint, AgentFacts } from '../core/record/types.js';
 import type { RequesterContext } from '../core/resolve/choose-endpoint.js';
+import { didKeyProblem } from '../core/trust/did-key.js';
 import { callRegistry, problemsOf, query, type RegistryAnswer, type RegistryIdentity, type ResolveAnswer } from './registry-client.js';
 import { CredentialStatusReader, type CredentialStatus } from './credential-checks.js';
 import { verifyResolveAnswerFully } from './verify-answer-fully.js';
@@ -24,7 +24,9 @@ export interface SignpostClientOptions {
   /**
    * Require the registry's facts credential (VC proof + status lists) on every answer. Default
    * true; turn off only for registries that issue no credentials: an answer without one is then
-   * verified with `status: 'unchecked'`. A credential that is present is always checked.
+   * verified with `status: 'unchecked'`. A credential that is present is always checked. The
+   * credential is not covered by the records' signatures, so with this off a man in the middle can
+   * strip it and have a stale answer from before a revocation verify: use it only over HTTPS.
    */
   readonly requireCredential?: boolean;
   readonly timeoutMs?: number;

@@ -45,7 +45,7 @@ export const errorCatalogue = {
   REQUEST_TOO_LARGE: { kind: 'too-large', title: 'The request body is larger than this server accepts' },
   REQUEST_UNSUPPORTED_MEDIA_TYPE: { kind: 'unsupported', title: 'The request body has a media type this operation does not accept' },
   REQUEST_TIMEOUT: { kind: 'timeout', title: 'The request took longer than this server allows' },
-  REQUEST_BODY_TIMEOUT: { kind: 'client-timeout', title: 'The request body did not arrive within the time this server allows' },
+  REQUEST_TOO_SLOW: { kind: 'client-timeout', title: 'The request did not arrive in full within the time this server allows' },
   REQUEST_TOO_COMPLEX: {
     kind: 'invalid',
     title: 'The JSON nests deeper, or has more members in one object or array, than this server accepts',

@@ -47,7 +47,7 @@ describe('the README quickstart, as real processes', () => {
     // Someone who never pinned this registry learns the signatures hold, but not that a registry they trust vouched.
     const stranger = await runCli(['verify', join(fixture.work, 'answer.json'), '--json'], { ...fixture.env, SIGNPOST_HOME: join(fixture.work, 'stranger-home') });
     expect(stranger.code).toBe(1);
-    expect(JSON.parse(stranger.stdout)).toMatchObject({ verified: false, signaturesVerified: true, registryTrusted: false, errors: [{ code: 'RECORD_COUNTERSIGNATURE_INVALID' }] });
+    expect(JSON.parse(stranger.stdout)).toMatchObject({ verified: false, signaturesVerified: true, registryTrusted: false, errors: [{ code: 'RECORD_COUNTERSIGNATURE_INVALID' }, { code: 'STATUS_LIST_UNAVAILABLE' }] });
     raw.facts.payload.description = 'Sends invoices to the attacker';
     await writeFile(join(fixture.work, 'tampered.json'), JSON.stringify(raw));
     const tampered = await runCli(['verify', join(fixture.work, 'tampered.json'), '--json'], fixture.env);

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { get as httpGet, request as httpRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { registrationFor, testKey } from '../../src/core/test-support/agents.js';
 import { registerWithCli, registryFixture, removeDir, runCli, startServer } from './support.js';
 
 const fixture = registryFixture('security');
@@ -86,21 +87,27 @@ describe('deeply nested JSON', () => {
 });
 
 describe('a request body that arrives too slowly', () => {
-  it('gets 408 REQUEST_BODY_TIMEOUT problem+json at the configured timeout (was a bare 408 after 65–80 s), and stores nothing', async () => {
+  it('gets 408 REQUEST_TOO_SLOW problem+json at the configured timeout (was a bare 408 after 65–80 s), and stores nothing', async () => {
     const server = await startServer(undefined, ['--body-timeout', '1s']);
     try {
+      const name = 'agent://acme.com/slow';
+      const key = testKey(77);
+      const post = (body: string) => fetch(`${server.url}/v1/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect((await post(JSON.stringify(registrationFor(key, name, 1, { nowMs: Date.now() })))).status).toBe(201);
+      const update = JSON.stringify(registrationFor(key, name, 2, { nowMs: Date.now() }));
       const { hostname, port } = new URL(server.url);
-      const client = httpRequest({ host: hostname, port, method: 'POST', path: '/v1/agents', headers: { 'content-type': 'application/json', 'content-length': '4096' } });
+      const client = httpRequest({ host: hostname, port, method: 'POST', path: '/v1/agents', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(update)) } });
       client.on('error', () => {}); // the server closes the connection after answering
-      client.write('{"addr":');
+      // All of the update but its last byte: it must never be applied.
+      client.write(update.slice(0, -1));
       const [response] = (await once(client, 'response')) as [IncomingMessage];
       let body = '';
       for await (const chunk of response) body += chunk;
       expect(response.statusCode).toBe(408);
       expect(response.headers['content-type']).toContain('application/problem+json');
-      expect(JSON.parse(body)).toMatchObject({ code: 'REQUEST_BODY_TIMEOUT', status: 408, instance: '/v1/agents' });
-      const counts = await (await fetch(`${server.url}/metrics`)).text();
-      expect(counts).toMatch(/signpost_agents\{state="active"\} 0/);
+      expect(JSON.parse(body)).toMatchObject({ code: 'REQUEST_TOO_SLOW', status: 408, instance: '/v1/agents' });
+      const stored = (await (await fetch(`${server.url}/v1/agents/${encodeURIComponent(name)}`)).json()) as { seq: number };
+      expect(stored.seq).toBe(1);
       expect(server.output()).toContain('request body timed out');
     } finally {
       await server.stop();

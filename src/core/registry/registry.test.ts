@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryRecordStore } from '../../store/memory/memory-store.js';
 import type { Result } from '../errors.js';
+import { createCapabilityGrant } from '../record/capability-grant.js';
 import { createStatusChange, createTombstone } from '../record/registration.js';
 import { signRecord } from '../record/signing.js';
 import { verifyAgentRecords } from '../record/verify.js';
@@ -304,6 +305,28 @@ describe('Registry: revocation and suspension', () => {
     expect((await store.statusEntries('revocation')).map((e) => e.by)).toEqual([registryKey.did]);
     // And a revocation stays final: replaying it, or any other, changes nothing.
     expect(codeOf(await registry.changeStatus(NAME, change(registryKey, 'revoke', T0 + 2000)))).toBe('AGENT_REVOKED');
+  });
+
+  it('refuses grants and status changes signed for an earlier owner of the name, revocations included', async () => {
+    const { registry, store, clock } = await registered();
+    const grant = createCapabilityGrant(registryKey, NAME, ['payments.admin'], T0 + 1000);
+    const suspension = change(registryKey, 'suspend', T0 + 1000);
+    const revocation = change(registryKey, 'revoke', T0 + 1000);
+    expect((await registry.grantCapabilities(NAME, grant)).ok).toBe(true);
+    expect((await registry.changeStatus(NAME, suspension)).ok).toBe(true);
+    clock.advance(1000);
+    expect((await registry.changeStatus(NAME, change(registryKey, 'reinstate', T0 + 2000))).ok).toBe(true);
+    // The owner releases the name; another key takes it a second later.
+    expect((await registry.deregister(NAME, createTombstone(owner, NAME, 10_000, true))).ok).toBe(true);
+    clock.advance(1000);
+    expect((await registry.register(registrationFor(mallory, NAME, 10_001, { nowMs: T0 + 3000 }))).ok).toBe(true);
+    const before = JSON.stringify(await store.get(NAME));
+    expect(codeOf(await registry.grantCapabilities(NAME, grant))).toBe('SEQUENCE_STALE');
+    for (const replayed of [suspension, revocation]) expect(codeOf(await registry.changeStatus(NAME, replayed))).toBe('SEQUENCE_STALE');
+    expect(JSON.stringify(await store.get(NAME))).toBe(before);
+    // What the operator signs for the new binding counts.
+    expect((await registry.grantCapabilities(NAME, createCapabilityGrant(registryKey, NAME, ['payments.read'], T0 + 3000))).ok).toBe(true);
+    expect((await registry.lookup(NAME)).ok && (await registry.lookup(NAME))).toMatchObject({ value: { capabilityGrant: { payload: { capabilities: ['payments.read'] } } } });
   });
 
   it('gives every new binding its own status index, never reused', async () => {

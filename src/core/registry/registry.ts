@@ -150,6 +150,7 @@ export class Registry {
       facts: countersign(facts, this.key, at),
       search: searchDocumentOf(facts.payload),
       statusIndex,
+      ...(continues ? (previous.boundAt === undefined ? {} : { boundAt: previous.boundAt }) : { boundAt: at }),
       ...(continues && previous.lastStatusChange ? { lastStatusChange: previous.lastStatusChange } : {}),
       // Grants belong to the name's owner: an update or a proven rotation keeps them, a new owner starts without any.
       ...(continues && previous.capabilityGrant ? { capabilityGrant: previous.capabilityGrant } : {}),
@@ -226,6 +227,7 @@ export class Registry {
     const stages = firstFailure(change, [
       () => this.checkStatusAuthority(current, change.payload),
       () => checkFreshness('status change', change.payload.at, this.clock.now(), orderedAfter),
+      () => checkSignedForBinding('status change', change.payload.at, current),
       () => checkTransition(current, change.payload),
     ]);
     if (!stages.ok) return stages;
@@ -310,7 +312,11 @@ export class Registry {
     const current = activeAgentOf(canonical.value, await this.store.get(canonical.value), this.clock.now());
     if (!current.ok) return current;
     const agent = current.value;
-    const stages = firstFailure(grant, [() => this.checkGrantAuthority(grant.payload), () => checkFreshness('grant', grant.payload.at, this.clock.now(), agent.capabilityGrant?.payload.at)]);
+    const stages = firstFailure(grant, [
+      () => this.checkGrantAuthority(grant.payload),
+      () => checkFreshness('grant', grant.payload.at, this.clock.now(), agent.capabilityGrant?.payload.at),
+      () => checkSignedForBinding('grant', grant.payload.at, agent),
+    ]);
     if (!stages.ok) return stages;
 
     const at = formatUtcSeconds(this.clock.now());
@@ -432,7 +438,7 @@ export function activeAgentOf(name: string, agent: StoredAgent | undefined, nowM
 }
 
 /** Past its notAfter: the owner must re-sign (and so show it still holds its key) to come back. */
-export function isExpired(agent: ActiveAgent, nowMs: number): boolean {
+function isExpired(agent: ActiveAgent, nowMs: number): boolean {
   return parseUtcSeconds(agent.addr.payload.notAfter)! <= nowMs;
 }
 
@@ -460,6 +466,16 @@ function checkFreshness(what: string, at: string, nowMs: number, lastAt?: string
     return fail('SEQUENCE_STALE', `the ${what} was signed at ${at}, not after the last accepted one (${lastAt})`, '/payload/at');
   }
   return ok(true);
+}
+
+/**
+ * Signed no earlier than the current binding of the name began. Neither a grant nor a status
+ * change names the key it was meant for, so without this one signed for an earlier owner (public:
+ * reads show the last one) could be replayed onto whoever holds the name now.
+ */
+function checkSignedForBinding(what: string, at: string, current: ActiveAgent | SuspendedAgent): Result<true> {
+  if (current.boundAt === undefined || parseUtcSeconds(at)! >= parseUtcSeconds(current.boundAt)!) return ok(true);
+  return fail('SEQUENCE_STALE', `the ${what} was signed at ${at}, before the current binding of ${current.name} began (${current.boundAt}): it was meant for an earlier owner`, '/payload/at');
 }
 
 type Authority = 'agent' | 'namespace owner' | 'registry operator';

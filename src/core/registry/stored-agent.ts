@@ -43,6 +43,12 @@ export interface ActiveAgent extends StoredAgentBase {
   readonly search: SearchDocument;
   /** This binding's index in the revocation and suspension status lists; allocated once, never reused. */
   readonly statusIndex: number;
+  /**
+   * When this binding of the name began: the countersignature time of its first record (a key
+   * rotation continues the binding). Grants and status changes signed before it were meant for an
+   * earlier owner and are refused. Absent on bindings stored before it was recorded.
+   */
+  readonly boundAt?: string;
   /** The last accepted status change (a reinstatement), so an older signed change cannot be replayed. */
   readonly lastStatusChange?: CountersignedRecord<AgentStatusChange>;
   /** The operator's current capability grant for this binding (absent: none ever granted). */

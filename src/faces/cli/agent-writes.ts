@@ -1,8 +1,7 @@
 import { readKeyFile } from '../../app/key-file.js';
 import { nextSequence } from '../../core/record/sequence.js';
-import { isEd25519DidKey } from '../../core/trust/did-key.js';
-import type { Result } from '../../core/errors.js';
-import { ok } from '../../core/errors.js';
+import { didKeyProblem } from '../../core/trust/did-key.js';
+import { ok, SignpostError, type Result } from '../../core/errors.js';
 import type { RegistryClient } from '../../client/registry-client.js';
 
 /**
@@ -14,15 +13,20 @@ export async function nextSequenceFor(client: RegistryClient, name: string, nowM
   if (current.ok) return ok(nextSequence(nowMs, current.value.seq));
   const status = client.lastFailure?.status;
   if (status === 404) return ok(nextSequence(nowMs));
-  if (status === 410) {
-    // A tombstone carries its sequence; an expired record's answer carries the stored one.
-    const body = client.lastFailure?.body as { tombstone?: { payload?: { seq?: number } }; seq?: number } | undefined;
-    return ok(nextSequence(nowMs, body?.tombstone?.payload?.seq ?? body?.seq));
-  }
+  if (status === 410) return ok(nextSequence(nowMs, goneSequence(client)));
   return current;
+}
+
+/** The stored sequence a 410 answer tells: a tombstone carries its own, an expired record's answer the stored one. */
+export function goneSequence(client: RegistryClient): number | undefined {
+  const body = client.lastFailure?.body as { tombstone?: { payload?: { seq?: number } }; seq?: number } | undefined;
+  return body?.tombstone?.payload?.seq ?? body?.seq;
 }
 
 /** A key named on the command line either as its did:key or as a key file (only its public half is used). */
 export async function didOfKeyArgument(argument: string): Promise<string> {
-  return isEd25519DidKey(argument) ? argument : (await readKeyFile(argument)).did;
+  if (!argument.startsWith('did:key:')) return (await readKeyFile(argument)).did;
+  const refused = didKeyProblem(argument);
+  if (refused !== undefined) throw SignpostError.from([refused]);
+  return argument;
 }

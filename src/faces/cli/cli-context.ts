@@ -1,9 +1,9 @@
-import { parseStrictJsonBytes } from '../../core/json/strict-json.js';
-import { didKeyProblem } from '../../core/trust/did-key.js';
 import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { kindOf, SignpostError, type Problem, type Result } from '../../core/errors.js';
+import { parseStrictJsonBytes } from '../../core/json/strict-json.js';
+import { didKeyProblem } from '../../core/trust/did-key.js';
 import { RegistryClient } from '../../client/registry-client.js';
 
 /**

@@ -28,7 +28,7 @@ export function withBodyDeadline(handler: Handler, timeoutMs: number, onTimeout:
       const timer = timers.set(() => {
         if (request.complete || response.headersSent) return;
         onTimeout(request);
-        const document = problemDocument([problem('REQUEST_BODY_TIMEOUT', `the request body did not arrive within ${timeoutMs / 1000} s`)], request.url);
+        const document = problemDocument([problem('REQUEST_TOO_SLOW', `the request body did not arrive within ${timeoutMs / 1000} s`)], request.url);
         const body = JSON.stringify(document);
         response.shouldKeepAlive = false;
         response.writeHead(document.status, { 'content-type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8`, 'content-length': Buffer.byteLength(body), connection: 'close' });

@@ -6,12 +6,13 @@
  */
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { errorCodes } from 'fastify';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isErrorCode, SignpostError } from '../../core/errors.js';
+import { fail, isErrorCode, SignpostError } from '../../core/errors.js';
+import { createCertificateRequest } from '../../core/record/certificate-request.js';
 import { Registry } from '../../core/registry/registry.js';
 import { manualClock, registrationFor, T0, testKey } from '../../core/test-support/agents.js';
 import { MemoryRecordStore } from '../../store/memory/memory-store.js';
@@ -137,6 +138,36 @@ describe('every error fastify and its plugins can raise', () => {
   });
 });
 
+describe('requests node:http cannot parse, or that arrive too slowly', () => {
+  /** Write `raw` on a fresh connection to a listening face and read everything until it closes. */
+  async function exchange(raw: string, bodyTimeoutMs?: number): Promise<{ status: number; type: string; body: any }> {
+    const registry = new Registry({ store: new MemoryRecordStore(), key: testKey(9), clock: manualClock(T0) });
+    app = await buildHttpFace({ registry, clock: manualClock(T0), ...(bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs }) });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const socket = connect((app.server.address() as AddressInfo).port, '127.0.0.1');
+    socket.write(raw);
+    let text = '';
+    for await (const chunk of socket) text += chunk;
+    const [head = '', body = ''] = text.split('\r\n\r\n');
+    return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), type: /content-type: ([^\r]+)/i.exec(head)?.[1] ?? '', body: JSON.parse(body) };
+  }
+
+  it.each([
+    ['a malformed request line', 'GARBAGE\r\n\r\n', 400, 'REQUEST_INVALID'],
+    ['headers over 16 KiB', `GET /v1/registry HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 413, 'REQUEST_TOO_LARGE'],
+    ['Content-Length together with Transfer-Encoding', 'POST /v1/agents HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'REQUEST_INVALID'],
+  ])('%s answers problem+json %i (was fastify’s own JSON)', async (_what, raw, status, code) => {
+    const answer = await exchange(raw);
+    expect({ status: answer.status, code: answer.body.code }).toEqual({ status, code });
+    expect(answer.type).toMatch(/^application\/problem\+json/);
+  });
+
+  it('headers that never finish answer 408 REQUEST_TOO_SLOW problem+json and the connection is closed', async () => {
+    const answer = await exchange('GET /v1/registry HTTP/1.1\r\nHost: x\r\n', 1_000);
+    expect({ status: answer.status, code: answer.body.code }).toEqual({ status: 408, code: 'REQUEST_TOO_SLOW' });
+  });
+});
+
 describe('a failing store', () => {
   it('answers 503 STORE_UNAVAILABLE and always logs it', async () => {
     const lines: string[] = [];
@@ -148,6 +179,19 @@ describe('a failing store', () => {
     await setup({ store, logger });
     expectProblem(await app.inject({ url: `/v1/agents/${encodeURIComponent(NAME)}` }), 503, 'STORE_UNAVAILABLE');
     expect(lines.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({ level: 50, code: 'STORE_UNAVAILABLE', msg: 'request failed' })]);
+  });
+
+  it('a 5xx a route returns as a Result (a failing CA) is logged too, not only answered', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+    const clock = manualClock(T0 + 1000);
+    const certificateAuthority = { certificatePem: '', fingerprintSha256: '', issue: async () => fail<never>('INTERNAL', 'the CA key cannot be read') };
+    const registry = new Registry({ store: new MemoryRecordStore(), key: testKey(9), clock, certificateAuthority });
+    app = await buildHttpFace({ registry, clock, logger });
+    expect((await post('/v1/agents', registrationText())).statusCode).toBe(201);
+    const request = createCertificateRequest({ key: owner, name: NAME, csrPem: '-----BEGIN CERTIFICATE REQUEST-----\nAA==\n-----END CERTIFICATE REQUEST-----\n', validitySeconds: 300, nowMs: T0 + 1000 });
+    expectProblem(await post('/v1/certificates', JSON.stringify(request)), 500, 'INTERNAL');
+    expect(lines.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({ level: 50, code: 'INTERNAL', detail: 'the CA key cannot be read', msg: 'request failed' })]);
   });
 });
 
@@ -174,7 +218,7 @@ describe('the body deadline', () => {
     return { server, port: (server.address() as AddressInfo).port, seen, timedOut, fire: () => fire?.() };
   }
 
-  it('answers a body that has not arrived by the deadline with 408 REQUEST_BODY_TIMEOUT problem+json and closes the connection', async () => {
+  it('answers a body that has not arrived by the deadline with 408 REQUEST_TOO_SLOW problem+json and closes the connection', async () => {
     const { server, port, seen, timedOut, fire } = await deadlineServer();
     try {
       const client = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/agents', headers: { 'content-type': 'application/json', 'content-length': '100' } });
@@ -188,7 +232,7 @@ describe('the body deadline', () => {
       expect(response.statusCode).toBe(408);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(response.headers.connection).toBe('close');
-      expect(JSON.parse(body)).toMatchObject({ code: 'REQUEST_BODY_TIMEOUT', status: 408, instance: '/v1/agents' });
+      expect(JSON.parse(body)).toMatchObject({ code: 'REQUEST_TOO_SLOW', status: 408, instance: '/v1/agents' });
       expect(timedOut).toEqual(['/v1/agents']);
     } finally {
       server.closeAllConnections();

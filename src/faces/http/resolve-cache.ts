@@ -33,8 +33,8 @@ export interface ResolveCacheObserver {
   evicted(reason: EvictionReason): void;
 }
 
-export const DEFAULT_RESOLVE_CACHE_ENTRIES = 100_000;
-export const DEFAULT_RESOLVE_CACHE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_RESOLVE_CACHE_ENTRIES = 100_000;
+const DEFAULT_RESOLVE_CACHE_BYTES = 64 * 1024 * 1024;
 /** At least 16 of the largest answers fit together, so one huge agent cannot flush everyone else. */
 const DEFAULT_MAX_ANSWER_SHARE = 1 / 16;
 /**

@@ -19,6 +19,9 @@ export interface FastPathOptions {
   readonly cache: ResolveCache;
   readonly clock: Clock;
   readonly metrics: Metrics;
+  /** node:http's limit for the headers of a request to arrive (then 408, see client-errors.ts). */
+  readonly headersTimeoutMs: number;
+  /** node:http's limit for a whole request: a backstop behind the body deadline. */
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   /** True once the server is shutting down: then everything goes through fastify (which answers 503). */
@@ -39,7 +42,9 @@ export function resolveFastPathServer(options: FastPathOptions) {
   const duration = metrics.duration.labels({ route: '/v1/resolve' });
 
   return (fastifyHandler: (request: IncomingMessage, response: ServerResponse) => void): Server => {
-    const server = createServer((request, response) => {
+    // node:http checks its header and request timeouts on this interval (default 30 s, which let a
+    // slow request live half a minute past its limit).
+    const server = createServer({ connectionsCheckingInterval: 1_000 }, (request, response) => {
       const url = request.url;
       if (request.method === 'GET' && url !== undefined && url.startsWith('/v1/resolve?') && !options.closing()) {
         const started = performance.now();
@@ -62,6 +67,7 @@ export function resolveFastPathServer(options: FastPathOptions) {
     // slow and idle connections.
     server.keepAliveTimeout = options.keepAliveTimeoutMs;
     server.requestTimeout = options.requestTimeoutMs;
+    server.headersTimeout = options.headersTimeoutMs;
     return server;
   };
 }

@@ -12,7 +12,8 @@ import type { RegistryDisclosure } from '../../core/registry/registry-disclosure
 import { StatusListPublisher } from '../../core/registry/registry-credentials.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { withBodyDeadline } from './body-deadline.js';
-import { PROBLEM_CONTENT_TYPE, problemDocument, statusOf } from './problem.js';
+import { answerClientError } from './client-errors.js';
+import { PROBLEM_CONTENT_TYPE, problemDocument } from './problem.js';
 import { resolveFastPathServer } from './resolve-fast-path.js';
 import { ResolveCache, type ResolveCacheLimits } from './resolve-cache.js';
 import { agentRoutes } from './routes/agents.js';
@@ -38,7 +39,7 @@ export interface HttpFaceOptions {
   readonly certifications?: CertificationRegistry;
   readonly logger?: FastifyBaseLogger | false;
   readonly version?: string;
-  /** Milliseconds a request body may take to arrive, from its headers on (default 15 s): then 408 REQUEST_BODY_TIMEOUT. */
+  /** Milliseconds a request body may take to arrive, from its headers on (default 15 s): then 408 REQUEST_TOO_SLOW. */
   readonly bodyTimeoutMs?: number;
   /** Resolves DIDs for `GET /v1/dids/{did}`; without it that route answers ROUTE_NOT_FOUND. */
   readonly didResolver?: DidResolver;
@@ -74,8 +75,10 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
     cache,
     clock: options.clock,
     metrics,
-    // node:http's own timeout stays as a backstop behind withBodyDeadline, which answers problem+json in time.
-    requestTimeoutMs: bodyTimeoutMs + 5_000,
+    // Headers get the body timeout too; node:http's whole-request timeout stays as a backstop
+    // behind withBodyDeadline, which answers problem+json in time.
+    headersTimeoutMs: bodyTimeoutMs,
+    requestTimeoutMs: 2 * bodyTimeoutMs + 5_000,
     keepAliveTimeoutMs: 65_000,
     closing: () => closing,
   });
@@ -84,6 +87,10 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
       fastPath(withBodyDeadline(handler, bodyTimeoutMs, (request) => app.log.warn({ url: request.url, method: request.method }, 'request body timed out'))),
     // Errors fastify raises before routing (a malformed URL, an overlong path parameter) answer from the catalogue too.
     frameworkErrors: (error, request, reply) => sendProblems(reply, problemsOfError(error), request.url),
+    // And so do requests node:http cannot even parse, or that arrive too slowly.
+    // Slow clients are worth a warning; unparsable requests (scanners, mostly) only at debug level.
+    clientErrorHandler: (error, socket) =>
+      answerClientError(error, socket, (found) => app.log[found.code === 'REQUEST_TOO_SLOW' ? 'warn' : 'debug']({ code: found.code, err: error }, 'client error')),
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Per-request log lines would cost more than a cached resolve; writes and errors are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -147,6 +154,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
 /** Send catalogued problems as RFC 9457 problem+json. */
 export function sendProblems(reply: AnyReply, problems: readonly Problem[], instance?: string, extensions?: Record<string, unknown>): never {
   const document = problemDocument(problems, instance, extensions);
+  if (document.status >= 500) answeredFailures.set(reply, { ...answeredFailures.get(reply), problem: problems[0]! });
   // `never`: the reply is sent, whatever the route's typed response schema says.
   return reply.code(document.status).type(PROBLEM_CONTENT_TYPE).send(document) as never;
 }
@@ -173,12 +181,17 @@ function installErrorHandling(app: HttpApp): void {
     sendProblems(reply, [problem('ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]} is not an operation of this API`)], request.url),
   );
   app.setErrorHandler((error: FastifyError | SignpostError, request, reply) => {
-    const problems = problemsOfError(error);
-    // Every server-side failure is logged (a store that fails is the operator's to see), never only answered.
-    if (statusOf(problems[0]!.code) >= 500) request.log.error({ err: error, code: problems[0]!.code }, 'request failed');
-    return sendProblems(reply, problems, request.url);
+    answeredFailures.set(reply, { error });
+    return sendProblems(reply, problemsOfError(error), request.url);
   });
 }
+
+/**
+ * The problem (and the error, if one was thrown) behind each 5xx answer, for the log line the
+ * response hook writes: every server-side failure is logged, whether a route returned it as a
+ * Result (a CA that fails, a DID that cannot be resolved) or something threw (a store that fails).
+ */
+const answeredFailures = new WeakMap<object, { problem?: Problem; error?: unknown }>();
 
 /**
  * Translate framework, plugin and store errors into catalogued problems. Fastify's and its
@@ -219,13 +232,17 @@ const clientErrorCodes: Partial<Record<number, ErrorCode>> = {
   403: 'ROUTE_NOT_FOUND',
   404: 'ROUTE_NOT_FOUND',
   405: 'ROUTE_NOT_FOUND',
-  408: 'REQUEST_BODY_TIMEOUT',
+  408: 'REQUEST_TOO_SLOW',
   413: 'REQUEST_TOO_LARGE',
   415: 'REQUEST_UNSUPPORTED_MEDIA_TYPE',
 };
 
 function installMetricsHooks(app: HttpApp, metrics: Metrics): void {
   app.addHook('onResponse', (request, reply, done) => {
+    if (reply.statusCode >= 500) {
+      const failure = answeredFailures.get(reply);
+      request.log.error({ status: reply.statusCode, code: failure?.problem?.code, detail: failure?.problem?.detail, err: failure?.error, url: request.url }, 'request failed');
+    }
     const route = request.routeOptions.url ?? 'unknown';
     metrics.requests.inc({ method: request.method, route, status: reply.statusCode });
     metrics.duration.observe({ route }, reply.elapsedTime / 1000);

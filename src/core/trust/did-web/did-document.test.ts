@@ -110,6 +110,8 @@ describe('parseDidDocument', () => {
     ['malformed JSON', '{"id": "did:web:acme.com",'],
     ['invalid UTF-8', new Uint8Array([0x7b, 0xff, 0x7d])],
     ['an oversized document', JSON.stringify({ ...acmeDocument(), padding: 'x'.repeat(DID_DOCUMENT_MAX_BYTES) })],
+    ['a member named twice (two verifiers could read two documents)', JSON.stringify(acmeDocument()).replace('"id":', '"id":"did:web:evil.example","id":')],
+    ['nesting 10,000 levels deep (was a stack overflow in structuredClone)', JSON.stringify({ ...acmeDocument(), deep: 0 }).replace('"deep":0', `"deep":${'['.repeat(10_000)}${']'.repeat(10_000)}`)],
   ])('refuses %s with DID_DOCUMENT_INVALID', (_what, body) => {
     expect(codeOf(parseDidDocument(DID, body))).toBe('DID_DOCUMENT_INVALID');
   });

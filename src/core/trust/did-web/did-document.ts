@@ -17,6 +17,7 @@
  * controller, so JSON-LD proof checkers (which compare ids as strings) need no base URL.
  */
 import { fail, failWith, ok, type Result } from '../../errors.js';
+import { parseStrictJson, parseStrictJsonBytes } from '../../json/strict-json.js';
 import { decodeDidKey, didKeyFromPublicKey, publicKeyFromDidKey, weakKeyProblem } from '../did-key.js';
 import { isAcceptableEd25519PublicKey } from '../ed25519-point.js';
 import { fromBase64Url } from '../encoding.js';
@@ -57,13 +58,10 @@ export interface DidPublicKey {
 export function parseDidDocument(did: string, body: string | Uint8Array): Result<ResolvedDidDocument> {
   const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
   if (size > DID_DOCUMENT_MAX_BYTES) return invalid(did, `it is ${size} bytes, more than the ${DID_DOCUMENT_MAX_BYTES} allowed`);
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof body === 'string' ? body : new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch (error) {
-    return invalid(did, `it is not UTF-8 JSON (${(error as Error).message})`);
-  }
-  return validateDidDocument(did, value);
+  // The strict reader: a document from someone else's server must not nest without end or say one member twice.
+  const parsed = typeof body === 'string' ? parseStrictJson(body) : parseStrictJsonBytes(body);
+  if (!parsed.ok) return invalid(did, `it is not usable JSON (${parsed.problems[0]!.code}: ${parsed.problems[0]!.detail})`, parsed.problems[0]!.pointer);
+  return validateDidDocument(did, parsed.value);
 }
 
 /** Validate a parsed document for `did` and normalise its ids. */

@@ -15,13 +15,13 @@ import { createDiscloseCryptosuite, createSignCryptosuite, createVerifyCryptosui
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { derive, issue, verifyCredential } from '@digitalbazaar/vc';
 import { isDeepStrictEqual } from 'node:util';
-import { fail, ok, problem, type ErrorCode, type Problem, type Result } from '../../errors.js';
+import { fail, failWith, ok, problem, type ErrorCode, type Problem, type Result } from '../../errors.js';
 import { checkCanonicalName } from '../../record/agent-addr.js';
 import { bundledContexts, VC_V2_CONTEXT } from '../credentials/contexts.js';
 import type { DocumentLoader } from '../credentials/document-loader.js';
 import { checkIssuerTrusted, collectErrors, checkWindow, firstFailure, isRecord, listOf, parseDateTimeStamp, requireValidityWindow, type Window } from '../credentials/proof.js';
 import type { CredentialVerification, Instant } from '../credentials/types.js';
-import { isEd25519DidKey } from '../did-key.js';
+import { didKeyProblem, isEd25519DidKey } from '../did-key.js';
 import { fromBase64Url } from '../encoding.js';
 import { createDisclosureDocumentLoader } from './document-loader.js';
 import type { IssuerKeyPair } from './issuer-keys.js';
@@ -349,7 +349,10 @@ function checkDerivedShape(value: unknown): Result<{ vc: Record<string, unknown>
   for (const key of Object.keys(subject)) {
     if (!SUBJECT_KEYS.has(key)) return bad(`credentialSubject has no member ${JSON.stringify(key)}`, `/credentialSubject/${escapePointer(key)}`);
   }
-  if (typeof subject.id !== 'string' || !isEd25519DidKey(subject.id)) return bad('credentialSubject.id must be the agent did:key', '/credentialSubject/id');
+  if (typeof subject.id !== 'string' || !isEd25519DidKey(subject.id)) {
+    const weak = typeof subject.id === 'string' ? didKeyProblem(subject.id, '/credentialSubject/id') : undefined;
+    return weak?.code === 'KEY_WEAK' ? failWith([weak]) : bad('credentialSubject.id must be the agent did:key', '/credentialSubject/id');
+  }
   if (subject.name !== undefined && (typeof subject.name !== 'string' || subject.name === '' || subject.name.length > MAX_TEXT)) {
     return bad('credentialSubject.name must be the agent name', '/credentialSubject/name');
   }

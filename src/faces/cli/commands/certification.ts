@@ -4,7 +4,7 @@ import { RegistryClient } from '../../../client/registry-client.js';
 import { ok, SignpostError, type Problem, type Result } from '../../../core/errors.js';
 import { canonicalAgentName } from '../../../core/name/index.js';
 import { formatUtcSeconds } from '../../../core/record/agent-addr.js';
-import { isEd25519DidKey } from '../../../core/trust/did-key.js';
+import { didKeyProblem } from '../../../core/trust/did-key.js';
 import { parseDidWeb } from '../../../core/trust/did-web/did-web-url.js';
 import { issueCertificationCredential } from '../../../core/trust/credentials/certification-credential.js';
 import { didKeyIssuer, registryIssuer } from '../../../core/trust/credentials/registry-did.js';
@@ -112,7 +112,8 @@ export function certificationCommand(program: Command): void {
       const key = await readKeyFile(flags.key);
       const name = unwrap(canonicalAgentName(flags.name));
       const subject = flags.subject ?? (await currentKeyOf(registryUrlOf(flags.registry), name));
-      if (!isEd25519DidKey(subject)) throw new SignpostError('REQUEST_INVALID', `--subject must be an agent did:key, not ${subject}`);
+      const weak = didKeyProblem(subject, '--subject');
+      if (weak !== undefined) throw SignpostError.from([weak.code === 'KEY_WEAK' ? weak : { ...weak, code: 'REQUEST_INVALID', detail: `--subject must be an agent did:key, not ${subject}` }]);
       // The parser the registry resolves did:web issuers with: a DID it would refuse is refused here already.
       if (flags.did !== undefined && !parseDidWeb(flags.did).ok) throw new SignpostError('REQUEST_INVALID', `--did must be a did:web the registry can resolve, not ${flags.did}`);
       const fromMs = flags.validFrom === undefined ? Date.now() : Date.parse(flags.validFrom);

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { RegistryClient } from '../../../client/registry-client.js';
+import { readCapped, RegistryClient } from '../../../client/registry-client.js';
 import { fail, failWith, type Result } from '../../../core/errors.js';
 import { DEFAULT_JSON_LIMITS, parseStrictJsonBytes } from '../../../core/json/strict-json.js';
 import { planA2aImport } from '../../../core/import/a2a.js';
@@ -14,6 +14,7 @@ import { createRegistration } from '../../../core/record/registration.js';
 import { loadOrCreateKeyFile } from '../../../app/key-file.js';
 import { EXIT, registryUrlOf, unwrap } from '../cli-context.js';
 import { readJsonFile } from '../json-file.js';
+import { goneSequence } from '../agent-writes.js';
 
 interface ImportFlags {
   registry?: string;
@@ -82,7 +83,7 @@ async function importOne(client: RegistryClient, candidate: ImportCandidate, key
   const current = await client.agent(candidate.name);
   const status = client.lastFailure?.status;
   if (!current.ok && status !== 404 && status !== 410) return { kind: 'skipped', reason: `${current.problems[0]!.code}: ${current.problems[0]!.detail}` };
-  const previousSeq = current.ok ? current.value.seq : (client.lastFailure?.body?.tombstone as { payload?: { seq?: number } } | undefined)?.payload?.seq;
+  const previousSeq = current.ok ? current.value.seq : goneSequence(client);
   const registration = createRegistration({
     key,
     name: candidate.name,
@@ -146,8 +147,8 @@ async function fetchJson(url: string): Promise<Result<unknown>> {
   try {
     const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
     if (!response.ok) return fail('REGISTRY_BAD_RESPONSE', `${url} answered HTTP ${response.status}`);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.byteLength > MAX_CARD_BYTES) return fail('REQUEST_TOO_LARGE', `${url} sent ${bytes.byteLength} bytes, more than an agent card (${MAX_CARD_BYTES})`);
+    const bytes = await readCapped(response, MAX_CARD_BYTES);
+    if (bytes === undefined) return fail('REQUEST_TOO_LARGE', `${url} sent more than an agent card holds (${MAX_CARD_BYTES} bytes)`);
     const parsed = parseStrictJsonBytes(bytes);
     return parsed.ok ? parsed : failWith(parsed.problems.map((p) => ({ ...p, detail: `${url}: ${p.detail}` })));
   } catch (error) {

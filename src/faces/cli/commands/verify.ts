@@ -5,6 +5,7 @@ import { verifyResolveAnswerFully, type AnswerVerification } from '../../../clie
 import { parseStrictJsonBytes } from '../../../core/json/strict-json.js';
 import { problem, SignpostError } from '../../../core/errors.js';
 import { parseAgentName } from '../../../core/name/index.js';
+import { didKeyProblem } from '../../../core/trust/did-key.js';
 import { EXIT, formatProblems, pinnedRegistryKeys } from '../cli-context.js';
 
 interface VerifyFlags {
@@ -59,12 +60,15 @@ cannot be read or is not strict JSON (duplicate member names, nesting deeper tha
       const document = await readAnswer(file);
       const signer = document?.addr?.countersig?.by;
       const pinned = await pinnedRegistryKeys();
+      const given = flags.registryKey === undefined ? undefined : didKeyProblem(flags.registryKey, '--registry-key');
+      if (given !== undefined) throw SignpostError.from([given]);
       const registryDid = flags.registryKey ?? (signer !== undefined && pinned.has(signer) ? signer : undefined);
       // Without a trusted registry key the agent signatures still prove who signed, but not that a registry vouched for the name.
       const result = await verifyResolveAnswerFully(
         document,
         { registryKey: registryDid ?? (typeof signer === 'string' ? signer : ''), nowMs: Date.now(), ...expectedNameOf(flags.name) },
-        new CredentialStatusReader({ offline: flags.offline === true }),
+        // An answer by a key nobody trusts is never verified: fetching the URLs its own credential names gains nothing.
+        new CredentialStatusReader({ offline: flags.offline === true || registryDid === undefined }),
       );
       const registryTrusted = registryDid !== undefined;
       // Signatures by a key nobody trusts prove nothing: anyone can make a registry key, sign an answer and its lists.
