@@ -13,8 +13,10 @@ import { buildHttpFace, type HttpApp } from '../faces/http/server.js';
 import { SqliteRecordStore } from '../store/sqlite/sqlite-store.js';
 import { loadOrCreateCertificateAuthority, type LoadedCertificateAuthority } from './certificate-authority.js';
 import { loadTrustPolicy, type ServeConfig } from './config.js';
+import type { TrustPolicy } from '../core/trust/credentials/certification-credential.js';
 import { loadOrCreateDisclosureKey, type LoadedDisclosureKey } from './disclosure-key.js';
 import { loadOrCreateKeyFile } from './key-file.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { registryDidResolver } from './did-web-resolver.js';
 import { httpsStatusListSource } from './status-list-source.js';
 import type { CachingDidResolver } from '../core/trust/did-web/caching-did-resolver.js';
@@ -51,6 +53,17 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
   // A bad trust policy stops the start before anything is created or opened.
   const trustPolicy = await loadTrustPolicy(config.trustPolicyFile);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  // Before anything in the directory is read or created: a second server is refused here.
+  const lock = lockDataDir(config.dataDir);
+  try {
+    return await startLocked(config, trustPolicy, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function startLocked(config: ServeConfig, trustPolicy: TrustPolicy, lock: DataDirLock): Promise<RunningRegistry> {
   const logger = pino({ level: config.logLevel, base: { service: 'signpost' } });
   // A bad --did-document stops the start too. Failed fetches are logged, with the detail callers never see.
   // The DIDs the operator relies on (trusted issuers, named namespace owners) keep their cached
@@ -152,6 +165,7 @@ export async function startRegistry(config: ServeConfig): Promise<RunningRegistr
       await app.close();
       await didResolver.idle();
       await store.close();
+      lock.release();
     },
   };
 }

@@ -139,6 +139,7 @@ export const errorCatalogue = {
 
   // --- server ------------------------------------------------------------------------------
   STORE_UNAVAILABLE: { kind: 'unavailable', title: 'The record store is not available' },
+  DATA_DIR_IN_USE: { kind: 'conflict', title: 'Another registry process serves this data directory' },
   INTERNAL: { kind: 'internal', title: 'An internal error occurred' },
 } as const satisfies Record<string, CatalogueEntry>;
 
