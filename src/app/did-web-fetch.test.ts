@@ -5,7 +5,7 @@
  */
 import type { LookupAddress } from 'node:dns';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { connectChecked, guardedLookup, isBlocked, isIpv4Translated, nonPublicAddresses } from './did-web-fetch.js';
@@ -85,9 +85,22 @@ describe('the guarded DNS lookup', () => {
 });
 
 describe('the connected-address check (last line against SSRF)', () => {
+  /** One connection the server accepted: the bytes it received, and when the client closed it. */
+  interface Accepted {
+    readonly socket: Socket;
+    readonly received: Buffer[];
+    readonly closed: Promise<void>;
+  }
+
   it('checks the peer before TLS starts: a refused peer never gets a ClientHello, let alone a request', async () => {
-    const received: Buffer[] = [];
-    const server = createServer((socket) => socket.on('data', (chunk: Buffer) => received.push(chunk)));
+    const waiting: ((accepted: Accepted) => void)[] = [];
+    const server = createServer((socket) => {
+      const received: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      socket.on('error', () => undefined); // the client may reset the connection
+      waiting.shift()?.({ socket, received, closed: new Promise((resolve) => socket.once('close', () => resolve())) });
+    });
+    const nextConnection = () => new Promise<Accepted>((resolve) => waiting.push(resolve));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const port = (server.address() as AddressInfo).port;
@@ -96,18 +109,23 @@ describe('the connected-address check (last line against SSRF)', () => {
         connectChecked({ host: '127.0.0.1', port, tls: {} }, { isRefused }, (error, socket) => resolve({ error: error as NodeJS.ErrnoException | null, ...(socket ? { socket } : {}) })),
       );
     try {
+      const refusedConnection = nextConnection();
       const refused = await connectWith((address) => isBlocked(strict, address));
       expect(refused.error).toMatchObject({ code: 'ENONPUBLIC', message: expect.stringMatching(/127\.0\.0\.1.*not public/) });
       expect(refused.socket).toBeUndefined();
-      await new Promise((r) => setTimeout(r, 30));
-      expect(Buffer.concat(received).length).toBe(0); // no TLS ClientHello went out
+      // Bytes arrive before the close that follows them: once the server saw the close, it has seen everything sent.
+      const seen = await refusedConnection;
+      await seen.closed;
+      expect(Buffer.concat(seen.received).length).toBe(0); // no TLS ClientHello went out
 
       // Allowed: TLS starts on the checked socket (the ClientHello, 0x16 0x03 …, reaches the peer).
+      const allowedConnection = nextConnection();
       const allowed = await connectWith((address) => isBlocked(nonPublicAddresses(true), address));
       expect(allowed.error).toBeNull();
       allowed.socket!.on('error', () => undefined);
-      for (let i = 0; i < 50 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
-      expect(Buffer.concat(received)[0]).toBe(0x16);
+      const reached = await allowedConnection;
+      if (reached.received.length === 0) await once(reached.socket, 'data');
+      expect(Buffer.concat(reached.received)[0]).toBe(0x16);
       allowed.socket!.destroy();
     } finally {
       server.close();

@@ -33,7 +33,20 @@ export interface HttpsDidFetcherOptions {
    * tests; `allowHttpLoopback` also allows loopback.
    */
   readonly allowPrivateNetwork?: boolean;
+  /** The timer of the fetch deadline. Default: real timers; a test passes its own to make the deadline pass when it chooses. */
+  readonly timers?: FetchTimers;
 }
+
+/** Timers for the fetch deadline, so a test can fire it instead of waiting for it. */
+export interface FetchTimers {
+  set(callback: () => void, ms: number): unknown;
+  clear(timer: unknown): void;
+}
+
+const realTimers: FetchTimers = {
+  set: (callback, ms) => setTimeout(callback, ms),
+  clear: (timer) => clearTimeout(timer as NodeJS.Timeout),
+};
 
 export const DID_FETCH_TIMEOUT_MS = 3_000;
 const ACCEPT = 'application/did+json, application/did+ld+json;q=0.9, application/json;q=0.8';
@@ -50,6 +63,8 @@ export interface GuardedGetOptions {
   readonly allowLoopback?: boolean;
   readonly allowPrivateNetwork?: boolean;
   readonly extraCaCertificates?: readonly string[];
+  /** The timer of the deadline (default: real timers). */
+  readonly timers?: FetchTimers;
   /** The Accept header. */
   readonly accept: string;
   readonly userAgent: string;
@@ -86,6 +101,7 @@ export function guardedGetter(options: GuardedGetOptions): (url: URL) => Promise
   const timeoutMs = options.timeoutMs ?? DID_FETCH_TIMEOUT_MS;
   const maxBytes = options.maxBytes ?? DID_DOCUMENT_MAX_BYTES;
   const maxRedirects = options.maxRedirects ?? 3;
+  const timers = options.timers ?? realTimers;
   const ca = options.extraCaCertificates?.length ? [...rootCertificates, ...options.extraCaCertificates] : undefined;
   const blocked = options.allowPrivateNetwork ? undefined : nonPublicAddresses(options.allowLoopback === true);
   const lookup = blocked === undefined ? undefined : guardedLookup(blocked);
@@ -93,7 +109,7 @@ export function guardedGetter(options: GuardedGetOptions): (url: URL) => Promise
 
   return async (first: URL): Promise<GuardedGetOutcome> => {
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), timeoutMs);
+    const timer = timers.set(() => abort.abort(), timeoutMs);
     try {
       let url = first;
       for (let hop = 0; ; hop++) {
@@ -127,7 +143,7 @@ export function guardedGetter(options: GuardedGetOptions): (url: URL) => Promise
       const code = (error as NodeJS.ErrnoException).code;
       return { kind: 'unreachable', logDetail: `fetching ${first.href} failed: ${code ? `${code} ` : ''}${(error as Error).message}` };
     } finally {
-      clearTimeout(timer);
+      timers.clear(timer);
       abort.abort(); // ends any socket still open (a body left unread after a refusal)
     }
   };

@@ -2,6 +2,8 @@
  * The status list adapter against real servers on 127.0.0.1: HTTPS with a freshly made
  * self-signed certificate (trusted only through the extra-CA option), and plain http for the
  * loopback development switch. The SSRF guards themselves are tested in did-web-fetch.test.ts.
+ * The fetch deadline never passes here: every fetch must end by its own answer, however busy the
+ * machine (the deadline itself is tested in did-web-resolver.test.ts).
  */
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
@@ -17,6 +19,8 @@ import { createDocumentLoader } from '../core/trust/credentials/document-loader.
 import { didKeyIssuer } from '../core/trust/credentials/registry-did.js';
 import { checkCredentialStatus, issueStatusListCredential, statusListEntry } from '../core/trust/credentials/status-list.js';
 import { MemoryRecordStore } from '../store/memory/memory-store.js';
+import { closedLoopbackPort } from '../../test/support/closed-loopback-port.js';
+import type { FetchTimers } from './did-web-fetch.js';
 import { cacheLifetimeMs, httpsStatusListSource, STATUS_LIST_MAX_CACHE_MS, type StatusListSourceOptions } from './status-list-source.js';
 import { routedHandler, selfSignedLoopbackCertificate, type Handler } from './test-support/loopback-https.js';
 
@@ -25,6 +29,7 @@ const NAME = 'agent://acme.com/health/intake';
 const auditor = didKeyIssuer(testKey(60));
 const owner = testKey(61);
 const utc = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const noDeadline: FetchTimers = { set: () => undefined, clear: () => undefined };
 
 let tls: { certPem: string; keyPem: string };
 let server: Server;
@@ -50,7 +55,7 @@ function revocationList(url: string, setIndices: number[] = [], ttlMs?: number) 
 }
 
 function source(options: Partial<StatusListSourceOptions> = {}) {
-  return httpsStatusListSource({ extraCaCertificates: [tls.certPem], allowPrivateNetwork: true, ...options });
+  return httpsStatusListSource({ extraCaCertificates: [tls.certPem], allowPrivateNetwork: true, timers: noDeadline, ...options });
 }
 
 const codeOf = (result: Result<unknown>) => (result.ok ? undefined : result.problems[0]?.code);
@@ -119,7 +124,7 @@ describe('httpsStatusListSource', () => {
 
   it('refuses a loopback (non-public) address unless allowed, without connecting', async () => {
     routes.set('/status/1', json(await revocationList(`${base}/status/1`)));
-    const strict = httpsStatusListSource({ extraCaCertificates: [tls.certPem] });
+    const strict = httpsStatusListSource({ extraCaCertificates: [tls.certPem], timers: noDeadline });
     const result = await strict.fetch(`${base}/status/1`);
     expect(codeOf(result)).toBe('STATUS_LIST_UNAVAILABLE');
     expect(detailOf(result)).toMatch(/not a public address/);
@@ -137,7 +142,7 @@ describe('httpsStatusListSource', () => {
     try {
       expect(detailOf(await source().fetch(url))).toMatch(/only https/);
       expect(hits).toEqual([]);
-      const dev = httpsStatusListSource({ allowHttpLoopback: true });
+      const dev = httpsStatusListSource({ allowHttpLoopback: true, timers: noDeadline });
       const fetched = await dev.fetch(url);
       expect(fetched.ok && fetched.value).toEqual({ plain: true });
       expect(detailOf(await dev.fetch('http://auditor.example/status/1'))).toMatch(/only https/);
@@ -167,8 +172,9 @@ describe('httpsStatusListSource', () => {
   it('reports an unreachable host without its errno or address, and logs the detail', async () => {
     const logged: (string | undefined)[] = [];
     const lists = source({ onProblem: (_url, _p, logDetail) => logged.push(logDetail) });
-    const result = await lists.fetch('https://127.0.0.1:1/status');
-    expect([codeOf(result), detailOf(result)]).toEqual(['STATUS_LIST_UNAVAILABLE', 'status list https://127.0.0.1:1/status: could not reach 127.0.0.1:1']);
+    const port = await closedLoopbackPort();
+    const result = await lists.fetch(`https://127.0.0.1:${port}/status`);
+    expect([codeOf(result), detailOf(result)]).toEqual(['STATUS_LIST_UNAVAILABLE', `status list https://127.0.0.1:${port}/status: could not reach 127.0.0.1:${port}`]);
     expect(logged[0]).toMatch(/ECONNREFUSED/);
   });
 

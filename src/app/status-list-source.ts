@@ -12,7 +12,7 @@ import { fail, ok, problem, type Problem, type Result } from '../core/errors.js'
 import { parseStrictJsonBytes } from '../core/json/strict-json.js';
 import type { Clock, StatusListSource } from '../core/ports.js';
 import { isLoopbackHost } from '../core/trust/did-web/did-web-url.js';
-import { guardedGetter, type GuardedGetOutcome } from './did-web-fetch.js';
+import { guardedGetter, type FetchTimers, type GuardedGetOutcome } from './did-web-fetch.js';
 
 /** A 131,072-entry list is ~16 KiB compressed (~22 KiB as base64url in JSON); larger lists get room too. */
 export const STATUS_LIST_MAX_BYTES = 256 * 1024;
@@ -24,6 +24,8 @@ export const STATUS_LIST_MAX_CACHE_MS = 10 * 60_000;
 export interface StatusListSourceOptions {
   /** The whole fetch must finish within this. Default 3000 ms. */
   readonly timeoutMs?: number;
+  /** The timer of that deadline (default: real timers; tests fire it themselves). */
+  readonly timers?: FetchTimers;
   /** Default STATUS_LIST_MAX_BYTES (256 KiB). */
   readonly maxBytes?: number;
   /** Fetch lists of loopback hosts (127.0.0.0/8, localhost) over plain http: development and tests only. */
@@ -56,6 +58,7 @@ export function httpsStatusListSource(options: StatusListSourceOptions = {}): St
   const maxCacheMs = options.maxCacheMs ?? STATUS_LIST_MAX_CACHE_MS;
   const getGuarded = guardedGetter({
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.timers === undefined ? {} : { timers: options.timers }),
     maxBytes: options.maxBytes ?? STATUS_LIST_MAX_BYTES,
     allowLoopback: options.allowHttpLoopback === true,
     ...(options.allowPrivateNetwork === undefined ? {} : { allowPrivateNetwork: options.allowPrivateNetwork }),

@@ -10,6 +10,7 @@ import { issueCapabilityCredential, type CapabilityCredential, type DerivedCapab
 import { createIssuerKeyPair, exportIssuerKeyPair, importIssuerKeyPair } from '../core/trust/disclosure/issuer-keys.js';
 import { buildHttpFace, type HttpApp } from '../faces/http/server.js';
 import { MemoryRecordStore } from '../store/memory/memory-store.js';
+import { closedLoopbackPort } from '../../test/support/closed-loopback-port.js';
 import {
   checkDisclosureAtRegistry,
   deriveCapabilityDisclosure,
@@ -107,7 +108,7 @@ describe('verifyCapabilityDisclosure', () => {
       expect(result.errors.length).toBeGreaterThan(0);
     }
     expect(codes(await verifyCapabilityDisclosure(derived, { capability: 'retrain' }))).toEqual(['REQUEST_INVALID']);
-    expect(codes(await verifyCapabilityDisclosure(derived, { capability: 'retrain', registryUrl: 'http://127.0.0.1:1', now: now() }))).toEqual(['REGISTRY_UNREACHABLE']);
+    expect(codes(await verifyCapabilityDisclosure(derived, { capability: 'retrain', registryUrl: `http://127.0.0.1:${await closedLoopbackPort()}`, now: now() }))).toEqual(['REGISTRY_UNREACHABLE']);
     const pinnedElsewhere = await verifyCapabilityDisclosure(derived, { capability: 'retrain', registryUrl: url, registryKey: testKey(4).did, now: now() });
     expect(codes(pinnedElsewhere)).toEqual(['ISSUER_UNTRUSTED']);
   });

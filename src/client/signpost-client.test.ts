@@ -6,6 +6,7 @@ import { createStatusChange } from '../core/record/registration.js';
 import { manualClock, registrationFor, T0, testKey } from '../core/test-support/agents.js';
 import { buildHttpFace, type HttpApp } from '../faces/http/server.js';
 import { MemoryRecordStore } from '../store/memory/memory-store.js';
+import { closedLoopbackPort } from '../../test/support/closed-loopback-port.js';
 import { SignpostClient } from './signpost-client.js';
 
 const NAME = 'agent://acme.com/billing/invoices';
@@ -207,7 +208,7 @@ describe('SignpostClient.resolve', () => {
     const client = new SignpostClient({ registry: url, registryKey: registryKey.did, clock });
     expect(await client.resolve('agent://acme.com/Bad_Name')).toMatchObject({ verified: false, errors: [{ code: 'NAME_BAD_CHARACTER' }] });
     expect(await client.resolve('agent://acme.com/nobody')).toMatchObject({ verified: false, errors: [{ code: 'AGENT_NOT_FOUND' }] });
-    const offline = new SignpostClient({ registry: 'http://127.0.0.1:9', registryKey: registryKey.did, clock, timeoutMs: 2000 });
+    const offline = new SignpostClient({ registry: `http://127.0.0.1:${await closedLoopbackPort()}`, registryKey: registryKey.did, clock });
     expect(await offline.resolve(NAME)).toMatchObject({ verified: false, errors: [{ code: 'REGISTRY_UNREACHABLE' }] });
     expect(() => new SignpostClient({ registry: 'not a url' })).toThrow(TypeError);
   });

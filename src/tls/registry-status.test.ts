@@ -11,6 +11,7 @@ import { nextSequence } from '../core/record/sequence.js';
 import { testKey } from '../core/test-support/agents.js';
 import { NOT_BEFORE_BACKDATE_MS, type CapabilityCertificateInfo } from '../core/trust/certificates/index.js';
 import type { SigningKey } from '../core/trust/ed25519.js';
+import { closedLoopbackPort } from '../../test/support/closed-loopback-port.js';
 import { registryRevocationCheck } from './registry-status.js';
 
 let running: RunningRegistry;
@@ -79,7 +80,7 @@ describe('registryRevocationCheck against a running registry', () => {
     expect(await check(certificate)).toBe('revoked');
     expect(await check(certificateFor('agent://research-lab.example/nobody', Date.now()))).toBe('revoked');
     // Nothing listens there: the check throws, which checkPeer turns into a refusal (INTERNAL).
-    const unreachable = registryRevocationCheck('http://127.0.0.1:9', { cacheMs: 0, timeoutMs: 2000 });
+    const unreachable = registryRevocationCheck(`http://127.0.0.1:${await closedLoopbackPort()}`, { cacheMs: 0 });
     await expect(unreachable(certificate)).rejects.toThrow(/REGISTRY_UNREACHABLE/);
   });
 

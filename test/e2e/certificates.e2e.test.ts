@@ -149,7 +149,7 @@ describe('capability certificates through the CLI, against a real registry proce
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('AGENT_REVOKED');
     expect(await post(port, ca.certificate, 'detector')).toMatchObject({ status: 403, body: { code: 'AGENT_REVOKED' } });
-  }, 90_000);
+  });
 
   it('an agent without the grant cannot even obtain a retrain certificate', async () => {
     await registerAgent(MONITOR, file('monitor.jwk'));
@@ -159,5 +159,5 @@ describe('capability certificates through the CLI, against a real registry proce
     // Nothing was written: no key, no certificate.
     await expect(stat(file('monitor.tls-key.pem'))).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(stat(file('monitor.cert.pem'))).rejects.toMatchObject({ code: 'ENOENT' });
-  }, 60_000);
+  });
 });

@@ -39,7 +39,7 @@ let auditorDid: string;
 let policy: Record<string, string[]>;
 const file = (name: string) => join(work, name);
 
-/** `signpost serve --trust-policy FILE` on a free port; resolves once it listens. */
+/** `signpost serve --trust-policy FILE` on a free port; resolves once it listens (a start that hangs meets the hook or test timeout). */
 function serve(policyFile: string, extraArgs: readonly string[] = [], extraEnv: Record<string, string> = {}): Promise<Server & { output: () => string }> {
   const args = ['serve', '--port', '0', '--data', dataDir, '--log-level', 'warn', '--trust-policy', policyFile, '--did-document', file('auditor.did.json'), ...extraArgs];
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv } });
@@ -47,11 +47,9 @@ function serve(policyFile: string, extraArgs: readonly string[] = [], extraEnv: 
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
     child.stdout.on('data', () => {
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (!match) return;
-      clearTimeout(timer);
       resolve({
         url: match[1]!,
         output: () => output,
@@ -64,7 +62,6 @@ function serve(policyFile: string, extraArgs: readonly string[] = [], extraEnv: 
       });
     });
     child.once('exit', (code) => {
-      clearTimeout(timer);
       reject(Object.assign(new Error(`server exited with ${code}:\n${output}`), { code, output }));
     });
   });
@@ -115,14 +112,12 @@ function rowsInDatabase(name: string): number {
   }
 }
 
-/** Wait until `check` holds (the prune after a write runs right after the write, not inside it). */
-async function eventually(check: () => boolean, ms = 5_000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
+/**
+ * Wait until `check` holds (the prune after a write runs right after the write, not inside it).
+ * Bounded only by the test's timeout, not by a guess at how fast a busy machine prunes.
+ */
+async function eventually(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 async function certified(certification: string): Promise<string[]> {
@@ -161,8 +156,8 @@ afterAll(async () => {
   if (dataDir) await removeDir(dataDir);
 });
 
-// Every step runs the CLI as its own process (about a second each on a busy two-core machine).
-describe('certification credentials against a real registry process', { timeout: 90_000 }, () => {
+// Every step runs the CLI as its own process (one to seven seconds each on a busy two-core machine): the test timeout of vitest.config.ts allows for that.
+describe('certification credentials against a real registry process', () => {
   it('prints the trust policy it runs with', () => {
     expect((server as unknown as { output: () => string }).output()).toContain(`trust policy: ${file('policy.json')}: HIPAA, SOC2, kid-safe`);
   });
@@ -291,7 +286,7 @@ describe('certification credentials against a real registry process', { timeout:
     const released = await cli(['deregister', CERTIFIED, '--key', file('intake.jwk'), '--release']);
     expect(released.code, released.stderr).toBe(0);
     expect(await certified('HIPAA')).toEqual([OTHER]);
-    expect(await eventually(() => rowsInDatabase(CERTIFIED) === 0), 'deleted by the prune after the write, before any listing').toBe(true);
+    await eventually(() => rowsInDatabase(CERTIFIED) === 0); // deleted by the prune after the write, before any listing
     expect(rowsInDatabase(OTHER)).toBe(others);
     const newKey = await keygen('intake-2.jwk');
     await register(CERTIFIED, 'intake-2.jwk');
@@ -358,15 +353,23 @@ describe('certification credentials against a real registry process', { timeout:
       expect(await certified('SOC2')).toEqual([OTHER]);
       // The auditor revokes it: the listing says so at once, and the sweep (every second here) takes it out of search.
       revoked = [11, 12];
-      expect(await stored(OTHER)).toContainEqual(expect.objectContaining({ certification: 'SOC2', verified: false, errors: [expect.objectContaining({ code: 'CREDENTIAL_REVOKED' })] }));
-      const gone = async () => {
-        for (let i = 0; i < 50; i++) {
-          if ((await certified('SOC2')).length === 0) return true;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        return false;
-      };
-      expect(await gone()).toBe(true);
+      // A sweep may be fetching the list right now, asked for before the revocation, and the listing then
+      // shares that fetch (one per URL at a time). Every fetch begun later sees the revocation, and a
+      // second listing begins after that shared fetch has ended: so the second listing at the latest says so.
+      const listedRevoked = async () =>
+        (await stored(OTHER)).some((item) => {
+          const { certification, verified, errors } = item as { certification: string; verified: boolean; errors: { code: string }[] };
+          return certification === 'SOC2' && !verified && errors.some((error) => error.code === 'CREDENTIAL_REVOKED');
+        });
+      expect((await listedRevoked()) || (await listedRevoked())).toBe(true);
+      // Counted in sweeps, not in seconds: nothing but the sweep reads the list now, so each request for it
+      // is a sweep, and one begun after the revocation deletes the certification before the next begins.
+      for (let sweeps = 0; ; sweeps++) {
+        const nextSweep = once(lists, 'request');
+        if ((await certified('SOC2')).length === 0) break;
+        expect(sweeps, 'sweeps that left a revoked certification in search').toBeLessThan(10);
+        await nextSweep;
+      }
       expect((await stored(OTHER)).some((item) => (item as { certification: string }).certification === 'SOC2')).toBe(false);
       expect(await certified('HIPAA')).toContain(OTHER);
     } finally {
@@ -378,7 +381,8 @@ describe('certification credentials against a real registry process', { timeout:
 
   it('refuses to start with a malformed trust policy, naming the file and the entry (exit 2)', async () => {
     await writeFile(file('bad-policy.json'), JSON.stringify({ HIPAA: ['did:example:123'] }));
-    const result = await runCli(['serve', '--port', '0', '--data', await tempDir('bad-policy'), '--trust-policy', file('bad-policy.json')], env, 20_000);
+    // The limit only stops a server that wrongly started; it is far above the time a refusal takes on a busy machine.
+    const result = await runCli(['serve', '--port', '0', '--data', await tempDir('bad-policy'), '--trust-policy', file('bad-policy.json')], env, 60_000);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`error REQUEST_INVALID: trust policy ${file('bad-policy.json')}: "HIPAA"[0]`);
   });

@@ -111,7 +111,8 @@ describe('signpost serve --did-document', () => {
   it('refuses to start with a pinned document that does not validate', async () => {
     const bad = join(work, 'bad.json');
     await writeFile(bad, JSON.stringify({ ...registryDidDocument('did:web:bad.example', pinnedKey), id: 42 }));
-    const result = await runCli(['serve', '--port', '0', '--data', join(work, 'bad-data'), '--did-document', bad], {}, 30_000);
+    // The limit only stops a server that wrongly started; it is far above the time a refusal takes on a busy machine.
+    const result = await runCli(['serve', '--port', '0', '--data', join(work, 'bad-data'), '--did-document', bad], {}, 60_000);
     expect(result.code).not.toBe(0);
     expect(result.stderr + result.stdout).toMatch(/DID_DOCUMENT_INVALID/);
   });
@@ -124,14 +125,11 @@ describe('signpost serve --did-document', () => {
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      // It listens or exits; a start that hangs meets the test timeout.
       const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no start:\n${output}`)), 20_000);
         child.stdout.on('data', () => {
           const match = /listening on (http:\/\/\S+)/.exec(output);
-          if (match) {
-            clearTimeout(timer);
-            resolve(match[1]!);
-          }
+          if (match) resolve(match[1]!);
         });
         child.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
       });

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readKeyFile } from '../../src/app/key-file.js';
+import { nextSigningSecond } from './signing-second.js';
 import { removeDir, runCli, startServer, tempDir, type RunningServer, registerWithCli } from './support.js';
 
 const OWNER = 'did:web:acme.com#key-1';
@@ -57,11 +58,11 @@ describe('namespace owners, against a real registry process', () => {
     expect(selfLift.code).toBe(1);
     expect(selfLift.stderr).toContain('REVOCATION_NOT_AUTHORIZED');
 
-    // Status changes are ordered by their signing second.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Status changes are ordered by their signing second: the reinstatement must be dated after the suspension.
+    await nextSigningSecond();
     expect((await asOwner(['revoke', name, '--reinstate', '--reason', 'review passed'])).code).toBe(0);
     expect(await resolveCode(name)).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // A revocation is final, so it is not ordered after earlier changes: no wait.
     expect((await asOwner(['revoke', name, '--reason', 'agent retired by acme'])).code).toBe(0);
     expect(await resolveCode(name)).toBe('AGENT_REVOKED');
   });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { nextSigningSecond } from './signing-second.js';
 import { registryFixture, runCli, registerWithCli } from './support.js';
 
 const fixture = registryFixture('revocation');
@@ -34,8 +35,8 @@ describe('revocation and suspension through the CLI, against a real registry pro
     const selfLift = await runCli(['revoke', name, '--reinstate', '--key', key, '--reason', 'not me'], fixture.env);
     expect(selfLift.code).toBe(1);
     expect(selfLift.stderr).toContain('REVOCATION_NOT_AUTHORIZED');
-    // Status changes are ordered by their signing second: wait for the next one.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Status changes are ordered by their signing second: the reinstatement must be dated after the suspension.
+    await nextSigningSecond();
     expect((await runCli(['revoke', name, '--reinstate', '--key', operatorKey, '--reason', 'report was false'], fixture.env)).code).toBe(0);
     expect(JSON.parse((await runCli(['resolve', name, '--json'], fixture.env)).stdout)).toMatchObject({ verified: true });
   });

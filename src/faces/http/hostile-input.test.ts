@@ -213,18 +213,21 @@ describe('the body deadline', () => {
         timers,
       ),
     );
+    // The deadline is armed before the handler sees the request: once a request has come in, it may be fired.
+    const requested = once(server, 'request');
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    return { server, port: (server.address() as AddressInfo).port, seen, timedOut, fire: () => fire?.() };
+    return { server, port: (server.address() as AddressInfo).port, seen, timedOut, requested, fire: () => fire?.() };
   }
 
   it('answers a body that has not arrived by the deadline with 408 REQUEST_TOO_SLOW problem+json and closes the connection', async () => {
-    const { server, port, seen, timedOut, fire } = await deadlineServer();
+    const { server, port, seen, timedOut, requested, fire } = await deadlineServer();
     try {
       const client = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/agents', headers: { 'content-type': 'application/json', 'content-length': '100' } });
       client.write('{"addr":');
       const answered = once(client, 'response') as Promise<[IncomingMessage]>;
-      await expect.poll(() => seen.length).toBe(1);
+      await requested;
+      expect(seen).toHaveLength(1);
       fire();
       const [response] = await answered;
       let body = '';

@@ -139,7 +139,7 @@ describe('AgentFacts credential tampering', () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(text.length / 2);
-  }, 120_000);
+  });
 
   it('a registry that alters the facts and re-signs is caught by the agent signature', async () => {
     const altered = { ...registration.facts.payload, description: 'Sends invoices to the attacker' };

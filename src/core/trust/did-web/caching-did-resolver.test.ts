@@ -19,6 +19,13 @@ const doc1 = registryDidDocument(DID, key1);
 const doc2 = registryDidDocument(DID, key2);
 const MIN = 60_000;
 
+/**
+ * Every port here answers through promises alone (no I/O, no timers), so once the microtasks have
+ * run out, each resolution the test started has gone as far as it can: one turn of the event loop
+ * waits for exactly that, however busy the machine.
+ */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** A scripted web server: each fetch takes the next answer (or repeats the last). */
 function scriptedFetcher(...answers: (DidFetchOutcome | (() => Promise<DidFetchOutcome>))[]) {
   const calls: string[] = [];
@@ -142,7 +149,7 @@ describe('CachingDidResolver', () => {
     const fetcher = scriptedFetcher(() => new Promise<DidFetchOutcome>((r) => (release = r)));
     const resolver = new CachingDidResolver({ fetcher, clock: manualClock() });
     const pending = Promise.all(Array.from({ length: 20 }, () => resolver.resolve(DID)));
-    await new Promise((r) => setTimeout(r, 5));
+    await settle();
     release(serve(doc1));
     const results = await pending;
     expect(results.every((r) => r.ok)).toBe(true);
@@ -265,14 +272,15 @@ describe('CachingDidResolver under load (A6)', () => {
     const resolver = new CachingDidResolver({ fetcher, clock: manualClock(), maxConcurrentFetches: 2, maxQueuedFetches: 3, onProblem: (_d, p) => reported.push(p.detail) });
     const dids = Array.from({ length: 8 }, (_, i) => `did:web:org${i}.example`);
     const pending = dids.map((did) => resolver.resolve(did));
-    await new Promise((r) => setTimeout(r, 5));
+    await settle();
     expect(calls).toHaveLength(2); // two running, three queued
-    const settled = await Promise.race([Promise.all(pending.slice(5)), new Promise((r) => setTimeout(() => r('hung'), 100))]);
+    // The three beyond the queue were answered at once: settled by now, without any fetch ending.
+    const settled = await Promise.race([Promise.all(pending.slice(5)), settle().then(() => 'still waiting')]);
     expect(settled).toEqual(
       Array.from({ length: 3 }, () => ({ ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: expect.stringMatching(/too many DID documents at once/) }] })),
     );
     for (let served = 0; served < 5; served++) {
-      while (releases.length === 0) await new Promise((r) => setTimeout(r, 1));
+      while (releases.length === 0) await settle();
       expect(calls.length - served).toBeLessThanOrEqual(2); // never more than two in flight
       releases.shift()!();
     }
@@ -281,7 +289,7 @@ describe('CachingDidResolver under load (A6)', () => {
     expect(calls).toEqual(dids.slice(0, 5));
     // An overload is not the DID's fault, so it is not remembered: the next call fetches.
     const again = resolver.resolve(dids[7]!);
-    await new Promise((r) => setTimeout(r, 1));
+    await settle();
     releases.shift()?.();
     expect(await again).toMatchObject({ ok: true, value: { source: 'network' } });
     expect(reported.filter((d) => /too many/.test(d))).toHaveLength(3);
@@ -321,26 +329,25 @@ describe('CachingDidResolver: per-host shares and protected DIDs (one host canno
       },
     };
   }
-  const tick = () => new Promise((r) => setTimeout(r, 2));
   const busy = { ok: false, problems: [{ code: 'DID_UNRESOLVABLE', detail: expect.stringMatching(/too many DID documents at once/) }] };
 
   it('lets one host run 1 fetch and queue 2, so endless DIDs on it leave the pool to others', async () => {
     const fetcher = heldFetcher();
     const resolver = new CachingDidResolver({ fetcher, clock: manualClock() });
     const flood = Array.from({ length: 50 }, (_, i) => resolver.resolve(`did:web:evil.example:u${i}`));
-    await tick();
+    await settle();
     expect(fetcher.calls).toEqual(['did:web:evil.example:u0']); // one at a time for that host
     const turnedAway = await Promise.all(flood.slice(3));
     expect(turnedAway.every((r) => !r.ok && /too many/.test(r.problems[0]!.detail))).toBe(true);
     // A legitimate DID on another host is fetched at once, not refused.
     const legit = resolver.resolve('did:web:acme.com');
-    await tick();
+    await settle();
     expect(fetcher.calls).toContain('did:web:acme.com');
     fetcher.held.find((h) => h.did === 'did:web:acme.com')!.release();
     expect(await legit).toMatchObject({ ok: true, value: { source: 'network' } });
     while (fetcher.held.some((h) => h.did.startsWith('did:web:evil'))) {
       fetcher.held.shift()!.release();
-      await tick();
+      await settle();
     }
     expect((await Promise.all(flood.slice(0, 3))).every((r) => r.ok)).toBe(true);
     expect(fetcher.calls.filter((d) => d.startsWith('did:web:evil'))).toHaveLength(3);
@@ -350,21 +357,21 @@ describe('CachingDidResolver: per-host shares and protected DIDs (one host canno
     const fetcher = heldFetcher();
     const resolver = new CachingDidResolver({ fetcher, clock: manualClock(), maxConcurrentFetches: 2, maxQueuedFetches: 2, protected: ['did:web:issuer.example'] });
     const flood = Array.from({ length: 6 }, (_, i) => resolver.resolve(`did:web:evil${i}.example`));
-    await tick();
+    await settle();
     expect(fetcher.calls).toHaveLength(2);
     expect(await resolver.resolve('did:web:other.example')).toEqual(busy); // queue full: an ordinary DID fails at once
     const trusted = resolver.resolve('did:web:issuer.example');
     const kept = resolver.resolve('did:web:owner.example', { keep: true });
-    await tick();
+    await settle();
     fetcher.held.shift()!.release();
-    await tick();
+    await settle();
     fetcher.held.shift()!.release();
-    await tick();
+    await settle();
     expect(fetcher.calls.slice(2, 4).sort()).toEqual(['did:web:issuer.example', 'did:web:owner.example']); // ahead of the queued evil2, evil3
     for (const h of fetcher.held.splice(0)) h.release();
     expect(await trusted).toMatchObject({ ok: true });
     expect(await kept).toMatchObject({ ok: true });
-    await tick();
+    await settle();
     for (const h of fetcher.held.splice(0)) h.release();
     await Promise.all(flood);
     expect(resolver.isProtected('did:web:owner.example')).toBe(true);

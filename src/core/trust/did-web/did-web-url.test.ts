@@ -73,7 +73,8 @@ describe('did:web → URL (did:web method specification)', () => {
   });
 
   it('is the inverse of didWebFromUrl for https URLs (the document lives at didDocumentPath)', () => {
-    const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/);
+    // No `xn--` label: the URL parser decodes it as punycode and refuses a random one ("xn--0" drew an Invalid URL about 1 seed in 100).
+    const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/).filter((text) => !text.startsWith('xn--'));
     // No `~ ! * ' ( )`: encodeURIComponent leaves them bare, so didWebFromUrl would emit DIDs outside DID Core's idchar.
     const segment = fc.stringMatching(/^[A-Za-z0-9_-][A-Za-z0-9._ -]{0,10}$/).filter((s) => s !== '.' && s !== '..');
     fc.assert(
