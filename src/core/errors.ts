@@ -136,10 +136,12 @@ export const errorCatalogue = {
   KEY_FILE_INVALID: { kind: 'invalid', title: 'The key file is unreadable or not a key of the expected kind' },
   KEY_FILE_EXISTS: { kind: 'conflict', title: 'The key file already exists; refusing to overwrite a private key' },
   IMPORT_UNSUPPORTED_SHAPE: { kind: 'unsupported', title: 'The import file is not a shape this importer knows' },
+  FILE_UNUSABLE: { kind: 'invalid', title: 'A file or directory named on the command line cannot be read or written' },
 
   // --- server ------------------------------------------------------------------------------
   STORE_UNAVAILABLE: { kind: 'unavailable', title: 'The record store is not available' },
   DATA_DIR_IN_USE: { kind: 'conflict', title: 'Another registry process serves this data directory' },
+  LISTEN_FAILED: { kind: 'invalid', title: 'The server cannot listen on the host and port asked for' },
   INTERNAL: { kind: 'internal', title: 'An internal error occurred' },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -251,9 +251,9 @@ describe('certification credentials against a real registry process', () => {
       expect(await certified('SOC2')).toEqual([]);
     });
 
-    it('a file that is not JSON: REQUEST_MALFORMED_JSON; a file that cannot be read: REQUEST_INVALID (exit 2)', async () => {
+    it('a file that is not JSON: REQUEST_MALFORMED_JSON; a file that cannot be read: FILE_UNUSABLE (exit 2)', async () => {
       await writeFile(file('truncated.json'), '{"@context": [');
-      for (const [credentialFile, code] of [['truncated.json', 'REQUEST_MALFORMED_JSON'], ['no-such-file.json', 'REQUEST_INVALID']]) {
+      for (const [credentialFile, code] of [['truncated.json', 'REQUEST_MALFORMED_JSON'], ['no-such-file.json', 'FILE_UNUSABLE']]) {
         const added = await cli(['certification', 'add', OTHER, file(credentialFile!)]);
         expect(added.stderr).toContain(`error ${code}: `);
         expect(added.stderr).toContain(file(credentialFile!));

@@ -9,6 +9,7 @@ import { planMcpImport, type ImportCandidate, type ImportPlan } from './index.js
 const AGENT_ID = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
 const SEED_URL = new URL('../../../../shared/data/mcp-registry-seed.json', import.meta.url);
 const seed = JSON.parse(readFileSync(SEED_URL, 'utf8')) as Record<string, unknown>[];
+const SAMPLE_URL = new URL('../../../examples/mcp-registry-sample.json', import.meta.url);
 
 function planOf(document: unknown): ImportPlan {
   const result = planMcpImport(document);
@@ -32,6 +33,17 @@ describe('planMcpImport: the registry seed (older export shape)', () => {
   it('reads the seed from the shared data folder', () => {
     expect(fileURLToPath(SEED_URL)).toMatch(/\/shared\/data\/mcp-registry-seed\.json$/);
     expect(seed).toHaveLength(471);
+  });
+
+  it('ships a sample of it for the quickstart: entries of the seed, unchanged; 50 servers and one empty entry', () => {
+    const sample = JSON.parse(readFileSync(SAMPLE_URL, 'utf8')) as Record<string, unknown>[];
+    const seedEntries = new Set(seed.map((entry) => JSON.stringify(entry)));
+    expect(sample).toHaveLength(51);
+    for (const entry of sample) expect(seedEntries.has(JSON.stringify(entry)), String(entry.name)).toBe(true);
+    const samplePlan = planOf(sample);
+    expect(samplePlan.candidates).toHaveLength(50);
+    expect(samplePlan.skipped.map((skipped) => skipped.reason)).toEqual(['NAME_EMPTY: the server entry has no name']);
+    expect(samplePlan.candidates.filter((candidate) => /filesystem/i.test(candidate.name)).length).toBeGreaterThan(0);
   });
 
   it('accounts for every entry: imported or skipped', () => {

@@ -1,8 +1,8 @@
-import { readKeyFile } from '../../app/key-file.js';
 import { nextSequence } from '../../core/record/sequence.js';
 import { didKeyProblem } from '../../core/trust/did-key.js';
 import { ok, SignpostError, type Result } from '../../core/errors.js';
 import type { RegistryClient } from '../../client/registry-client.js';
+import { readSigningKey } from './secret-files.js';
 
 /**
  * The sequence for the next write of a name: above whatever the registry holds (record or
@@ -23,9 +23,9 @@ export function goneSequence(client: RegistryClient): number | undefined {
   return body?.tombstone?.payload?.seq ?? body?.seq;
 }
 
-/** A key named on the command line either as its did:key or as a key file (only its public half is used). */
+/** A key named on the command line either as its did:key or as a key file, as secretPath finds it (only its public half is used). */
 export async function didOfKeyArgument(argument: string): Promise<string> {
-  if (!argument.startsWith('did:key:')) return (await readKeyFile(argument)).did;
+  if (!argument.startsWith('did:key:')) return (await readSigningKey(argument)).did;
   const refused = didKeyProblem(argument);
   if (refused !== undefined) throw SignpostError.from([refused]);
   return argument;

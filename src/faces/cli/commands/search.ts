@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { RegistryClient } from '../../../client/registry-client.js';
-import { registryUrlOf, unwrap } from '../cli-context.js';
+import { withRegistryOptions, type RegistryFlags } from './options.js';
 
-interface SearchFlags {
-  registry?: string;
+export interface SearchFlags extends RegistryFlags {
   capability?: string;
   protocol?: string;
   certification?: string;
@@ -14,11 +12,11 @@ interface SearchFlags {
 }
 
 export function searchCommand(program: Command): void {
-  program
+  const command = program
     .command('search')
     .description('find agents by words (all must match; prefixes count) and filters')
-    .argument('[query]', 'words to look for')
-    .option('-r, --registry <url>', 'registry URL (default $SIGNPOST_REGISTRY or http://127.0.0.1:8700)')
+    .argument('[query]', 'words to look for');
+  withRegistryOptions(command)
     .option('--capability <id>', 'a skill id or tag')
     .option('--protocol <protocol>', 'an endpoint protocol (a2a, mcp, ...)')
     .option('--certification <name>', 'an attested certification')
@@ -26,28 +24,5 @@ export function searchCommand(program: Command): void {
     .option('--cursor <cursor>', 'continue from a previous page')
     .option('--all', 'follow every page')
     .option('--json', 'print JSON lines, one agent per line')
-    .action(async (query: string | undefined, flags: SearchFlags) => {
-      const client = new RegistryClient(registryUrlOf(flags.registry));
-      let cursor = flags.cursor;
-      let shown = 0;
-      do {
-        const page = unwrap(
-          await client.search({
-            q: query,
-            capability: flags.capability,
-            protocol: flags.protocol,
-            certification: flags.certification,
-            limit: Number(flags.limit),
-            cursor,
-          }),
-        );
-        for (const item of page.items) {
-          process.stdout.write(flags.json ? JSON.stringify(item) + '\n' : `${item.name}\n  ${item.label ?? ''}${item.description ? ` — ${item.description}` : ''}\n`);
-        }
-        shown += page.items.length;
-        cursor = page.nextCursor ?? undefined;
-        if (!flags.all && cursor && !flags.json) process.stderr.write(`more results: --cursor ${cursor}\n`);
-      } while (flags.all && cursor);
-      if (!flags.json) process.stderr.write(`${shown} agent${shown === 1 ? '' : 's'}\n`);
-    });
+    .action(async (query: string | undefined, flags: SearchFlags) => (await import('../actions/search.js')).search(query, flags));
 }

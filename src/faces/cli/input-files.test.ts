@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../core/errors.js';
-import { readJsonFile } from './json-file.js';
+import { readJsonFile } from './input-files.js';
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'signpost-json-file-'));
+  dir = await mkdtemp(join(tmpdir(), 'signpost-input-files-'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -42,9 +42,9 @@ describe('readJsonFile', () => {
     expect(failure(await readJsonFile(file, { maxDepth: 100_000, maxMembers: 10 }))).toBeUndefined();
   });
 
-  it('REQUEST_INVALID when the file cannot be read: missing, or a directory', async () => {
+  it('FILE_UNUSABLE when the file cannot be read: missing, or a directory', async () => {
     const missing = join(dir, 'missing.json');
-    expect(failure(await readJsonFile(missing))).toEqual({ code: 'REQUEST_INVALID', detail: expect.stringContaining(`cannot read ${missing}`) });
-    expect(failure(await readJsonFile(dir))?.code).toBe('REQUEST_INVALID');
+    expect(failure(await readJsonFile(missing))).toEqual({ code: 'FILE_UNUSABLE', detail: expect.stringContaining(`cannot read ${missing}`) });
+    expect(failure(await readJsonFile(dir))?.code).toBe('FILE_UNUSABLE');
   });
 });
