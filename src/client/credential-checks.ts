@@ -48,6 +48,7 @@ export interface CredentialStatusReaderOptions {
   /** How long a fetched status list is reused (default 5 s, the registry's max-age). */
   readonly statusListMaxAgeMs?: number;
   readonly timeoutMs?: number;
+  /** Default: node:http and node:https (http-exchange.ts); a fetch given here is used instead. */
   readonly fetch?: typeof fetch;
 }
 

@@ -1,5 +1,6 @@
 import { fail, failWith, isErrorCode, ok, problem, type Problem, type Result } from '../core/errors.js';
 import { parseStrictJsonBytes } from '../core/json/strict-json.js';
+import { fetchExchange, nodeHttpExchange, readBodyCapped, type HttpAnswer } from './http-exchange.js';
 import type { RequesterContext } from '../core/resolve/choose-endpoint.js';
 import type {
   AgentAddr,
@@ -185,7 +186,7 @@ export class RegistryClient {
 
 export interface RegistryCallOptions {
   readonly timeoutMs?: number;
-  /** Default: the global fetch. */
+  /** Default: node:http and node:https (see http-exchange.ts); a fetch given here is used instead. */
   readonly fetch?: typeof fetch;
   /** Extra request headers, e.g. `if-none-match` for a revalidation. */
   readonly headers?: Readonly<Record<string, string>>;
@@ -207,47 +208,33 @@ export interface RegistryAnswer {
  * the status means, and problemsOf calls it a response that is not Signpost's.
  */
 export async function callRegistry(url: string, method: string, body?: unknown, options: RegistryCallOptions = {}): Promise<Result<RegistryAnswer>> {
-  let response: Response;
+  const exchange = options.fetch === undefined ? nodeHttpExchange : fetchExchange(options.fetch);
+  let answer: HttpAnswer;
   let bytes: Uint8Array;
   try {
-    response = await (options.fetch ?? fetch)(url, {
+    answer = await exchange(url, {
       method,
       headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
     // The body arrives under the same timeout: a registry that stalls mid-answer is unreachable too.
-    const read = await readCapped(response, MAX_ANSWER_BYTES);
+    const read = await readBodyCapped(answer, MAX_ANSWER_BYTES);
     if (read === undefined) return fail('REGISTRY_BAD_RESPONSE', `${method} ${url} answered more than ${MAX_ANSWER_BYTES} bytes: no Signpost answer is that large`);
     bytes = read;
   } catch (error) {
     return fail('REGISTRY_UNREACHABLE', `${method} ${url}: ${describe(error)}`);
   }
+  const etag = answer.header('etag');
   // An empty body (a 304, a 204) is no value.
   const parsed = bytes.length === 0 ? ok(undefined) : parseStrictJsonBytes(bytes);
-  if (parsed.ok) return ok({ status: response.status, body: parsed.value, etag: response.headers.get('etag') });
-  if (response.status < 200 || response.status >= 300) return ok({ status: response.status, body: undefined, etag: response.headers.get('etag') });
-  return failWith([problem('REGISTRY_BAD_RESPONSE', `${method} ${url} answered HTTP ${response.status} with a body that is not strict JSON: ${parsed.problems[0]?.detail}`), ...parsed.problems]);
+  if (parsed.ok) return ok({ status: answer.status, body: parsed.value, etag });
+  if (answer.status < 200 || answer.status >= 300) return ok({ status: answer.status, body: undefined, etag });
+  return failWith([problem('REGISTRY_BAD_RESPONSE', `${method} ${url} answered HTTP ${answer.status} with a body that is not strict JSON: ${parsed.problems[0]?.detail}`), ...parsed.problems]);
 }
 
 /** The largest answer a client reads: a resolve answer is tens of KiB, a full status list 16 KiB. */
 export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
-
-/** The body, or undefined once it passes `max` bytes (the rest is not read: a hostile server cannot fill memory). */
-export async function readCapped(response: Response, max: number): Promise<Uint8Array | undefined> {
-  if (response.body === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    length += chunk.byteLength;
-    if (length > max) {
-      await response.body.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, length);
-}
 
 /** A query string of the defined, non-empty parameters. */
 export function query(params: object): string {

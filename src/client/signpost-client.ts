@@ -31,6 +31,7 @@ export interface SignpostClientOptions {
   readonly requireCredential?: boolean;
   readonly timeoutMs?: number;
   readonly clock?: Clock;
+  /** Default: node:http and node:https (http-exchange.ts); a fetch given here is used instead. */
   readonly fetch?: typeof fetch;
 }
 

@@ -40,7 +40,7 @@ export interface RegistryRevocationCheckOptions {
   readonly now?: () => number;
   /** The registry key to trust (its did:key). Without it the key the registry presents first is pinned for the life of the check. */
   readonly registryKey?: string;
-  /** Default: the global fetch. */
+  /** Default: node:http and node:https (client/http-exchange.ts); a fetch given here is used instead. */
   readonly fetch?: typeof fetch;
 }
 

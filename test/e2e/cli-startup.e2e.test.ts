@@ -39,23 +39,29 @@ afterAll(async () => {
   if (work) await removeDir(work);
 });
 
-/** Run `signpost ...args` (dist/, as bin/signpost.js does) in a process of its own; the modules it loaded. */
-async function modulesLoadedBy(args: readonly string[]): Promise<{ packages: Set<string>; cliModules: string[]; code: number | null }> {
+/**
+ * Run `signpost ...args` in a process of its own; the modules it loaded. The compiled modules of
+ * dist/faces/cli by default, so that the module graph shows what each command imports; `bundle`
+ * runs bin/signpost.js itself, which loads the bundle of dist/cli.
+ */
+async function modulesLoadedBy(args: readonly string[], { bundle = false } = {}): Promise<{ urls: string[]; packages: Set<string>; cliModules: string[]; code: number | null }> {
   const log = join(work, `modules-${runs++}.log`);
+  const entry = bundle ? `process.argv.splice(1, 0, 'signpost'); await import(${JSON.stringify(pathToFileURL(join(REPO, 'bin', 'signpost.js')).href)});` : `
+    const { main } = await import(${JSON.stringify(pathToFileURL(join(REPO, 'dist', 'faces', 'cli', 'main.js')).href)});
+    await main(['node', 'signpost', ...${JSON.stringify(args)}]);`;
   const script = `
     import { register } from 'node:module';
     register(${JSON.stringify(pathToFileURL(hook).href)}, { data: { log: ${JSON.stringify(log)} } });
-    const { main } = await import(${JSON.stringify(pathToFileURL(join(REPO, 'dist', 'faces', 'cli', 'main.js')).href)});
-    await main(['node', 'signpost', ...${JSON.stringify(args)}]);`;
+    ${entry}`;
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore', env: { ...process.env, SIGNPOST_HOME: join(work, 'home') } });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...(bundle ? ['--', ...args] : [])], { stdio: 'ignore', env: { ...process.env, SIGNPOST_HOME: join(work, 'home') } });
     child.once('error', reject);
     child.once('exit', resolve);
   });
   const urls = (await readFile(log, 'utf8')).trim().split('\n');
   const packages = new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
   const cliModules = urls.flatMap((url) => /\/dist\/faces\/cli\/(.+)$/.exec(url)?.[1] ?? []);
-  return { packages, cliModules, code };
+  return { urls, packages, cliModules, code };
 }
 
 /** Every command path, subcommands included: `cert`, `cert issue`, … */
@@ -79,5 +85,19 @@ describe('what a signpost process loads', () => {
     expect(code).toBe(3);
     expect(cliModules.filter((module) => module.startsWith('actions/'))).toEqual(['actions/resolve.js']);
     for (const serverPackage of ['fastify', 'better-sqlite3', 'pino', 'prom-client', '@peculiar/x509']) expect([...packages]).not.toContain(serverPackage);
+  });
+
+  it('bin/signpost.js runs the bundle: all of dist/cli, none of dist/faces or node_modules, and a fraction of the files', async () => {
+    for (const args of [['--version'], ['resolve', 'agent://acme.com/billing/invoices', '--registry', `http://127.0.0.1:${await closedLoopbackPort()}`]]) {
+      const bundled = await modulesLoadedBy(args, { bundle: true });
+      const compiled = await modulesLoadedBy(args);
+      expect(bundled.code).toBe(compiled.code);
+      const files = bundled.urls.filter((url) => url.startsWith('file:'));
+      expect(files.filter((url) => !url.includes('/dist/cli/') && !url.endsWith('/bin/signpost.js')), args[0]).toEqual([]);
+      // Node resolves, reads and compiles each file on its own. This resolve stops at the unreachable
+      // registry; one that goes on to verify loads the credential libraries too, hundreds more.
+      const fewer = args[0] === 'resolve' ? 3 : 2;
+      expect(files.length * fewer, args[0]).toBeLessThan(compiled.urls.filter((url) => url.startsWith('file:')).length);
+    }
   });
 });

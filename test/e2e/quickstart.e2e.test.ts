@@ -173,11 +173,13 @@ describe('the README quickstart, pasted as it is', () => {
   }, 400_000);
 
   it('`npm link`, as the README says, puts a signpost that runs from any directory on the PATH', async () => {
-    // A prefix of its own stands in for the global one, so the test links nothing on this machine.
+    // A prefix of its own stands in for the global one, so the test links nothing on this machine;
+    // --ignore-scripts keeps npm from rebuilding dist/ (the prepare script) under the CLI processes
+    // of the tests running beside this one: `npm test` has just built it.
     const prefix = await tempDir('npm-link-prefix');
     const elsewhere = await tempDir('npm-link-elsewhere');
     try {
-      const link = await shell('npm link --offline --no-audit --no-fund', REPO, { npm_config_prefix: prefix });
+      const link = await shell('npm link --ignore-scripts --offline --no-audit --no-fund', REPO, { npm_config_prefix: prefix });
       expect(link.code, link.stderr).toBe(0);
       const version = await shell('signpost --version', elsewhere, { PATH: `${join(prefix, 'bin')}:${process.env.PATH}` });
       expect(version, version.stderr).toMatchObject({ code: 0, stdout: `${JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')).version}\n` });

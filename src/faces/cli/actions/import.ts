@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { readCapped, type RegistryClient } from '../../../client/registry-client.js';
+import { readCapped } from '../../../client/http-exchange.js';
+import type { RegistryClient } from '../../../client/registry-client.js';
 import { fail, failWith, type Result } from '../../../core/errors.js';
 import { DEFAULT_JSON_LIMITS, parseStrictJsonBytes } from '../../../core/json/strict-json.js';
 import { planA2aImport } from '../../../core/import/a2a.js';
