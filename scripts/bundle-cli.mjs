@@ -1,5 +1,5 @@
 /**
- * Bundle the CLI (after tsc has compiled src/ to dist/) into dist/cli/: main.js with the command
+ * Bundle the CLI (after tsc has compiled src/ to dist/) into dist/cli-bundle/: main.js with the command
  * table, and one chunk per command's actions (esbuild splits at every dynamic import) plus the
  * chunks they share. Node then reads a handful of files for `signpost resolve` instead of about a
  * thousand modules, each resolved, read and compiled on its own: that resolution is most of the
@@ -16,12 +16,12 @@ import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outdir = `${root}dist/cli`;
+const outdir = `${root}dist/cli-bundle`;
 
 await rm(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'dist/faces/cli/main.js' },
+  entryPoints: { main: 'dist/cli/main.js' },
   outdir,
   bundle: true,
   splitting: true,
@@ -31,7 +31,7 @@ await build({
   // A CommonJS package bundled into an ES module still calls require() for Node's own modules.
   banner: { js: "import { createRequire as __signpostCreateRequire } from 'node:module'; const require = __signpostCreateRequire(import.meta.url);" },
   external: ['better-sqlite3', 'fastify', '@fastify/*', 'pino', 'pino-*', 'thread-stream', '@peculiar/*', 'reflect-metadata', 'tsyringe'],
-  // Chunks beside main.js: dist/cli/ is two levels below the root, as dist/app/ is, so version.ts
+  // Chunks beside main.js: dist/cli-bundle/ is two levels below the root, as dist/app/ is, so version.ts
   // finds ../../package.json from either.
   chunkNames: '[name]-[hash]',
   sourcemap: 'linked',

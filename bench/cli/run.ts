@@ -1,5 +1,5 @@
 /**
- * CLI start-up: whole `signpost` processes (bin/signpost.js and the bundle in dist/cli/, as `npx signpost` runs them)
+ * CLI start-up: whole `signpost` processes (bin/signpost.js and the bundle in dist/cli-bundle/, as `npx signpost` runs them)
  * against bare `node -e ''`, measured in the same run, in alternating rounds so that a change of
  * the machine's speed hits every command alike. Each run is one process, timed from spawn to exit.
  *

@@ -6,7 +6,7 @@ import { didKeyProblem } from '../core/trust/did-key.js';
 import { parseDidWeb } from '../core/trust/did-web/did-web-url.js';
 import { parseTrustPolicy } from '../core/registry/certifications.js';
 import type { TrustPolicy } from '../core/trust/credentials/certification-credential.js';
-import { durationSeconds } from '../faces/cli/duration.js';
+import { durationSeconds } from './duration.js';
 
 export interface ServeConfig {
   readonly host: string;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signpostProgram } from '../../src/faces/cli/main.js';
+import { signpostProgram } from '../../src/cli/main.js';
 import { REPO, removeDir, tempDir } from './support.js';
 import { closedLoopbackPort } from '../support/closed-loopback-port.js';
 
@@ -41,13 +41,13 @@ afterAll(async () => {
 
 /**
  * Run `signpost ...args` in a process of its own; the modules it loaded. The compiled modules of
- * dist/faces/cli by default, so that the module graph shows what each command imports; `bundle`
- * runs bin/signpost.js itself, which loads the bundle of dist/cli.
+ * dist/cli/ (the tsc output of src/cli) by default, so that the module graph shows what each command imports; `bundle`
+ * runs bin/signpost.js itself, which loads the bundle in dist/cli-bundle.
  */
 async function modulesLoadedBy(args: readonly string[], { bundle = false } = {}): Promise<{ urls: string[]; packages: Set<string>; cliModules: string[]; code: number | null }> {
   const log = join(work, `modules-${runs++}.log`);
   const entry = bundle ? `process.argv.splice(1, 0, 'signpost'); await import(${JSON.stringify(pathToFileURL(join(REPO, 'bin', 'signpost.js')).href)});` : `
-    const { main } = await import(${JSON.stringify(pathToFileURL(join(REPO, 'dist', 'faces', 'cli', 'main.js')).href)});
+    const { main } = await import(${JSON.stringify(pathToFileURL(join(REPO, 'dist', 'cli', 'main.js')).href)});
     await main(['node', 'signpost', ...${JSON.stringify(args)}]);`;
   const script = `
     import { register } from 'node:module';
@@ -60,7 +60,7 @@ async function modulesLoadedBy(args: readonly string[], { bundle = false } = {})
   });
   const urls = (await readFile(log, 'utf8')).trim().split('\n');
   const packages = new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
-  const cliModules = urls.flatMap((url) => /\/dist\/faces\/cli\/(.+)$/.exec(url)?.[1] ?? []);
+  const cliModules = urls.flatMap((url) => /\/dist\/cli\/(.+)$/.exec(url)?.[1] ?? []);
   return { urls, packages, cliModules, code };
 }
 
@@ -87,13 +87,13 @@ describe('what a signpost process loads', () => {
     for (const serverPackage of ['fastify', 'better-sqlite3', 'pino', 'prom-client', '@peculiar/x509']) expect([...packages]).not.toContain(serverPackage);
   });
 
-  it('bin/signpost.js runs the bundle: all of dist/cli, none of dist/faces or node_modules, and a fraction of the files', async () => {
+  it('bin/signpost.js runs the bundle: all of dist/cli-bundle, none of the compiled modules or node_modules, and a fraction of the files', async () => {
     for (const args of [['--version'], ['resolve', 'agent://acme.com/billing/invoices', '--registry', `http://127.0.0.1:${await closedLoopbackPort()}`]]) {
       const bundled = await modulesLoadedBy(args, { bundle: true });
       const compiled = await modulesLoadedBy(args);
       expect(bundled.code).toBe(compiled.code);
       const files = bundled.urls.filter((url) => url.startsWith('file:'));
-      expect(files.filter((url) => !url.includes('/dist/cli/') && !url.endsWith('/bin/signpost.js')), args[0]).toEqual([]);
+      expect(files.filter((url) => !url.includes('/dist/cli-bundle/') && !url.endsWith('/bin/signpost.js')), args[0]).toEqual([]);
       // Node resolves, reads and compiles each file on its own. This resolve stops at the unreachable
       // registry; one that goes on to verify loads the credential libraries too, hundreds more.
       const fewer = args[0] === 'resolve' ? 3 : 2;

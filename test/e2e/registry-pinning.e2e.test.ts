@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signpostProgram } from '../../src/faces/cli/main.js';
+import { signpostProgram } from '../../src/cli/main.js';
 import { removeDir, runCli, SEED, startServer, tempDir, type RunningServer } from './support.js';
 
 const NAME = 'agent://acme.com/billing/invoices';

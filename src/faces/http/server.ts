@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError } from 'fastify';
 import { problem, SignpostError, type ErrorCode, type Problem } from '../../core/errors.js';
 import { parseStrictJsonBytes } from '../../core/json/strict-json.js';
 import type { Clock } from '../../core/ports.js';
@@ -13,7 +13,8 @@ import { StatusListPublisher } from '../../core/registry/registry-credentials.js
 import { createMetrics, type Metrics } from './metrics.js';
 import { withBodyDeadline } from './body-deadline.js';
 import { answerClientError } from './client-errors.js';
-import { PROBLEM_CONTENT_TYPE, problemDocument } from './problem.js';
+import { answeredFailures, sendProblems } from './replies.js';
+import type { HttpApp, HttpFaceDeps } from './route-context.js';
 import { resolveFastPathServer } from './resolve-fast-path.js';
 import { ResolveCache, type ResolveCacheLimits } from './resolve-cache.js';
 import { agentRoutes } from './routes/agents.js';
@@ -49,20 +50,7 @@ export interface HttpFaceOptions {
   readonly resolveCache?: ResolveCacheLimits;
 }
 
-export interface HttpFaceDeps {
-  readonly registry: Registry;
-  readonly statusLists: StatusListPublisher;
-  readonly clock: Clock;
-  readonly metrics: Metrics;
-  readonly cache: ResolveCache;
-  readonly version: string;
-  /** The optional services, as given in HttpFaceOptions; a route without its service answers ROUTE_NOT_FOUND. */
-  readonly certifications?: CertificationRegistry | undefined;
-  readonly disclosure?: RegistryDisclosure | undefined;
-  readonly didResolver?: DidResolver | undefined;
-}
-
-export type HttpApp = FastifyInstance<any, any, any, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type { HttpApp } from './route-context.js';
 
 /** Build the HTTP face: routes, problem+json errors, metrics, OpenAPI and its docs page. */
 export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> {
@@ -151,17 +139,6 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
   return app;
 }
 
-/** Send catalogued problems as RFC 9457 problem+json. */
-export function sendProblems(reply: AnyReply, problems: readonly Problem[], instance?: string, extensions?: Record<string, unknown>): never {
-  const document = problemDocument(problems, instance, extensions);
-  if (document.status >= 500) answeredFailures.set(reply, { ...answeredFailures.get(reply), problem: problems[0]! });
-  // `never`: the reply is sent, whatever the route's typed response schema says.
-  return reply.code(document.status).type(PROBLEM_CONTENT_TYPE).send(document) as never;
-}
-
-/** Any typed reply, seen without its route's response typing. */
-export type AnyReply = { code(n: number): AnyReply; type(t: string): AnyReply; header(k: string, v: string): AnyReply; send(b?: unknown): unknown };
-
 /**
  * Bodies are JSON only, read by the strict reader (core/json): I-JSON, at most 32 levels deep and
  * 10,000 members per object or array, strict UTF-8. Fastify's own parsers go, text/plain with them,
@@ -185,13 +162,6 @@ function installErrorHandling(app: HttpApp): void {
     return sendProblems(reply, problemsOfError(error), request.url);
   });
 }
-
-/**
- * The problem (and the error, if one was thrown) behind each 5xx answer, for the log line the
- * response hook writes: every server-side failure is logged, whether a route returned it as a
- * Result (a CA that fails, a DID that cannot be resolved) or something threw (a store that fails).
- */
-const answeredFailures = new WeakMap<object, { problem?: Problem; error?: unknown }>();
 
 /**
  * Translate framework, plugin and store errors into catalogued problems. Fastify's and its

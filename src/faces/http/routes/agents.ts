@@ -1,15 +1,11 @@
 import { Type } from 'typebox';
 import { activeAgentOf } from '../../../core/registry/registry.js';
 import type { ActiveAgent, StoredAgent } from '../../../core/registry/stored-agent.js';
-import type { HttpApp, HttpFaceDeps } from '../server.js';
-import { sendProblems, type AnyReply } from '../server.js';
+import type { HttpApp, HttpFaceDeps } from '../route-context.js';
+import { sendJson, sendProblems } from '../replies.js';
 import { AgentRecordSchema, CountersignedRecordSchema, NameParams, problemResponses, RegistrationSchema, SignedRecordSchema } from '../schemas.js';
 
 /** Signed records go out as pre-serialised JSON so no response serializer can drop or reorder a signed field. */
-export function sendJson(reply: AnyReply, value: unknown): never {
-  return reply.type('application/json; charset=utf-8').send(JSON.stringify(value)) as never;
-}
-
 export function agentPath(name: string): string {
   return `/v1/agents/${encodeURIComponent(name)}`;
 }

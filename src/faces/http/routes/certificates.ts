@@ -1,9 +1,8 @@
 import { Type } from 'typebox';
 import { problem } from '../../../core/errors.js';
-import type { HttpApp, HttpFaceDeps } from '../server.js';
-import { sendProblems } from '../server.js';
+import type { HttpApp, HttpFaceDeps } from '../route-context.js';
+import { sendJson, sendProblems } from '../replies.js';
 import { CountersignedRecordSchema, NameParams, problemResponses, SignedRecordSchema } from '../schemas.js';
-import { sendJson } from './agents.js';
 
 const IssuedCertificateSchema = Type.Object({
   certificate: Type.String({ description: 'the capability certificate, PEM' }),

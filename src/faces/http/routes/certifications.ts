@@ -2,10 +2,10 @@ import { Type } from 'typebox';
 import { problem, type Problem } from '../../../core/errors.js';
 import type { StoredCertification } from '../../../core/ports.js';
 import { MAX_CERTIFICATION_BYTES, type CertificationStatus } from '../../../core/registry/certifications.js';
-import type { HttpApp, HttpFaceDeps } from '../server.js';
-import { sendProblems } from '../server.js';
+import type { HttpApp, HttpFaceDeps } from '../route-context.js';
+import { sendJson, sendProblems } from '../replies.js';
 import { NameParams, ProblemSchema, problemResponses } from '../schemas.js';
-import { agentPath, sendJson } from './agents.js';
+import { agentPath } from './agents.js';
 
 const CredentialSchema = Type.Object(
   {},

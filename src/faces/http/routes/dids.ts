@@ -12,9 +12,8 @@
 import { Type } from 'typebox';
 import { problem } from '../../../core/errors.js';
 import type { DidResolver } from '../../../core/trust/did-web/did-resolver.js';
-import type { HttpApp } from '../server.js';
-import { sendProblems } from '../server.js';
-import { sendJson } from './agents.js';
+import type { HttpApp } from '../route-context.js';
+import { sendJson, sendProblems } from '../replies.js';
 
 const DidParams = Type.Object({
   did: Type.String({ description: 'A did:web or did:key, URL-encoded as one path segment (encodeURIComponent: did:web:host%3A8443 → did%3Aweb%3Ahost%253A8443)', minLength: 8, maxLength: 2048 }),

@@ -1,10 +1,9 @@
 import { Type } from 'typebox';
 import { problem } from '../../../core/errors.js';
 import type { RegistryDisclosure } from '../../../core/registry/registry-disclosure.js';
-import type { HttpApp, HttpFaceDeps } from '../server.js';
-import { sendProblems } from '../server.js';
+import type { HttpApp, HttpFaceDeps } from '../route-context.js';
+import { sendJson, sendProblems } from '../replies.js';
 import { NameParams, problemResponses, SignedRecordSchema } from '../schemas.js';
-import { sendJson } from './agents.js';
 
 const CredentialSchema = Type.Object(
   {},

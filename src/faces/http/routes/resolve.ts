@@ -6,8 +6,8 @@ import { parseUtcSeconds } from '../../../core/record/agent-addr.js';
 import { chooseEndpoint, type RequesterContext } from '../../../core/resolve/choose-endpoint.js';
 import type { CachedAnswer } from '../resolve-cache.js';
 import { cachedAnswerResponse } from '../resolve-fast-path.js';
-import type { HttpApp, HttpFaceDeps } from '../server.js';
-import { sendProblems, type AnyReply } from '../server.js';
+import type { HttpApp, HttpFaceDeps } from '../route-context.js';
+import { sendProblems, type AnyReply } from '../replies.js';
 import { CountersignedRecordSchema, EndpointSchema, problemResponses } from '../schemas.js';
 
 const ResolveQuery = Type.Object(

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
-import type { HttpApp, HttpFaceDeps } from '../server.js';
+import type { HttpApp, HttpFaceDeps } from '../route-context.js';
 import { problemResponses } from '../schemas.js';
-import { sendJson } from './agents.js';
+import { sendJson } from '../replies.js';
 
 // Unknown parameters are refused, as on /v1/resolve: a typo must not silently widen a search.
 const SearchQuerySchema = Type.Object(

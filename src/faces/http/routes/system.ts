@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { publicKeyFromDidKey } from '../../../core/trust/did-key.js';
 import { toBase64Url } from '../../../core/trust/encoding.js';
-import type { HttpApp, HttpFaceDeps } from '../server.js';
+import type { HttpApp, HttpFaceDeps } from '../route-context.js';
 
 export function systemRoutes(app: HttpApp, { registry, metrics, version, disclosure }: HttpFaceDeps): void {
   const identity = {

@@ -1,10 +1,9 @@
 import { Type } from 'typebox';
 import { problem } from '../../../core/errors.js';
 import { activeAgentOf } from '../../../core/registry/registry.js';
-import type { HttpApp, HttpFaceDeps } from '../server.js';
-import { sendProblems } from '../server.js';
+import type { HttpApp, HttpFaceDeps } from '../route-context.js';
+import { sendJson, sendProblems } from '../replies.js';
 import { NameParams, problemResponses } from '../schemas.js';
-import { sendJson } from './agents.js';
 
 /** Status lists change within seconds of a revocation; caches must not hold them longer. */
 export const STATUS_LIST_MAX_AGE_SECONDS = 5;

@@ -1,0 +1,32 @@
+import { serveConfig, type ServeInput } from '../../app/config.js';
+import { startRegistry } from '../../app/compose.js';
+import { unwrap } from '../cli-context.js';
+import { warnIfCommittable } from '../secret-files.js';
+
+export async function serve(flags: ServeInput): Promise<void> {
+  const config = unwrap(serveConfig(flags, process.env));
+  const running = await startRegistry(config);
+  const keyNote = running.keyCreated ? 'created a new registry key' : 'registry key loaded';
+  process.stdout.write(
+    `signpost registry listening on ${running.url}\n` +
+      `  data: ${config.dataDir} (${keyNote}: ${running.registry.did})\n` +
+      `  issuer: ${running.registry.credentials?.issuer.did}\n` +
+      `  certificate authority: ${running.ca.certificatePath} (${running.ca.created ? 'created' : 'loaded'}), SHA-256 fingerprint ${running.ca.authority.fingerprintSha256}\n` +
+      `  selective disclosure key: ${running.disclosureKey.path} (${running.disclosureKey.created ? 'created' : 'loaded'})\n` +
+      `  trust policy: ${trustPolicyNote(config.trustPolicyFile, Object.keys(running.certifications.trustPolicy))}\n` +
+      `  API docs: ${running.url}/docs\n`,
+  );
+  await warnIfCommittable(config.dataDir, "the registry's data directory, with its private keys", 'give --data a directory outside it');
+  const stop = async (signal: string) => {
+    process.stdout.write(`received ${signal}, shutting down\n`);
+    await running.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function trustPolicyNote(file: string | undefined, names: readonly string[]): string {
+  if (file === undefined) return 'none (no certification counts; see --trust-policy)';
+  return `${file}: ${names.length === 0 ? 'no certifications' : names.join(', ')}`;
+}

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import type { ServeInput } from '../../app/config.js';
+
+export function serveCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run a registry on the embedded SQLite store')
+    .option('-p, --port <port>', 'TCP port (0 picks a free one)', process.env.SIGNPOST_PORT)
+    .option('--host <host>', 'address to listen on', process.env.SIGNPOST_HOST)
+    .option('-d, --data <dir>', 'data directory (store and registry key)', process.env.SIGNPOST_DATA)
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .option('--public-url <url>', 'the URL clients reach this registry at (names its did:web and status lists; default: where it listens)')
+    .option('--trust-policy <file>', 'JSON file {"HIPAA": ["did:web:auditor.example", …]}: whose certification credentials count for what (default $SIGNPOST_TRUST_POLICY; none: none count)')
+    .option('--did-document <path>', 'pin a DID document (a JSON file, or a directory of them; repeatable): answered as is, never fetched', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--namespace-owner <namespace=did>', 'who owns a namespace (may revoke its agents), instead of did:web:<namespace>; repeatable', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--disclosure-validity <duration>', 'lifetime of the bbs-2023 capability credentials it issues: 3600, 30m, 12h, 7d (default 24h; $SIGNPOST_DISCLOSURE_VALIDITY)')
+    .option('--status-sweep <duration>', "how often certification issuers' status lists are checked again: 300, 5m, 1h (default 5m; $SIGNPOST_STATUS_SWEEP)")
+    .option('--resolve-cache-entries <n>', 'most resolve answers kept ready to send (default 100000; $SIGNPOST_RESOLVE_CACHE_ENTRIES)')
+    .option('--resolve-cache-bytes <size>', 'most memory for them: answers, keys and aliases, e.g. 512KiB, 64MiB, 1GiB (default 64MiB; $SIGNPOST_RESOLVE_CACHE_BYTES)')
+    .option('--body-timeout <duration>', 'how long a request body may take to arrive: 15, 30s, 2m (default 15s; $SIGNPOST_BODY_TIMEOUT); then 408 REQUEST_TOO_SLOW')
+    .option('--allow-private-did-web', 'fetch did:web documents from private and loopback addresses too (an intranet; off by default against SSRF)')
+    .option('--allow-http-did-web', 'resolve did:web of loopback hosts (127.0.0.1, localhost) over plain http: development only')
+    // The flags are exactly what serveConfig reads (--trust-policy included), so the two cannot drift apart.
+    .action(async (flags: ServeInput) => (await import('../actions/serve.js')).serve(flags));
+}
