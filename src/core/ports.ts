@@ -6,6 +6,7 @@ import type { Result } from './errors.js';
 import type { AgentState, StoredAgent } from './registry/stored-agent.js';
 import type { IssuedCertificate } from './trust/certificates/capability-certificate.js';
 import type { CertificationCredential } from './trust/credentials/certification-credential.js';
+import type { LogEntry, LogEventDraft } from './log/log-event.js';
 
 /** Wall-clock time in milliseconds since the Unix epoch. */
 export interface Clock {
@@ -126,9 +127,15 @@ export interface RecordStore {
    * Write the state of a name atomically and durably, if and only if the stored sequence is
    * still `expectedSeq` (null: the name must not exist yet). Losing that race yields 'conflict'
    * and changes nothing. `statusChanges` are applied in the same transaction, so an agent's
-   * state and its status-list bits never disagree.
+   * state and its status-list bits never disagree. `event` is appended to the event log in the
+   * same transaction, at the next index (the log's size before the write): a write and its event
+   * are stored together or not at all. The registry gives one with every write.
    */
-  put(agent: StoredAgent, expectedSeq: number | null, statusChanges?: readonly StatusChange[]): Promise<PutOutcome>;
+  put(agent: StoredAgent, expectedSeq: number | null, statusChanges?: readonly StatusChange[], event?: LogEventDraft): Promise<PutOutcome>;
+  /** The number of events in the log: the index the next one gets. */
+  logSize(): Promise<number>;
+  /** The log's entries with index in [start, end), ascending; end is capped at the log's size. */
+  logEntries(start: number, end: number): Promise<LogEntry[]>;
   /** Active agents only (deregistered ones never appear), best match first. */
   search(query: SearchQuery): Promise<SearchPage>;
   /**

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ErrorCode, SignpostError } from '../core/errors.js';
 import type { CertificationFilter, RecordStore, SearchQuery, StoredCertification } from '../core/ports.js';
 import type { ActiveAgent, StoredAgent } from '../core/registry/stored-agent.js';
+import { logEntryText, type LogEventDraft } from '../core/log/log-event.js';
 import { VALID_FROM_CLOCK_SKEW_MS } from '../core/trust/credentials/proof.js';
 import { activeAgent, CERTIFIED_FROM, CERTIFIED_UNTIL, deregisteredAgent, nextVersion, storedCertification } from './test-support/fixtures.js';
 
@@ -357,6 +358,79 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
           await expectCode(store.search({ limit }), 'REQUEST_INVALID');
         }
         expect((await store.search({ limit: 100 })).items).toHaveLength(ACTIVE_NAMES.length);
+      });
+    });
+
+    describe('the event log', () => {
+      const first = activeAgent({ name: 'agent://acme/log/first', text: 'First' });
+      const second = activeAgent({ name: 'agent://acme/log/second', text: 'Second' });
+      const eventOf = (agent: StoredAgent, kind: LogEventDraft['kind'] = 'registered'): LogEventDraft => ({
+        kind,
+        name: agent.name,
+        at: agent.updatedAt,
+        agentId: agent.agentId,
+        seq: agent.seq,
+        state: agent.state,
+        records: { addr: 'a'.repeat(64) },
+      });
+
+      it('appends the event of each write at the next index, gap-free from 0, as canonical text', async () => {
+        expect(await store.logSize()).toBe(0);
+        expect(await store.put(first, null, [], eventOf(first))).toBe('written');
+        expect(await store.put(second, null, [], eventOf(second))).toBe('written');
+        const updated = nextVersion(first, { text: 'First, updated' });
+        expect(await store.put(updated, first.seq, [], eventOf(updated, 'updated'))).toBe('written');
+        expect(await store.logSize()).toBe(3);
+        const entries = await store.logEntries(0, 10);
+        expect(entries.map((entry) => entry.index)).toEqual([0, 1, 2]);
+        expect(entries.map((entry) => entry.text)).toEqual([logEntryText(0, eventOf(first)), logEntryText(1, eventOf(second)), logEntryText(2, eventOf(updated, 'updated'))]);
+        expect(JSON.parse(entries[2]!.text)).toMatchObject({ v: 1, index: 2, kind: 'updated', name: first.name, seq: updated.seq });
+        expect(await store.logEntries(1, 2)).toEqual([entries[1]]);
+        expect(await store.logEntries(3, 5)).toEqual([]);
+      });
+
+      it('a write that loses its race appends nothing; a write without an event appends nothing', async () => {
+        await store.put(first, null, [], eventOf(first));
+        expect(await store.put(activeAgent({ name: first.name, seq: 9, text: 'An impostor' }), null, [], eventOf(first))).toBe('conflict');
+        expect(await store.put(nextVersion(first), 99, [], eventOf(first, 'updated'))).toBe('conflict');
+        expect(await store.put(second, null)).toBe('written');
+        expect(await store.logSize()).toBe(1);
+      });
+
+      it('a write and its event are stored together or not at all: an event that cannot be written leaves the state untouched', async () => {
+        await store.put(first, null, [], eventOf(first));
+        const updated = nextVersion(first, { text: 'Never stored' });
+        // NaN has no canonical JSON form (RFC 8785): making the entry throws, mid-write.
+        const unwritable = { ...eventOf(updated, 'updated'), seq: Number.NaN };
+        await expect(store.put(updated, first.seq, [], unwritable)).rejects.toThrow();
+        expect(await store.get(first.name)).toEqual(first);
+        expect(await store.logSize()).toBe(1);
+        // And the store goes on: the next write gets index 1.
+        expect(await store.put(updated, first.seq, [], eventOf(updated, 'updated'))).toBe('written');
+        expect((await store.logEntries(0, 2)).map((entry) => entry.index)).toEqual([0, 1]);
+      });
+
+      it('concurrent writes to different names get distinct, consecutive indices', async () => {
+        const agents = Array.from({ length: 20 }, (_, i) => activeAgent({ name: `agent://acme/log/n${i}`, text: `N${i}` }));
+        await Promise.all(agents.map((agent) => store.put(agent, null, [], eventOf(agent))));
+        const entries = await store.logEntries(0, 100);
+        expect(entries.map((entry) => entry.index)).toEqual([...Array(20).keys()]);
+        expect(new Set(entries.map((entry) => JSON.parse(entry.text).name)).size).toBe(20);
+      });
+
+      it('refuses a range that is not one', async () => {
+        await expect(store.logEntries(-1, 2)).rejects.toThrow(RangeError);
+        await expect(store.logEntries(3, 2)).rejects.toThrow(RangeError);
+        await expect(store.logEntries(0.5, 2)).rejects.toThrow(RangeError);
+      });
+
+      it('keeps the log across a reopen (durable backends)', async ({ skip }) => {
+        if (opened.reopen === undefined) return skip('this backend is not durable');
+        await store.put(first, null, [], eventOf(first));
+        store = await opened.reopen();
+        expect(await store.logEntries(0, 5)).toEqual([{ index: 0, text: logEntryText(0, eventOf(first)) }]);
+        await store.put(second, null, [], eventOf(second));
+        expect(await store.logSize()).toBe(2);
       });
     });
 

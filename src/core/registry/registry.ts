@@ -29,6 +29,8 @@ import { controllerOf, type NamespaceOwners } from './namespace-owners.js';
 import { issueCredentialFor, type RegistryCredentials } from './registry-credentials.js';
 import { searchDocumentOf } from './search-document.js';
 import type { ActiveAgent, AgentState, DeregisteredAgent, RevokedAgent, StoredAgent, SuspendedAgent } from './stored-agent.js';
+import type { LogEventKind } from '../log/log-event.js';
+import { logEventOf } from './registry-events.js';
 
 /** Longest validity a record may ask for; past it the agent must re-sign (and so prove it still holds its key). */
 export const DEFAULT_MAX_VALIDITY_MS = 366 * 86_400_000;
@@ -157,8 +159,10 @@ export class Registry {
       ...(credential ? { credential } : {}),
       ...(rotations.length > 0 ? { rotations } : {}),
     };
-    const written = await this.write(agent, current, continues ? supersededStatusChanges(previous, agent, at, this.did) : []);
-    return written.ok ? ok({ agent, created: current === undefined || current.state === 'deregistered' }) : written;
+    const created = current === undefined || current.state === 'deregistered';
+    const kind = rotation !== undefined ? 'key-rotated' : created || !keeps ? 'registered' : 'updated';
+    const written = await this.write(kind, agent, current, continues ? supersededStatusChanges(previous, agent, at, this.did) : []);
+    return written.ok ? ok({ agent, created }) : written;
   }
 
   /** Deregister with a tombstone signed by the key the name is bound to. */
@@ -198,7 +202,7 @@ export class Registry {
       ...(committed === undefined ? {} : { nextKeySha256: committed }),
       ...(current.rotations ? { rotations: current.rotations } : {}),
     };
-    const written = await this.write(agent, current);
+    const written = await this.write('deregistered', agent, current);
     return written.ok ? ok(agent) : written;
   }
 
@@ -248,7 +252,7 @@ export class Registry {
         ? { purpose: 'revocation', indices, entry }
         : { purpose: 'suspension', indices, entry: change.payload.action === 'suspend' ? entry : null },
     ];
-    const written = await this.write(next, current, bits);
+    const written = await this.write('status-changed', next, current, bits);
     return written.ok ? ok(next) : written;
   }
 
@@ -323,7 +327,7 @@ export class Registry {
     // Like a status change, the registry's own write raises the stored sequence by one, so
     // concurrent writes to the name still meet the store's compare-and-set.
     const next: ActiveAgent = { ...agent, seq: agent.seq + 1, updatedAt: at, capabilityGrant: countersign(grant, this.key, at) };
-    const written = await this.write(next, agent);
+    const written = await this.write('capabilities-granted', next, agent);
     return written.ok ? ok(next) : written;
   }
 
@@ -410,8 +414,9 @@ export class Registry {
     ]);
   }
 
-  private async write(agent: StoredAgent, current: StoredAgent | undefined, statusChanges: readonly StatusChange[] = []): Promise<Result<StoredAgent>> {
-    const outcome = await this.store.put(agent, current?.seq ?? null, statusChanges);
+  /** Every write of a name goes through here: its state, its status bits and its log event, in one store transaction. */
+  private async write(kind: LogEventKind, agent: StoredAgent, current: StoredAgent | undefined, statusChanges: readonly StatusChange[] = []): Promise<Result<StoredAgent>> {
+    const outcome = await this.store.put(agent, current?.seq ?? null, statusChanges, logEventOf(kind, agent));
     if (outcome === 'conflict') return fail('WRITE_CONFLICT', `another write to ${agent.name} was accepted first`);
     for (const listener of this.listeners) listener({ name: agent.name, agent });
     return ok(agent);

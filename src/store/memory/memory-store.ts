@@ -3,11 +3,13 @@
  * search index. For tests, demos and single-process development; nothing survives a restart.
  */
 import { SignpostError } from '../../core/errors.js';
+import { logEntryText, type LogEntry, type LogEventDraft } from '../../core/log/log-event.js';
 import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose, StoredCertification } from '../../core/ports.js';
 import { AGENT_STATES, type AgentState, type StoredAgent } from '../../core/registry/stored-agent.js';
 import { FILTERS, type FilterKey, LABEL_WEIGHT, certificationCounts, compareCodePoints, filterValue, isRanked, notAfterMsOf, pageOf, planSearch, type SearchPlan, validUnder } from '../search/plan.js';
 import { nameLabels, tokenize } from '../search/tokenize.js';
 import { checkSequenceRises } from '../sequence-rule.js';
+import { checkLogRange } from '../log-rules.js';
 import { checkAllocationCount, checkStatusIndices } from '../status-rules.js';
 
 /** What search needs of an active agent, computed once per write. */
@@ -39,6 +41,8 @@ export class MemoryRecordStore implements RecordStore {
   /** Agent name → (certification, issuer) key → the StoredCertification as JSON (copies, as for rows). */
   readonly #certifications = new Map<string, Map<string, { readonly stored: StoredCertification; readonly json: string }>>();
   #nextStatusIndex = 0;
+  /** The event log: entry texts, by index. */
+  readonly #log: string[] = [];
   #closed = false;
 
   async get(name: string): Promise<StoredAgent | undefined> {
@@ -47,17 +51,32 @@ export class MemoryRecordStore implements RecordStore {
     return row === undefined ? undefined : parse(row);
   }
 
-  async put(agent: StoredAgent, expectedSeq: number | null, statusChanges: readonly StatusChange[] = []): Promise<PutOutcome> {
+  async put(agent: StoredAgent, expectedSeq: number | null, statusChanges: readonly StatusChange[] = [], event?: LogEventDraft): Promise<PutOutcome> {
     this.#ensureOpen();
     const current = this.#rows.get(agent.name);
     const stillExpected = expectedSeq === null ? current === undefined : current?.seq === expectedSeq;
     if (!stillExpected) return 'conflict';
     if (expectedSeq !== null) checkSequenceRises(agent.seq, expectedSeq);
-    // Check every change before applying any, so a bad one leaves the store untouched.
+    // Check every change, and make the event's entry, before applying anything: whatever throws
+    // leaves the store untouched, as a rolled-back transaction would.
     for (const change of statusChanges) checkStatusIndices(change.indices, this.#nextStatusIndex);
-    this.#rows.set(agent.name, rowOf(agent));
+    const entry = event === undefined ? undefined : logEntryText(this.#log.length, event);
+    const row = rowOf(agent);
+    this.#rows.set(agent.name, row);
     for (const change of statusChanges) this.#applyStatus(change);
+    if (entry !== undefined) this.#log.push(entry);
     return 'written';
+  }
+
+  async logSize(): Promise<number> {
+    this.#ensureOpen();
+    return this.#log.length;
+  }
+
+  async logEntries(start: number, end: number): Promise<LogEntry[]> {
+    this.#ensureOpen();
+    checkLogRange(start, end);
+    return this.#log.slice(start, end).map((text, i) => ({ index: start + i, text }));
   }
 
   async search(query: SearchQuery): Promise<SearchPage> {

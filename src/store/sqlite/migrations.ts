@@ -113,6 +113,17 @@ export const migrations: readonly Migration[] = [
       UPDATE agents SET not_after = unixepoch(json_extract(doc, '$.addr.payload.notAfter')) * 1000
         WHERE json_extract(doc, '$.addr.payload.notAfter') IS NOT NULL;`,
   },
+  {
+    description: 'the event log: one entry per accepted write, gap-free from index 0',
+    sql: `
+      -- Written in the transaction of the write it records (SqliteRecordStore.put), at MAX(idx) + 1:
+      -- writers are serialised by SQLite, so the indices have no gap. A database from before this
+      -- migration starts its log empty: its names enter the log at their next write.
+      CREATE TABLE log_entries (
+        idx   INTEGER PRIMARY KEY CHECK (idx >= 0),
+        entry TEXT NOT NULL
+      ) STRICT;`,
+  },
 ];
 
 /**

@@ -15,6 +15,8 @@ import { nameLabels } from '../search/tokenize.js';
 import { checkSequenceRises } from '../sequence-rule.js';
 import { checkAllocationCount, checkStatusIndices } from '../status-rules.js';
 import { FILTER_TABLES, migrate, userVersion } from './migrations.js';
+import { logEntryText, type LogEntry, type LogEventDraft } from '../../core/log/log-event.js';
+import { checkLogRange } from '../log-rules.js';
 
 const BUSY_TIMEOUT_MS = 5000;
 
@@ -46,7 +48,7 @@ export class SqliteRecordStore implements RecordStore {
   readonly #statements: Statements;
   /** Search SQL depends on which filters are given; each shape is prepared once, on first use. */
   readonly #searchStatements = new Map<string, Database.Statement<[Record<string, unknown>], { doc: string }>>();
-  readonly #write: (agent: StoredAgent, expectedSeq: number | null, statusChanges: readonly StatusChange[]) => boolean;
+  readonly #write: (agent: StoredAgent, expectedSeq: number | null, statusChanges: readonly StatusChange[], event: LogEventDraft | undefined) => boolean;
   readonly #allocate: (count: number) => number;
   readonly #setStatus: (purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null) => void;
   readonly #putCertification: (certification: StoredCertification, expectedDigest: string | null) => boolean;
@@ -54,12 +56,17 @@ export class SqliteRecordStore implements RecordStore {
   private constructor(db: Db) {
     this.#db = db;
     this.#statements = prepareStatements(db);
-    const write = db.transaction((agent: StoredAgent, expectedSeq: number | null, statusChanges: readonly StatusChange[]) => {
+    const write = db.transaction((agent: StoredAgent, expectedSeq: number | null, statusChanges: readonly StatusChange[], event: LogEventDraft | undefined) => {
       if (!this.#writeInTransaction(agent, expectedSeq)) return false;
       for (const change of statusChanges) this.#statusInTransaction(change);
+      // The event goes in with the state: if either fails, the transaction rolls both back.
+      if (event !== undefined) {
+        const index = this.#statements.logSize.get()!.size;
+        this.#statements.insertLogEntry.run(index, logEntryText(index, event));
+      }
       return true;
     });
-    this.#write = (agent, expectedSeq, statusChanges) => write.immediate(agent, expectedSeq, statusChanges);
+    this.#write = (agent, expectedSeq, statusChanges, event) => write.immediate(agent, expectedSeq, statusChanges, event);
     const allocate = db.transaction((count: number) => this.#statements.allocateStatus.get({ count })!.first);
     this.#allocate = (count) => allocate.immediate(count);
     const setStatus = db.transaction((purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null) =>
@@ -98,8 +105,17 @@ export class SqliteRecordStore implements RecordStore {
     });
   }
 
-  async put(agent: StoredAgent, expectedSeq: number | null, statusChanges: readonly StatusChange[] = []): Promise<PutOutcome> {
-    return this.#guard(() => (this.#write(agent, expectedSeq, statusChanges) ? 'written' : 'conflict'));
+  async put(agent: StoredAgent, expectedSeq: number | null, statusChanges: readonly StatusChange[] = [], event?: LogEventDraft): Promise<PutOutcome> {
+    return this.#guard(() => (this.#write(agent, expectedSeq, statusChanges, event) ? 'written' : 'conflict'));
+  }
+
+  async logSize(): Promise<number> {
+    return this.#guard(() => this.#statements.logSize.get()!.size);
+  }
+
+  async logEntries(start: number, end: number): Promise<LogEntry[]> {
+    checkLogRange(start, end);
+    return this.#guard(() => this.#statements.selectLogEntries.all(start, end));
   }
 
   async search(query: SearchQuery): Promise<SearchPage> {
@@ -246,6 +262,9 @@ function prepareStatements(db: Db) {
   });
   return {
     selectDoc: db.prepare<[string], { doc: string }>('SELECT doc FROM agents WHERE name = ?'),
+    logSize: db.prepare<[], { size: number }>('SELECT COALESCE(MAX(idx) + 1, 0) AS size FROM log_entries'),
+    insertLogEntry: db.prepare<[number, string]>('INSERT INTO log_entries (idx, entry) VALUES (?, ?)'),
+    selectLogEntries: db.prepare<[number, number], { index: number; text: string }>('SELECT idx AS "index", entry AS text FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
     insertNew: db.prepare<[AgentRow], { id: number }>(
       `INSERT INTO agents (${columns}) VALUES (${values}) ON CONFLICT (name) DO NOTHING RETURNING id`,
     ),
