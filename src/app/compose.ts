@@ -21,6 +21,7 @@ import { registryDidResolver } from './did-web-resolver.js';
 import { httpsStatusListSource } from './status-list-source.js';
 import type { CachingDidResolver } from '../core/trust/did-web/caching-did-resolver.js';
 import { SIGNPOST_VERSION } from './version.js';
+import { TransparencyLog } from '../core/log/transparency-log.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
 
@@ -105,6 +106,7 @@ async function startLocked(config: ServeConfig, trustPolicy: TrustPolicy, lock: 
       certifications,
       disclosure,
       didResolver,
+      log: new TransparencyLog(store, key, systemClock),
       resolveCache: { maxEntries: config.resolveCacheEntries, maxBytes: config.resolveCacheBytes },
       ...(config.bodyTimeoutSeconds === undefined ? {} : { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000 }),
     });

@@ -138,6 +138,13 @@ export const errorCatalogue = {
   IMPORT_UNSUPPORTED_SHAPE: { kind: 'unsupported', title: 'The import file is not a shape this importer knows' },
   FILE_UNUSABLE: { kind: 'invalid', title: 'A file or directory named on the command line cannot be read or written' },
 
+  // --- the event log -----------------------------------------------------------------------
+  LOG_RANGE_INVALID: { kind: 'invalid', title: 'The log indices or tree sizes asked for are not within the log' },
+  LOG_ENTRY_NOT_FOUND: { kind: 'not-found', title: 'No entry of the log has this leaf hash' },
+  LOG_HEAD_INVALID: { kind: 'unauthorized', title: 'The log tree head is malformed or not signed by the registry key' },
+  LOG_PROOF_INVALID: { kind: 'unauthorized', title: 'The log proof does not verify against the signed tree head' },
+  LOG_INCONSISTENT: { kind: 'unauthorized', title: 'The log is not consistent with a tree head seen before: its history was rewritten' },
+
   // --- server ------------------------------------------------------------------------------
   STORE_UNAVAILABLE: { kind: 'unavailable', title: 'The record store is not available' },
   DATA_DIR_IN_USE: { kind: 'conflict', title: 'Another registry process serves this data directory' },

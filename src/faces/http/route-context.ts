@@ -10,6 +10,7 @@ import type { StatusListPublisher } from '../../core/registry/registry-credentia
 import type { RegistryDisclosure } from '../../core/registry/registry-disclosure.js';
 import type { Registry } from '../../core/registry/registry.js';
 import type { DidResolver } from '../../core/trust/did-web/did-resolver.js';
+import type { TransparencyLog } from '../../core/log/transparency-log.js';
 import type { Metrics } from './metrics.js';
 import type { ResolveCache } from './resolve-cache.js';
 
@@ -24,6 +25,7 @@ export interface HttpFaceDeps {
   readonly certifications?: CertificationRegistry | undefined;
   readonly disclosure?: RegistryDisclosure | undefined;
   readonly didResolver?: DidResolver | undefined;
+  readonly log?: TransparencyLog | undefined;
 }
 
 export type HttpApp = FastifyInstance<any, any, any, FastifyBaseLogger, TypeBoxTypeProvider>;

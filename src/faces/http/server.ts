@@ -9,6 +9,7 @@ import type { DidResolver } from '../../core/trust/did-web/did-resolver.js';
 import type { CertificationRegistry } from '../../core/registry/certifications.js';
 import type { Registry } from '../../core/registry/registry.js';
 import type { RegistryDisclosure } from '../../core/registry/registry-disclosure.js';
+import type { TransparencyLog } from '../../core/log/transparency-log.js';
 import { StatusListPublisher } from '../../core/registry/registry-credentials.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { withBodyDeadline } from './body-deadline.js';
@@ -26,6 +27,7 @@ import { resolveRoutes } from './routes/resolve.js';
 import { searchRoutes } from './routes/search.js';
 import { systemRoutes } from './routes/system.js';
 import { trustRoutes } from './routes/trust.js';
+import { logRoutes } from './routes/log.js';
 
 /** The largest request body: a signed AgentAddr (< 3 KiB) plus AgentFacts (≤ 64 KiB canonical, more with whitespace). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -46,6 +48,8 @@ export interface HttpFaceOptions {
   readonly didResolver?: DidResolver;
   /** bbs-2023 capability credentials (selective disclosure); without it those routes answer ROUTE_NOT_FOUND. */
   readonly disclosure?: RegistryDisclosure;
+  /** The event log as a transparency log; without it the /v1/log routes answer ROUTE_NOT_FOUND. */
+  readonly log?: TransparencyLog;
   /** Bounds of the resolve answer cache; default 100,000 answers and 64 MiB. */
   readonly resolveCache?: ResolveCacheLimits;
 }
@@ -95,8 +99,8 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
     done();
   });
   const statusLists = new StatusListPublisher(registry, () => registry.credentials, options.clock);
-  const { certifications, disclosure, didResolver } = options;
-  const deps: HttpFaceDeps = { registry, statusLists, clock: options.clock, metrics, cache, version: options.version ?? '0.0.0', certifications, disclosure, didResolver };
+  const { certifications, disclosure, didResolver, log } = options;
+  const deps: HttpFaceDeps = { registry, statusLists, clock: options.clock, metrics, cache, version: options.version ?? '0.0.0', certifications, disclosure, didResolver, log };
   registry.onChange(({ name }) => {
     cache.invalidate(name);
     statusLists.invalidate();
@@ -119,6 +123,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
         { name: 'system', description: 'Health, metrics, registry identity' },
         { name: 'trust', description: 'Credentials, status lists and the registry DID' },
         { name: 'certificates', description: 'Capability grants and short-lived capability certificates from the registry CA' },
+        { name: 'log', description: 'The event log: signed tree heads, entries, inclusion and consistency proofs (RFC 9162)' },
       ],
     },
   });
@@ -134,6 +139,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
     didRoutes(scoped as unknown as HttpApp, deps.didResolver);
     certificationRoutes(scoped as unknown as HttpApp, deps);
     disclosureRoutes(scoped as unknown as HttpApp, deps, deps.disclosure);
+    logRoutes(scoped as unknown as HttpApp, deps.log);
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
