@@ -26,7 +26,10 @@ import { verifyAgentRecords } from '../src/core/record/verify.js';
 import { chooseEndpoint } from '../src/core/resolve/choose-endpoint.js';
 import { signingKeyFromSeed, type SigningKey } from '../src/core/trust/ed25519.js';
 import { toBase64Url } from '../src/core/trust/encoding.js';
-import { canonicalText } from '../src/core/trust/jcs.js';
+import { canonicalSha256Hex, canonicalText } from '../src/core/trust/jcs.js';
+import { logEntryText, type LogEventDraft } from '../src/core/log/log-event.js';
+import { MerkleTree } from '../src/core/log/merkle-tree.js';
+import { entryLeafHash, type TreeHead } from '../src/core/log/transparency-log.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const VECTORS = join(ROOT, 'docs', 'test-vectors');
@@ -211,6 +214,7 @@ function buildVectors(): Record<string, unknown> {
       signed: { length: compactSigned.length, hex: hex(compactSigned) },
     },
     'key-rotation.json': rotationVectors(agent, registry),
+    'event-log.json': eventLogVectors(registry, { addr, facts, tombstone }),
     'negative.json': {
       description:
         'Inputs that must be refused, with the error codes Signpost reports (docs/errors.md), in its order. Checks: verifyAgentRecords ' +
@@ -229,6 +233,33 @@ function buildVectors(): Record<string, unknown> {
  * Pre-rotation and rotation: the agent announces its next key in an update, then hands the name to
  * that key with a KeyRotation signed by the old key, sent with an AgentAddr signed by the new one.
  */
+/**
+ * The event log of a registry that accepted the registration above and then the tombstone: the
+ * two entries (canonical JSON), their leaf hashes, the tree hash, the signed tree head, and the
+ * proofs (spec section 19).
+ */
+function eventLogVectors(
+  registry: SigningKey,
+  records: { addr: CountersignedRecord<AgentAddr>; facts: CountersignedRecord<unknown>; tombstone: CountersignedRecord<{ agentId: string; seq: number }> },
+) {
+  const { addr, facts, tombstone } = records;
+  const drafts: LogEventDraft[] = [
+    { kind: 'registered', name: NAME, at: ACCEPTED_AT, agentId: addr.payload.agentId, seq: addr.payload.seq, state: 'active', records: { addr: canonicalSha256Hex(addr), facts: canonicalSha256Hex(facts) } },
+    { kind: 'deregistered', name: NAME, at: DEREGISTERED_AT, agentId: tombstone.payload.agentId, seq: tombstone.payload.seq, state: 'deregistered', records: { tombstone: canonicalSha256Hex(tombstone) } },
+  ];
+  const entries = drafts.map((draft, index) => ({ index, text: logEntryText(index, draft) }));
+  const tree = new MerkleTree();
+  for (const entry of entries) tree.appendLeafHash(entryLeafHash(entry.text));
+  const head = signRecord<TreeHead>({ type: 'LogTreeHead', v: 1, log: registry.did, size: 2, rootHash: toBase64Url(tree.rootAt(2)), at: DEREGISTERED_AT }, registry);
+  return {
+    entries: entries.map((entry) => ({ ...entry, leafHashHex: hex(tree.leafHashAt(entry.index)) })),
+    rootHashHex: hex(tree.rootAt(2)),
+    head: { ...head, jcs: canonicalText(head.payload) },
+    inclusion: { index: 1, size: 2, proof: tree.inclusionProof(1, 2).map(toBase64Url) },
+    consistency: { first: 1, second: 2, proof: tree.consistencyProof(1, 2).map(toBase64Url) },
+  };
+}
+
 function rotationVectors(agent: SigningKey, registry: SigningKey) {
   const next = signingKeyFromSeed(NEXT_AGENT_SEED);
   const factsUrl = `${REGISTRY_BASE}/v1/agents/${encodeURIComponent(NAME)}/facts`;

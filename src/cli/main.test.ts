@@ -35,6 +35,7 @@ describe('the command table', () => {
         'grant',
         'import a2a',
         'import mcp',
+        'log verify',
         'register',
         'resolve',
         'revoke',

@@ -11,4 +11,6 @@ export type { AgentEndpoint, AgentFacts, AgentAddr, KeyRotation } from '../core/
 export type { RequesterContext } from '../core/resolve/choose-endpoint.js';
 export type { Problem, ErrorCode } from '../core/errors.js';
 export * from './disclosure.js';
+export { auditLogCopy, type LogAudit, type LogAuditOptions, type LogCopy } from './log-audit.js';
+export { checkConsistency, checkInclusion, checkTreeHead, entryLeafHash, type ConsistencyProof, type InclusionProof, type TreeHead } from '../core/log/transparency-log.js';
 export type { DisclosureCheck } from '../core/trust/disclosure/disclosure-check.js';

@@ -2,6 +2,8 @@ import { fail, failWith, isErrorCode, ok, problem, type Problem, type Result } f
 import { parseStrictJsonBytes } from '../core/json/strict-json.js';
 import { fetchExchange, nodeHttpExchange, readBodyCapped, type HttpAnswer } from './http-exchange.js';
 import type { RequesterContext } from '../core/resolve/choose-endpoint.js';
+import type { LogEntry } from '../core/log/log-event.js';
+import type { ConsistencyProof, TreeHead } from '../core/log/transparency-log.js';
 import type {
   AgentAddr,
   AgentEndpoint,
@@ -165,6 +167,21 @@ export class RegistryClient {
 
   search(params: SearchParams): Promise<Result<SearchAnswer>> {
     return this.call('GET', `/v1/search?${query(params)}`);
+  }
+
+  /** The signed head of the registry's event log. */
+  logHead(): Promise<Result<SignedRecord<TreeHead>>> {
+    return this.call('GET', '/v1/log/head');
+  }
+
+  /** Entries [start, end) of the event log (the registry returns at most 1,000 at a time). */
+  logEntries(start: number, end: number): Promise<Result<{ entries: LogEntry[] }>> {
+    return this.call('GET', `/v1/log/entries?${query({ start, end })}`);
+  }
+
+  /** The consistency proof from the log of `first` entries to the one of `second`. */
+  logConsistency(first: number, second: number): Promise<Result<ConsistencyProof>> {
+    return this.call('GET', `/v1/log/proof/consistency?${query({ first, second })}`);
   }
 
   /** The factsUrl the registry serves for a name. */

@@ -34,6 +34,7 @@ const cases: Record<string, () => string[]> = {
   'disclose verify': () => ['disclose', 'verify', file('certification.json'), '--capability', 'invoice.send'],
   'import mcp': () => ['import', 'mcp', file('mcp-servers.json'), '--keys', file('imported')],
   'import a2a': () => ['import', 'a2a', file('agent-card.json'), '--namespace', 'acme.com', '--keys', file('imported')],
+  'log verify': () => ['log', 'verify'],
 };
 
 /** The commands that take --registry, by path (`cert issue`). */

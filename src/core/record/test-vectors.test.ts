@@ -15,6 +15,7 @@ import { publicKeyFromDidKey } from '../trust/did-key.js';
 import { signingKeyFromSeed, type SigningKey } from '../trust/ed25519.js';
 import { toBase64Url } from '../trust/encoding.js';
 import { canonicalText } from '../trust/jcs.js';
+import { fromBase64Url } from '../trust/encoding.js';
 import { agentAddrSchema, checkAgentAddr, parseUtcSeconds } from './agent-addr.js';
 import { agentFactsSchema, checkAgentFacts } from './agent-facts.js';
 import { decodeAgentAddr, encodeAgentAddr } from './compact-codec.js';
@@ -25,6 +26,8 @@ import { capabilityCredentialRequestSchema } from './capability-credential-reque
 import { checkKeyRotation, keyRotationSchema } from './key-rotation.js';
 import type { AgentAddr, AgentFacts, CountersignedRecord, KeyRotation, SignedRecord } from './types.js';
 import { verifyAgentRecords } from './verify.js';
+import { MerkleTree, verifyConsistency } from '../log/merkle-tree.js';
+import { checkInclusion, checkTreeHead, entryLeafHash, type InclusionProof, type TreeHead } from '../log/transparency-log.js';
 
 const DOCS = new URL('../../../docs/', import.meta.url);
 const load = <T = Record<string, unknown>>(path: string): T => JSON.parse(readFileSync(new URL(path, DOCS), 'utf8')) as T;
@@ -212,6 +215,33 @@ describe('test vectors: key rotation', () => {
   });
 });
 
+const eventLog = load<{
+  entries: { index: number; text: string; leafHashHex: string }[];
+  rootHashHex: string;
+  head: SignedRecord<TreeHead> & { jcs: string };
+  inclusion: InclusionProof;
+  consistency: { first: number; second: number; proof: string[] };
+}>('test-vectors/event-log.json');
+
+describe('test vectors: the event log', () => {
+  it('entries are the canonical events, their leaves and tree hash are RFC 9162, the head is signed by the registry key', () => {
+    const tree = new MerkleTree();
+    for (const entry of eventLog.entries) {
+      expect(canonicalText(JSON.parse(entry.text))).toBe(entry.text);
+      expect(Buffer.from(entryLeafHash(entry.text)).toString('hex')).toBe(entry.leafHashHex);
+      tree.appendLeafHash(entryLeafHash(entry.text));
+    }
+    expect(Buffer.from(tree.rootAt(2)).toString('hex')).toBe(eventLog.rootHashHex);
+    expect(canonicalText(eventLog.head.payload)).toBe(eventLog.head.jcs);
+    const head = checkTreeHead({ payload: eventLog.head.payload, sig: eventLog.head.sig }, keys.registry.did);
+    expect(head.ok).toBe(true);
+    if (!head.ok) return;
+    expect(checkInclusion(eventLog.entries[1]!.text, eventLog.inclusion, head.value).ok).toBe(true);
+    const leaf0 = Buffer.from(eventLog.entries[0]!.leafHashHex, 'hex');
+    expect(verifyConsistency(1, 2, leaf0, tree.rootAt(2), eventLog.consistency.proof.map((hash) => fromBase64Url(hash)!))).toBe(true);
+  });
+});
+
 describe('test vectors: negative', () => {
   const codesOf = (result: { ok: true } | { ok: false; problems: readonly { code: string }[] }) => (result.ok ? [] : result.problems.map((p) => p.code));
   const decode = (input: unknown) => decodeAgentAddr(fromHex(input as string));
@@ -271,6 +301,9 @@ describe('JSON Schemas and the spec', () => {
       'next key commitment': rotation.nextKeySha256,
       'KeyRotation JCS': rotation.rotation.jcs,
       'KeyRotation sig': rotation.rotation.sig,
+      'log entry 0': eventLog.entries[0]!.text,
+      'log tree hash': eventLog.rootHashHex,
+      'log head sig': eventLog.head.sig,
     };
     for (const [label, value] of Object.entries(quoted)) expect(spec.includes(value.replace(/\s+/g, '')), label).toBe(true);
   });
