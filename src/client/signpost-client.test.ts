@@ -8,6 +8,7 @@ import { buildHttpFace, type HttpApp } from '../faces/http/server.js';
 import { MemoryRecordStore } from '../store/memory/memory-store.js';
 import { closedLoopbackPort } from '../../test/support/closed-loopback-port.js';
 import { SignpostClient } from './signpost-client.js';
+import { TransparencyLog } from '../core/log/transparency-log.js';
 
 const NAME = 'agent://acme.com/billing/invoices';
 const owner = testKey(1);
@@ -211,5 +212,68 @@ describe('SignpostClient.resolve', () => {
     const offline = new SignpostClient({ registry: `http://127.0.0.1:${await closedLoopbackPort()}`, registryKey: registryKey.did, clock });
     expect(await offline.resolve(NAME)).toMatchObject({ verified: false, errors: [{ code: 'REGISTRY_UNREACHABLE' }] });
     expect(() => new SignpostClient({ registry: 'not a url' })).toThrow(TypeError);
+  });
+});
+
+describe('SignpostClient.resolve with verifyInclusion: the record proven in the registry log', () => {
+  async function startWithLog() {
+    const clock = manualClock(T0 + 1000);
+    const store = new MemoryRecordStore();
+    const registry = new Registry({ store, key: registryKey, clock });
+    app = await buildHttpFace({ registry, clock, log: new TransparencyLog(store, registryKey, clock) });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    registry.useCredentials(registryCredentials(url, registryKey));
+    return { registry, store, clock, url };
+  }
+
+  it('names the entry that published the records, proven in a signed head; a later head must extend it', async () => {
+    const { registry, clock, url } = await startWithLog();
+    expect((await registry.register(registrationFor(owner, NAME, 1))).ok).toBe(true);
+    const client = new SignpostClient({ registry: url, registryKey: registryKey.did, clock });
+    expect(await client.resolve(NAME, { verifyInclusion: true })).toMatchObject({ verified: true, logInclusion: { index: 0, treeSize: 1 } });
+    // Without the option, no log is asked.
+    expect((await client.resolve(NAME)).logInclusion).toBeUndefined();
+    expect((await registry.register(registrationFor(owner, NAME, 2))).ok).toBe(true);
+    expect(await client.resolve(NAME, { verifyInclusion: true })).toMatchObject({ verified: true, logInclusion: { index: 1, treeSize: 2 } });
+    // A 304 revalidation is proven the same way.
+    expect(await client.resolve(NAME, { verifyInclusion: true })).toMatchObject({ verified: true, revalidated: true, logInclusion: { index: 1, treeSize: 2 } });
+  });
+
+  it('a record the registry serves but never logged is not verified: LOG_ENTRY_NOT_FOUND', async () => {
+    const { registry, store, clock, url } = await startWithLog();
+    expect((await registry.register(registrationFor(owner, NAME, 1))).ok).toBe(true);
+    // The same registry key countersigns an update elsewhere; it lands in the store without its event.
+    const elsewhere = new Registry({ store: new MemoryRecordStore(), key: registryKey, clock });
+    elsewhere.useCredentials(registryCredentials(url, registryKey));
+    const unlogged = await elsewhere.register(registrationFor(owner, NAME, 2));
+    if (!unlogged.ok) throw new Error('expected the update');
+    expect(await store.put(unlogged.value.agent, 1)).toBe('written');
+    const client = new SignpostClient({ registry: url, registryKey: registryKey.did, clock });
+    expect((await client.resolve(NAME)).verified).toBe(true);
+    expect(await client.resolve(NAME, { verifyInclusion: true })).toMatchObject({ verified: false, endpoint: null, errors: [{ code: 'LOG_ENTRY_NOT_FOUND' }] });
+  });
+
+  it('a head not signed by the pinned key, or one that goes back, is refused', async () => {
+    const { registry, clock, url } = await startWithLog();
+    expect((await registry.register(registrationFor(owner, NAME, 1))).ok).toBe(true);
+    let firstHead: string | undefined;
+    let mode: 'honest' | 'forged' | 'replay' = 'honest';
+    const proxy: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).endsWith('/v1/log/head')) return response;
+      const text = await response.text();
+      firstHead ??= text;
+      if (mode === 'forged') return new Response(text.replace(/"size":\d+/, '"size":7'), { status: 200 });
+      return new Response(mode === 'replay' ? firstHead : text, { status: 200 });
+    };
+    const client = new SignpostClient({ registry: url, registryKey: registryKey.did, clock, fetch: proxy });
+    expect((await client.resolve(NAME, { verifyInclusion: true })).verified).toBe(true);
+    expect((await registry.register(registrationFor(owner, NAME, 2))).ok).toBe(true);
+    expect((await client.resolve(NAME, { verifyInclusion: true })).logInclusion).toEqual({ index: 1, treeSize: 2 });
+    mode = 'forged';
+    expect(await client.resolve(NAME, { verifyInclusion: true })).toMatchObject({ verified: false, errors: [{ code: 'LOG_HEAD_INVALID' }] });
+    mode = 'replay';
+    expect(await client.resolve(NAME, { verifyInclusion: true })).toMatchObject({ verified: false, errors: [{ code: 'LOG_INCONSISTENT' }] });
   });
 });

@@ -1,4 +1,6 @@
-import { problem, type Problem, type Result } from '../core/errors.js';
+import { fail, failWith, ok, problem, type Problem, type Result } from '../core/errors.js';
+import { checkConsistency, checkInclusion, checkTreeHead, type InclusionProof, type TreeHead } from '../core/log/transparency-log.js';
+import { canonicalSha256Hex } from '../core/trust/jcs.js';
 import { parseAgentName } from '../core/name/index.js';
 import type { Clock } from '../core/ports.js';
 import { parseUtcSeconds } from '../core/record/agent-addr.js';
@@ -37,6 +39,20 @@ export interface SignpostClientOptions {
 
 export interface ResolveOptions {
   readonly context?: RequesterContext;
+  /**
+   * Also ask the registry's event log for the entry that published the resolved records and check
+   * its inclusion proof against the signed tree head (and that head's consistency with the last one
+   * this client checked). A record the registry serves but never logged is then not verified.
+   */
+  readonly verifyInclusion?: boolean;
+}
+
+/** Where the resolved records stand in the registry's event log (with `verifyInclusion`). */
+export interface LogInclusion {
+  /** The index of the entry that published the records. */
+  readonly index: number;
+  /** The size of the signed tree head the entry was proven in. */
+  readonly treeSize: number;
 }
 
 /** What `resolve` returns: use `endpoint` only when `verified` is true. */
@@ -56,6 +72,8 @@ export interface ResolveResult {
   readonly status: CredentialStatus;
   /** True when the registry confirmed the cached answer (304): the signatures were not checked again, the status lists were. */
   readonly revalidated: boolean;
+  /** With `verifyInclusion`: the log entry that published the records, proven in a signed head. */
+  readonly logInclusion?: LogInclusion;
 }
 
 interface CachedEntry {
@@ -63,6 +81,8 @@ interface CachedEntry {
   readonly result: ResolveResult;
   /** The facts credential of the cached answer, whose status is read again on every 304. */
   readonly credential: unknown;
+  /** SHA-256 of the answer's countersigned records: what its log entry names. */
+  readonly recordDigests: RecordDigests;
   /** After this the answer is not reused even if the registry confirms it (TTL, notAfter, maxCacheMs). */
   readonly expiresAtMs: number;
 }
@@ -91,20 +111,22 @@ interface CachedEntry {
 export class SignpostClient {
   private readonly registry: string;
   private readonly clock: Clock;
-  private readonly fetchImpl: typeof fetch;
+  private readonly fetchImpl: typeof fetch | undefined;
   private readonly timeoutMs: number;
   private readonly maxCacheMs: number;
   private registryKey: string | undefined;
   private readonly cache = new Map<string, CachedEntry>();
   private readonly requireCredential: boolean;
   private readonly statusReader: CredentialStatusReader;
+  /** The last log head this client checked an inclusion against: every later one must extend it. */
+  private lastLogHead: TreeHead | undefined;
 
   constructor(options: SignpostClientOptions) {
     if (!URL.canParse(options.registry)) throw new TypeError(`registry must be a URL, got ${options.registry}`);
     this.registry = options.registry.replace(/\/+$/, '');
     this.registryKey = options.registryKey;
     this.clock = options.clock ?? { now: () => Date.now() };
-    this.fetchImpl = options.fetch ?? fetch;
+    this.fetchImpl = options.fetch;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxCacheMs = options.maxCacheMs ?? 3_600_000;
     this.requireCredential = options.requireCredential ?? true;
@@ -112,7 +134,7 @@ export class SignpostClient {
       registry: this.registry,
       statusListMaxAgeMs: options.statusListMaxAgeMs ?? 5_000,
       timeoutMs: this.timeoutMs,
-      fetch: this.fetchImpl,
+      ...(this.fetchImpl === undefined ? {} : { fetch: this.fetchImpl }),
     });
   }
 
@@ -131,7 +153,10 @@ export class SignpostClient {
     if (!answered.ok) return refused(canonical, answered.problems);
     const response = answered.value;
 
-    if (response.status === 304 && reusable) return this.revalidated(url, reusable, registryKey, now);
+    if (response.status === 304 && reusable) {
+      const result = await this.revalidated(url, reusable, registryKey, now);
+      return options.verifyInclusion ? this.withInclusion(result, reusable.recordDigests, registryKey) : result;
+    }
     if (response.status !== 200) {
       this.cache.delete(url);
       return refused(canonical, problemsOf(response.status, response.body));
@@ -139,7 +164,56 @@ export class SignpostClient {
     const result = await this.verify(canonical, response.body, registryKey, now);
     if (result.verified && response.etag) this.remember(url, response.etag, result, response.body as ResolveAnswer, now);
     else this.cache.delete(url);
-    return result;
+    return options.verifyInclusion && result.verified ? this.withInclusion(result, recordDigestsOf(response.body as ResolveAnswer), registryKey) : result;
+  }
+
+  /**
+   * The verified result, also proven in the registry's log: the entry that published these very
+   * records, its inclusion in a head the pinned key signed, and that head's consistency with the
+   * last head this client checked. Any failure makes the result unverified.
+   */
+  private async withInclusion(result: ResolveResult, digests: RecordDigests, registryKey: string): Promise<ResolveResult> {
+    if (!result.verified) return result;
+    const inclusion = await this.logInclusionOf(result.name, digests, registryKey);
+    return inclusion.ok ? { ...result, logInclusion: inclusion.value } : { ...refused(result.name, inclusion.problems), status: result.status };
+  }
+
+  private async logInclusionOf(name: string, digests: RecordDigests, registryKey: string): Promise<Result<LogInclusion>> {
+    const headAnswer = await this.getOk(`${this.registry}/v1/log/head`);
+    if (!headAnswer.ok) return headAnswer;
+    const head = checkTreeHead(headAnswer.value, registryKey);
+    if (!head.ok) return head;
+    const consistent = await this.consistentWithLastHead(head.value);
+    if (!consistent.ok) return consistent;
+    const proofAnswer = await this.getOk(`${this.registry}/v1/log/proof/inclusion?${query({ record: digests.addr, size: head.value.size })}`);
+    if (!proofAnswer.ok) return proofAnswer;
+    const proof = proofAnswer.value as InclusionProof;
+    const event = parseEvent(proof?.entry);
+    if (event?.name !== name || event.records?.addr !== digests.addr || event.records?.facts !== digests.facts) {
+      return fail('LOG_PROOF_INVALID', `the log entry the registry offers for ${name} does not publish the resolved records`);
+    }
+    const included = checkInclusion(proof.entry, proof, head.value);
+    if (!included.ok) return included;
+    this.lastLogHead = head.value;
+    return ok({ index: proof.index, treeSize: head.value.size });
+  }
+
+  /** A head is held to the last one this client checked: same size, same hash; larger, a consistency proof. */
+  private async consistentWithLastHead(head: TreeHead): Promise<Result<true>> {
+    const last = this.lastLogHead;
+    if (last === undefined || last.size === 0) return ok(true);
+    if (last.size >= head.size) {
+      return last.size === head.size && last.rootHash === head.rootHash ? ok(true) : fail('LOG_INCONSISTENT', `the log's head of ${head.size} entries does not extend the one of ${last.size} this client checked`);
+    }
+    const proof = await this.getOk(`${this.registry}/v1/log/proof/consistency?${query({ first: last.size, second: head.size })}`);
+    return proof.ok ? checkConsistency(last, head, (proof.value as { proof: string[] }).proof) : proof;
+  }
+
+  /** A 200 answer's body, or what went wrong. */
+  private async getOk(url: string): Promise<Result<unknown>> {
+    const answer = await this.get(url);
+    if (!answer.ok) return answer;
+    return answer.value.status === 200 ? ok(answer.value.body) : failWith(problemsOf(answer.value.status, answer.value.body));
   }
 
   /** Forget cached answers (all, or those of one name). */
@@ -179,7 +253,7 @@ export class SignpostClient {
   private remember(url: string, etag: string, result: ResolveResult, answer: ResolveAnswer, now: number): void {
     const notAfter = parseUtcSeconds(answer.addr.payload.notAfter) ?? now;
     const expiresAtMs = Math.min(now + answer.addr.payload.ttl * 1000, notAfter, now + this.maxCacheMs);
-    this.cache.set(url, { etag, result, credential: answer.credential, expiresAtMs });
+    this.cache.set(url, { etag, result, credential: answer.credential, recordDigests: recordDigestsOf(answer), expiresAtMs });
   }
 
   /** The key given, or the one the registry presents on first contact; a small-order key is never trusted (KEY_WEAK). */
@@ -199,10 +273,28 @@ export class SignpostClient {
   }
 
   private get(url: string, etag?: string): Promise<Result<RegistryAnswer>> {
-    return callRegistry(url, 'GET', undefined, { timeoutMs: this.timeoutMs, fetch: this.fetchImpl, ...(etag ? { headers: { 'if-none-match': etag } } : {}) });
+    return callRegistry(url, 'GET', undefined, { timeoutMs: this.timeoutMs, ...(this.fetchImpl === undefined ? {} : { fetch: this.fetchImpl }), ...(etag ? { headers: { 'if-none-match': etag } } : {}) });
   }
 }
 
 function refused(name: string, errors: readonly Problem[]): ResolveResult {
   return { verified: false, name, agentId: null, endpoint: null, facts: null, errors, status: 'unchecked', revalidated: false };
+}
+
+interface RecordDigests {
+  readonly addr: string;
+  readonly facts: string;
+}
+
+function recordDigestsOf(answer: ResolveAnswer): RecordDigests {
+  return { addr: canonicalSha256Hex(answer.addr), facts: canonicalSha256Hex(answer.facts) };
+}
+
+function parseEvent(text: unknown): { name?: unknown; records?: { addr?: unknown; facts?: unknown } } | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text) as { name?: unknown; records?: { addr?: unknown; facts?: unknown } };
+  } catch {
+    return undefined;
+  }
 }

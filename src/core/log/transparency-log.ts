@@ -33,6 +33,8 @@ export interface TreeHead {
 export interface InclusionProof {
   readonly index: number;
   readonly size: number;
+  /** The entry's text: its exact bytes, whose leaf hash the proof starts from. */
+  readonly entry: string;
   /** base64url of the entry's leaf hash. */
   readonly leafHash: string;
   /** base64url hashes, from the leaf's sibling up. */
@@ -57,6 +59,8 @@ export class TransparencyLog {
   readonly #tree = new MerkleTree();
   /** Leaf hash (base64url) to index: the inclusion proof of a leaf a client names. */
   readonly #indexOfLeaf = new Map<string, number>();
+  /** Record digest (hex) to the index of the entry that stored it: the proof of a record a client holds. */
+  readonly #indexOfRecord = new Map<string, number>();
   #syncing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -80,6 +84,7 @@ export class TransparencyLog {
           if (entry.index !== this.#tree.size) throw new Error(`the store's log skips from ${this.#tree.size} to ${entry.index}`);
           const hash = entryLeafHash(entry.text);
           this.#indexOfLeaf.set(toBase64Url(hash), entry.index);
+          for (const digest of recordDigestsOf(entry.text)) this.#indexOfRecord.set(digest, entry.index);
           this.#tree.appendLeafHash(hash);
         }
       }
@@ -108,7 +113,16 @@ export class TransparencyLog {
     const treeSize = size ?? this.#tree.size;
     if (!isIndex(treeSize) || treeSize > this.#tree.size) return fail('LOG_RANGE_INVALID', `size ${treeSize} is not a size this log had (it has ${this.#tree.size} entries)`);
     if (!isIndex(index) || index >= treeSize) return fail('LOG_RANGE_INVALID', `index ${index} is not an entry of a tree of ${treeSize}`);
-    return ok({ index, size: treeSize, leafHash: toBase64Url(this.#tree.leafHashAt(index)), proof: this.#tree.inclusionProof(index, treeSize).map(toBase64Url) });
+    const [entry] = await this.store.logEntries(index, index + 1);
+    return ok({ index, size: treeSize, entry: entry!.text, leafHash: toBase64Url(this.#tree.leafHashAt(index)), proof: this.#tree.inclusionProof(index, treeSize).map(toBase64Url) });
+  }
+
+  /** The inclusion proof of the entry that stored the signed record with this SHA-256 (hex). */
+  async inclusionProofOfRecord(digest: string, size?: number): Promise<Result<InclusionProof>> {
+    await this.sync();
+    const index = this.#indexOfRecord.get(digest);
+    if (index === undefined) return fail('LOG_ENTRY_NOT_FOUND', `no entry of this log stored a record with the SHA-256 ${digest}`);
+    return this.inclusionProof(index, size);
   }
 
   /** The inclusion proof of the entry whose leaf hash (base64url) is `leaf`. */
@@ -126,6 +140,16 @@ export class TransparencyLog {
     if (!isIndex(to) || to > this.#tree.size) return fail('LOG_RANGE_INVALID', `size ${to} is not a size this log had (it has ${this.#tree.size} entries)`);
     if (!isIndex(first) || first < 1 || first > to) return fail('LOG_RANGE_INVALID', `no consistency proof from size ${first} to ${to}: 1 <= first <= second`);
     return ok({ first, second: to, proof: this.#tree.consistencyProof(first, to).map(toBase64Url) });
+  }
+}
+
+/** The record digests an entry names (none if it is not an event with records). */
+function recordDigestsOf(text: string): string[] {
+  try {
+    const records = (JSON.parse(text) as { records?: unknown }).records;
+    return typeof records === 'object' && records !== null ? Object.values(records).filter((value): value is string => typeof value === 'string') : [];
+  } catch {
+    return [];
   }
 }
 

@@ -43,6 +43,10 @@ describe('GET /v1/log/…', () => {
       expect(checkInclusion(entry.text, byIndex.body as never, older.value).ok).toBe(true);
       const byLeaf = await get(`/v1/log/proof/inclusion?leaf=${byIndex.body.leafHash}&size=5`);
       expect(byLeaf.body).toEqual(byIndex.body);
+      expect(byIndex.body.entry).toBe(entry.text);
+      // And by the digest of a record the entry stored, as a client holding the record asks.
+      const { records } = JSON.parse(entry.text) as { records: { addr: string } };
+      expect((await get(`/v1/log/proof/inclusion?record=${records.addr}&size=5`)).body).toEqual(byIndex.body);
     }
     await register(5);
     await register(6);
@@ -69,6 +73,9 @@ describe('GET /v1/log/…', () => {
       ['/v1/log/proof/consistency?first=0', 400, 'LOG_RANGE_INVALID'],
       ['/v1/log/proof/consistency?first=3&second=2', 400, 'LOG_RANGE_INVALID'],
       ['/v1/log/proof/consistency?first=1&second=4', 400, 'LOG_RANGE_INVALID'],
+      [`/v1/log/proof/inclusion?record=${'0'.repeat(64)}`, 404, 'LOG_ENTRY_NOT_FOUND'],
+      [`/v1/log/proof/inclusion?record=${'A'.repeat(64)}`, 400, 'REQUEST_INVALID'],
+      [`/v1/log/proof/inclusion?record=${'0'.repeat(64)}&index=0`, 400, 'REQUEST_INVALID'],
     ] as const) {
       const answer = await get(url);
       expect({ url, status: answer.status, code: answer.body.code }).toEqual({ url, status, code });

@@ -23,6 +23,7 @@ const InclusionQuery = Type.Object(
   {
     index: Type.Optional(Natural('the entry index')),
     leaf: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: 'or the entry leaf hash, base64url' })),
+    record: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'or the SHA-256 (hex) of a signed record the entry stored (a resolved addr, say)' })),
     size: Type.Optional(Natural('the tree size (default: the current head)')),
   },
   { additionalProperties: false },
@@ -57,12 +58,13 @@ export function logRoutes(app: HttpApp, log: TransparencyLog | undefined): void 
 
   app.get(
     '/v1/log/proof/inclusion',
-    { schema: { tags: ['log'], summary: 'The inclusion proof of one entry (by index or leaf hash) in the tree of a given size', querystring: InclusionQuery, response: problemResponses } },
+    { schema: { tags: ['log'], summary: 'The inclusion proof of one entry (by index, leaf hash, or the digest of a record it stored) in the tree of a given size, with the entry', querystring: InclusionQuery, response: problemResponses } },
     async (request, reply) => {
       if (!log) return sendProblems(reply, [notConfigured], request.url);
-      const { index, leaf, size } = request.query as { index?: number; leaf?: string; size?: number };
-      if ((index === undefined) === (leaf === undefined)) return sendProblems(reply, [problem('REQUEST_INVALID', 'give exactly one of index and leaf')], request.url);
-      const proof = leaf === undefined ? await log.inclusionProof(index!, size) : await log.inclusionProofOfLeaf(leaf, size);
+      const { index, leaf, record, size } = request.query as { index?: number; leaf?: string; record?: string; size?: number };
+      if ([index, leaf, record].filter((given) => given !== undefined).length !== 1) return sendProblems(reply, [problem('REQUEST_INVALID', 'give exactly one of index, leaf and record')], request.url);
+      const proof =
+        index !== undefined ? await log.inclusionProof(index, size) : leaf !== undefined ? await log.inclusionProofOfLeaf(leaf, size) : await log.inclusionProofOfRecord(record!, size);
       if (!proof.ok) return sendProblems(reply, proof.problems, request.url);
       return sendJson(reply, proof.value);
     },
