@@ -22,6 +22,7 @@ import { httpsStatusListSource } from './status-list-source.js';
 import type { CachingDidResolver } from '../core/trust/did-web/caching-did-resolver.js';
 import { SIGNPOST_VERSION } from './version.js';
 import { TransparencyLog } from '../core/log/transparency-log.js';
+import { registryResolution } from '../core/resolve/resolution-pipeline.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
 
@@ -107,6 +108,7 @@ async function startLocked(config: ServeConfig, trustPolicy: TrustPolicy, lock: 
       disclosure,
       didResolver,
       log: new TransparencyLog(store, key, systemClock),
+      resolution: registryResolution(registry, systemClock),
       resolveCache: { maxEntries: config.resolveCacheEntries, maxBytes: config.resolveCacheBytes },
       ...(config.bodyTimeoutSeconds === undefined ? {} : { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000 }),
     });

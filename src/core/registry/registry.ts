@@ -375,6 +375,11 @@ export class Registry {
     return activeAgentOf(canonical.value, await this.store.get(canonical.value), this.clock.now());
   }
 
+  /** The stored state of a name already in canonical form (the resolution pipeline parsed it), or undefined. */
+  storedState(canonical: string): Promise<StoredAgent | undefined> {
+    return this.store.get(canonical);
+  }
+
   /** Any stored state of a name (for clients that need the current sequence, tombstones included). */
   async state(name: string): Promise<Result<StoredAgent>> {
     const canonical = canonicalNameOf(name);

@@ -11,6 +11,7 @@ import type { RegistryDisclosure } from '../../core/registry/registry-disclosure
 import type { Registry } from '../../core/registry/registry.js';
 import type { DidResolver } from '../../core/trust/did-web/did-resolver.js';
 import type { TransparencyLog } from '../../core/log/transparency-log.js';
+import type { ResolutionPipeline } from '../../core/resolve/resolution-pipeline.js';
 import type { Metrics } from './metrics.js';
 import type { ResolveCache } from './resolve-cache.js';
 
@@ -26,6 +27,8 @@ export interface HttpFaceDeps {
   readonly disclosure?: RegistryDisclosure | undefined;
   readonly didResolver?: DidResolver | undefined;
   readonly log?: TransparencyLog | undefined;
+  /** The core resolution pipeline: the resolve route only translates to and from it. */
+  readonly resolution: ResolutionPipeline;
 }
 
 export type HttpApp = FastifyInstance<any, any, any, FastifyBaseLogger, TypeBoxTypeProvider>;

@@ -10,6 +10,7 @@ import type { CertificationRegistry } from '../../core/registry/certifications.j
 import type { Registry } from '../../core/registry/registry.js';
 import type { RegistryDisclosure } from '../../core/registry/registry-disclosure.js';
 import type { TransparencyLog } from '../../core/log/transparency-log.js';
+import { registryResolution, type ResolutionPipeline } from '../../core/resolve/resolution-pipeline.js';
 import { StatusListPublisher } from '../../core/registry/registry-credentials.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { withBodyDeadline } from './body-deadline.js';
@@ -48,6 +49,8 @@ export interface HttpFaceOptions {
   readonly didResolver?: DidResolver;
   /** bbs-2023 capability credentials (selective disclosure); without it those routes answer ROUTE_NOT_FOUND. */
   readonly disclosure?: RegistryDisclosure;
+  /** The core resolution pipeline (default: one over `registry` and `clock`). */
+  readonly resolution?: ResolutionPipeline;
   /** The event log as a transparency log; without it the /v1/log routes answer ROUTE_NOT_FOUND. */
   readonly log?: TransparencyLog;
   /** Bounds of the resolve answer cache; default 100,000 answers and 64 MiB. */
@@ -100,7 +103,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
   });
   const statusLists = new StatusListPublisher(registry, () => registry.credentials, options.clock);
   const { certifications, disclosure, didResolver, log } = options;
-  const deps: HttpFaceDeps = { registry, statusLists, clock: options.clock, metrics, cache, version: options.version ?? '0.0.0', certifications, disclosure, didResolver, log };
+  const deps: HttpFaceDeps = { registry, statusLists, clock: options.clock, metrics, cache, version: options.version ?? '0.0.0', certifications, disclosure, didResolver, log, resolution: options.resolution ?? registryResolution(registry, options.clock) };
   registry.onChange(({ name }) => {
     cache.invalidate(name);
     statusLists.invalidate();

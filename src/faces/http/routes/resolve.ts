@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import { problem, type Problem } from '../../../core/errors.js';
-import { parseAgentName, type NameHints } from '../../../core/name/index.js';
 import { parseUtcSeconds } from '../../../core/record/agent-addr.js';
-import { chooseEndpoint, type RequesterContext } from '../../../core/resolve/choose-endpoint.js';
+import type { Resolution } from '../../../core/resolve/resolution-pipeline.js';
 import type { CachedAnswer } from '../resolve-cache.js';
 import { cachedAnswerResponse } from '../resolve-fast-path.js';
 import type { HttpApp, HttpFaceDeps } from '../route-context.js';
@@ -49,7 +48,7 @@ type ResolveQueryValue = {
 };
 
 export function resolveRoutes(app: HttpApp, deps: HttpFaceDeps): void {
-  const { cache, clock, metrics } = deps;
+  const { cache, clock, metrics, resolution } = deps;
   app.get(
     '/v1/resolve',
     {
@@ -71,21 +70,19 @@ export function resolveRoutes(app: HttpApp, deps: HttpFaceDeps): void {
       const now = clock.now();
       let answer = cache.get(request.url, now);
       if (answer === undefined) {
-        const query = request.query as ResolveQueryValue;
-        const parsed = parseAgentName(query.name);
-        if (!parsed.ok) return sendProblems(reply, parsed.problems, request.url);
-        const context = requesterContext(parsed.value.hints, query);
-        // One stored answer for every spelling of the same request: the canonical name and the
-        // context are all the answer depends on.
-        const key = JSON.stringify([parsed.value.canonical, context]);
-        answer = cache.share(key, request.url, now);
+        const { name, ...asked } = request.query as ResolveQueryValue;
+        // The core pipeline parses the name, once, and settles the context (spec: hints from the name,
+        // overridden by the query); every spelling of the same request shares one stored answer.
+        const prepared = resolution.prepare({ name, context: asked });
+        if (!prepared.ok) return sendProblems(reply, prepared.problems, request.url);
+        answer = cache.share(prepared.value.key, request.url, now);
         if (answer === undefined) {
           metrics.resolveCache.inc({ result: 'miss' });
           const builtAt = cache.generation;
-          const built = await buildAnswer(deps, parsed.value.canonical, context, now);
-          if ('problems' in built) return sendProblems(reply, built.problems, request.url);
-          answer = built;
-          cache.set(key, request.url, answer, builtAt);
+          const resolved = await resolution.resolve(prepared.value);
+          if (!resolved.ok) return sendProblems(reply, resolved.problems, request.url);
+          answer = answerOf(resolved.value, deps.registry.did, now);
+          cache.set(prepared.value.key, request.url, answer, builtAt);
         } else {
           metrics.resolveCache.inc({ result: 'hit' });
         }
@@ -111,45 +108,27 @@ function queryProblem(query: Record<string, unknown>): Problem | undefined {
   return undefined;
 }
 
-/**
- * Hints carried by an ANS-style name (a2a://…v2.prod) apply unless the query says otherwise. The
- * fixed key order and the lowercase protocol and transport (endpoints match them regardless of
- * case) make equal contexts serialise alike, in the cache key and in the answer.
- */
-function requesterContext(hints: NameHints, query: ResolveQueryValue): RequesterContext {
-  return withoutUndefined({
-    protocol: (query.protocol ?? hints.protocol)?.toLowerCase(),
-    transport: query.transport?.toLowerCase(),
-    version: query.version ?? hints.version,
-    region: query.region,
-    maxCost: query.maxCost,
-  });
-}
-
-async function buildAnswer(deps: HttpFaceDeps, canonical: string, context: RequesterContext, now: number): Promise<CachedAnswer | { problems: readonly Problem[] }> {
-  // The lookup refuses a record past its notAfter (AGENT_EXPIRED), like every other read.
-  const lookup = await deps.registry.lookup(canonical);
-  if (!lookup.ok) return lookup;
-  const agent = lookup.value;
+/** The answer bytes of a resolution: the signed records and the endpoint chosen, cached until the TTL or notAfter. */
+function answerOf(resolved: Resolution, registryDid: string, now: number): CachedAnswer {
+  const { agent, endpoint, context } = resolved;
   const notAfterMs = parseUtcSeconds(agent.addr.payload.notAfter)!;
   const body = ownedBuffer(
     JSON.stringify({
       name: agent.name,
       agentId: agent.agentId,
-      endpoint: chooseEndpoint(agent.facts.payload, context),
+      endpoint,
       context,
       addr: agent.addr,
       facts: agent.facts,
       ...(agent.credential ? { credential: agent.credential.vc } : {}),
-      registry: { id: deps.registry.did },
+      registry: { id: registryDid },
     }),
   );
-  const ttlMs = agent.addr.payload.ttl * 1000;
   return {
     name: agent.name,
     body,
     etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
-    expiresAtMs: Math.min(now + ttlMs, notAfterMs),
+    expiresAtMs: Math.min(now + agent.addr.payload.ttl * 1000, notAfterMs),
   };
 }
 
@@ -161,8 +140,4 @@ function ownedBuffer(text: string): Buffer {
   const bytes = Buffer.alloc(Buffer.byteLength(text));
   bytes.write(text);
   return bytes;
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,0 +1,145 @@
+/**
+ * Resolution as one pipeline that every face calls (HTTP today; DNS, the recursive resolver and
+ * gossip later): a driver and an ordered list of small named stages. The split is Knot Resolver's:
+ * the driver decides *when* (in order, stopping at the first refusal, recording which stages ran),
+ * each stage decides *how* one step is done. The core never opens a socket: a stage that needs
+ * the store reaches it through the `lookUp` port.
+ *
+ * A resolution has two halves, so that a face can put its own cache between them:
+ *   prepare  parse the name (once per request) and settle the requester context: pure, and what
+ *            an answer depends on, so `key` names every request that gets the same answer;
+ *   resolve  the stages that read state: look the name up, decide its validity (AGENT_EXPIRED and
+ *            the other refusals are decided here, not in a face), choose the endpoint.
+ * Later issues fill the seams in the stage list: a policy stage (who may see the agent), a
+ * referral stage (a delegated namespace answers with a referral), a cache stage for the resolver.
+ */
+import { fail, ok, type Result } from '../errors.js';
+import { parseAgentName, type NameHints } from '../name/index.js';
+import type { AgentEndpoint } from '../record/types.js';
+import { activeAgentOf, type Registry } from '../registry/registry.js';
+import type { Clock } from '../ports.js';
+import type { ActiveAgent, StoredAgent } from '../registry/stored-agent.js';
+import { chooseEndpoint, type RequesterContext } from './choose-endpoint.js';
+
+/** What a face was asked: a name in any accepted form, and the context the requester gave. */
+export interface ResolutionRequest {
+  readonly name: string;
+  readonly context?: RequesterContext;
+}
+
+/** A request after `prepare`: the canonical name, and the context that shapes the answer. */
+export interface PreparedResolution {
+  readonly canonical: string;
+  readonly context: RequesterContext;
+  /** The same for every request that gets the same answer: what a face may cache an answer under. */
+  readonly key: string;
+}
+
+/** What resolution found: the agent's active record and the endpoint chosen for the requester. */
+export interface Resolution extends PreparedResolution {
+  readonly agent: ActiveAgent;
+  /** Null when no endpoint fits the context: said, never a wrong one handed out. */
+  readonly endpoint: AgentEndpoint | null;
+  /** The stages that ran, in order: how the answer came about. */
+  readonly trace: readonly string[];
+}
+
+/** What the stages read and write as the resolution proceeds. */
+export interface ResolutionState extends PreparedResolution {
+  readonly nowMs: number;
+  readonly stored?: StoredAgent;
+  readonly agent?: ActiveAgent;
+  readonly endpoint?: AgentEndpoint | null;
+}
+
+/** The ports the stages reach the world through. */
+export interface ResolutionPorts {
+  /** The stored state of a canonical name, any state, or undefined. */
+  readonly lookUp: (canonical: string) => Promise<StoredAgent | undefined>;
+  readonly now: () => number;
+}
+
+/** One step: it returns the state it leaves, or the problems that refuse the request. */
+export interface ResolutionStage {
+  readonly name: string;
+  run(state: ResolutionState, ports: ResolutionPorts): Promise<Result<ResolutionState>> | Result<ResolutionState>;
+}
+
+/** Look the canonical name up in the store (through the port). */
+export const lookUpStage: ResolutionStage = {
+  name: 'look-up',
+  async run(state, ports) {
+    const stored = await ports.lookUp(state.canonical);
+    return stored === undefined ? fail('AGENT_NOT_FOUND', `${state.canonical} is not registered`) : ok({ ...state, stored });
+  },
+};
+
+/** Only an active record valid now answers: expired, revoked, suspended and deregistered names are refused here. */
+export const validityStage: ResolutionStage = {
+  name: 'validity',
+  run(state) {
+    const active = activeAgentOf(state.canonical, state.stored, state.nowMs);
+    return active.ok ? ok({ ...state, agent: active.value }) : active;
+  },
+};
+
+/** The endpoint that fits the requester's context, among those the agent signed. */
+export const chooseEndpointStage: ResolutionStage = {
+  name: 'choose-endpoint',
+  run(state) {
+    return ok({ ...state, endpoint: chooseEndpoint(state.agent!.facts.payload, state.context) });
+  },
+};
+
+/** The stages of `resolve`, in order. */
+export const RESOLUTION_STAGES: readonly ResolutionStage[] = [lookUpStage, validityStage, chooseEndpointStage];
+
+export class ResolutionPipeline {
+  constructor(
+    private readonly ports: ResolutionPorts,
+    private readonly stages: readonly ResolutionStage[] = RESOLUTION_STAGES,
+  ) {}
+
+  /** Parse the name and settle the context: pure, the same for every spelling of the same request. */
+  prepare(request: ResolutionRequest): Result<PreparedResolution> {
+    const parsed = parseAgentName(request.name);
+    if (!parsed.ok) return parsed;
+    const context = requesterContext(parsed.value.hints, request.context ?? {});
+    return ok({ canonical: parsed.value.canonical, context, key: JSON.stringify([parsed.value.canonical, context]) });
+  }
+
+  /** Run the stages on a prepared request, in order; the first refusal ends it. */
+  async resolve(prepared: PreparedResolution): Promise<Result<Resolution>> {
+    let state: ResolutionState = { ...prepared, nowMs: this.ports.now() };
+    const trace: string[] = [];
+    for (const stage of this.stages) {
+      trace.push(stage.name);
+      const next = await stage.run(state, this.ports);
+      if (!next.ok) return { ok: false, problems: next.problems };
+      state = next.value;
+    }
+    if (state.agent === undefined || state.endpoint === undefined) throw new Error(`the stages ${trace.join(', ')} ended without an agent and an endpoint choice`);
+    return ok({ canonical: state.canonical, context: state.context, key: state.key, agent: state.agent, endpoint: state.endpoint, trace });
+  }
+}
+
+/**
+ * Hints carried by an ANS-style name (a2a://…v2.prod) apply unless the request says otherwise.
+ * The fixed key order and the lowercase protocol and transport (endpoints match them regardless
+ * of case) make equal contexts serialise alike, in a cache key and in an answer.
+ */
+function requesterContext(hints: NameHints, asked: RequesterContext): RequesterContext {
+  const context = {
+    protocol: (asked.protocol ?? hints.protocol)?.toLowerCase(),
+    transport: asked.transport?.toLowerCase(),
+    version: asked.version ?? hints.version,
+    region: asked.region,
+    maxCost: asked.maxCost,
+  };
+  return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined)) as RequesterContext;
+}
+
+/** The pipeline over a registry's store and clock: what the faces of one registry share. */
+export function registryResolution(registry: Registry, clock: Clock): ResolutionPipeline {
+  return new ResolutionPipeline({ lookUp: (canonical) => registry.storedState(canonical), now: () => clock.now() });
+}
