@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRegistry } from '../../src/app/compose.js';
+import { startRegistry } from '../../src/app/main.js';
 import { serveUntilParentLeaves } from '../support/children.js';
 
 const given = process.argv[2];

@@ -20,7 +20,7 @@ import { credentialSigner, registryDidDocument } from '../core/trust/credentials
 import { DEFAULT_DID_CACHE_POLICY } from '../core/trust/did-web/cache-policy.js';
 import { ed25519KeysOf } from '../core/trust/did-web/did-document.js';
 import { didDocumentLookup } from '../core/trust/did-web/did-resolver.js';
-import { httpsDidFetcher, type FetchTimers } from './did-web-fetch.js';
+import { httpsDidFetcher, type FetchTimers } from '../adapters/did-web-fetch.js';
 import { createDidWebResolver, didWebCacheDir, loadPinnedDidDocuments, type DidWebResolverOptions } from './did-web-resolver.js';
 import { routedHandler, selfSignedLoopbackCertificate, type Handler } from './test-support/loopback-https.js';
 

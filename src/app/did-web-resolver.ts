@@ -14,8 +14,8 @@ import type { DidCachePolicy } from '../core/trust/did-web/cache-policy.js';
 import { CachingDidResolver } from '../core/trust/did-web/caching-did-resolver.js';
 import { DID_DOCUMENT_MAX_BYTES, validateDidDocument } from '../core/trust/did-web/did-document.js';
 import type { ServeConfig } from './config.js';
-import { DID_WEB_CACHE_DIR, DirectoryDidCache, type DidCacheLimits } from './did-web-cache.js';
-import { httpsDidFetcher, type HttpsDidFetcherOptions } from './did-web-fetch.js';
+import { DID_WEB_CACHE_DIR, DirectoryDidCache, type DidCacheLimits } from '../adapters/did-web-cache.js';
+import { httpsDidFetcher, type HttpsDidFetcherOptions } from '../adapters/did-web-fetch.js';
 
 export interface DidWebResolverOptions {
   /** Directory of the persistent cache; usually `didWebCacheDir(dataDir)`. Without it the cache lives in memory only. */

@@ -17,7 +17,7 @@ import { createCertificateRequest } from '../core/record/certificate-request.js'
 import { createStatusChange, createTombstone } from '../core/record/registration.js';
 import { registrationFor, testKey } from '../core/test-support/agents.js';
 import { statusOf } from '../faces/http/problem.js';
-import { startRegistry, type RunningRegistry } from './compose.js';
+import { startRegistry, type RunningRegistry } from './main.js';
 import { serveConfig } from './config.js';
 
 const NAME = 'agent://acme.com/billing/invoices';

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { access, link, mkdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { createKeyFile, readKeyFile } from '../app/key-file.js';
+import { createKeyFile, readKeyFile } from '../adapters/key-file.js';
 import { SignpostError } from '../core/errors.js';
 import type { SigningKey } from '../core/trust/ed25519.js';
 import { signpostHome } from './cli-context.js';

@@ -2,7 +2,7 @@
  * The dependency direction of docs/architecture.md, checked on every import of every module of
  * src/ (tests and their support aside): static imports, `export … from`, and dynamic import().
  *
- *   cli  ->  app  ->  faces, store, tls  ->  client  ->  core
+ *   cli  ->  app  ->  faces, store, adapters, tls  ->  client  ->  core
  *
  * Each folder may import the ones named in LAYERS, and itself. The core also may not reach the
  * machine: no module that opens sockets or files, no wall clock, environment, timers or
@@ -21,12 +21,14 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   core: [],
   client: ['core'],
   store: ['core'],
+  // Outbound adapters: the core's ports made real (HTTPS fetches, files, the wall clock).
+  adapters: ['core'],
   tls: ['core', 'client'],
   faces: ['core', 'client'],
-  app: ['core', 'client', 'store', 'tls', 'faces'],
-  cli: ['core', 'client', 'store', 'tls', 'app'],
+  app: ['core', 'client', 'store', 'adapters', 'tls', 'faces'],
+  cli: ['core', 'client', 'store', 'adapters', 'tls', 'app'],
   // The package's entry points hand names on.
-  'index.ts': ['core', 'client', 'store', 'tls', 'faces', 'app'],
+  'index.ts': ['core', 'client', 'store', 'adapters', 'tls', 'faces', 'app'],
 };
 
 /** Node modules of the machine (sockets, files, processes): none in the core. */

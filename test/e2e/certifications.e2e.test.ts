@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readKeyFile } from '../../src/app/key-file.js';
+import { readKeyFile } from '../../src/adapters/key-file.js';
 import { issueCertificationCredential } from '../../src/core/trust/credentials/certification-credential.js';
 import { didKeyIssuer } from '../../src/core/trust/credentials/registry-did.js';
 import { issueStatusListCredential } from '../../src/core/trust/credentials/status-list.js';

@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type RunningRegistry } from '../../src/app/compose.js';
+import { startRegistry, type RunningRegistry } from '../../src/app/main.js';
 import { serveConfig } from '../../src/app/config.js';
 import { testKey } from '../../src/core/test-support/agents.js';
 import { registryDidDocument } from '../../src/core/trust/credentials/registry-did.js';

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readKeyFile } from '../../src/app/key-file.js';
+import { readKeyFile } from '../../src/adapters/key-file.js';
 import { checkDisclosureAtRegistry, deriveCapabilityDisclosure, fetchIssuerDidDocument, verifyCapabilityDisclosure } from '../../src/client/disclosure.js';
 import { createCapabilityCredentialRequest, REGISTRY_MANDATORY_POINTERS } from '../../src/core/registry/registry-disclosure.js';
 import { signRecord } from '../../src/core/record/signing.js';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readKeyFile } from '../../src/app/key-file.js';
+import { readKeyFile } from '../../src/adapters/key-file.js';
 import { registryFixture, runCli } from './support.js';
 
 const fixture = registryFixture('rotation');

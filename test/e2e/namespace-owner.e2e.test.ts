@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readKeyFile } from '../../src/app/key-file.js';
+import { readKeyFile } from '../../src/adapters/key-file.js';
 import { nextSigningSecond } from './signing-second.js';
 import { removeDir, runCli, startServer, tempDir, type RunningServer, registerWithCli } from './support.js';
 

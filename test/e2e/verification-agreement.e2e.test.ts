@@ -13,7 +13,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readKeyFile } from '../../src/app/key-file.js';
+import { readKeyFile } from '../../src/adapters/key-file.js';
 import { SignpostClient } from '../../src/client/signpost-client.js';
 import { parseAgentName } from '../../src/core/name/index.js';
 import { formatUtcSeconds } from '../../src/core/record/agent-addr.js';

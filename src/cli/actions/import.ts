@@ -11,7 +11,7 @@ import type { ImportCandidate, ImportPlan } from '../../core/import/types.js';
 import { parseAgentName, toDnsOwnerName } from '../../core/name/index.js';
 import { nextSequence } from '../../core/record/sequence.js';
 import { createRegistration } from '../../core/record/registration.js';
-import { loadOrCreateKeyFile } from '../../app/key-file.js';
+import { loadOrCreateKeyFile } from '../../adapters/key-file.js';
 import { goneSequence } from '../agent-writes.js';
 import { EXIT, unwrap } from '../cli-context.js';
 import { readJsonFile } from '../input-files.js';

@@ -1,5 +1,5 @@
 import { serveConfig, type ServeInput } from '../../app/config.js';
-import { startRegistry } from '../../app/compose.js';
+import { startRegistry } from '../../app/main.js';
 import { unwrap } from '../cli-context.js';
 import { warnIfCommittable } from '../secret-files.js';
 

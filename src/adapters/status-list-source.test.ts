@@ -22,7 +22,7 @@ import { MemoryRecordStore } from '../store/memory/memory-store.js';
 import { closedLoopbackPort } from '../../test/support/closed-loopback-port.js';
 import type { FetchTimers } from './did-web-fetch.js';
 import { cacheLifetimeMs, httpsStatusListSource, STATUS_LIST_MAX_CACHE_MS, type StatusListSourceOptions } from './status-list-source.js';
-import { routedHandler, selfSignedLoopbackCertificate, type Handler } from './test-support/loopback-https.js';
+import { routedHandler, selfSignedLoopbackCertificate, type Handler } from '../app/test-support/loopback-https.js';
 
 const DAY = 86_400_000;
 const NAME = 'agent://acme.com/health/intake';

@@ -46,7 +46,7 @@ describe('the registry disclosure key file', () => {
 
 describe('serveConfig: capability credential validity', () => {
   it('takes --disclosure-validity or SIGNPOST_DISCLOSURE_VALIDITY (seconds, or 30m / 12h / 7d), 60 s .. 7 d', async () => {
-    const { serveConfig } = await import('./config.js');
+    const { serveConfig } = await import('../app/config.js');
     expect(serveConfig({}, {}).ok && 'disclosureValiditySeconds' in (serveConfig({}, {}) as { value: object }).value).toBe(false);
     expect(serveConfig({ disclosureValidity: '12h' }, { SIGNPOST_DISCLOSURE_VALIDITY: '7d' })).toMatchObject({ ok: true, value: { disclosureValiditySeconds: 43_200 } });
     expect(serveConfig({}, { SIGNPOST_DISCLOSURE_VALIDITY: '3600' })).toMatchObject({ ok: true, value: { disclosureValiditySeconds: 3600 } });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCsr, generateKeys } from '../core/trust/certificates/test-support/pki.js';
 import { verifyCapabilityCertificate } from '../core/trust/certificates/index.js';
 import { loadOrCreateCertificateAuthority } from './certificate-authority.js';
-import { systemClock } from './compose.js';
+import { systemClock } from './system-clock.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
