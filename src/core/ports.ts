@@ -152,9 +152,10 @@ export interface RecordStore {
   /**
    * Store a certification credential under (agentName, certification, issuer), replacing the one
    * there, if and only if the digest stored there is still `expectedDigest` (null: none may be
-   * stored). Losing that race yields 'conflict' and changes nothing.
+   * stored). Losing that race yields 'conflict' and changes nothing. `event` is appended to the
+   * log in the same transaction, as with `put`.
    */
-  putCertification(certification: StoredCertification, expectedDigest: string | null): Promise<PutOutcome>;
+  putCertification(certification: StoredCertification, expectedDigest: string | null, event?: LogEventDraft): Promise<PutOutcome>;
   /**
    * The certification credentials stored for a name, by certification name, then issuer, each in
    * code point order (UTF-8 bytes), so every backend lists them alike.
@@ -164,9 +165,10 @@ export interface RecordStore {
    * Remove the certification credential of `name` with this digest stored for this binding
    * (`bindingIndex`; null: one stored without a binding); false if there is none. A
    * compare-and-delete: one replaced meanwhile (another digest, or the same credential stored
-   * again for a later binding) stays.
+   * again for a later binding) stays. `event` is appended in the same transaction, only when one
+   * was removed.
    */
-  removeCertification(name: string, digest: string, bindingIndex: number | null): Promise<boolean>;
+  removeCertification(name: string, digest: string, bindingIndex: number | null, event?: LogEventDraft): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ErrorCode, SignpostError } from '../core/errors.js';
 import type { CertificationFilter, RecordStore, SearchQuery, StoredCertification } from '../core/ports.js';
 import type { ActiveAgent, StoredAgent } from '../core/registry/stored-agent.js';
-import { logEntryText, type LogEventDraft } from '../core/log/log-event.js';
+import { logEntryText, type AgentEventDraft, type LogEventDraft } from '../core/log/log-event.js';
 import { VALID_FROM_CLOCK_SKEW_MS } from '../core/trust/credentials/proof.js';
 import { activeAgent, CERTIFIED_FROM, CERTIFIED_UNTIL, deregisteredAgent, nextVersion, storedCertification } from './test-support/fixtures.js';
 
@@ -364,7 +364,7 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
     describe('the event log', () => {
       const first = activeAgent({ name: 'agent://acme/log/first', text: 'First' });
       const second = activeAgent({ name: 'agent://acme/log/second', text: 'Second' });
-      const eventOf = (agent: StoredAgent, kind: LogEventDraft['kind'] = 'registered'): LogEventDraft => ({
+      const eventOf = (agent: StoredAgent, kind: AgentEventDraft['kind'] = 'registered'): LogEventDraft => ({
         kind,
         name: agent.name,
         at: agent.updatedAt,
@@ -416,6 +416,29 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         const entries = await store.logEntries(0, 100);
         expect(entries.map((entry) => entry.index)).toEqual([...Array(20).keys()]);
         expect(new Set(entries.map((entry) => JSON.parse(entry.text).name)).size).toBe(20);
+      });
+
+      it('certification credentials stored and removed append their events with the write; a lost race or nothing to remove appends none', async () => {
+        const stored = storedCertification({ agent: first, certification: 'HIPAA', issuer: 'did:key:z6MkAuditor' });
+        const eventOfCertification = (kind: 'certification-added' | 'certification-removed'): LogEventDraft => ({
+          kind,
+          name: stored.agentName,
+          at: stored.storedAt,
+          certification: stored.certification,
+          issuer: stored.issuer,
+          subject: stored.subject,
+          records: { certification: stored.digest },
+        });
+        expect(await store.putCertification(stored, null, eventOfCertification('certification-added'))).toBe('written');
+        expect(await store.putCertification(stored, null, eventOfCertification('certification-added'))).toBe('conflict');
+        expect(await store.removeCertification(stored.agentName, 'f'.repeat(64), stored.bindingIndex ?? null, eventOfCertification('certification-removed'))).toBe(false);
+        expect(await store.removeCertification(stored.agentName, stored.digest, stored.bindingIndex ?? null, eventOfCertification('certification-removed'))).toBe(true);
+        const kinds = (await store.logEntries(0, 10)).map((entry) => JSON.parse(entry.text) as { index: number; kind: string; records: unknown });
+        expect(kinds.map(({ index, kind }) => [index, kind])).toEqual([
+          [0, 'certification-added'],
+          [1, 'certification-removed'],
+        ]);
+        expect(kinds[0]!.records).toEqual({ certification: stored.digest });
       });
 
       it('refuses a range that is not one', async () => {

@@ -8,25 +8,47 @@
  */
 import { canonicalText } from '../trust/jcs.js';
 
-export const LOG_EVENT_KINDS = ['registered', 'updated', 'key-rotated', 'deregistered', 'status-changed', 'capabilities-granted'] as const;
-export type LogEventKind = (typeof LOG_EVENT_KINDS)[number];
+/** Writes of a name's state (its records, status, grants). */
+export const AGENT_EVENT_KINDS = ['registered', 'updated', 'key-rotated', 'deregistered', 'status-changed', 'capabilities-granted'] as const;
+/** Writes of third-party certification credentials about a name. */
+export const CERTIFICATION_EVENT_KINDS = ['certification-added', 'certification-removed'] as const;
+export type AgentEventKind = (typeof AGENT_EVENT_KINDS)[number];
+export type CertificationEventKind = (typeof CERTIFICATION_EVENT_KINDS)[number];
+export type LogEventKind = AgentEventKind | CertificationEventKind;
 
-/** An event as the registry writes it; the store gives it its index. */
-export interface LogEventDraft {
-  readonly kind: LogEventKind;
+interface EventDraftBase {
   /** The canonical agent name. */
   readonly name: string;
-  /** RFC 3339 time the registry accepted the write (its countersignature time). */
+  /** RFC 3339 time the registry accepted the write. */
   readonly at: string;
+  /** Lowercase hex SHA-256 of each signed record the write stored or removed, by role. */
+  readonly records: Readonly<Record<string, string>>;
+}
+
+/** A write of a name's state; `records` roles: addr, facts, credential, rotation, tombstone, statusChange, grant. */
+export interface AgentEventDraft extends EventDraftBase {
+  readonly kind: AgentEventKind;
   /** The agent key the name is bound to after the write. */
   readonly agentId: string;
   /** The name's sequence after the write. */
   readonly seq: number;
   /** The name's state after the write. */
   readonly state: 'active' | 'suspended' | 'revoked' | 'deregistered';
-  /** Lowercase hex SHA-256 of each signed record the write stored, by role (addr, facts, tombstone, statusChange, grant, rotation). */
-  readonly records: Readonly<Record<string, string>>;
 }
+
+/** A certification credential stored for a name, or removed (replaced, outlived its binding, revoked by its issuer); `records` role: certification. */
+export interface CertificationEventDraft extends EventDraftBase {
+  readonly kind: CertificationEventKind;
+  /** The certification name (HIPAA, SOC2, …). */
+  readonly certification: string;
+  /** The issuer's DID. */
+  readonly issuer: string;
+  /** The agent key the credential is about. */
+  readonly subject: string;
+}
+
+/** An event as the registry writes it; the store gives it its index. */
+export type LogEventDraft = AgentEventDraft | CertificationEventDraft;
 
 /** An appended event: its index and its bytes (canonical JSON text). */
 export interface LogEntry {

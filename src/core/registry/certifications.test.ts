@@ -48,7 +48,7 @@ async function setup(options: { prune?: boolean; store?: MemoryRecordStore } = {
   expect((await registry.register(registrationFor(owner, NAME, 1))).ok).toBe(true);
   expect((await registry.register(registrationFor(owner, OTHER, 1))).ok).toBe(true);
   const certifications = new CertificationRegistry({ store, clock, trustPolicy: policy, documentLoader });
-  // What src/app/compose.ts wires: every accepted registry write prunes the name's certifications.
+  // What src/app/main.ts wires: every accepted registry write prunes the name's certifications.
   const pruned: Promise<number>[] = [];
   if (options.prune !== false) registry.onChange(({ name }) => void pruned.push(certifications.prune(name)));
   /** Wait for the prunes the registry's writes started. */
@@ -340,6 +340,19 @@ describe('CertificationRegistry: certifications live as long as the binding they
     const { registry, store, settled, found } = await certified();
     expect((await registry.deregister(NAME, createTombstone(owner, NAME, 2))).ok).toBe(true);
     expect(await settled()).toBe(2);
+    // Each stored and each deleted credential is an event of the log, after the writes of the names.
+    const events = (await store.logEntries(0, 100)).map((entry) => JSON.parse(entry.text) as { kind: string; name: string; certification?: string; records: Record<string, string> });
+    expect(events.map(({ kind, name, certification }) => [kind, name, certification])).toEqual([
+      ['registered', NAME, undefined],
+      ['registered', OTHER, undefined],
+      ['certification-added', NAME, 'HIPAA'],
+      ['certification-added', NAME, 'SOC2'],
+      ['certification-added', OTHER, 'HIPAA'],
+      ['deregistered', NAME, undefined],
+      ['certification-removed', NAME, expect.any(String)],
+      ['certification-removed', NAME, expect.any(String)],
+    ]);
+    expect(events[2]!.records.certification).toMatch(/^[0-9a-f]{64}$/);
     expect(await store.certificationsOf(NAME)).toEqual([]);
     expect((await store.certificationsOf(OTHER)).map((c) => c.certification)).toEqual(['HIPAA']);
     expect(await found('HIPAA')).toEqual([OTHER]);

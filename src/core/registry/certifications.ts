@@ -37,6 +37,7 @@ import type { DocumentLoader } from '../trust/credentials/document-loader.js';
 import { checkCredentialStatus, parseStatusEntries, type ParsedStatusEntry } from '../trust/credentials/status-list.js';
 import { canonicalSha256Hex, canonicalText } from '../trust/jcs.js';
 import { activeAgentOf } from './registry.js';
+import { certificationEventOf } from './registry-events.js';
 import type { ActiveAgent, StoredAgent } from './stored-agent.js';
 
 /**
@@ -325,7 +326,8 @@ export class CertificationRegistry {
 
   /** Compare-and-delete: the same credential stored again meanwhile for a later binding stays. */
   async #remove(certification: StoredCertification): Promise<boolean> {
-    return this.#store.removeCertification(certification.agentName, certification.digest, certification.bindingIndex ?? null);
+    const event = certificationEventOf('certification-removed', certification, formatUtcSeconds(this.#clock.now()));
+    return this.#store.removeCertification(certification.agentName, certification.digest, certification.bindingIndex ?? null, event);
   }
 
   /** The library's verdict, plus the registry's own rules: a validUntil, and the right agent name. */
@@ -358,7 +360,7 @@ export class CertificationRegistry {
         '/validFrom',
       );
     }
-    const outcome = await this.#store.putCertification(stored, current?.digest ?? null);
+    const outcome = await this.#store.putCertification(stored, current?.digest ?? null, certificationEventOf('certification-added', stored, stored.storedAt));
     if (outcome === 'conflict') return fail('WRITE_CONFLICT', `another ${stored.certification} certification by ${stored.issuer} was stored first`);
     return ok({ certification: stored, created: current === undefined });
   }

@@ -3,17 +3,18 @@
  * write it was, and the SHA-256 of every signed record it stored, so a record someone holds leads
  * to the event that published it.
  */
-import type { LogEventDraft, LogEventKind } from '../log/log-event.js';
+import type { AgentEventDraft, AgentEventKind, CertificationEventDraft, CertificationEventKind } from '../log/log-event.js';
+import type { StoredCertification } from '../ports.js';
 import { canonicalSha256Hex } from '../trust/jcs.js';
 import type { StoredAgent } from './stored-agent.js';
 
 /** The event of writing `agent` (the name's state after the write). */
-export function logEventOf(kind: LogEventKind, agent: StoredAgent): LogEventDraft {
+export function logEventOf(kind: AgentEventKind, agent: StoredAgent): AgentEventDraft {
   return { kind, name: agent.name, at: agent.updatedAt, agentId: agent.agentId, seq: agent.seq, state: agent.state, records: recordDigestsOf(kind, agent) };
 }
 
 /** The records this kind of write stored: those it adds to the name's state. */
-function recordDigestsOf(kind: LogEventKind, agent: StoredAgent): Record<string, string> {
+function recordDigestsOf(kind: AgentEventKind, agent: StoredAgent): Record<string, string> {
   if (agent.state === 'deregistered') return { tombstone: canonicalSha256Hex(agent.tombstone) };
   switch (kind) {
     case 'registered':
@@ -34,4 +35,10 @@ function recordDigestsOf(kind: LogEventKind, agent: StoredAgent): Record<string,
     case 'deregistered':
       return {};
   }
+}
+
+/** The event of storing or removing a certification credential (`records.certification`: the digest of the credential as its issuer signed it). */
+export function certificationEventOf(kind: CertificationEventKind, certification: StoredCertification, at: string): CertificationEventDraft {
+  const { agentName: name, certification: certificationName, issuer, subject, digest } = certification;
+  return { kind, name, at, certification: certificationName, issuer, subject, records: { certification: digest } };
 }

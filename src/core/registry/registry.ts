@@ -29,7 +29,7 @@ import { controllerOf, type NamespaceOwners } from './namespace-owners.js';
 import { issueCredentialFor, type RegistryCredentials } from './registry-credentials.js';
 import { searchDocumentOf } from './search-document.js';
 import type { ActiveAgent, AgentState, DeregisteredAgent, RevokedAgent, StoredAgent, SuspendedAgent } from './stored-agent.js';
-import type { LogEventKind } from '../log/log-event.js';
+import type { AgentEventKind } from '../log/log-event.js';
 import { logEventOf } from './registry-events.js';
 
 /** Longest validity a record may ask for; past it the agent must re-sign (and so prove it still holds its key). */
@@ -420,7 +420,7 @@ export class Registry {
   }
 
   /** Every write of a name goes through here: its state, its status bits and its log event, in one store transaction. */
-  private async write(kind: LogEventKind, agent: StoredAgent, current: StoredAgent | undefined, statusChanges: readonly StatusChange[] = []): Promise<Result<StoredAgent>> {
+  private async write(kind: AgentEventKind, agent: StoredAgent, current: StoredAgent | undefined, statusChanges: readonly StatusChange[] = []): Promise<Result<StoredAgent>> {
     const outcome = await this.store.put(agent, current?.seq ?? null, statusChanges, logEventOf(kind, agent));
     if (outcome === 'conflict') return fail('WRITE_CONFLICT', `another write to ${agent.name} was accepted first`);
     for (const listener of this.listeners) listener({ name: agent.name, agent });

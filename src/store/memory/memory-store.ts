@@ -121,14 +121,16 @@ export class MemoryRecordStore implements RecordStore {
     return counts;
   }
 
-  async putCertification(certification: StoredCertification, expectedDigest: string | null): Promise<PutOutcome> {
+  async putCertification(certification: StoredCertification, expectedDigest: string | null, event?: LogEventDraft): Promise<PutOutcome> {
     this.#ensureOpen();
     const json = JSON.stringify(certification);
     const key = certificationKey(certification);
     const ofName = this.#certifications.get(certification.agentName) ?? new Map();
     if ((ofName.get(key)?.stored.digest ?? null) !== expectedDigest) return 'conflict';
+    const entry = event === undefined ? undefined : logEntryText(this.#log.length, event);
     ofName.set(key, { stored: JSON.parse(json) as StoredCertification, json });
     this.#certifications.set(certification.agentName, ofName);
+    if (entry !== undefined) this.#log.push(entry);
     return 'written';
   }
 
@@ -141,11 +143,12 @@ export class MemoryRecordStore implements RecordStore {
       .map(({ json }) => JSON.parse(json) as StoredCertification);
   }
 
-  async removeCertification(name: string, digest: string, bindingIndex: number | null): Promise<boolean> {
+  async removeCertification(name: string, digest: string, bindingIndex: number | null, event?: LogEventDraft): Promise<boolean> {
     this.#ensureOpen();
     const ofName = this.#certifications.get(name);
     for (const [key, { stored }] of ofName ?? []) {
       if (stored.digest !== digest || (stored.bindingIndex ?? null) !== bindingIndex) continue;
+      if (event !== undefined) this.#log.push(logEntryText(this.#log.length, event));
       ofName!.delete(key);
       if (ofName!.size === 0) this.#certifications.delete(name);
       return true;

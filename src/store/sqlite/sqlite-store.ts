@@ -51,7 +51,8 @@ export class SqliteRecordStore implements RecordStore {
   readonly #write: (agent: StoredAgent, expectedSeq: number | null, statusChanges: readonly StatusChange[], event: LogEventDraft | undefined) => boolean;
   readonly #allocate: (count: number) => number;
   readonly #setStatus: (purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null) => void;
-  readonly #putCertification: (certification: StoredCertification, expectedDigest: string | null) => boolean;
+  readonly #putCertification: (certification: StoredCertification, expectedDigest: string | null, event: LogEventDraft | undefined) => boolean;
+  readonly #removeCertification: (name: string, digest: string, bindingIndex: number | null, event: LogEventDraft | undefined) => boolean;
 
   private constructor(db: Db) {
     this.#db = db;
@@ -60,10 +61,7 @@ export class SqliteRecordStore implements RecordStore {
       if (!this.#writeInTransaction(agent, expectedSeq)) return false;
       for (const change of statusChanges) this.#statusInTransaction(change);
       // The event goes in with the state: if either fails, the transaction rolls both back.
-      if (event !== undefined) {
-        const index = this.#statements.logSize.get()!.size;
-        this.#statements.insertLogEntry.run(index, logEntryText(index, event));
-      }
+      this.#logInTransaction(event);
       return true;
     });
     this.#write = (agent, expectedSeq, statusChanges, event) => write.immediate(agent, expectedSeq, statusChanges, event);
@@ -74,14 +72,22 @@ export class SqliteRecordStore implements RecordStore {
     );
     this.#setStatus = (purpose, indices, entry) => setStatus.immediate(purpose, indices, entry);
     // Read the digest and write in one IMMEDIATE transaction: the compare-and-set of a certification.
-    const putCertification = db.transaction((certification: StoredCertification, expectedDigest: string | null) => {
+    const putCertification = db.transaction((certification: StoredCertification, expectedDigest: string | null, event: LogEventDraft | undefined) => {
       const row = certificationRow(certification);
       const current = this.#statements.selectCertificationDigest.get(row)?.digest ?? null;
       if (current !== expectedDigest) return false;
       this.#statements.upsertCertification.run(row);
+      this.#logInTransaction(event);
       return true;
     });
-    this.#putCertification = (certification, expectedDigest) => putCertification.immediate(certification, expectedDigest);
+    this.#putCertification = (certification, expectedDigest, event) => putCertification.immediate(certification, expectedDigest, event);
+    // Compare-and-delete and its event in one transaction: an event only for a credential that was there.
+    const removeCertification = db.transaction((name: string, digest: string, bindingIndex: number | null, event: LogEventDraft | undefined) => {
+      if (this.#statements.deleteCertification.run(name, digest, bindingIndex).changes === 0) return false;
+      this.#logInTransaction(event);
+      return true;
+    });
+    this.#removeCertification = (name, digest, bindingIndex, event) => removeCertification.immediate(name, digest, bindingIndex, event);
   }
 
   /** Open (creating if needed) and migrate a database file; ':memory:' gives a private one. */
@@ -150,16 +156,16 @@ export class SqliteRecordStore implements RecordStore {
     });
   }
 
-  async putCertification(certification: StoredCertification, expectedDigest: string | null): Promise<PutOutcome> {
-    return this.#guard(() => (this.#putCertification(certification, expectedDigest) ? 'written' : 'conflict'));
+  async putCertification(certification: StoredCertification, expectedDigest: string | null, event?: LogEventDraft): Promise<PutOutcome> {
+    return this.#guard(() => (this.#putCertification(certification, expectedDigest, event) ? 'written' : 'conflict'));
   }
 
   async certificationsOf(name: string): Promise<StoredCertification[]> {
     return this.#guard(() => this.#statements.selectCertifications.all(name).map((row) => JSON.parse(row.doc) as StoredCertification));
   }
 
-  async removeCertification(name: string, digest: string, bindingIndex: number | null): Promise<boolean> {
-    return this.#guard(() => this.#statements.deleteCertification.run(name, digest, bindingIndex).changes > 0);
+  async removeCertification(name: string, digest: string, bindingIndex: number | null, event?: LogEventDraft): Promise<boolean> {
+    return this.#guard(() => this.#removeCertification(name, digest, bindingIndex, event));
   }
 
   async close(): Promise<void> {
@@ -180,6 +186,13 @@ export class SqliteRecordStore implements RecordStore {
       busyTimeoutMs: Number(this.#db.pragma('busy_timeout', { simple: true })),
       schemaVersion: userVersion(this.#db),
     }));
+  }
+
+  /** Append the event at the next index, inside the caller's transaction (a throw rolls the write back too). */
+  #logInTransaction(event: LogEventDraft | undefined): void {
+    if (event === undefined) return;
+    const index = this.#statements.logSize.get()!.size;
+    this.#statements.insertLogEntry.run(index, logEntryText(index, event));
   }
 
   /** Set or clear status bits; a never-allocated index throws, rolling the whole transaction back. */
