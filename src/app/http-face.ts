@@ -23,7 +23,7 @@ export function httpFace(services: RegistryServices, config: ServeConfig, logger
     name: 'http',
     app: () => app,
     async start() {
-      const { registry, clock, certifications, disclosure, didResolver, log, resolution, key, disclosureKey } = services;
+      const { registry, clock, certifications, disclosure, didResolver, log, resolution, key, disclosureKey, store } = services;
       try {
         app = await buildHttpFace({
           registry,
@@ -34,6 +34,7 @@ export function httpFace(services: RegistryServices, config: ServeConfig, logger
           disclosure,
           didResolver,
           log,
+          changes: store,
           resolution,
           resolveCache: { maxEntries: config.resolveCacheEntries, maxBytes: config.resolveCacheBytes },
           ...(config.bodyTimeoutSeconds === undefined ? {} : { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000 }),

@@ -4,7 +4,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Clock } from '../../core/ports.js';
+import type { Clock, RecordStore } from '../../core/ports.js';
 import type { CertificationRegistry } from '../../core/registry/certifications.js';
 import type { StatusListPublisher } from '../../core/registry/registry-credentials.js';
 import type { RegistryDisclosure } from '../../core/registry/registry-disclosure.js';
@@ -27,6 +27,8 @@ export interface HttpFaceDeps {
   readonly disclosure?: RegistryDisclosure | undefined;
   readonly didResolver?: DidResolver | undefined;
   readonly log?: TransparencyLog | undefined;
+  /** The store's log, read as the change feed. */
+  readonly changes?: Pick<RecordStore, 'logSize' | 'logEntries'> | undefined;
   /** The core resolution pipeline: the resolve route only translates to and from it. */
   readonly resolution: ResolutionPipeline;
 }

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError } from 'fastify';
 import { problem, SignpostError, type ErrorCode, type Problem } from '../../core/errors.js';
 import { parseStrictJsonBytes } from '../../core/json/strict-json.js';
-import type { Clock } from '../../core/ports.js';
+import type { Clock, RecordStore } from '../../core/ports.js';
 import type { DidResolver } from '../../core/trust/did-web/did-resolver.js';
 import type { CertificationRegistry } from '../../core/registry/certifications.js';
 import type { Registry } from '../../core/registry/registry.js';
@@ -29,6 +29,7 @@ import { searchRoutes } from './routes/search.js';
 import { systemRoutes } from './routes/system.js';
 import { trustRoutes } from './routes/trust.js';
 import { logRoutes } from './routes/log.js';
+import { changeRoutes } from './routes/changes.js';
 
 /** The largest request body: a signed AgentAddr (< 3 KiB) plus AgentFacts (≤ 64 KiB canonical, more with whitespace). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -49,6 +50,8 @@ export interface HttpFaceOptions {
   readonly didResolver?: DidResolver;
   /** bbs-2023 capability credentials (selective disclosure); without it those routes answer ROUTE_NOT_FOUND. */
   readonly disclosure?: RegistryDisclosure;
+  /** The store's log, read as the change feed; without it /v1/changes answers ROUTE_NOT_FOUND. */
+  readonly changes?: Pick<RecordStore, 'logSize' | 'logEntries'>;
   /** The core resolution pipeline (default: one over `registry` and `clock`). */
   readonly resolution?: ResolutionPipeline;
   /** The event log as a transparency log; without it the /v1/log routes answer ROUTE_NOT_FOUND. */
@@ -103,7 +106,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
   });
   const statusLists = new StatusListPublisher(registry, () => registry.credentials, options.clock);
   const { certifications, disclosure, didResolver, log } = options;
-  const deps: HttpFaceDeps = { registry, statusLists, clock: options.clock, metrics, cache, version: options.version ?? '0.0.0', certifications, disclosure, didResolver, log, resolution: options.resolution ?? registryResolution(registry, options.clock) };
+  const deps: HttpFaceDeps = { registry, statusLists, clock: options.clock, metrics, cache, version: options.version ?? '0.0.0', certifications, disclosure, didResolver, log, changes: options.changes, resolution: options.resolution ?? registryResolution(registry, options.clock) };
   registry.onChange(({ name }) => {
     cache.invalidate(name);
     statusLists.invalidate();
@@ -143,6 +146,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
     certificationRoutes(scoped as unknown as HttpApp, deps);
     disclosureRoutes(scoped as unknown as HttpApp, deps, deps.disclosure);
     logRoutes(scoped as unknown as HttpApp, deps.log);
+    changeRoutes(scoped as unknown as HttpApp, deps.changes);
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
