@@ -171,24 +171,13 @@ export class MerkleTree {
  */
 export function verifyInclusion(leaf: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): boolean {
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
-  let fn = index;
-  let sn = size - 1;
+  if (proof.some((p) => p.length !== HASH_BYTES)) return false;
   let r = leaf;
-  for (const p of proof) {
-    if (p.length !== HASH_BYTES || sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      r = nodeHash(p, r);
-      while (fn % 2 === 0 && fn !== 0) {
-        fn = Math.floor(fn / 2);
-        sn = Math.floor(sn / 2);
-      }
-    } else {
-      r = nodeHash(r, p);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return sn === 0 && equalHashes(r, root);
+  const reachesRoot = climb(index, size - 1, proof, {
+    leftSibling: (p) => (r = nodeHash(p, r)),
+    rightSibling: (p) => (r = nodeHash(r, p)),
+  });
+  return reachesRoot && equalHashes(r, root);
 }
 
 /**
@@ -208,24 +197,41 @@ export function verifyConsistency(first: number, second: number, firstRoot: Uint
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
+  // Both trees climb the same path: a left sibling is in both, a right sibling only in the second.
   let fr = path[0]!;
   let sr = path[0]!;
-  for (const c of path.slice(1)) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
+  const reachesRoot = climb(fn, sn, path.slice(1), {
+    leftSibling: (c) => {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
+    },
+    rightSibling: (c) => (sr = nodeHash(sr, c)),
+  });
+  return reachesRoot && equalHashes(fr, firstRoot) && equalHashes(sr, secondRoot);
+}
+
+/**
+ * The climb both checks of RFC 9162 make (2.1.3.2 and 2.1.4.2), from node `fn` of a level whose
+ * last node is `sn`: each hash of `path` is the left sibling when the node is a right child or the
+ * last of its level (and then the levels where the node is a lone left child are skipped), else the
+ * right sibling. True when the path ends exactly at the root.
+ */
+function climb(fn: number, sn: number, path: readonly Uint8Array[], sibling: { leftSibling(hash: Uint8Array): void; rightSibling(hash: Uint8Array): void }): boolean {
+  for (const hash of path) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      sibling.leftSibling(hash);
       while (fn % 2 === 0 && fn !== 0) {
         fn = Math.floor(fn / 2);
         sn = Math.floor(sn / 2);
       }
     } else {
-      sr = nodeHash(sr, c);
+      sibling.rightSibling(hash);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
-  return sn === 0 && equalHashes(fr, firstRoot) && equalHashes(sr, secondRoot);
+  return sn === 0;
 }
 
 function equalHashes(a: Uint8Array, b: Uint8Array): boolean {
