@@ -3,14 +3,12 @@
  * against the key pinned for its URL (pinning it on first contact) before the command sends
  * anything, so no command can talk to a registry whose key changed.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { SignpostError, type Result } from '../core/errors.js';
-import { parseStrictJsonBytes } from '../core/json/strict-json.js';
+import type { Result } from '../core/errors.js';
 import { didKeyProblem } from '../core/trust/did-key.js';
 import { RegistryClient } from '../client/registry-client.js';
-import { signpostHome, unwrap } from './cli-context.js';
+import { unwrap } from './cli-context.js';
 import { DEFAULT_REGISTRY, type RegistryFlags } from './commands/options.js';
+import { readStateObject, stateFile, writeStateObject } from './state-files.js';
 
 /** A registry whose key the CLI trusts: the one pinned for its URL, pinned now, or given with --registry-key. */
 export interface RegistryConnection {
@@ -75,30 +73,13 @@ export async function pinnedRegistryKeys(): Promise<Set<string>> {
 }
 
 function knownRegistriesFile(): string {
-  return join(signpostHome(), 'known-registries.json');
+  return stateFile('known-registries.json');
 }
 
-async function readKnownRegistries(): Promise<Record<string, string>> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(knownRegistriesFile());
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new SignpostError('KEY_FILE_INVALID', `${knownRegistriesFile()} is unreadable: ${(error as Error).message}`);
-  }
-  const parsed = parseStrictJsonBytes(bytes);
-  const value = parsed.ok ? parsed.value : undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((did) => typeof did === 'string')) {
-    throw new SignpostError('KEY_FILE_INVALID', `${knownRegistriesFile()} is not a JSON object of registry URLs to did:keys${parsed.ok ? '' : `: ${parsed.problems[0]!.detail}`}`);
-  }
-  return value as Record<string, string>;
+function readKnownRegistries(): Promise<Record<string, string>> {
+  return readStateObject(knownRegistriesFile(), (did): did is string => typeof did === 'string', 'registry URLs to did:keys');
 }
 
-async function writeKnownRegistries(known: Record<string, string>): Promise<void> {
-  const file = knownRegistriesFile();
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  // Write then rename, so concurrent CLI runs never see a half-written file.
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(known, null, 2) + '\n', { mode: 0o600 });
-  await rename(temporary, file);
+function writeKnownRegistries(known: Record<string, string>): Promise<void> {
+  return writeStateObject(knownRegistriesFile(), known);
 }

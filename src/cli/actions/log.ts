@@ -1,15 +1,14 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { auditLogCopy, type LogCopy } from '../../client/log-audit.js';
 import { fail, SignpostError, type Result } from '../../core/errors.js';
 import type { LogEntry } from '../../core/log/log-event.js';
 import { checkConsistency, checkTreeHead, MAX_ENTRIES_PER_READ, type TreeHead } from '../../core/log/transparency-log.js';
-import { parseStrictJsonBytes } from '../../core/json/strict-json.js';
 import type { SignedRecord } from '../../core/record/types.js';
-import { signpostHome, unwrap } from '../cli-context.js';
+import { unwrap } from '../cli-context.js';
 import type { RegistryFlags } from '../commands/options.js';
 import { readJsonFile } from '../input-files.js';
 import { connectToRegistry, pinnedRegistryKeys } from '../registry-connection.js';
+import { readStateObject, stateFile, writeStateObject } from '../state-files.js';
 
 export interface LogVerifyFlags extends RegistryFlags {
   from?: string;
@@ -79,35 +78,20 @@ function asCopy(value: unknown, file: string): Result<LogCopy> {
 }
 
 function seenHeadsFile(): string {
-  return join(signpostHome(), 'log-heads.json');
+  return stateFile('log-heads.json');
 }
 
-async function readAllSeenHeads(): Promise<Record<string, unknown[]>> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(seenHeadsFile());
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw error;
-  }
-  const parsed = parseStrictJsonBytes(bytes);
-  const value = parsed.ok ? parsed.value : undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every(Array.isArray)) {
-    throw new SignpostError('KEY_FILE_INVALID', `${seenHeadsFile()} is not a JSON object of registry keys to lists of signed log heads`);
-  }
-  return value as Record<string, unknown[]>;
+function readAllSeenHeads(): Promise<Record<string, unknown[]>> {
+  return readStateObject(seenHeadsFile(), (heads): heads is unknown[] => Array.isArray(heads), 'registry keys to lists of signed log heads');
 }
 
 async function readSeenHeads(registryKey: string): Promise<unknown[]> {
   return (await readAllSeenHeads())[registryKey] ?? [];
 }
 
+/** Keep `head` after `seen`; the file is read again first, so a concurrent run's heads for other keys stay. */
 async function keepSeenHead(registryKey: string, head: SignedRecord<TreeHead>, seen: readonly unknown[]): Promise<void> {
   const all = await readAllSeenHeads();
   all[registryKey] = [...seen, head].slice(-HEADS_KEPT);
-  const file = seenHeadsFile();
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(all, null, 2) + '\n', { mode: 0o600 });
-  await rename(temporary, file);
+  await writeStateObject(seenHeadsFile(), all);
 }
