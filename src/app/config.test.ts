@@ -78,6 +78,15 @@ describe('serveConfig: request body timeout', () => {
 });
 
 describe('serveConfig: namespace owners named by did:key', () => {
+  it('takes the watch bounds from flags or SIGNPOST_WATCH_*; unset leaves the watch defaults', () => {
+    expect(serveConfig({ watchMaxSubscribers: '50', watchHeartbeat: '30s' }, {})).toMatchObject({ ok: true, value: { watchMaxSubscribers: 50, watchHeartbeatSeconds: 30 } });
+    expect(serveConfig({}, { SIGNPOST_WATCH_MAX_SUBSCRIBERS: '0', SIGNPOST_WATCH_HEARTBEAT: '1m' })).toMatchObject({ ok: true, value: { watchMaxSubscribers: 0, watchHeartbeatSeconds: 60 } });
+    const unset = serveConfig({}, {});
+    expect(unset.ok && ('watchMaxSubscribers' in unset.value || 'watchHeartbeatSeconds' in unset.value)).toBe(false);
+    for (const bad of ['-1', 'many', '2000000']) expect(serveConfig({ watchMaxSubscribers: bad }, {}), bad).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
+    for (const bad of ['0', '2h', 'often']) expect(serveConfig({ watchHeartbeat: bad }, {}), bad).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
+  });
+
   it('refuses a small-order key with KEY_WEAK', () => {
     const identity = 'did:key:z6MkeXATEjyXENzBXBxgC5EHk2JE5aqd7qMGGtDpLUH1e2Sj';
     const result = serveConfig({ namespaceOwner: `acme.com=${identity}` }, {});

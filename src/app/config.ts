@@ -36,6 +36,10 @@ export interface ServeConfig {
   readonly resolveCacheBytes?: number;
   /** Seconds a request body may take to arrive, from its headers on; default 15. */
   readonly bodyTimeoutSeconds?: number;
+  /** Most live watch streams at once; default 1,000. */
+  readonly watchMaxSubscribers?: number;
+  /** Seconds between heartbeats of an idle watch stream; default 15. */
+  readonly watchHeartbeatSeconds?: number;
 }
 
 export interface ServeInput {
@@ -62,6 +66,10 @@ export interface ServeInput {
   readonly resolveCacheBytes?: string | undefined;
   /** Seconds, or 30s / 2m (also SIGNPOST_BODY_TIMEOUT). */
   readonly bodyTimeout?: string | undefined;
+  /** A count (also SIGNPOST_WATCH_MAX_SUBSCRIBERS). */
+  readonly watchMaxSubscribers?: string | undefined;
+  /** Seconds, or 30s / 1m (also SIGNPOST_WATCH_HEARTBEAT). */
+  readonly watchHeartbeat?: string | undefined;
 }
 
 export const DEFAULT_PORT = 8700;
@@ -96,6 +104,8 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
   if (bodyTimeoutSeconds !== undefined && (Number.isNaN(bodyTimeoutSeconds) || bodyTimeoutSeconds < 1 || bodyTimeoutSeconds > 600)) {
     return fail('REQUEST_INVALID', `body timeout must be 1s .. 10m (e.g. 15, 30s, 2m), got "${bodyTimeout}"`);
   }
+  const watch = watchOptions(flags, env);
+  if (!watch.ok) return watch;
   const namespaceOwners = namespaceOwnerOption(flags.namespaceOwner);
   if (!namespaceOwners.ok) return namespaceOwners;
   const resolveCache = resolveCacheOptions(flags, env);
@@ -103,6 +113,7 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
   return ok({
     ...namespaceOwners.value,
     ...resolveCache.value,
+    ...watch.value,
     ...trustPolicyOption(flags, env),
     ...(disclosureValiditySeconds === undefined ? {} : { disclosureValiditySeconds }),
     ...(statusSweepSeconds === undefined ? {} : { statusSweepSeconds }),
@@ -158,6 +169,21 @@ function resolveCacheOptions(flags: ServeInput, env: Record<string, string | und
     return fail('REQUEST_INVALID', `resolve cache size must be 64KiB .. 64GiB (e.g. 1048576, 512KiB, 64MiB, 1GiB), got "${bytesText}"`);
   }
   return ok({ ...(entries === undefined ? {} : { resolveCacheEntries: entries }), ...(bytes === undefined ? {} : { resolveCacheBytes: bytes }) });
+}
+
+/** The live watch's bounds (flags, then SIGNPOST_WATCH_MAX_SUBSCRIBERS / _HEARTBEAT); unset: the watch's defaults. */
+function watchOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'watchMaxSubscribers' | 'watchHeartbeatSeconds'>> {
+  const subscribersText = flags.watchMaxSubscribers ?? env.SIGNPOST_WATCH_MAX_SUBSCRIBERS;
+  const subscribers = subscribersText === undefined ? undefined : /^\d{1,7}$/.test(subscribersText.trim()) ? Number(subscribersText) : Number.NaN;
+  if (subscribers !== undefined && !(subscribers >= 0 && subscribers <= 1_000_000)) {
+    return fail('REQUEST_INVALID', `watch subscribers must be 0 .. 1000000 (0 turns the watch off), got "${subscribersText}"`);
+  }
+  const heartbeatText = flags.watchHeartbeat ?? env.SIGNPOST_WATCH_HEARTBEAT;
+  const heartbeat = heartbeatText === undefined ? undefined : (durationSeconds(heartbeatText) ?? Number.NaN);
+  if (heartbeat !== undefined && !(heartbeat >= 1 && heartbeat <= 3600)) {
+    return fail('REQUEST_INVALID', `watch heartbeat must be 1s .. 1h (e.g. 15, 30s, 1m), got "${heartbeatText}"`);
+  }
+  return ok({ ...(subscribers === undefined ? {} : { watchMaxSubscribers: subscribers }), ...(heartbeat === undefined ? {} : { watchHeartbeatSeconds: heartbeat }) });
 }
 
 /** The did:web resolver flags: pinned document paths made absolute (the data dir may differ from the cwd later). */

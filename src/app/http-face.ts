@@ -11,6 +11,7 @@ import type { ServeConfig } from './config.js';
 import type { Face } from './face.js';
 import type { RegistryServices } from './registry-services.js';
 import { SIGNPOST_VERSION } from './version.js';
+import { systemTimers } from '../adapters/system-timers.js';
 
 export interface HttpFace extends Face {
   /** The fastify app, once started. */
@@ -23,7 +24,7 @@ export function httpFace(services: RegistryServices, config: ServeConfig, logger
     name: 'http',
     app: () => app,
     async start() {
-      const { registry, clock, certifications, disclosure, didResolver, log, resolution, key, disclosureKey, store } = services;
+      const { registry, clock, certifications, disclosure, didResolver, log, resolution, key, disclosureKey, store, watch } = services;
       try {
         app = await buildHttpFace({
           registry,
@@ -37,6 +38,7 @@ export function httpFace(services: RegistryServices, config: ServeConfig, logger
           changes: store,
           resolution,
           resolveCache: { maxEntries: config.resolveCacheEntries, maxBytes: config.resolveCacheBytes },
+          watch: { watch, timers: systemTimers, ...(config.watchHeartbeatSeconds === undefined ? {} : { heartbeatMs: config.watchHeartbeatSeconds * 1000 }) },
           ...(config.bodyTimeoutSeconds === undefined ? {} : { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000 }),
         });
         let markReady!: () => void;

@@ -24,6 +24,7 @@ import { lockDataDir, type DataDirLock } from '../adapters/data-dir-lock.js';
 import { registryDidResolver } from './did-web-resolver.js';
 import { httpsStatusListSource } from '../adapters/status-list-source.js';
 import { TransparencyLog } from '../core/log/transparency-log.js';
+import { LogWatch, notifyingStore } from '../core/log/log-watch.js';
 import { registryResolution } from '../core/resolve/resolution-pipeline.js';
 import type { Face } from './face.js';
 import type { RegistryServices } from './registry-services.js';
@@ -113,7 +114,10 @@ async function buildServices(config: ServeConfig, trustPolicy: TrustPolicy, logg
   const { key, created } = await loadOrCreateKeyFile(join(config.dataDir, 'registry-key.jwk'));
   const ca = await loadOrCreateCertificateAuthority(config.dataDir, clock);
   const disclosureKey = await loadOrCreateDisclosureKey(config.dataDir);
-  const store = SqliteRecordStore.open(join(config.dataDir, 'signpost.db'));
+  // Every write pokes the live watch, whoever makes it (registry, certifications, later gossip).
+  let watch: LogWatch | undefined;
+  const store = notifyingStore(SqliteRecordStore.open(join(config.dataDir, 'signpost.db')), () => void watch?.poke().catch((error: unknown) => logger.error({ err: error }, 'the live watch could not read the log')));
+  watch = new LogWatch(store, { ...(config.watchMaxSubscribers === undefined ? {} : { maxSubscribers: config.watchMaxSubscribers }) });
   // Namespace owners' keys come from their DID documents through the same resolver.
   const namespaceOwners = new NamespaceOwners({ resolver: didResolver, ...(config.namespaceOwners ? { overrides: config.namespaceOwners } : {}) });
   const registry = new Registry({ store, key, clock, certificateAuthority: ca.authority, namespaceOwners });
@@ -137,6 +141,7 @@ async function buildServices(config: ServeConfig, trustPolicy: TrustPolicy, logg
     registry,
     resolution: registryResolution(registry, clock),
     log: new TransparencyLog(store, key, clock),
+    watch,
     certifications,
     disclosure,
     didResolver,

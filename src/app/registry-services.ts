@@ -1,6 +1,7 @@
 /** The core services every face of one registry process shares, built once by main.ts. */
 import type { Clock, RecordStore } from '../core/ports.js';
 import type { TransparencyLog } from '../core/log/transparency-log.js';
+import type { LogWatch } from '../core/log/log-watch.js';
 import type { CertificationRegistry } from '../core/registry/certifications.js';
 import type { RegistryDisclosure } from '../core/registry/registry-disclosure.js';
 import type { Registry } from '../core/registry/registry.js';
@@ -20,6 +21,8 @@ export interface RegistryServices {
   readonly resolution: ResolutionPipeline;
   /** The event log as a transparency log. */
   readonly log: TransparencyLog;
+  /** The event log pushed live to subscribers; every store write pokes it. */
+  readonly watch: LogWatch;
   /** Third-party certification credentials under the configured trust policy. */
   readonly certifications: CertificationRegistry;
   readonly disclosure: RegistryDisclosure;

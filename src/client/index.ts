@@ -1,5 +1,6 @@
 /** `signpost/client`: resolve agent names and verify every answer before using it. */
-export { SignpostClient, type ResolveOptions, type ResolveResult, type SignpostClientOptions } from './signpost-client.js';
+export { SignpostClient, type ResolveOptions, type ResolveResult, type SignpostClientOptions, type WatchOptions } from './signpost-client.js';
+export { ChangeWatch, type ChangeWatchOptions, type WatchedChange } from './change-watch.js';
 export { RegistryClient, type RegistryIdentity, type ResolveAnswer, type SearchAnswer, type SearchParams } from './registry-client.js';
 export { verifyResolveAnswerFully, type AnswerVerification, type FullVerifyOptions } from './verify-answer-fully.js';
 export { CredentialStatusReader, type CredentialStatus, type CredentialStatusReaderOptions } from './credential-checks.js';

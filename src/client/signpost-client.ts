@@ -10,6 +10,7 @@ import { didKeyProblem } from '../core/trust/did-key.js';
 import { callRegistry, problemsOf, query, type RegistryAnswer, type RegistryIdentity, type ResolveAnswer } from './registry-client.js';
 import { CredentialStatusReader, type CredentialStatus } from './credential-checks.js';
 import { verifyResolveAnswerFully } from './verify-answer-fully.js';
+import { ChangeWatch, type WatchedChange } from './change-watch.js';
 
 export interface SignpostClientOptions {
   /** Base URL of the registry, e.g. http://127.0.0.1:8700. */
@@ -72,6 +73,11 @@ export interface ResolveResult {
   readonly status: CredentialStatus;
   /** True when the registry confirmed the cached answer (304): the signatures were not checked again, the status lists were. */
   readonly revalidated: boolean;
+  /**
+   * True when the cached answer was reused without asking the registry at all: the client's live
+   * watch (`watch()`) reported no change of the name since it was verified. The status lists were read.
+   */
+  readonly watched?: boolean;
   /** With `verifyInclusion`: the log entry that published the records, proven in a signed head. */
   readonly logInclusion?: LogInclusion;
 }
@@ -85,6 +91,17 @@ interface CachedEntry {
   readonly recordDigests: RecordDigests;
   /** After this the answer is not reused even if the registry confirms it (TTL, notAfter, maxCacheMs). */
   readonly expiresAtMs: number;
+  /** No change of any name reached the watch while this answer was fetched: the watch may vouch for it. */
+  readonly watchable: boolean;
+}
+
+export interface WatchOptions {
+  /** Every change of the registry's log, after the client dropped the cached answers of its name. */
+  readonly onChange?: (change: WatchedChange) => void;
+  /** The stream dropped; the watch reconnects by itself and resumes where it stopped. Until then, resolve asks the registry. */
+  readonly onDisconnect?: (reason: string) => void;
+  /** The first reconnection delay (default 2 s, doubling to 30 s while reconnections fail). */
+  readonly reconnectMs?: number;
 }
 
 /**
@@ -106,6 +123,11 @@ interface CachedEntry {
  * Verified answers are cached up to their TTL, `notAfter` and `maxCacheMs`, so signatures are
  * checked once per record version.
  *
+ * With `watch()`, the client follows the registry's live watch: a change of a name (a revocation,
+ * an update, a rotation) drops its cached answers the moment it arrives, and the application hears
+ * of it without resolving. While the watch is live, a cached answer is reused without any request
+ * (the status lists are still read, as on a 304: the stream is not signed).
+ *
  * Never throws on a refused or unverifiable answer; only programming errors throw.
  */
 export class SignpostClient {
@@ -120,6 +142,9 @@ export class SignpostClient {
   private readonly statusReader: CredentialStatusReader;
   /** The last log head this client checked an inclusion against: every later one must extend it. */
   private lastLogHead: TreeHead | undefined;
+  private liveWatch: ChangeWatch | undefined;
+  /** Changes the watch delivered: an answer fetched while this moved may predate one of them. */
+  private changesSeen = 0;
 
   constructor(options: SignpostClientOptions) {
     if (!URL.canParse(options.registry)) throw new TypeError(`registry must be a URL, got ${options.registry}`);
@@ -149,6 +174,11 @@ export class SignpostClient {
     const now = this.clock.now();
     const cached = this.cache.get(url);
     const reusable = cached !== undefined && cached.expiresAtMs > now ? cached : undefined;
+    if (reusable?.watchable && this.liveWatch?.live) {
+      const result = await this.revalidated(url, reusable, registryKey, now, 'watched');
+      return options.verifyInclusion ? this.withInclusion(result, reusable.recordDigests, registryKey) : result;
+    }
+    const changesBefore = this.changesSeen;
     const answered = await this.get(url, reusable?.etag);
     if (!answered.ok) return refused(canonical, answered.problems);
     const response = answered.value;
@@ -162,7 +192,7 @@ export class SignpostClient {
       return refused(canonical, problemsOf(response.status, response.body));
     }
     const result = await this.verify(canonical, response.body, registryKey, now);
-    if (result.verified && response.etag) this.remember(url, response.etag, result, response.body as ResolveAnswer, now);
+    if (result.verified && response.etag) this.remember(url, response.etag, result, response.body as ResolveAnswer, now, changesBefore === this.changesSeen);
     else this.cache.delete(url);
     return options.verifyInclusion && result.verified ? this.withInclusion(result, recordDigestsOf(response.body as ResolveAnswer), registryKey) : result;
   }
@@ -221,7 +251,8 @@ export class SignpostClient {
     if (name === undefined) return this.cache.clear();
     const parsed = parseAgentName(name);
     const marker = `name=${encodeURIComponent(parsed.ok ? parsed.value.canonical : name)}`;
-    for (const key of this.cache.keys()) if (key.includes(marker)) this.cache.delete(key);
+    // The marker ends at the next parameter or the URL's end: agent://a/x is not agent://a/xy.
+    for (const key of this.cache.keys()) if (key.includes(`?${marker}&`) || key.endsWith(`?${marker}`)) this.cache.delete(key);
   }
 
   private async verify(name: string, answer: unknown, registryKey: string, now: number): Promise<ResolveResult> {
@@ -241,19 +272,53 @@ export class SignpostClient {
     };
   }
 
-  /** A 304 confirms the records; the status lists still decide whether they may be used now. */
-  private async revalidated(url: string, cached: CachedEntry, registryKey: string, now: number): Promise<ResolveResult> {
-    if (cached.credential === undefined) return { ...cached.result, revalidated: true };
+  /** A 304 (or the live watch) confirms the records; the status lists still decide whether they may be used now. */
+  private async revalidated(url: string, cached: CachedEntry, registryKey: string, now: number, by: 'registry' | 'watched' = 'registry'): Promise<ResolveResult> {
+    const confirmed = by === 'registry' ? { revalidated: true } : { revalidated: false, watched: true };
+    if (cached.credential === undefined) return { ...cached.result, ...confirmed };
     const status = await this.statusReader.recheck(cached.credential, registryKey, now);
-    if (status.status === 'good' && status.errors.length === 0) return { ...cached.result, status: 'good', revalidated: true };
+    if (status.status === 'good' && status.errors.length === 0) return { ...cached.result, status: 'good', ...confirmed };
     this.cache.delete(url);
     return { ...refused(cached.result.name, status.errors), status: status.status };
   }
 
-  private remember(url: string, etag: string, result: ResolveResult, answer: ResolveAnswer, now: number): void {
+  private remember(url: string, etag: string, result: ResolveResult, answer: ResolveAnswer, now: number, watchable: boolean): void {
     const notAfter = parseUtcSeconds(answer.addr.payload.notAfter) ?? now;
     const expiresAtMs = Math.min(now + answer.addr.payload.ttl * 1000, notAfter, now + this.maxCacheMs);
-    this.cache.set(url, { etag, result, credential: answer.credential, recordDigests: recordDigestsOf(answer), expiresAtMs });
+    this.cache.set(url, { etag, result, credential: answer.credential, recordDigests: recordDigestsOf(answer), expiresAtMs, watchable });
+  }
+
+  /**
+   * Follow the registry's live watch (GET /v1/watch) until `close()`: each change drops the cached
+   * answers of its name at once, then reaches `onChange`. The first connection starts at the live
+   * edge and drops the whole cache (an answer from before may predate a change); reconnections
+   * resume where the last stream stopped, so none is missed. One watch per client: calling again
+   * returns the running one.
+   */
+  watch(options: WatchOptions = {}): ChangeWatch {
+    this.liveWatch ??= new ChangeWatch({
+      registry: this.registry,
+      clock: this.clock,
+      ...(this.fetchImpl === undefined ? {} : { fetch: this.fetchImpl }),
+      ...(options.reconnectMs === undefined ? {} : { reconnectMs: options.reconnectMs }),
+      onConnect: ({ fromLiveEdge }) => {
+        if (fromLiveEdge) this.cache.clear();
+      },
+      onChange: (change) => {
+        this.changesSeen++;
+        if (typeof change.event.name === 'string') this.invalidate(change.event.name);
+        options.onChange?.(change);
+      },
+      ...(options.onDisconnect ? { onDisconnect: options.onDisconnect } : {}),
+    });
+    return this.liveWatch;
+  }
+
+  /** Stop the live watch, if one runs; resolve then asks the registry every time again. */
+  async unwatch(): Promise<void> {
+    const watch = this.liveWatch;
+    this.liveWatch = undefined;
+    await watch?.close();
   }
 
   /** The key given, or the one the registry presents on first contact; a small-order key is never trusted (KEY_WEAK). */

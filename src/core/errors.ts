@@ -144,6 +144,8 @@ export const errorCatalogue = {
   LOG_HEAD_INVALID: { kind: 'unauthorized', title: 'The log tree head is malformed or not signed by the registry key' },
   LOG_PROOF_INVALID: { kind: 'unauthorized', title: 'The log proof does not verify against the signed tree head' },
   LOG_INCONSISTENT: { kind: 'unauthorized', title: 'The log is not consistent with a tree head seen before: its history was rewritten' },
+  WATCH_FULL: { kind: 'unavailable', title: 'The registry serves as many watch subscribers as it takes' },
+  WATCH_TOO_SLOW: { kind: 'unavailable', title: 'The watch subscriber did not keep up with the changes and was cut off' },
 
   // --- server ------------------------------------------------------------------------------
   STORE_UNAVAILABLE: { kind: 'unavailable', title: 'The record store is not available' },

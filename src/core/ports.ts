@@ -13,6 +13,14 @@ export interface Clock {
   now(): number;
 }
 
+/**
+ * Repeating timers (watch heartbeats): the core and the faces never start one themselves, so tests
+ * drive them by hand. `every` returns the function that stops the timer.
+ */
+export interface Timers {
+  every(intervalMs: number, run: () => void): () => void;
+}
+
 /** Cryptographically strong random bytes. */
 export interface Random {
   bytes(length: number): Uint8Array;

@@ -18,6 +18,8 @@ export function serveCommand(program: Command): void {
     .option('--resolve-cache-entries <n>', 'most resolve answers kept ready to send (default 100000; $SIGNPOST_RESOLVE_CACHE_ENTRIES)')
     .option('--resolve-cache-bytes <size>', 'most memory for them: answers, keys and aliases, e.g. 512KiB, 64MiB, 1GiB (default 64MiB; $SIGNPOST_RESOLVE_CACHE_BYTES)')
     .option('--body-timeout <duration>', 'how long a request body may take to arrive: 15, 30s, 2m (default 15s; $SIGNPOST_BODY_TIMEOUT); then 408 REQUEST_TOO_SLOW')
+    .option('--watch-max-subscribers <n>', 'most live watch streams (GET /v1/watch) at once (default 1000; $SIGNPOST_WATCH_MAX_SUBSCRIBERS); more answer 503 WATCH_FULL')
+    .option('--watch-heartbeat <duration>', 'how often an idle watch stream gets a heartbeat: 15, 30s, 1m (default 15s; $SIGNPOST_WATCH_HEARTBEAT)')
     .option('--allow-private-did-web', 'fetch did:web documents from private and loopback addresses too (an intranet; off by default against SSRF)')
     .option('--allow-http-did-web', 'resolve did:web of loopback hosts (127.0.0.1, localhost) over plain http: development only')
     // The flags are exactly what serveConfig reads (--trust-policy included), so the two cannot drift apart.

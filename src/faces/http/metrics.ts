@@ -67,7 +67,19 @@ export function createMetrics(store: { count(): Promise<{ active: number; deregi
       this.set({ state: 'deregistered' }, counts.deregistered);
     },
   });
-  return { registry, requests, duration, writes, resolveCache, resolveCacheObserver };
+  const watchSubscribers = new Gauge({
+    name: 'signpost_watch_subscribers',
+    help: 'Open live watch streams (GET /v1/watch)',
+    registers: [registry],
+  });
+  const watchEnded = new Counter({
+    name: 'signpost_watch_ended_total',
+    help: 'Watch streams the registry ended: WATCH_TOO_SLOW (a subscriber that did not keep up, cut off), WATCH_CLOSED (shutdown)',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  for (const code of ['WATCH_TOO_SLOW', 'WATCH_CLOSED']) watchEnded.inc({ code }, 0);
+  return { registry, requests, duration, writes, resolveCache, resolveCacheObserver, watchSubscribers, watchEnded };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

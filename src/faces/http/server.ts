@@ -30,6 +30,7 @@ import { systemRoutes } from './routes/system.js';
 import { trustRoutes } from './routes/trust.js';
 import { logRoutes } from './routes/log.js';
 import { changeRoutes } from './routes/changes.js';
+import { watchRoutes, type WatchOptions } from './routes/watch.js';
 
 /** The largest request body: a signed AgentAddr (< 3 KiB) plus AgentFacts (≤ 64 KiB canonical, more with whitespace). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -58,6 +59,8 @@ export interface HttpFaceOptions {
   readonly log?: TransparencyLog;
   /** Bounds of the resolve answer cache; default 100,000 answers and 64 MiB. */
   readonly resolveCache?: ResolveCacheLimits;
+  /** The live watch and its heartbeat timer; without it /v1/watch answers ROUTE_NOT_FOUND. */
+  readonly watch?: WatchOptions;
 }
 
 export type { HttpApp } from './route-context.js';
@@ -147,6 +150,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
     disclosureRoutes(scoped as unknown as HttpApp, deps, deps.disclosure);
     logRoutes(scoped as unknown as HttpApp, deps.log);
     changeRoutes(scoped as unknown as HttpApp, deps.changes);
+    watchRoutes(scoped as unknown as HttpApp, options.watch, deps.metrics);
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
