@@ -133,8 +133,8 @@ const change = (index: number, name = 'agent://acme.com/x') => `id: ${index}\nev
 describe('ChangeWatch against a misbehaving stream', () => {
   it('a gap in the indices drops the stream and resumes at the missing index; nothing is delivered twice or out of order', async () => {
     const { url, requests } = await fakeWatchServer([
-      (_, response) => stream(response, `event: open\ndata: {"since":0,"heartbeatMs":1000}\n\n${change(0)}${change(2)}${change(3)}`),
-      (_, response) => stream(response, `event: open\ndata: {"since":1,"heartbeatMs":1000}\n\n${change(1)}${change(2)}`),
+      (_, response) => stream(response, `event: open\ndata: {"since":0,"size":0,"heartbeatMs":1000}\n\n${change(0)}${change(2)}${change(3)}`),
+      (_, response) => stream(response, `event: open\ndata: {"since":1,"size":1,"heartbeatMs":1000}\n\n${change(1)}${change(2)}`),
     ]);
     const got: number[] = [];
     const reasons: string[] = [];
@@ -148,15 +148,15 @@ describe('ChangeWatch against a misbehaving stream', () => {
 
   it('a stream that starts elsewhere than asked, an event line over 64 KiB, a change that is not a log entry, or a non-SSE answer: dropped and retried, nothing delivered', async () => {
     const { url, requests } = await fakeWatchServer([
-      (_, response) => stream(response, `event: open\ndata: {"since":5,"heartbeatMs":1000}\n\n${change(5)}`),
+      (_, response) => stream(response, `event: open\ndata: {"since":5,"size":5,"heartbeatMs":1000}\n\n${change(5)}`),
       // An event that never ends: the parser holds at most 64 KiB of it.
       (_, response) => {
-        stream(response, `event: open\ndata: {"since":0,"heartbeatMs":1000}\n\nid: 0\nevent: change\ndata: `);
+        stream(response, `event: open\ndata: {"since":0,"size":0,"heartbeatMs":1000}\n\nid: 0\nevent: change\ndata: `);
         for (let i = 0; i < 10; i++) response.write('x'.repeat(10_000));
       },
-      (_, response) => stream(response, `event: open\ndata: {"since":0,"heartbeatMs":1000}\n\nid: 0\nevent: change\ndata: {"index":7}\n\n`),
+      (_, response) => stream(response, `event: open\ndata: {"since":0,"size":0,"heartbeatMs":1000}\n\nid: 0\nevent: change\ndata: {"index":7}\n\n`),
       (_, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'),
-      (_, response) => stream(response, `event: open\ndata: {"since":0,"heartbeatMs":1000}\n\n${change(0)}`),
+      (_, response) => stream(response, `event: open\ndata: {"since":0,"size":0,"heartbeatMs":1000}\n\n${change(0)}`),
     ]);
     const got: number[] = [];
     const reasons: string[] = [];
@@ -173,13 +173,36 @@ describe('ChangeWatch against a misbehaving stream', () => {
     expect(requests.every((path) => path === '/v1/watch?since=0')).toBe(true);
   });
 
+  it('is live only once it has the changes the log held when the stream opened, and while heartbeats come', async () => {
+    let send: ((text: string) => void) | undefined;
+    const { url } = await fakeWatchServer([
+      (_, response) => {
+        stream(response, `event: open\ndata: {"since":1,"size":3,"heartbeatMs":1000}\n\n${change(1)}`);
+        send = (text) => response.write(text);
+      },
+    ]);
+    const clock = manualClock(T0);
+    const got: number[] = [];
+    const watch = new ChangeWatch({ registry: url, since: 1, clock, onChange: (c) => got.push(c.index) });
+    cleanups.push(() => watch.close());
+    await until(() => got.length === 1);
+    expect(watch.live).toBe(false);
+    send!(change(2));
+    await until(() => got.length === 2);
+    expect(watch.live).toBe(true);
+    clock.advance(2_001);
+    expect(watch.live).toBe(false);
+    send!(': heartbeat\n\n');
+    await until(() => watch.live);
+  });
+
   it('cut off for being slow, it resumes at once from the index the registry names', async () => {
     const { url, requests } = await fakeWatchServer([
       (_, response) => {
-        stream(response, `event: open\ndata: {"since":0,"heartbeatMs":1000}\n\n${change(0)}event: end\ndata: {"code":"WATCH_TOO_SLOW","resumeFrom":1}\n\n`);
+        stream(response, `event: open\ndata: {"since":0,"size":0,"heartbeatMs":1000}\n\n${change(0)}event: end\ndata: {"code":"WATCH_TOO_SLOW","resumeFrom":1}\n\n`);
         response.end();
       },
-      (_, response) => stream(response, `event: open\ndata: {"since":1,"heartbeatMs":1000}\n\n${change(1)}`),
+      (_, response) => stream(response, `event: open\ndata: {"since":1,"size":1,"heartbeatMs":1000}\n\n${change(1)}`),
     ]);
     const got: number[] = [];
     const reasons: string[] = [];

@@ -28,7 +28,7 @@ export interface ChangeWatchOptions {
   readonly onChange: (change: WatchedChange) => void;
   /** The log index to start from (default: the live edge, only what comes next). */
   readonly since?: number;
-  /** Each (re)connection: `since` is where the registry starts this stream; `replaced` is true when the first connection started at the live edge, so anything cached from before may be stale. */
+  /** Each (re)connection: `since` is where the registry starts this stream; `fromLiveEdge` is true when it started at the live edge (no `since` asked), so anything cached from before may be stale. */
   readonly onConnect?: (info: { since: number; heartbeatMs: number; fromLiveEdge: boolean }) => void;
   /** The stream dropped (network, a gap, the registry cut it off or closed); the watch reconnects by itself. */
   readonly onDisconnect?: (reason: string) => void;
@@ -50,6 +50,8 @@ export class ChangeWatch {
   #next: number | undefined;
   #heartbeatMs = 15_000;
   #connected = false;
+  /** The log's size when the current stream opened: live only once `next` reaches it. */
+  #caughtUpAt = Number.MAX_SAFE_INTEGER;
   #lastHeardMs = 0;
   #stopped = false;
   #abort: AbortController | undefined;
@@ -73,11 +75,12 @@ export class ChangeWatch {
   }
 
   /**
-   * Whether the stream is connected and was heard from (a change or a heartbeat) within two
-   * heartbeat intervals: only then has every change up to now been delivered.
+   * Whether the stream is connected, has delivered every change the log held when it opened (a
+   * resumed stream replays what was missed first), and was heard from (a change or a heartbeat)
+   * within two heartbeat intervals: only then has every change up to now been delivered.
    */
   get live(): boolean {
-    return this.#connected && this.#clock.now() - this.#lastHeardMs <= 2 * this.#heartbeatMs;
+    return this.#connected && (this.#next ?? 0) >= this.#caughtUpAt && this.#clock.now() - this.#lastHeardMs <= 2 * this.#heartbeatMs;
   }
 
   /** Stop for good: no more changes, no reconnection. */
@@ -148,10 +151,12 @@ export class ChangeWatch {
   #onEvent(message: EventSourceMessage, stop: (why: string) => void): void {
     this.#lastHeardMs = this.#clock.now();
     if (message.event === 'open') {
-      const open = parseObject(message.data) as { since?: unknown; heartbeatMs?: unknown } | undefined;
+      const open = parseObject(message.data) as { since?: unknown; size?: unknown; heartbeatMs?: unknown } | undefined;
       if (typeof open?.since !== 'number' || (this.#next !== undefined && open.since !== this.#next)) return stop(`the registry started the stream at ${String(open?.since)}, not at ${this.#next}`);
+      if (typeof open.size !== 'number' || open.size < open.since) return stop(`the registry's open event gives no log size at or after ${open.since}`);
       const fromLiveEdge = this.#next === undefined;
       this.#next = open.since;
+      this.#caughtUpAt = open.size;
       if (typeof open.heartbeatMs === 'number' && open.heartbeatMs > 0) this.#heartbeatMs = open.heartbeatMs;
       this.#connected = true;
       this.#failures = 0;

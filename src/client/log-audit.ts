@@ -9,10 +9,10 @@
 import { canonicalText } from '../core/trust/jcs.js';
 import { fail, ok, type Result } from '../core/errors.js';
 import type { LogEntry } from '../core/log/log-event.js';
-import { MerkleTree } from '../core/log/merkle-tree.js';
+import { HASH_BYTES, MerkleTree, verifyConsistency } from '../core/log/merkle-tree.js';
 import { checkTreeHead, entryLeafHash, type TreeHead } from '../core/log/transparency-log.js';
 import type { SignedRecord } from '../core/record/types.js';
-import { toBase64Url } from '../core/trust/encoding.js';
+import { fromBase64Url, toBase64Url } from '../core/trust/encoding.js';
 
 /** A registry's log as a client keeps it: the signed head and the entries it covers. */
 export interface LogCopy {
@@ -41,21 +41,27 @@ export interface LogAuditOptions {
   readonly mayBeOlder?: boolean;
 }
 
+/** What a failed audit says of well-formed entries that an edit made hash to another tree. */
+export const ENTRIES_DO_NOT_HASH = 'do not hash to the tree hash the head signs';
+
 /** Check a copy of the log; never throws. */
 export function auditLogCopy(copy: LogCopy, options: LogAuditOptions): Result<LogAudit> {
   const checkedHead = checkTreeHead(copy.head, options.registryKey);
   if (!checkedHead.ok) return checkedHead;
   const head = checkedHead.value;
-  if (!Array.isArray(copy.entries) || copy.entries.length !== head.size) {
-    return fail('LOG_PROOF_INVALID', `the head signs ${head.size} entries; the copy holds ${Array.isArray(copy.entries) ? copy.entries.length : 'none'}`);
-  }
+  if (!Array.isArray(copy.entries)) return fail('LOG_PROOF_INVALID', `the head signs ${head.size} entries; the copy holds none`);
+  // Each entry carries its own index: a removed, inserted or moved entry is named where it breaks the count.
   const tree = new MerkleTree();
   for (const [position, entry] of copy.entries.entries()) {
     const problem = entryProblem(entry, position);
     if (problem !== undefined) return fail('LOG_PROOF_INVALID', problem);
     tree.appendLeafHash(entryLeafHash(entry.text));
   }
-  if (toBase64Url(tree.rootAt(head.size)) !== head.rootHash) return fail('LOG_PROOF_INVALID', `the ${head.size} entries do not hash to the tree hash the head signs`);
+  if (copy.entries.length < head.size) return fail('LOG_PROOF_INVALID', `entry ${copy.entries.length} is missing: the head signs ${head.size} entries, the copy holds ${copy.entries.length}`);
+  if (copy.entries.length > head.size) return fail('LOG_PROOF_INVALID', `entry ${head.size} is not in the log: the head signs ${head.size} entries, the copy holds ${copy.entries.length}`);
+  if (toBase64Url(tree.rootAt(head.size)) !== head.rootHash) {
+    return fail('LOG_PROOF_INVALID', `the ${head.size} entries ${ENTRIES_DO_NOT_HASH}${whereSeenHeadsPlaceIt(tree, options)}`);
+  }
 
   let headsChecked = 0;
   for (const seen of options.seenHeads ?? []) {
@@ -87,6 +93,52 @@ function entryProblem(entry: LogEntry, position: number): string | undefined {
   if (typeof parsed !== 'object' || parsed === null || event.v !== 1 || event.index !== position) return `entry ${position} is not a version 1 event with its own index`;
   if (canonicalText(parsed) !== entry.text) return `entry ${position} is not canonical JSON (RFC 8785)`;
   return undefined;
+}
+
+/**
+ * Offline, the heads seen before bound where an edit is: a seen head whose tree hash the copy's
+ * first entries reproduce vouches for them; one they do not reproduce puts the edit below its size.
+ */
+function whereSeenHeadsPlaceIt(tree: MerkleTree, options: LogAuditOptions): string {
+  let good = 0;
+  let bad = tree.size;
+  for (const seen of options.seenHeads ?? []) {
+    const head = checkTreeHead(seen, options.registryKey);
+    if (!head.ok || head.value.size === 0 || head.value.size > tree.size) continue;
+    if (toBase64Url(tree.rootAt(head.value.size)) === head.value.rootHash) good = Math.max(good, head.value.size);
+    else bad = Math.min(bad, head.value.size);
+  }
+  if (good === 0 && bad === tree.size) return '';
+  return bad - good === 1 ? `: entry ${good} was edited (heads seen before vouch for those around it)` : `: an entry from ${good} to ${bad - 1} was edited (heads seen before vouch for the others)`;
+}
+
+/**
+ * The first entry of `copy` that is not the one the head signs, found by bisection: the copy's
+ * first m entries are the log's iff the registry's consistency proof from size m to the head's
+ * size checks against the head (RFC 9162 2.1.4.2), which a registry cannot fake for entries that
+ * differ. O(log n) proofs. Undefined when the copy hashes to its head, or a proof cannot be had.
+ * The copy's head must be checked first (auditLogCopy): this trusts its tree hash.
+ */
+export async function firstEntryNotInHead(copy: LogCopy, consistencyProof: (first: number, second: number) => Promise<Result<readonly string[]>>): Promise<number | undefined> {
+  const head = copy.head.payload;
+  const signedRoot = fromBase64Url(head.rootHash);
+  if (signedRoot === undefined || copy.entries.length !== head.size) return undefined;
+  const tree = new MerkleTree();
+  for (const entry of copy.entries) tree.appendLeafHash(entryLeafHash(entry.text));
+  if (toBase64Url(tree.rootAt(head.size)) === head.rootHash) return undefined;
+  // Invariant: the first `good` entries are the log's, the first `bad` are not.
+  let good = 0;
+  let bad = head.size;
+  while (bad - good > 1) {
+    const middle = Math.floor((good + bad) / 2);
+    const proof = await consistencyProof(middle, head.size);
+    if (!proof.ok) return undefined;
+    const hashes = proof.value.map((hash) => fromBase64Url(hash));
+    const holds = hashes.every((hash): hash is Uint8Array => hash?.length === HASH_BYTES) && verifyConsistency(middle, head.size, tree.rootAt(middle), signedRoot, hashes);
+    if (holds) good = middle;
+    else bad = middle;
+  }
+  return bad - 1;
 }
 
 /** ": entry N is the first that differs", when an earlier copy tells. */

@@ -302,7 +302,10 @@ export class SignpostClient {
       ...(this.fetchImpl === undefined ? {} : { fetch: this.fetchImpl }),
       ...(options.reconnectMs === undefined ? {} : { reconnectMs: options.reconnectMs }),
       onConnect: ({ fromLiveEdge }) => {
-        if (fromLiveEdge) this.cache.clear();
+        if (!fromLiveEdge) return;
+        // Answers from before may predate a change the stream will not replay; so may those in flight.
+        this.cache.clear();
+        this.changesSeen++;
       },
       onChange: (change) => {
         this.changesSeen++;

@@ -5,7 +5,7 @@
  * back is caught, naming the first rewritten entry.
  */
 import Database from 'better-sqlite3';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerWithCli, removeDir, runCli, startServer, tempDir, type RunningServer } from './support.js';
@@ -54,13 +54,35 @@ describe('the event log of a real registry', () => {
     expect(offline.stdout).toContain(`the log of ${file('copy-1.json')}, 2 entries`);
   });
 
-  it('a copy that does not hash to its head is refused: LOG_PROOF_INVALID, exit 1', async () => {
-    const copy = JSON.parse(await readFile(file('copy-1.json'), 'utf8')) as { head: unknown; entries: { index: number; text: string }[] };
-    copy.entries[1]!.text = copy.entries[1]!.text.replace('log/two', 'log/tw0');
-    await import('node:fs/promises').then(({ writeFile }) => writeFile(file('copy-edited.json'), JSON.stringify(copy)));
-    const result = await runCli(['log', 'verify', '--from', file('copy-edited.json')], env);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe('error LOG_PROOF_INVALID: the 2 entries do not hash to the tree hash the head signs\n');
+  it('a tampered copy is refused with the index of the entry: edited, removed, reordered or inserted; LOG_PROOF_INVALID, exit 1', async () => {
+    const saved = await runCli(['log', 'verify', '--save', file('copy-3.json')], env);
+    expect(saved.code, saved.stderr).toBe(0);
+    const original = JSON.parse(await readFile(file('copy-3.json'), 'utf8')) as { head: unknown; entries: { index: number; text: string }[] };
+    const tampered = async (label: string, entries: { index: number; text: string }[], registry = server.url) => {
+      await writeFile(file(`copy-${label}.json`), JSON.stringify({ ...original, entries }));
+      const result = await runCli(['log', 'verify', '--from', file(`copy-${label}.json`), '--registry', registry], env);
+      expect(result.code, label).toBe(1);
+      return result.stderr;
+    };
+    const [e0, e1, e2] = original.entries as [(typeof original.entries)[0], (typeof original.entries)[0], (typeof original.entries)[0]];
+    const edited = { ...e1, text: e1.text.replace('log/two', 'log/tw0') };
+    // With the registry reachable, its consistency proofs place the edit.
+    expect(await tampered('edited', [e0, edited, e2])).toBe(
+      "error LOG_PROOF_INVALID: the 3 entries do not hash to the tree hash the head signs: entry 1 was edited (the registry's consistency proofs hold for the entries before it, not with it)\n",
+    );
+    // Offline, the heads this client saw before bound it (it saw the heads of 2 and 3 entries).
+    expect(await tampered('edited-offline', [e0, edited, e2], 'http://127.0.0.1:1')).toBe('error LOG_PROOF_INVALID: the 3 entries do not hash to the tree hash the head signs: an entry from 0 to 1 was edited (heads seen before vouch for the others)\n');
+    expect(await tampered('removed', [e0, e2])).toBe('error LOG_PROOF_INVALID: entry 1 is missing or out of order\n');
+    expect(await tampered('reordered', [e0, e2, e1])).toBe('error LOG_PROOF_INVALID: entry 1 is missing or out of order\n');
+    expect(await tampered('inserted', [e0, e1, e1, e2])).toBe('error LOG_PROOF_INVALID: entry 2 is missing or out of order\n');
+    expect(await tampered('truncated', [e0, e1])).toBe('error LOG_PROOF_INVALID: entry 2 is missing: the head signs 3 entries, the copy holds 2\n');
+    // A head signed by another key than the registry's is refused before any entry is read.
+    const foreign = JSON.parse(JSON.stringify(original)) as { head: { payload: { log: string } } };
+    foreign.head.payload.log = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+    await writeFile(file('copy-foreign.json'), JSON.stringify(foreign));
+    const refused = await runCli(['log', 'verify', '--from', file('copy-foreign.json'), '--registry-key', (await runCli(['log', 'verify', '--json'], env)).stdout.match(/"registryKey":"([^"]+)"/)![1]!], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error LOG_HEAD_INVALID: the head is of the log of did:key:z6MkhaX\w+, not of did:key:z6Mk\w+\n$/);
   });
 
   it('a registry whose history was rewritten in its database fails LOG_INCONSISTENT, and the first rewritten entry is named', async () => {

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { auditLogCopy, type LogCopy } from '../../client/log-audit.js';
+import { auditLogCopy, ENTRIES_DO_NOT_HASH, firstEntryNotInHead, type LogCopy } from '../../client/log-audit.js';
 import { fail, SignpostError, type Result } from '../../core/errors.js';
 import type { LogEntry } from '../../core/log/log-event.js';
 import { checkConsistency, checkTreeHead, MAX_ENTRIES_PER_READ, type TreeHead } from '../../core/log/transparency-log.js';
@@ -28,7 +28,15 @@ export async function verifyLog(flags: LogVerifyFlags): Promise<void> {
   const seenHeads = await readSeenHeads(registryKey);
   const earlierCopy = flags.against === undefined ? undefined : unwrap(asCopy(unwrap(await readJsonFile(flags.against, COPY_LIMITS)), flags.against));
   const offline = flags.from !== undefined;
-  const audit = unwrap(auditLogCopy(copy, { registryKey, seenHeads, mayBeOlder: offline, ...(earlierCopy ? { earlierCopy } : {}) }));
+  const audited = auditLogCopy(copy, { registryKey, seenHeads, mayBeOlder: offline, ...(earlierCopy ? { earlierCopy } : {}) });
+  if (!audited.ok && audited.problems[0]!.detail.includes(ENTRIES_DO_NOT_HASH)) {
+    // Well-formed entries that do not hash to their head: the registry's consistency proofs name the edited one.
+    const index = await locateEdit(flags, copy, registryKey);
+    if (index !== undefined) {
+      throw new SignpostError('LOG_PROOF_INVALID', `the ${copy.entries.length} entries ${ENTRIES_DO_NOT_HASH}: entry ${index} was edited (the registry's consistency proofs hold for the entries before it, not with it)`);
+    }
+  }
+  const audit = unwrap(audited);
   // The registry's own proof from the last head seen must hold as well: a log that only
   // recomputation catches would still mislead clients that check proofs alone.
   if (serverConsistency !== undefined) unwrap(await serverConsistency(seenHeads, audit.head));
@@ -67,6 +75,24 @@ async function savedCopy(flags: LogVerifyFlags): Promise<{ copy: LogCopy; regist
   const registryKey = flags.registryKey ?? ((await pinnedRegistryKeys()).has(String(signer)) ? String(signer) : undefined);
   if (registryKey === undefined) throw new SignpostError('LOG_HEAD_INVALID', `${flags.from} is signed by ${signer}, which is not a pinned registry key: give --registry-key`);
   return { copy, registryKey, source: flags.from! };
+}
+
+/**
+ * Where a copy first differs from the log its head signs, by bisection with the registry's
+ * consistency proofs; undefined when no registry of that key answers (offline: then only the
+ * heads seen before can narrow it down, see auditLogCopy).
+ */
+async function locateEdit(flags: LogVerifyFlags, copy: LogCopy, registryKey: string): Promise<number | undefined> {
+  try {
+    const { client, registryKey: registryKeyThere } = await connectToRegistry(flags);
+    if (registryKeyThere !== registryKey) return undefined;
+    return await firstEntryNotInHead(copy, async (first, second) => {
+      const proof = await client.logConsistency(first, second);
+      return proof.ok ? { ok: true, value: proof.value.proof } : proof;
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 function asCopy(value: unknown, file: string): Result<LogCopy> {

@@ -54,7 +54,7 @@ describe('LogWatch', () => {
     const { store, watch } = watchedStore();
     await write(store, 0, 2);
     const subscriber = await follow(watch, undefined);
-    expect(subscriber.subscription.next).toBe(2);
+    expect(subscriber.subscription).toMatchObject({ since: 2, sizeAtStart: 2, next: 2 });
     await write(store, 2, 3);
     await settle();
     expect(subscriber.got.map((entry) => entry.index)).toEqual([2, 3, 4]);

@@ -134,7 +134,7 @@ export class LogWatch {
     const size = this.#known!;
     const start = since ?? size;
     if (!Number.isSafeInteger(start) || start < 0 || start > size) return fail('LOG_RANGE_INVALID', `cursor ${start} is not a position of this log (0 to ${size})`);
-    const subscription = new WatchSubscription(this, start, hooks, () => this.#subscriptions.delete(subscription));
+    const subscription = new WatchSubscription(this, start, size, hooks, () => this.#subscriptions.delete(subscription));
     this.#subscriptions.add(subscription);
     subscription.catchUp();
     return ok(subscription);
@@ -186,14 +186,17 @@ export class WatchSubscription {
 
   constructor(
     private readonly watch: LogWatch,
-    since: number,
+    /** The index the subscription starts from. */
+    readonly since: number,
+    /** The log's size when it started: entries before it are read from the store, the rest come live. */
+    readonly sizeAtStart: number,
     private readonly hooks: WatchSubscriberHooks,
     private readonly forget: () => void,
   ) {
     this.#next = since;
   }
 
-  /** The index the subscription started from. */
+  /** The index of the next entry this subscriber gets (it moves as entries are queued or skipped). */
   get next(): number {
     return this.#next;
   }

@@ -99,7 +99,7 @@ describe('GET /v1/watch', () => {
     expect(subscriber.response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(subscriber.response.headers['cache-control']).toBe('no-store');
     await subscriber.until(() => subscriber.events.length >= 1);
-    expect(subscriber.events[0]).toEqual({ event: 'open', id: undefined, data: JSON.stringify({ since: 0, heartbeatMs: 5000 }) });
+    expect(subscriber.events[0]).toEqual({ event: 'open', id: undefined, data: JSON.stringify({ since: 0, size: 0, heartbeatMs: 5000 }) });
 
     expect((await registry.register(registrationFor(owner, NAME, 1))).ok).toBe(true);
     expect((await registry.changeStatus(NAME, createStatusChange(owner, NAME, 'revoke', 'key lost', T0 + 1000))).ok).toBe(true);
@@ -117,6 +117,7 @@ describe('GET /v1/watch', () => {
     await writeEvents(store, 0, 30);
     const resumed = await subscribe(`${base}/v1/watch?since=0`, { 'last-event-id': '24' });
     await resumed.until(() => resumed.changes().length === 5);
+    expect(JSON.parse(resumed.events[0]!.data)).toEqual({ since: 25, size: 30, heartbeatMs: 5000 });
     expect(resumed.changes().map((event) => Number(event.id))).toEqual([25, 26, 27, 28, 29]);
     const fromSince = await subscribe(`${base}/v1/watch?since=28`);
     await fromSince.until(() => fromSince.changes().length === 2);
@@ -202,7 +203,7 @@ describe('GET /v1/watch', () => {
   it('the example of spec 19.6 is the frame of entry 0 of the event-log test vectors, byte for byte', () => {
     const spec = readFileSync(new URL('../../../../docs/spec.md', import.meta.url), 'utf8');
     const vectors = JSON.parse(readFileSync(new URL('../../../../docs/test-vectors/event-log.json', import.meta.url), 'utf8')) as { entries: { index: number; text: string }[] };
-    expect(spec).toContain(`event: open\ndata: {"since":0,"heartbeatMs":15000}\n\n${changeFrame(vectors.entries[0]!)}`);
+    expect(spec).toContain(`event: open\ndata: {"since":0,"size":${vectors.entries.length},"heartbeatMs":15000}\n\n${changeFrame(vectors.entries[0]!)}`);
   });
 
   it('a registry without a watch answers ROUTE_NOT_FOUND', async () => {

@@ -102,7 +102,7 @@ export function watchRoutes(app: HttpApp, options: WatchOptions | undefined, met
         summary: 'The live watch: every change of the log as it happens, as Server-Sent Events',
         description: [
           'Each change is an event `change` with `id` its log index and `data` the entry\u2019s exact bytes (as in the change feed). Reconnect with `Last-Event-ID` to resume after the last change received; the registry replays from its log.',
-          `The first event, \`open\`, says where the stream starts and how often heartbeats come (comment lines). A subscriber that does not read is cut off with a last event \`end\` (\`{code, detail, resumeFrom}\`, code WATCH_TOO_SLOW).`,
+          `The first event, \`open\`, says where the stream starts, the log\u2019s size then, and how often heartbeats come (comment lines). A subscriber that does not read is cut off with a last event \`end\` (\`{code, detail, resumeFrom}\`, code WATCH_TOO_SLOW).`,
         ].join(' '),
         querystring: WatchQuery,
         response: problemResponses,
@@ -135,7 +135,8 @@ export function watchRoutes(app: HttpApp, options: WatchOptions | undefined, met
         // Proxies that buffer (nginx) would hold the events back.
         'x-accel-buffering': 'no',
       });
-      response.write(`retry: ${RETRY_MS}\nevent: open\ndata: ${JSON.stringify({ since: subscription.next, heartbeatMs })}\n\n`);
+      // `size`: the log's size as the stream opened; a client has caught up once it got the change before it.
+      response.write(`retry: ${RETRY_MS}\nevent: open\ndata: ${JSON.stringify({ since: subscription.since, size: subscription.sizeAtStart, heartbeatMs })}\n\n`);
       streams.add(stream);
       metrics.watchSubscribers.set(streams.size);
       stopHeartbeat ??= options.timers.every(heartbeatMs, () => {
