@@ -87,6 +87,15 @@ describe('serveConfig: namespace owners named by did:key', () => {
     for (const bad of ['0', '2h', 'often']) expect(serveConfig({ watchHeartbeat: bad }, {}), bad).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
   });
 
+  it('takes the DNS face from --dns-port or SIGNPOST_DNS_PORT, with its host and server name; unset: no DNS face', () => {
+    expect(serveConfig({ dnsPort: '5353', dnsHost: '::1', dnsServerName: 'ns1.example.com.' }, {})).toMatchObject({ ok: true, value: { dnsPort: 5353, dnsHost: '::1', dnsServerName: 'ns1.example.com' } });
+    expect(serveConfig({}, { SIGNPOST_DNS_PORT: '0' })).toMatchObject({ ok: true, value: { dnsPort: 0 } });
+    const unset = serveConfig({}, {});
+    expect(unset.ok && 'dnsPort' in unset.value).toBe(false);
+    for (const bad of ['-1', '65536', 'dns']) expect(serveConfig({ dnsPort: bad }, {}), bad).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
+    expect(serveConfig({ dnsPort: '53', dnsServerName: 'not a name' }, {})).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
+  });
+
   it('refuses a small-order key with KEY_WEAK', () => {
     const identity = 'did:key:z6MkeXATEjyXENzBXBxgC5EHk2JE5aqd7qMGGtDpLUH1e2Sj';
     const result = serveConfig({ namespaceOwner: `acme.com=${identity}` }, {});

@@ -40,6 +40,12 @@ export interface ServeConfig {
   readonly watchMaxSubscribers?: number;
   /** Seconds between heartbeats of an idle watch stream; default 15. */
   readonly watchHeartbeatSeconds?: number;
+  /** Serve the agent zones over DNS (UDP and TCP) on this port; unset: no DNS face. */
+  readonly dnsPort?: number;
+  /** The address the DNS face listens on; default: `host`. */
+  readonly dnsHost?: string;
+  /** This server's name in the zones' NS and SOA; default `localhost`. */
+  readonly dnsServerName?: string;
 }
 
 export interface ServeInput {
@@ -70,6 +76,10 @@ export interface ServeInput {
   readonly watchMaxSubscribers?: string | undefined;
   /** Seconds, or 30s / 1m (also SIGNPOST_WATCH_HEARTBEAT). */
   readonly watchHeartbeat?: string | undefined;
+  /** `--dns-port` (also SIGNPOST_DNS_PORT). */
+  readonly dnsPort?: string | number | undefined;
+  readonly dnsHost?: string | undefined;
+  readonly dnsServerName?: string | undefined;
 }
 
 export const DEFAULT_PORT = 8700;
@@ -106,6 +116,8 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
   }
   const watch = watchOptions(flags, env);
   if (!watch.ok) return watch;
+  const dns = dnsOptions(flags, env);
+  if (!dns.ok) return dns;
   const namespaceOwners = namespaceOwnerOption(flags.namespaceOwner);
   if (!namespaceOwners.ok) return namespaceOwners;
   const resolveCache = resolveCacheOptions(flags, env);
@@ -114,6 +126,7 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
     ...namespaceOwners.value,
     ...resolveCache.value,
     ...watch.value,
+    ...dns.value,
     ...trustPolicyOption(flags, env),
     ...(disclosureValiditySeconds === undefined ? {} : { disclosureValiditySeconds }),
     ...(statusSweepSeconds === undefined ? {} : { statusSweepSeconds }),
@@ -184,6 +197,20 @@ function watchOptions(flags: ServeInput, env: Record<string, string | undefined>
     return fail('REQUEST_INVALID', `watch heartbeat must be 1s .. 1h (e.g. 15, 30s, 1m), got "${heartbeatText}"`);
   }
   return ok({ ...(subscribers === undefined ? {} : { watchMaxSubscribers: subscribers }), ...(heartbeat === undefined ? {} : { watchHeartbeatSeconds: heartbeat }) });
+}
+
+/** The DNS face: a port (0 picks a free one), an address, and the server's name in NS and SOA. */
+function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'dnsPort' | 'dnsHost' | 'dnsServerName'>> {
+  const portText = flags.dnsPort ?? env.SIGNPOST_DNS_PORT;
+  if (portText === undefined) return ok({});
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(String(portText)) || port > 65_535) return fail('REQUEST_INVALID', `DNS port must be 0..65535, got "${portText}"`);
+  const serverName = flags.dnsServerName ?? env.SIGNPOST_DNS_SERVER_NAME;
+  if (serverName !== undefined && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i.test(serverName)) {
+    return fail('REQUEST_INVALID', `DNS server name must be a host name (e.g. ns1.example.com), got "${serverName}"`);
+  }
+  const host = flags.dnsHost ?? env.SIGNPOST_DNS_HOST;
+  return ok({ dnsPort: port, ...(host === undefined ? {} : { dnsHost: host }), ...(serverName === undefined ? {} : { dnsServerName: serverName.replace(/\.$/, '') }) });
 }
 
 /** The did:web resolver flags: pinned document paths made absolute (the data dir may differ from the cwd later). */

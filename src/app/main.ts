@@ -29,6 +29,7 @@ import { registryResolution } from '../core/resolve/resolution-pipeline.js';
 import type { Face } from './face.js';
 import type { RegistryServices } from './registry-services.js';
 import { httpFace } from './http-face.js';
+import { dnsFace } from './dns-face.js';
 import { systemClock } from '../adapters/system-clock.js';
 
 /** Default seconds between sweeps of stored certifications against their issuers' status lists. */
@@ -41,6 +42,8 @@ export interface RunningRegistry extends RegistryServices {
   readonly faces: readonly Face[];
   /** The HTTP face's URL. */
   readonly url: string;
+  /** Each face's address, by face name (`http`, `dns`). */
+  readonly urls: Readonly<Record<string, string>>;
   readonly keyCreated: boolean;
   close(): Promise<void>;
 }
@@ -64,7 +67,8 @@ async function startLocked(config: ServeConfig, trustPolicy: TrustPolicy, lock: 
   const logger = pino({ level: config.logLevel, base: { service: 'signpost' } });
   const { services, keyCreated } = await buildServices(config, trustPolicy, logger);
   const http = httpFace(services, config, logger);
-  const faces: Face[] = [http];
+  const faces: Face[] = [http, ...(config.dnsPort === undefined ? [] : [dnsFace(services, { ...config, dnsPort: config.dnsPort }, logger)])];
+  const urls: Record<string, string> = {};
   const started: Face[] = [];
   let url: string | undefined;
   try {
@@ -72,6 +76,7 @@ async function startLocked(config: ServeConfig, trustPolicy: TrustPolicy, lock: 
       const address = await face.start();
       started.push(face);
       url ??= address.url;
+      urls[face.name] = address.url;
     }
   } catch (error) {
     // A failed start closes what it opened, so the data directory is not left locked or half-served.
@@ -88,6 +93,7 @@ async function startLocked(config: ServeConfig, trustPolicy: TrustPolicy, lock: 
     ...services,
     app: http.app()!,
     faces,
+    urls,
     url: url!,
     keyCreated,
     async close() {

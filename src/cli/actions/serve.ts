@@ -14,7 +14,8 @@ export async function serve(flags: ServeInput): Promise<void> {
       `  certificate authority: ${running.ca.certificatePath} (${running.ca.created ? 'created' : 'loaded'}), SHA-256 fingerprint ${running.ca.authority.fingerprintSha256}\n` +
       `  selective disclosure key: ${running.disclosureKey.path} (${running.disclosureKey.created ? 'created' : 'loaded'})\n` +
       `  trust policy: ${trustPolicyNote(config.trustPolicyFile, Object.keys(running.certifications.trustPolicy))}\n` +
-      `  API docs: ${running.url}/docs\n`,
+      `  API docs: ${running.url}/docs\n` +
+      (running.urls.dns === undefined ? '' : `  DNS: ${running.urls.dns} (UDP and TCP), authoritative for _agents.<namespace>\n`),
   );
   await warnIfCommittable(config.dataDir, "the registry's data directory, with its private keys", 'give --data a directory outside it');
   const stop = async (signal: string) => {

@@ -20,6 +20,9 @@ export function serveCommand(program: Command): void {
     .option('--body-timeout <duration>', 'how long a request body may take to arrive: 15, 30s, 2m (default 15s; $SIGNPOST_BODY_TIMEOUT); then 408 REQUEST_TOO_SLOW')
     .option('--watch-max-subscribers <n>', 'most live watch streams (GET /v1/watch) at once (default 1000; $SIGNPOST_WATCH_MAX_SUBSCRIBERS); more answer 503 WATCH_FULL')
     .option('--watch-heartbeat <duration>', 'how often an idle watch stream gets a heartbeat: 15, 30s, 1m (default 15s; $SIGNPOST_WATCH_HEARTBEAT)')
+    .option('--dns-port <port>', 'also serve the agent zones (_agents.<namespace>) as authoritative DNS on this UDP and TCP port (0 picks a free one; $SIGNPOST_DNS_PORT)')
+    .option('--dns-host <host>', 'address the DNS face listens on (default: --host; $SIGNPOST_DNS_HOST)')
+    .option('--dns-server-name <name>', "this server's name in the zones' NS and SOA records (default localhost; $SIGNPOST_DNS_SERVER_NAME)")
     .option('--allow-private-did-web', 'fetch did:web documents from private and loopback addresses too (an intranet; off by default against SSRF)')
     .option('--allow-http-did-web', 'resolve did:web of loopback hosts (127.0.0.1, localhost) over plain http: development only')
     // The flags are exactly what serveConfig reads (--trust-policy included), so the two cannot drift apart.

@@ -1,0 +1,176 @@
+/**
+ * The DNS face: an authoritative server on UDP and TCP (node:dgram, node:net; messages by
+ * dns-packet, SVCB RDATA by ./svcb.ts) that translates questions to the zone view and answers to
+ * DNS: NXDOMAIN and NODATA with the SOA for negative caching (RFC 2308), EDNS(0) with a 1,232-byte
+ * payload (the DNS flag day 2020 default), TC over UDP when an answer does not fit and the full
+ * answer over TCP (RFC 7766), ANY answered with one synthesized HINFO (RFC 8482), FORMERR for a
+ * packet that does not parse, NOTIMP for other opcodes, REFUSED outside the zones it serves.
+ */
+import { createSocket } from 'node:dgram';
+import { createServer, isIPv6, type Server, type Socket } from 'node:net';
+import dnsPacket, { type Answer, type Packet } from 'dns-packet';
+import type { ZoneView } from './zone-view.js';
+
+/** The largest UDP answer sent when the query says nothing larger (and the most it may ask for). */
+export const MAX_UDP_PAYLOAD = 1232;
+/** Without EDNS(0), a UDP answer is at most 512 bytes (RFC 1035). */
+const CLASSIC_UDP_PAYLOAD = 512;
+/** A TCP connection idle this long is closed (RFC 7766 suggests seconds, not minutes). */
+const TCP_IDLE_MS = 10_000;
+
+const RESPONSE_FLAGS = { aa: 1 << 10, tc: 1 << 9, rd: 1 << 8 } as const;
+
+export interface DnsServerOptions {
+  readonly view: ZoneView;
+  readonly host: string;
+  /** 0 picks a free port (the same one for UDP and TCP). */
+  readonly port: number;
+  /** Where a failure to answer is reported (the answer is SERVFAIL). */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface RunningDnsServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Answer one DNS message; undefined when nothing should be sent back (not a query, not even a header). */
+export async function answerMessage(view: ZoneView, message: Buffer, transport: 'udp' | 'tcp', onError?: (error: unknown) => void): Promise<Buffer | undefined> {
+  let query: Packet;
+  try {
+    query = dnsPacket.decode(message);
+  } catch {
+    // A header we can read gets FORMERR; anything shorter is dropped, as there is no id to answer.
+    return message.length >= 12 && (message[2]! & 0x80) === 0 ? formErr(message.readUInt16BE(0)) : undefined;
+  }
+  if (query.type !== 'query') return undefined;
+  const opt = query.additionals?.find((record) => record.type === 'OPT') as { udpPayloadSize?: number } | undefined;
+  const limit = transport === 'tcp' ? 65_535 : opt ? Math.max(CLASSIC_UDP_PAYLOAD, Math.min(opt.udpPayloadSize ?? CLASSIC_UDP_PAYLOAD, MAX_UDP_PAYLOAD)) : CLASSIC_UDP_PAYLOAD;
+  const question = query.questions?.[0];
+  const base = {
+    id: query.id ?? 0,
+    type: 'response' as const,
+    questions: question ? [question] : [],
+    additionals: opt ? [{ type: 'OPT', name: '.', udpPayloadSize: MAX_UDP_PAYLOAD, flags: 0 } as unknown as Answer] : [],
+  };
+  const rd = (query.flags ?? 0) & RESPONSE_FLAGS.rd;
+  const reply = (rcode: number, rest: Partial<Packet> = {}, authoritative = true) =>
+    encodeWithin({ ...base, ...rest, flags: rd | (authoritative ? RESPONSE_FLAGS.aa : 0) | rcode }, limit);
+
+  const opcode = (query as Packet & { opcode?: string }).opcode;
+  if (opcode !== undefined && opcode !== 'QUERY') return reply(RCODE.NOTIMP, {}, false);
+  if (question === undefined || (query.questions?.length ?? 0) !== 1) return reply(RCODE.FORMERR, {}, false);
+  if (question.class !== 'IN' && question.class !== 'ANY') return reply(RCODE.REFUSED, {}, false);
+  try {
+    const found = await view.answer({ name: question.name, type: question.type });
+    switch (found.kind) {
+      case 'refused':
+        return reply(RCODE.REFUSED, {}, false);
+      case 'nxdomain':
+        return reply(RCODE.NXDOMAIN, { authorities: [negative(found.soa)] });
+      case 'nodata':
+        return reply(RCODE.NOERROR, { authorities: [negative(found.soa)] });
+      case 'answer':
+        // RFC 8482: ANY gets one small synthesized record, not the whole node.
+        if ((question.type as string) === 'ANY') return reply(RCODE.NOERROR, { answers: [{ type: 'HINFO', name: question.name, ttl: 3600, class: 'IN', data: { cpu: 'RFC8482', os: '' } }] });
+        return reply(RCODE.NOERROR, { answers: [...found.records] });
+    }
+  } catch (error) {
+    onError?.(error);
+    return reply(RCODE.SERVFAIL, {}, false);
+  }
+}
+
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+
+/** The SOA of a negative answer lives as long as its MINIMUM (RFC 2308 section 5). */
+function negative(soa: Answer): Answer {
+  const minimum = (soa as { data: { minimum: number } }).data.minimum;
+  return { ...soa, ttl: Math.min((soa as { ttl?: number }).ttl ?? minimum, minimum) } as Answer;
+}
+
+/** The encoded answer, or, when it is larger than the client takes over UDP, the same header and question with TC set. */
+function encodeWithin(packet: Packet & { flags: number }, limit: number): Buffer {
+  const full = dnsPacket.encode(packet);
+  if (full.length <= limit) return full;
+  return dnsPacket.encode({ ...packet, flags: packet.flags | RESPONSE_FLAGS.tc, answers: [], authorities: [] });
+}
+
+function formErr(id: number): Buffer {
+  return dnsPacket.encode({ id, type: 'response', flags: RCODE.FORMERR, questions: [] });
+}
+
+/** Listen on UDP and TCP at the same port. */
+export async function startDnsServer(options: DnsServerOptions): Promise<RunningDnsServer> {
+  const connections = new Set<Socket>();
+  const tcp = createServer((socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+    serveTcp(socket, options);
+  });
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(options.port, options.host, () => {
+      tcp.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (tcp.address() as { port: number }).port;
+  const udp = createSocket(isIPv6(options.host) ? 'udp6' : 'udp4');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(port, options.host, () => {
+        udp.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await closeTcp(tcp, connections);
+    throw error;
+  }
+  udp.on('message', (message, from) => {
+    void answerMessage(options.view, message, 'udp', options.onError).then((answer) => {
+      if (answer) udp.send(answer, from.port, from.address);
+    });
+  });
+  return {
+    port,
+    async close() {
+      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      await closeTcp(tcp, connections);
+    },
+  };
+}
+
+/** RFC 1035 4.2.2: each message behind a two-byte length; several may share a connection, answered in order. */
+function serveTcp(socket: Socket, options: DnsServerOptions): void {
+  let pending = Buffer.alloc(0);
+  let answering = Promise.resolve();
+  socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 2) {
+      const length = pending.readUInt16BE(0);
+      if (pending.length < 2 + length) break;
+      const message = pending.subarray(2, 2 + length);
+      pending = pending.subarray(2 + length);
+      answering = answering.then(async () => {
+        const answer = await answerMessage(options.view, Buffer.from(message), 'tcp', options.onError);
+        if (!answer || socket.destroyed) return;
+        const framed = Buffer.alloc(2 + answer.length);
+        framed.writeUInt16BE(answer.length, 0);
+        answer.copy(framed, 2);
+        socket.write(framed);
+      });
+    }
+  });
+}
+
+async function closeTcp(server: Server, connections: Set<Socket>): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    for (const socket of connections) socket.destroy();
+  });
+}

@@ -1,0 +1,163 @@
+/**
+ * The registry seen as DNS zones: one zone per namespace, at `_agents.<namespace>` (the namespace's
+ * owner delegates it to the registry), whose names are the agents' DNS owner names
+ * (`invoices.billing._agents.acme.com` for `agent://acme.com/billing/invoices`, ARCHITECTURE 2).
+ * Every answer is built from the core resolution pipeline at the time of the query, so DNS can
+ * never drift from what the HTTP face answers: a revoked agent is gone from both at once.
+ *
+ * An agent's node holds one SVCB RRset (one record per endpoint it signed, DNS-AID style: target
+ * host, port, alpn, and the private-use keys `bap`, `cap`, `cap-sha256`, `well-known`) and one TXT
+ * carrying its countersigned AgentAddr in the compact encoding (spec 15.5), so a resolver that only
+ * speaks DNS still gets the signed record. The zone's serial is the event log's size: every accepted
+ * write moves it.
+ */
+import { isIP } from 'node:net';
+import type { Answer } from 'dns-packet';
+import { formatAgentName, fromDnsOwnerName, toDnsOwnerName } from '../../core/name/agent-name.js';
+import { encodeAgentAddr } from '../../core/record/compact-codec.js';
+import { factsEndpoints } from '../../core/record/agent-facts.js';
+import type { AgentEndpoint } from '../../core/record/types.js';
+import type { ResolutionPipeline } from '../../core/resolve/resolution-pipeline.js';
+import { toBase64Url } from '../../core/trust/encoding.js';
+import { svcb, type SvcParam } from './svcb.js';
+
+export const AGENTS_ZONE_LABEL = '_agents';
+
+export interface ZoneViewOptions {
+  readonly resolution: ResolutionPipeline;
+  /** The log's size now: the zones' serial. */
+  readonly serial: () => Promise<number>;
+  /** The name of this server: the zones' NS and the SOA's MNAME. */
+  readonly serverName: string;
+  /** The SOA's RNAME (hostmaster mailbox as a name). */
+  readonly hostmaster?: string;
+}
+
+/** What the zone view says about a question, before any packet is made. */
+export type ZoneAnswer =
+  | { readonly kind: 'refused' }
+  | { readonly kind: 'nxdomain'; readonly zone: string; readonly soa: Answer }
+  | { readonly kind: 'nodata'; readonly zone: string; readonly soa: Answer }
+  | { readonly kind: 'answer'; readonly zone: string; readonly records: readonly Answer[] };
+
+/** TTLs of the zone's own records; an agent's records live as long as its AgentAddr says (`ttl`). */
+const ZONE_TTL = 3600;
+/** The SOA MINIMUM: how long a resolver may cache "no such agent" (RFC 2308). Short: names get registered. */
+const NEGATIVE_TTL = 60;
+
+const SVCB_TYPE = 'UNKNOWN_64';
+const TXT_CHUNK = 255;
+
+/** The `_agents.<namespace>` zone a name falls in, or undefined if none. */
+export function zoneOf(name: string): string | undefined {
+  const labels = name.toLowerCase().replace(/\.$/, '').split('.');
+  const at = labels.indexOf(AGENTS_ZONE_LABEL);
+  if (at < 0 || at === labels.length - 1) return undefined;
+  return labels.slice(at).join('.');
+}
+
+export class ZoneView {
+  constructor(private readonly options: ZoneViewOptions) {}
+
+  async answer(question: { readonly name: string; readonly type: string }): Promise<ZoneAnswer> {
+    const name = question.name.toLowerCase().replace(/\.$/, '');
+    const zone = zoneOf(name);
+    if (zone === undefined) return { kind: 'refused' };
+    const soa = await this.soa(zone);
+    if (name === zone) return this.apex(zone, question.type, soa);
+
+    const parsed = fromDnsOwnerName(name);
+    if (!parsed.ok) return { kind: 'nxdomain', zone, soa };
+    const prepared = this.options.resolution.prepare({ name: formatAgentName(parsed.value) });
+    if (!prepared.ok) return { kind: 'nxdomain', zone, soa };
+    const resolved = await this.options.resolution.resolve(prepared.value);
+    // Unknown, revoked, suspended, deregistered or expired: no such name in DNS either.
+    if (!resolved.ok) return { kind: 'nxdomain', zone, soa };
+    const owner = toDnsOwnerName(parsed.value);
+    const { addr } = resolved.value.agent;
+    const ttl = addr.payload.ttl;
+    const records: Answer[] = [];
+    if (question.type === 'SVCB' || question.type === SVCB_TYPE || question.type === 'ANY') {
+      const endpoints = [...factsEndpoints(resolved.value.agent.facts.payload)].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
+      for (const endpoint of endpoints) {
+        // SvcPriority 1, 2, … over the records published, in the endpoints' order.
+        const rdata = svcbRdataOf(endpoint, records.length + 1, addr.payload.factsUrl, addr.payload.factsSha256);
+        if (rdata) records.push({ type: SVCB_TYPE, name: owner, ttl, class: 'IN', data: rdata } as unknown as Answer);
+      }
+    }
+    if (question.type === 'TXT' || question.type === 'ANY') {
+      records.push({ type: 'TXT', name: owner, ttl, class: 'IN', data: chunks(encodeAgentAddr(addr)) });
+    }
+    return records.length > 0 ? { kind: 'answer', zone, records } : { kind: 'nodata', zone, soa };
+  }
+
+  private apex(zone: string, type: string, soa: Answer): ZoneAnswer {
+    const ns: Answer = { type: 'NS', name: zone, ttl: ZONE_TTL, class: 'IN', data: this.options.serverName };
+    if (type === 'SOA') return { kind: 'answer', zone, records: [soa] };
+    if (type === 'NS') return { kind: 'answer', zone, records: [ns] };
+    if (type === 'ANY') return { kind: 'answer', zone, records: [soa, ns] };
+    return { kind: 'nodata', zone, soa };
+  }
+
+  private async soa(zone: string): Promise<Answer> {
+    const serial = (await this.options.serial()) % 2 ** 32;
+    return {
+      type: 'SOA',
+      name: zone,
+      ttl: ZONE_TTL,
+      class: 'IN',
+      data: {
+        mname: this.options.serverName,
+        rname: this.options.hostmaster ?? `hostmaster.${this.options.serverName}`,
+        serial,
+        refresh: 3600,
+        retry: 600,
+        expire: 604_800,
+        minimum: NEGATIVE_TTL,
+      },
+    };
+  }
+}
+
+/** The ALPN ids an agent protocol is offered over: the protocol's own id, then HTTP/2 (DNS-AID). */
+const ALPN_OF_PROTOCOL: Readonly<Record<string, readonly string[]>> = { a2a: ['a2a', 'h2'], mcp: ['mcp', 'h2'], https: ['h2', 'http/1.1'] };
+/** Where a protocol's descriptor lives under /.well-known (DNS-AID `well-known`). */
+const WELL_KNOWN_OF_PROTOCOL: Readonly<Record<string, string>> = { a2a: 'agent-card.json' };
+
+/**
+ * The SVCB RDATA of one signed endpoint. None for an endpoint DNS cannot name: not an http(s) URL,
+ * an IP-literal host (a TargetName is a domain name), or a host that is not a valid DNS name.
+ */
+function svcbRdataOf(endpoint: AgentEndpoint, priority: number, factsUrl: string, factsSha256: string): Buffer | undefined {
+  let url: URL;
+  try {
+    url = new URL(endpoint.url);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  if (isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) return undefined;
+  const protocol = endpoint.protocol.toLowerCase();
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  const params: SvcParam[] = [
+    { key: 'alpn', protocols: [...(ALPN_OF_PROTOCOL[protocol] ?? ['h2'])] },
+    { key: 'port', port },
+    { key: 'cap', value: factsUrl },
+    { key: 'cap-sha256', value: toBase64Url(Buffer.from(factsSha256, 'hex')) },
+    { key: 'bap', value: protocol },
+  ];
+  const wellKnown = WELL_KNOWN_OF_PROTOCOL[protocol];
+  if (wellKnown !== undefined) params.push({ key: 'well-known', value: wellKnown });
+  try {
+    return Buffer.from(svcb.encode({ priority, target: url.hostname, params }));
+  } catch {
+    return undefined;
+  }
+}
+
+/** TXT character-strings hold at most 255 octets each: the bytes, in order, in as many as needed. */
+function chunks(bytes: Uint8Array): Buffer[] {
+  const parts: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += TXT_CHUNK) parts.push(Buffer.from(bytes.subarray(at, at + TXT_CHUNK)));
+  return parts;
+}

@@ -1,0 +1,43 @@
+/**
+ * The DNS face of a real registry process (`serve --dns-port 0`): an agent registered with the CLI
+ * is answered by dig over UDP and TCP, and is gone from DNS as soon as the CLI's revocation returns.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { registerWithCli, removeDir, runCli, startServer, tempDir, type RunningServer } from './support.js';
+
+const run = promisify(execFile);
+let server: RunningServer | undefined;
+let work: string | undefined;
+
+afterAll(async () => {
+  await server?.stop();
+  if (work) await removeDir(work);
+  if (server) await removeDir(server.dataDir);
+});
+
+describe('the DNS face of a real registry', () => {
+  it('answers dig for a registered agent over UDP and TCP, and NXDOMAIN once it is revoked', async () => {
+    server = await startServer(undefined, ['--dns-port', '0', '--dns-server-name', 'ns1.registry.example']);
+    const dnsUrl = /DNS: dns:\/\/127\.0\.0\.1:(\d+) \(UDP and TCP\)/.exec(server.output());
+    expect(dnsUrl, server.output()).not.toBeNull();
+    const port = dnsUrl![1]!;
+    work = await tempDir('dns');
+    const env = { SIGNPOST_REGISTRY: server.url, SIGNPOST_HOME: join(work, 'home') };
+    await registerWithCli(env, 'agent://acme.com/billing/invoices', join(work, 'invoices.jwk'), 'a2a=https://agents.acme.com:8443/a2a');
+
+    const dig = async (...args: string[]) => (await run('dig', ['@127.0.0.1', '-p', port, '+norec', '+time=5', '+tries=1', ...args])).stdout;
+    for (const transport of ['+notcp', '+tcp']) {
+      const answer = await dig(transport, 'invoices.billing._agents.acme.com', 'SVCB');
+      expect(answer).toMatch(/status: NOERROR/);
+      expect(answer).toMatch(/IN\s+SVCB\s+1 agents\.acme\.com\. alpn="a2a,h2" port=8443 key65400="[^"]+" key65401="[\w-]{43}" key65402="a2a" key65409="agent-card\.json"/);
+    }
+    expect(await dig('_agents.acme.com', 'NS', '+short')).toBe('ns1.registry.example.\n');
+
+    const revoked = await runCli(['revoke', 'agent://acme.com/billing/invoices', '--key', join(work, 'invoices.jwk'), '--reason', 'retired'], env);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(await dig('invoices.billing._agents.acme.com', 'SVCB')).toMatch(/status: NXDOMAIN/);
+  });
+});
