@@ -1,14 +1,23 @@
 /**
  * The DNS face as the composition root starts it: the authoritative server of faces/dns over the
  * shared resolution pipeline, on the configured port (UDP and TCP), with the event log's size as
- * every zone's serial.
+ * every zone's serial, and the zones signed online with the DNS zone key of the data directory
+ * (`dns-zone-key.jwk`, Ed25519, made at the first start; kept apart from the registry key).
  */
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { SignpostError } from '../core/errors.js';
+import { parseAgentName } from '../core/name/index.js';
 import { startDnsServer, type RunningDnsServer } from '../faces/dns/dns-server.js';
-import { ZoneView } from '../faces/dns/zone-view.js';
+import { ZoneSigner } from '../faces/dns/dnssec.js';
+import { AGENTS_ZONE_LABEL, ZoneView } from '../faces/dns/zone-view.js';
+import { loadOrCreateKeyFile, readKeyFile } from '../adapters/key-file.js';
 import type { ServeConfig } from './config.js';
 import type { Face } from './face.js';
 import type { RegistryServices } from './registry-services.js';
+
+const ZONE_KEY_FILE = 'dns-zone-key.jwk';
 
 export function dnsFace(services: RegistryServices, config: ServeConfig & { readonly dnsPort: number }, logger: Logger): Face {
   let server: RunningDnsServer | undefined;
@@ -16,12 +25,35 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
   return {
     name: 'dns',
     async start() {
-      const view = new ZoneView({ resolution: services.resolution, serial: () => services.store.logSize(), serverName: config.dnsServerName ?? 'localhost' });
-      server = await startDnsServer({ view, host, port: config.dnsPort, onError: (error) => logger.error({ err: error }, 'a DNS question could not be answered (SERVFAIL)') });
+      const { key } = await loadOrCreateKeyFile(join(config.dataDir, ZONE_KEY_FILE));
+      const signer = new ZoneSigner(key, { now: () => services.clock.now() });
+      const view = new ZoneView({
+        resolution: services.resolution,
+        serial: () => services.store.logSize(),
+        serverName: config.dnsServerName ?? 'localhost',
+        dnskey: (zone) => signer.dnskey(zone),
+      });
+      server = await startDnsServer({ view, signer, host, port: config.dnsPort, onError: (error) => logger.error({ err: error }, 'a DNS question could not be answered (SERVFAIL)') });
       return { url: `dns://${host.includes(':') ? `[${host}]` : host}:${server.port}` };
     },
     async close() {
       await server?.close();
     },
   };
+}
+
+/** The DS records a namespace's parent zone publishes for `_agents.<namespace>`, from the data directory's zone key. */
+export async function dsRecords(dataDir: string, namespaces: readonly string[]): Promise<string[]> {
+  const zones = namespaces.map((namespace) => {
+    // A namespace is what an agent name's namespace may be: the same checks, the same errors.
+    const parsed = parseAgentName(`agent://${namespace}/x`);
+    if (!parsed.ok) throw SignpostError.from(parsed.problems.map((p) => ({ ...p, detail: `namespace ${JSON.stringify(namespace)}: ${p.detail}` })));
+    return `${AGENTS_ZONE_LABEL}.${parsed.value.name.namespace}`;
+  });
+  const path = join(dataDir, ZONE_KEY_FILE);
+  if (!(await access(path).then(() => true, () => false))) {
+    throw new SignpostError('KEY_FILE_INVALID', `${path} does not exist: start the registry once with --dns-port to make the DNS zone key`);
+  }
+  const signer = new ZoneSigner(await readKeyFile(path), { now: () => 0 });
+  return zones.map((zone) => signer.ds(zone));
 }

@@ -3,6 +3,7 @@
  * is answered by dig over UDP and TCP, and is gone from DNS as soon as the CLI's revocation returns.
  */
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('the DNS face of a real registry', () => {
-  it('answers dig for a registered agent over UDP and TCP, and NXDOMAIN once it is revoked', async () => {
+  it('answers dig for a registered agent over UDP and TCP, and nothing (NODATA) once it is revoked', async () => {
     server = await startServer(undefined, ['--dns-port', '0', '--dns-server-name', 'ns1.registry.example']);
     const dnsUrl = /DNS: dns:\/\/127\.0\.0\.1:(\d+) \(UDP and TCP\)/.exec(server.output());
     expect(dnsUrl, server.output()).not.toBeNull();
@@ -36,8 +37,24 @@ describe('the DNS face of a real registry', () => {
     }
     expect(await dig('_agents.acme.com', 'NS', '+short')).toBe('ns1.registry.example.\n');
 
+    // DNSSEC: the DS that `signpost dns ds` prints for the parent is a trust anchor delv validates from.
+    const ds = await runCli(['dns', 'ds', 'acme.com', '--data', server.dataDir], env);
+    expect(ds.code, ds.stderr).toBe(0);
+    const [, , , tag, algorithm, digestType, digest] = ds.stdout.trim().split(' ');
+    expect(ds.stdout).toMatch(/^_agents\.acme\.com\. IN DS \d+ 15 2 [0-9A-F]{64}\n$/);
+    await writeFile(join(work, 'anchors.conf'), `trust-anchors { _agents.acme.com. static-ds ${tag} ${algorithm} ${digestType} "${digest}"; };\n`);
+    const delv = await run('delv', ['@127.0.0.1', '-p', port, '-a', join(work, 'anchors.conf'), '+root=_agents.acme.com', 'invoices.billing._agents.acme.com', 'SVCB']);
+    expect(delv.stdout).toContain('; fully validated');
+    const badNamespace = await runCli(['dns', 'ds', 'acme com', '--data', server.dataDir], env);
+    expect(badNamespace.code).toBe(2);
+    expect(badNamespace.stderr).toMatch(/^error NAME_\w+: namespace "acme com": /);
+    const noKey = await runCli(['dns', 'ds', 'acme.com', '--data', work], env);
+    expect(noKey.stderr).toBe(`error KEY_FILE_INVALID: ${join(work, 'dns-zone-key.jwk')} does not exist: start the registry once with --dns-port to make the DNS zone key\n`);
+
     const revoked = await runCli(['revoke', 'agent://acme.com/billing/invoices', '--key', join(work, 'invoices.jwk'), '--reason', 'retired'], env);
     expect(revoked.code, revoked.stderr).toBe(0);
-    expect(await dig('invoices.billing._agents.acme.com', 'SVCB')).toMatch(/status: NXDOMAIN/);
+    const gone = await dig('invoices.billing._agents.acme.com', 'SVCB');
+    expect(gone).toMatch(/status: NOERROR/);
+    expect(gone).toMatch(/ANSWER: 0,/);
   });
 });

@@ -61,11 +61,14 @@ describe('the DNS face, asked by dig', () => {
     expect(txt[0]).toMatch(/^invoices\.billing\._agents\.acme\.com\.\s+3600\s+IN\s+TXT\s+"/);
   });
 
-  it('NXDOMAIN with the SOA for an unknown name, NODATA for a type the name has not, REFUSED outside its zones; the serial is the log size', async () => {
+  it('NODATA with the SOA for an unknown name, a name above an agent and a type the name has not (no NXDOMAIN: black lies); REFUSED outside its zones; the serial is the log size', async () => {
     const { port, store } = await setUp();
     const missing = await dig(port, 'nobody.billing._agents.acme.com', 'SVCB');
-    expect(statusOf(missing)).toBe('NXDOMAIN');
+    expect(statusOf(missing)).toBe('NOERROR');
+    expect(section(missing, 'ANSWER')).toEqual([]);
     expect(flagsOf(missing)).toContain('aa');
+    // An empty non-terminal above an agent is no denial of the agent (RFC 8020).
+    expect(statusOf(await dig(port, 'billing._agents.acme.com', 'SVCB'))).toBe('NOERROR');
     const [soa] = section(missing, 'AUTHORITY');
     expect(soa).toMatch(new RegExp(`^_agents\\.acme\\.com\\.\\s+60\\s+IN\\s+SOA\\s+ns1\\.registry\\.example\\. hostmaster\\.ns1\\.registry\\.example\\. ${await store.logSize()} 3600 600 604800 60$`));
 
@@ -79,12 +82,14 @@ describe('the DNS face, asked by dig', () => {
     expect(apex).toEqual([expect.stringMatching(/^_agents\.acme\.com\.\s+3600\s+IN\s+NS\s+ns1\.registry\.example\.$/)]);
   });
 
-  it('a revoked agent is gone from DNS the moment the revocation is accepted, and the serial moves', async () => {
+  it('a revoked agent is gone from DNS (NODATA) the moment the revocation is accepted, and the serial moves', async () => {
     const { port, registry } = await setUp();
     const before = await dig(port, '_agents.acme.com', 'SOA', '+short');
     expect(statusOf(await dig(port, OWNER, 'SVCB'))).toBe('NOERROR');
     expect((await registry.changeStatus(NAME, createStatusChange(owner, NAME, 'revoke', 'key stolen', T0 + 1000))).ok).toBe(true);
-    expect(statusOf(await dig(port, OWNER, 'SVCB'))).toBe('NXDOMAIN');
+    const gone = await dig(port, OWNER, 'SVCB');
+    expect(statusOf(gone)).toBe('NOERROR');
+    expect(section(gone, 'ANSWER')).toEqual([]);
     const serial = (text: string) => Number(text.trim().split(' ')[2]);
     expect(serial(await dig(port, '_agents.acme.com', 'SOA', '+short'))).toBe(serial(before) + 1);
   });
@@ -129,13 +134,13 @@ describe('hostile packets', () => {
   it('garbage with a readable header gets FORMERR, shorter garbage nothing, a response is never answered, another opcode NOTIMP', async () => {
     const { view } = await setUp();
     const garbage = Buffer.from('123456789012345678', 'utf8');
-    const answer = await answerMessage(view, garbage, 'udp');
+    const answer = await answerMessage({ view }, garbage, 'udp');
     expect(dnsPacket.decode(answer!)).toMatchObject({ id: garbage.readUInt16BE(0), type: 'response', rcode: 'FORMERR' });
-    expect(await answerMessage(view, Buffer.from([1, 2, 3]), 'udp')).toBeUndefined();
+    expect(await answerMessage({ view }, Buffer.from([1, 2, 3]), 'udp')).toBeUndefined();
     const response = dnsPacket.encode({ type: 'response', id: 7, questions: [{ type: 'A', name: OWNER }] });
-    expect(await answerMessage(view, response, 'udp')).toBeUndefined();
+    expect(await answerMessage({ view }, response, 'udp')).toBeUndefined();
     const notify = dnsPacket.encode({ type: 'query', id: 8, flags: 4 << 11 /* opcode NOTIFY */, questions: [{ type: 'SOA', name: '_agents.acme.com' }] });
-    expect(dnsPacket.decode((await answerMessage(view, notify, 'udp'))!)).toMatchObject({ id: 8, rcode: 'NOTIMP' });
+    expect(dnsPacket.decode((await answerMessage({ view }, notify, 'udp'))!)).toMatchObject({ id: 8, rcode: 'NOTIMP' });
   });
 
   it('never throws or hangs on random bytes, truncations or mutations of a real query', async () => {
@@ -153,7 +158,7 @@ describe('hostile packets', () => {
           }),
         ),
         async (bytes) => {
-          const answer = await answerMessage(view, Buffer.from(bytes), 'udp');
+          const answer = await answerMessage({ view }, Buffer.from(bytes), 'udp');
           if (answer !== undefined) expect(answer.length).toBeLessThanOrEqual(1232);
         },
       ),

@@ -1,14 +1,16 @@
 /**
  * The DNS face: an authoritative server on UDP and TCP (node:dgram, node:net; messages by
  * dns-packet, SVCB RDATA by ./svcb.ts) that translates questions to the zone view and answers to
- * DNS: NXDOMAIN and NODATA with the SOA for negative caching (RFC 2308), EDNS(0) with a 1,232-byte
- * payload (the DNS flag day 2020 default), TC over UDP when an answer does not fit and the full
+ * DNS: NODATA with the SOA for negative caching (RFC 2308; no NXDOMAIN, see zone-view.ts), EDNS(0) with a 1,232-byte
+ * payload (the DNS flag day 2020 default), RRSIGs and NSEC for a query with the DO bit when the
+ * zones are signed (dnssec.ts), TC over UDP when an answer does not fit and the full
  * answer over TCP (RFC 7766), ANY answered with one synthesized HINFO (RFC 8482), FORMERR for a
  * packet that does not parse, NOTIMP for other opcodes, REFUSED outside the zones it serves.
  */
 import { createSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import dnsPacket, { type Answer, type Packet } from 'dns-packet';
+import type { ZoneSigner } from './dnssec.js';
 import type { ZoneView } from './zone-view.js';
 
 /** The largest UDP answer sent when the query says nothing larger (and the most it may ask for). */
@@ -20,13 +22,10 @@ const TCP_IDLE_MS = 10_000;
 
 const RESPONSE_FLAGS = { aa: 1 << 10, tc: 1 << 9, rd: 1 << 8 } as const;
 
-export interface DnsServerOptions {
-  readonly view: ZoneView;
+export interface DnsServerOptions extends DnsAnswerer {
   readonly host: string;
   /** 0 picks a free port (the same one for UDP and TCP). */
   readonly port: number;
-  /** Where a failure to answer is reported (the answer is SERVFAIL). */
-  readonly onError?: (error: unknown) => void;
 }
 
 export interface RunningDnsServer {
@@ -34,8 +33,16 @@ export interface RunningDnsServer {
   close(): Promise<void>;
 }
 
+/** What answers: the zone view, and the signer when the zones are signed. */
+export interface DnsAnswerer {
+  readonly view: ZoneView;
+  readonly signer?: ZoneSigner | undefined;
+  /** Where a failure to answer is reported (the answer is SERVFAIL). */
+  readonly onError?: ((error: unknown) => void) | undefined;
+}
+
 /** Answer one DNS message; undefined when nothing should be sent back (not a query, not even a header). */
-export async function answerMessage(view: ZoneView, message: Buffer, transport: 'udp' | 'tcp', onError?: (error: unknown) => void): Promise<Buffer | undefined> {
+export async function answerMessage(answerer: DnsAnswerer, message: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
   let query: Packet;
   try {
     query = dnsPacket.decode(message);
@@ -44,14 +51,16 @@ export async function answerMessage(view: ZoneView, message: Buffer, transport: 
     return message.length >= 12 && (message[2]! & 0x80) === 0 ? formErr(message.readUInt16BE(0)) : undefined;
   }
   if (query.type !== 'query') return undefined;
-  const opt = query.additionals?.find((record) => record.type === 'OPT') as { udpPayloadSize?: number } | undefined;
+  const opt = query.additionals?.find((record) => record.type === 'OPT') as { udpPayloadSize?: number; flags?: number } | undefined;
   const limit = transport === 'tcp' ? 65_535 : opt ? Math.max(CLASSIC_UDP_PAYLOAD, Math.min(opt.udpPayloadSize ?? CLASSIC_UDP_PAYLOAD, MAX_UDP_PAYLOAD)) : CLASSIC_UDP_PAYLOAD;
+  // Signatures only for a resolver that asks for them (the DO bit, RFC 3225), and only when the zones are signed.
+  const signer = opt && ((opt.flags ?? 0) & dnsPacket.DNSSEC_OK) !== 0 ? answerer.signer : undefined;
   const question = query.questions?.[0];
   const base = {
     id: query.id ?? 0,
     type: 'response' as const,
     questions: question ? [question] : [],
-    additionals: opt ? [{ type: 'OPT', name: '.', udpPayloadSize: MAX_UDP_PAYLOAD, flags: 0 } as unknown as Answer] : [],
+    additionals: opt ? [{ type: 'OPT', name: '.', udpPayloadSize: MAX_UDP_PAYLOAD, flags: signer ? dnsPacket.DNSSEC_OK : 0 } as unknown as Answer] : [],
   };
   const rd = (query.flags ?? 0) & RESPONSE_FLAGS.rd;
   const reply = (rcode: number, rest: Partial<Packet> = {}, authoritative = true) =>
@@ -62,26 +71,24 @@ export async function answerMessage(view: ZoneView, message: Buffer, transport: 
   if (question === undefined || (query.questions?.length ?? 0) !== 1) return reply(RCODE.FORMERR, {}, false);
   if (question.class !== 'IN' && question.class !== 'ANY') return reply(RCODE.REFUSED, {}, false);
   try {
-    const found = await view.answer({ name: question.name, type: question.type });
-    switch (found.kind) {
-      case 'refused':
-        return reply(RCODE.REFUSED, {}, false);
-      case 'nxdomain':
-        return reply(RCODE.NXDOMAIN, { authorities: [negative(found.soa)] });
-      case 'nodata':
-        return reply(RCODE.NOERROR, { authorities: [negative(found.soa)] });
-      case 'answer':
-        // RFC 8482: ANY gets one small synthesized record, not the whole node.
-        if ((question.type as string) === 'ANY') return reply(RCODE.NOERROR, { answers: [{ type: 'HINFO', name: question.name, ttl: 3600, class: 'IN', data: { cpu: 'RFC8482', os: '' } }] });
-        return reply(RCODE.NOERROR, { answers: [...found.records] });
+    const found = await answerer.view.answer({ name: question.name, type: question.type });
+    if (found.kind === 'refused') return reply(RCODE.REFUSED, {}, false);
+    if (found.kind === 'nodata') {
+      const soa = negative(found.soa);
+      if (!signer) return reply(RCODE.NOERROR, { authorities: [soa] });
+      const nsec = signer.nsec(found.name, found.types, (soa as { ttl: number }).ttl);
+      return reply(RCODE.NOERROR, { authorities: [soa, signer.sign([soa], found.zone), nsec, signer.sign([nsec], found.zone)] });
     }
+    // RFC 8482: ANY gets one small synthesized record, not the whole node.
+    const answers = (question.type as string) === 'ANY' ? [{ type: 'HINFO', name: found.name, ttl: 3600, class: 'IN', data: { cpu: 'RFC8482', os: '' } } as Answer] : [...found.records];
+    return reply(RCODE.NOERROR, { answers: signer ? [...answers, signer.sign(answers, found.zone)] : answers });
   } catch (error) {
-    onError?.(error);
+    answerer.onError?.(error);
     return reply(RCODE.SERVFAIL, {}, false);
   }
 }
 
-const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NOTIMP: 4, REFUSED: 5 } as const;
 
 /** The SOA of a negative answer lives as long as its MINIMUM (RFC 2308 section 5). */
 function negative(soa: Answer): Answer {
@@ -130,7 +137,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
     throw error;
   }
   udp.on('message', (message, from) => {
-    void answerMessage(options.view, message, 'udp', options.onError).then((answer) => {
+    void answerMessage(options, message, 'udp').then((answer) => {
       if (answer) udp.send(answer, from.port, from.address);
     });
   });
@@ -157,7 +164,7 @@ function serveTcp(socket: Socket, options: DnsServerOptions): void {
       const message = pending.subarray(2, 2 + length);
       pending = pending.subarray(2 + length);
       answering = answering.then(async () => {
-        const answer = await answerMessage(options.view, Buffer.from(message), 'tcp', options.onError);
+        const answer = await answerMessage(options, Buffer.from(message), 'tcp');
         if (!answer || socket.destroyed) return;
         const framed = Buffer.alloc(2 + answer.length);
         framed.writeUInt16BE(answer.length, 0);

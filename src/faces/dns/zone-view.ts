@@ -31,21 +31,28 @@ export interface ZoneViewOptions {
   readonly serverName: string;
   /** The SOA's RNAME (hostmaster mailbox as a name). */
   readonly hostmaster?: string;
+  /** The zone's DNSKEY record, when the zones are signed. */
+  readonly dnskey?: (zone: string) => Answer;
 }
 
-/** What the zone view says about a question, before any packet is made. */
+/**
+ * What the zone view says about a question, before any packet is made. There is no NXDOMAIN: a name
+ * of the zone that holds nothing is NODATA, like a name that holds other types ("black lies",
+ * RFC 4470 minimal answers). So a name above an agent (`billing._agents.acme.com`) never denies the
+ * agent below it (RFC 8020), the signed denial is one NSEC at the name asked, and no answer lets
+ * anyone walk the zone to list its agents.
+ */
 export type ZoneAnswer =
   | { readonly kind: 'refused' }
-  | { readonly kind: 'nxdomain'; readonly zone: string; readonly soa: Answer }
-  | { readonly kind: 'nodata'; readonly zone: string; readonly soa: Answer }
-  | { readonly kind: 'answer'; readonly zone: string; readonly records: readonly Answer[] };
+  | { readonly kind: 'nodata'; readonly zone: string; readonly name: string; readonly soa: Answer; readonly types: readonly string[] }
+  | { readonly kind: 'answer'; readonly zone: string; readonly name: string; readonly records: readonly Answer[]; readonly types: readonly string[] };
 
 /** TTLs of the zone's own records; an agent's records live as long as its AgentAddr says (`ttl`). */
 const ZONE_TTL = 3600;
 /** The SOA MINIMUM: how long a resolver may cache "no such agent" (RFC 2308). Short: names get registered. */
 const NEGATIVE_TTL = 60;
 
-const SVCB_TYPE = 'UNKNOWN_64';
+export const SVCB_TYPE = 'UNKNOWN_64';
 const TXT_CHUNK = 255;
 
 /** The `_agents.<namespace>` zone a name falls in, or undefined if none. */
@@ -64,39 +71,46 @@ export class ZoneView {
     const zone = zoneOf(name);
     if (zone === undefined) return { kind: 'refused' };
     const soa = await this.soa(zone);
-    if (name === zone) return this.apex(zone, question.type, soa);
+    const node = name === zone ? this.apex(zone, soa) : await this.agentNode(name);
+    const types = [...node.keys()];
+    const type = question.type === 'SVCB' ? SVCB_TYPE : question.type;
+    const records = type === 'ANY' ? [...node.values()].flat() : node.get(type);
+    return records && records.length > 0 ? { kind: 'answer', zone, name, records, types } : { kind: 'nodata', zone, name, soa, types };
+  }
 
+  /** The RRsets of an agent's node, by type; none for a name that is no agent that resolves now. */
+  private async agentNode(name: string): Promise<Map<string, Answer[]>> {
+    const node = new Map<string, Answer[]>();
     const parsed = fromDnsOwnerName(name);
-    if (!parsed.ok) return { kind: 'nxdomain', zone, soa };
+    if (!parsed.ok) return node;
     const prepared = this.options.resolution.prepare({ name: formatAgentName(parsed.value) });
-    if (!prepared.ok) return { kind: 'nxdomain', zone, soa };
+    if (!prepared.ok) return node;
     const resolved = await this.options.resolution.resolve(prepared.value);
-    // Unknown, revoked, suspended, deregistered or expired: no such name in DNS either.
-    if (!resolved.ok) return { kind: 'nxdomain', zone, soa };
+    // Unknown, revoked, suspended, deregistered or expired: nothing in DNS either.
+    if (!resolved.ok) return node;
     const owner = toDnsOwnerName(parsed.value);
     const { addr } = resolved.value.agent;
     const ttl = addr.payload.ttl;
-    const records: Answer[] = [];
-    if (question.type === 'SVCB' || question.type === SVCB_TYPE || question.type === 'ANY') {
-      const endpoints = [...factsEndpoints(resolved.value.agent.facts.payload)].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
-      for (const endpoint of endpoints) {
-        // SvcPriority 1, 2, … over the records published, in the endpoints' order.
-        const rdata = svcbRdataOf(endpoint, records.length + 1, addr.payload.factsUrl, addr.payload.factsSha256);
-        if (rdata) records.push({ type: SVCB_TYPE, name: owner, ttl, class: 'IN', data: rdata } as unknown as Answer);
-      }
+    const services: Answer[] = [];
+    const endpoints = [...factsEndpoints(resolved.value.agent.facts.payload)].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
+    for (const endpoint of endpoints) {
+      // SvcPriority 1, 2, … over the records published, in the endpoints' order.
+      const rdata = svcbRdataOf(endpoint, services.length + 1, addr.payload.factsUrl, addr.payload.factsSha256);
+      if (rdata) services.push({ type: SVCB_TYPE, name: owner, ttl, class: 'IN', data: rdata } as unknown as Answer);
     }
-    if (question.type === 'TXT' || question.type === 'ANY') {
-      records.push({ type: 'TXT', name: owner, ttl, class: 'IN', data: chunks(encodeAgentAddr(addr)) });
-    }
-    return records.length > 0 ? { kind: 'answer', zone, records } : { kind: 'nodata', zone, soa };
+    if (services.length > 0) node.set(SVCB_TYPE, services);
+    node.set('TXT', [{ type: 'TXT', name: owner, ttl, class: 'IN', data: chunks(encodeAgentAddr(addr)) }]);
+    return node;
   }
 
-  private apex(zone: string, type: string, soa: Answer): ZoneAnswer {
-    const ns: Answer = { type: 'NS', name: zone, ttl: ZONE_TTL, class: 'IN', data: this.options.serverName };
-    if (type === 'SOA') return { kind: 'answer', zone, records: [soa] };
-    if (type === 'NS') return { kind: 'answer', zone, records: [ns] };
-    if (type === 'ANY') return { kind: 'answer', zone, records: [soa, ns] };
-    return { kind: 'nodata', zone, soa };
+  private apex(zone: string, soa: Answer): Map<string, Answer[]> {
+    const node = new Map<string, Answer[]>([
+      ['SOA', [soa]],
+      ['NS', [{ type: 'NS', name: zone, ttl: ZONE_TTL, class: 'IN', data: this.options.serverName }]],
+    ]);
+    const dnskey = this.options.dnskey?.(zone);
+    if (dnskey) node.set('DNSKEY', [dnskey]);
+    return node;
   }
 
   private async soa(zone: string): Promise<Answer> {
