@@ -94,6 +94,22 @@ describe('serveConfig: namespace owners named by did:key', () => {
     expect(unset.ok && 'dnsPort' in unset.value).toBe(false);
     for (const bad of ['-1', '65536', 'dns']) expect(serveConfig({ dnsPort: bad }, {}), bad).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
     expect(serveConfig({ dnsPort: '53', dnsServerName: 'not a name' }, {})).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
+    expect(serveConfig({ dnsPort: '53', dnsAllowTransfer: ['127.0.0.1', '::1'], dnsNotify: ['127.0.0.1:5301', '[::1]:53'] }, {})).toMatchObject({
+      ok: true,
+      value: { dnsAllowTransfer: ['127.0.0.1', '::1'], dnsNotify: [{ host: '127.0.0.1', port: 5301 }, { host: '::1', port: 53 }] },
+    });
+    expect(serveConfig({}, { SIGNPOST_DNS_PORT: '53', SIGNPOST_DNS_ALLOW_TRANSFER: '192.0.2.1, 192.0.2.2', SIGNPOST_DNS_NOTIFY: '192.0.2.1:53' })).toMatchObject({
+      ok: true,
+      value: { dnsAllowTransfer: ['192.0.2.1', '192.0.2.2'], dnsNotify: [{ host: '192.0.2.1', port: 53 }] },
+    });
+    for (const [flag, value] of [
+      ['dnsAllowTransfer', 'ns1.example.com'],
+      ['dnsNotify', '127.0.0.1'],
+      ['dnsNotify', 'ns1.example.com:53'],
+      ['dnsNotify', '127.0.0.1:70000'],
+    ] as const) {
+      expect(serveConfig({ dnsPort: '53', [flag]: [value] }, {}), value).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
+    }
   });
 
   it('refuses a small-order key with KEY_WEAK', () => {

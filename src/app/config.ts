@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fail, ok, SignpostError, type Result } from '../core/errors.js';
 import { parseStrictJsonBytes } from '../core/json/strict-json.js';
@@ -46,6 +47,10 @@ export interface ServeConfig {
   readonly dnsHost?: string;
   /** This server's name in the zones' NS and SOA; default `localhost`. */
   readonly dnsServerName?: string;
+  /** Addresses allowed to transfer the zones (AXFR, IXFR); default none. */
+  readonly dnsAllowTransfer?: readonly string[];
+  /** Secondaries told of every change of a zone (NOTIFY). */
+  readonly dnsNotify?: readonly { readonly host: string; readonly port: number }[];
 }
 
 export interface ServeInput {
@@ -80,6 +85,10 @@ export interface ServeInput {
   readonly dnsPort?: string | number | undefined;
   readonly dnsHost?: string | undefined;
   readonly dnsServerName?: string | undefined;
+  /** `--dns-allow-transfer ADDRESS`, repeatable (also SIGNPOST_DNS_ALLOW_TRANSFER, comma-separated). */
+  readonly dnsAllowTransfer?: readonly string[] | string | undefined;
+  /** `--dns-notify HOST:PORT`, repeatable (also SIGNPOST_DNS_NOTIFY, comma-separated). */
+  readonly dnsNotify?: readonly string[] | string | undefined;
 }
 
 export const DEFAULT_PORT = 8700;
@@ -200,7 +209,7 @@ function watchOptions(flags: ServeInput, env: Record<string, string | undefined>
 }
 
 /** The DNS face: a port (0 picks a free one), an address, and the server's name in NS and SOA. */
-function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'dnsPort' | 'dnsHost' | 'dnsServerName'>> {
+function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'dnsPort' | 'dnsHost' | 'dnsServerName' | 'dnsAllowTransfer' | 'dnsNotify'>> {
   const portText = flags.dnsPort ?? env.SIGNPOST_DNS_PORT;
   if (portText === undefined) return ok({});
   const port = Number(portText);
@@ -210,7 +219,25 @@ function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>):
     return fail('REQUEST_INVALID', `DNS server name must be a host name (e.g. ns1.example.com), got "${serverName}"`);
   }
   const host = flags.dnsHost ?? env.SIGNPOST_DNS_HOST;
-  return ok({ dnsPort: port, ...(host === undefined ? {} : { dnsHost: host }), ...(serverName === undefined ? {} : { dnsServerName: serverName.replace(/\.$/, '') }) });
+  const listOf = (flag: readonly string[] | string | undefined, variable: string | undefined) =>
+    (flag === undefined ? (variable?.split(',') ?? []) : typeof flag === 'string' ? [flag] : [...flag]).map((item) => item.trim()).filter((item) => item !== '');
+  const allowTransfer = listOf(flags.dnsAllowTransfer, env.SIGNPOST_DNS_ALLOW_TRANSFER);
+  const badAddress = allowTransfer.find((address) => isIP(address) === 0);
+  if (badAddress !== undefined) return fail('REQUEST_INVALID', `--dns-allow-transfer takes IP addresses, got "${badAddress}"`);
+  const notify: { host: string; port: number }[] = [];
+  for (const target of listOf(flags.dnsNotify, env.SIGNPOST_DNS_NOTIFY)) {
+    const match = /^(?:\[([0-9a-f:.]+)\]|([0-9.]+)):(\d{1,5})$/i.exec(target);
+    const address = match?.[1] ?? match?.[2];
+    if (!match || address === undefined || isIP(address) === 0 || Number(match[3]) > 65_535) return fail('REQUEST_INVALID', `--dns-notify takes ADDRESS:PORT (e.g. 127.0.0.1:5301, [::1]:5301), got "${target}"`);
+    notify.push({ host: address, port: Number(match[3]) });
+  }
+  return ok({
+    dnsPort: port,
+    ...(host === undefined ? {} : { dnsHost: host }),
+    ...(serverName === undefined ? {} : { dnsServerName: serverName.replace(/\.$/, '') }),
+    ...(allowTransfer.length === 0 ? {} : { dnsAllowTransfer: allowTransfer }),
+    ...(notify.length === 0 ? {} : { dnsNotify: notify }),
+  });
 }
 
 /** The did:web resolver flags: pinned document paths made absolute (the data dir may differ from the cwd later). */

@@ -12,6 +12,8 @@ import { parseAgentName } from '../core/name/index.js';
 import { startDnsServer, type RunningDnsServer } from '../faces/dns/dns-server.js';
 import { ZoneSigner } from '../faces/dns/dnssec.js';
 import { AGENTS_ZONE_LABEL, ZoneView } from '../faces/dns/zone-view.js';
+import { ZoneNotifier } from '../faces/dns/notify.js';
+import type { WatchSubscription } from '../core/log/log-watch.js';
 import { loadOrCreateKeyFile, readKeyFile } from '../adapters/key-file.js';
 import type { ServeConfig } from './config.js';
 import type { Face } from './face.js';
@@ -21,6 +23,7 @@ const ZONE_KEY_FILE = 'dns-zone-key.jwk';
 
 export function dnsFace(services: RegistryServices, config: ServeConfig & { readonly dnsPort: number }, logger: Logger): Face {
   let server: RunningDnsServer | undefined;
+  let stopNotifying = () => {};
   const host = config.dnsHost ?? config.host;
   return {
     name: 'dns',
@@ -32,14 +35,58 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
         serial: () => services.store.logSize(),
         serverName: config.dnsServerName ?? 'localhost',
         dnskey: (zone) => signer.dnskey(zone),
+        names: (namespace) => agentNamesUnder(services, namespace),
       });
-      server = await startDnsServer({ view, signer, host, port: config.dnsPort, onError: (error) => logger.error({ err: error }, 'a DNS question could not be answered (SERVFAIL)') });
+      const allowed = new Set(config.dnsAllowTransfer ?? []);
+      server = await startDnsServer({
+        view,
+        signer,
+        host,
+        port: config.dnsPort,
+        transferAllowed: (address) => allowed.has(address.replace(/^::ffff:/, '')),
+        onError: (error) => logger.error({ err: error }, 'a DNS question could not be answered (SERVFAIL)'),
+      });
+      const running = server;
+      // Secondaries hear of every change of their zone from the event log's live watch.
+      const notifier = new ZoneNotifier(config.dnsNotify ?? [], (message, target) => running.sendUdp(message, target.host, target.port));
+      if ((config.dnsNotify ?? []).length > 0) {
+        let subscription: WatchSubscription | undefined;
+        const subscribed = await services.watch.subscribe(undefined, {
+          onReady: () => {
+            for (const entry of subscription?.take() ?? []) {
+              const zone = typeof entry.event.name === 'string' ? zoneOfAgent(entry.event.name) : undefined;
+              if (zone !== undefined) notifier.changed(zone);
+            }
+          },
+          onEnd: (end) => logger.warn({ code: end.code }, `the DNS face stopped following the log: ${end.detail}`),
+        });
+        if (subscribed.ok) subscription = subscribed.value;
+        stopNotifying = () => subscription?.close();
+      }
       return { url: `dns://${host.includes(':') ? `[${host}]` : host}:${server.port}` };
     },
     async close() {
+      stopNotifying();
       await server?.close();
     },
   };
+}
+
+/** The names of the active agents under `namespace`, read page by page (a zone transfer lists them). */
+async function* agentNamesUnder(services: RegistryServices, namespace: string): AsyncIterable<string> {
+  const prefix = `agent://${namespace}/`;
+  for (let cursor: string | undefined; ; ) {
+    const page = await services.registry.search({ limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+    for (const agent of page.items) if (agent.name.startsWith(prefix)) yield agent.name;
+    if (page.nextCursor === null) return;
+    cursor = page.nextCursor;
+  }
+}
+
+/** The `_agents` zone an agent name's DNS owner name falls in. */
+function zoneOfAgent(name: string): string | undefined {
+  const parsed = parseAgentName(name);
+  return parsed.ok ? `${AGENTS_ZONE_LABEL}.${parsed.value.name.namespace}` : undefined;
 }
 
 /** The DS records a namespace's parent zone publishes for `_agents.<namespace>`, from the data directory's zone key. */

@@ -23,6 +23,8 @@ export function serveCommand(program: Command): void {
     .option('--dns-port <port>', 'also serve the agent zones (_agents.<namespace>) as authoritative DNS on this UDP and TCP port (0 picks a free one; $SIGNPOST_DNS_PORT)')
     .option('--dns-host <host>', 'address the DNS face listens on (default: --host; $SIGNPOST_DNS_HOST)')
     .option('--dns-server-name <name>', "this server's name in the zones' NS and SOA records (default localhost; $SIGNPOST_DNS_SERVER_NAME)")
+    .option('--dns-allow-transfer <address>', 'an address allowed to transfer the zones (AXFR/IXFR over TCP); repeatable ($SIGNPOST_DNS_ALLOW_TRANSFER, comma-separated)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--dns-notify <address:port>', 'a secondary to NOTIFY when a zone changes; repeatable ($SIGNPOST_DNS_NOTIFY, comma-separated)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--allow-private-did-web', 'fetch did:web documents from private and loopback addresses too (an intranet; off by default against SSRF)')
     .option('--allow-http-did-web', 'resolve did:web of loopback hosts (127.0.0.1, localhost) over plain http: development only')
     // The flags are exactly what serveConfig reads (--trust-policy included), so the two cannot drift apart.

@@ -1,17 +1,21 @@
 /**
  * The DNS face: an authoritative server on UDP and TCP (node:dgram, node:net; messages by
  * dns-packet, SVCB RDATA by ./svcb.ts) that translates questions to the zone view and answers to
- * DNS: NODATA with the SOA for negative caching (RFC 2308; no NXDOMAIN, see zone-view.ts), EDNS(0) with a 1,232-byte
- * payload (the DNS flag day 2020 default), RRSIGs and NSEC for a query with the DO bit when the
- * zones are signed (dnssec.ts), TC over UDP when an answer does not fit and the full
- * answer over TCP (RFC 7766), ANY answered with one synthesized HINFO (RFC 8482), FORMERR for a
- * packet that does not parse, NOTIMP for other opcodes, REFUSED outside the zones it serves.
+ * DNS:
+ * - NODATA with the SOA for negative caching (RFC 2308; no NXDOMAIN, see zone-view.ts);
+ * - EDNS(0) with a 1,232-byte payload (the DNS flag day 2020 default); TC over UDP when an answer
+ *   does not fit, and the full answer over TCP (RFC 7766);
+ * - RRSIGs and NSEC for a query with the DO bit when the zones are signed (dnssec.ts);
+ * - ANY answered with one synthesized HINFO (RFC 8482);
+ * - AXFR and IXFR over TCP to allowed clients (zone-transfer.ts);
+ * - FORMERR for a packet that does not parse, NOTIMP for other opcodes, REFUSED outside its zones.
  */
 import { createSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import dnsPacket, { type Answer, type Packet } from 'dns-packet';
 import type { ZoneSigner } from './dnssec.js';
-import type { ZoneView } from './zone-view.js';
+import { transferMessages, transferRecords } from './zone-transfer.js';
+import { zoneOf, type ZoneView } from './zone-view.js';
 
 /** The largest UDP answer sent when the query says nothing larger (and the most it may ask for). */
 export const MAX_UDP_PAYLOAD = 1232;
@@ -30,6 +34,8 @@ export interface DnsServerOptions extends DnsAnswerer {
 
 export interface RunningDnsServer {
   readonly port: number;
+  /** Send a message from the server's UDP socket (a NOTIFY to a secondary). */
+  sendUdp(message: Buffer, host: string, port: number): void;
   close(): Promise<void>;
 }
 
@@ -39,6 +45,37 @@ export interface DnsAnswerer {
   readonly signer?: ZoneSigner | undefined;
   /** Where a failure to answer is reported (the answer is SERVFAIL). */
   readonly onError?: ((error: unknown) => void) | undefined;
+  /** Whether a client at this address may transfer zones (AXFR, IXFR); default: nobody. */
+  readonly transferAllowed?: ((address: string) => boolean) | undefined;
+}
+
+const TRANSFER_TYPES = new Set(['AXFR', 'IXFR']);
+
+/**
+ * Answer one message over TCP: a zone transfer (AXFR, or IXFR answered in full) as several
+ * messages, to an allowed client; anything else as answerMessage does.
+ */
+export async function answerTcp(answerer: DnsAnswerer, message: Buffer, remoteAddress: string): Promise<Buffer[]> {
+  let query: Packet | undefined;
+  try {
+    query = dnsPacket.decode(message);
+  } catch {
+    query = undefined;
+  }
+  const question = query?.questions?.[0];
+  if (query?.type !== 'query' || question === undefined || !TRANSFER_TYPES.has(question.type)) {
+    const answer = await answerMessage(answerer, message, 'tcp');
+    return answer ? [answer] : [];
+  }
+  const refuse = () => [dnsPacket.encode({ id: query.id ?? 0, type: 'response', flags: RCODE.REFUSED, questions: [question] })];
+  const zone = zoneOf(question.name);
+  if (!answerer.transferAllowed?.(remoteAddress) || zone === undefined || question.name.toLowerCase().replace(/\.$/, '') !== zone) return refuse();
+  try {
+    return transferMessages(query, await transferRecords(answerer.view, zone, answerer.signer));
+  } catch (error) {
+    answerer.onError?.(error);
+    return [dnsPacket.encode({ id: query.id ?? 0, type: 'response', flags: RCODE.SERVFAIL, questions: [question] })];
+  }
 }
 
 /** Answer one DNS message; undefined when nothing should be sent back (not a query, not even a header). */
@@ -70,6 +107,8 @@ export async function answerMessage(answerer: DnsAnswerer, message: Buffer, tran
   if (opcode !== undefined && opcode !== 'QUERY') return reply(RCODE.NOTIMP, {}, false);
   if (question === undefined || (query.questions?.length ?? 0) !== 1) return reply(RCODE.FORMERR, {}, false);
   if (question.class !== 'IN' && question.class !== 'ANY') return reply(RCODE.REFUSED, {}, false);
+  // Transfers are TCP only (RFC 5936 4.2): TC sends the client there.
+  if (TRANSFER_TYPES.has(question.type)) return reply(RCODE.NOERROR | RESPONSE_FLAGS.tc, {}, false);
   try {
     const found = await answerer.view.answer({ name: question.name, type: question.type });
     if (found.kind === 'refused') return reply(RCODE.REFUSED, {}, false);
@@ -143,6 +182,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
   });
   return {
     port,
+    sendUdp: (message, host, to) => udp.send(message, to, host),
     async close() {
       await new Promise<void>((resolve) => udp.close(() => resolve()));
       await closeTcp(tcp, connections);
@@ -164,12 +204,13 @@ function serveTcp(socket: Socket, options: DnsServerOptions): void {
       const message = pending.subarray(2, 2 + length);
       pending = pending.subarray(2 + length);
       answering = answering.then(async () => {
-        const answer = await answerMessage(options, Buffer.from(message), 'tcp');
-        if (!answer || socket.destroyed) return;
-        const framed = Buffer.alloc(2 + answer.length);
-        framed.writeUInt16BE(answer.length, 0);
-        answer.copy(framed, 2);
-        socket.write(framed);
+        for (const answer of await answerTcp(options, Buffer.from(message), socket.remoteAddress ?? '')) {
+          if (socket.destroyed) return;
+          const framed = Buffer.alloc(2 + answer.length);
+          framed.writeUInt16BE(answer.length, 0);
+          answer.copy(framed, 2);
+          socket.write(framed);
+        }
       });
     }
   });

@@ -14,6 +14,7 @@
 import { isIP } from 'node:net';
 import type { Answer } from 'dns-packet';
 import { formatAgentName, fromDnsOwnerName, toDnsOwnerName } from '../../core/name/agent-name.js';
+import { parseAgentName } from '../../core/name/index.js';
 import { encodeAgentAddr } from '../../core/record/compact-codec.js';
 import { factsEndpoints } from '../../core/record/agent-facts.js';
 import type { AgentEndpoint } from '../../core/record/types.js';
@@ -33,6 +34,14 @@ export interface ZoneViewOptions {
   readonly hostmaster?: string;
   /** The zone's DNSKEY record, when the zones are signed. */
   readonly dnskey?: (zone: string) => Answer;
+  /** The canonical names of the agents under a namespace (for zone transfers); without it a zone lists its apex only. */
+  readonly names?: (namespace: string) => AsyncIterable<string>;
+}
+
+/** A name of a zone and its RRsets, as a zone transfer lists them. */
+export interface ZoneNode {
+  readonly name: string;
+  readonly rrsets: readonly (readonly Answer[])[];
 }
 
 /**
@@ -76,6 +85,26 @@ export class ZoneView {
     const type = question.type === 'SVCB' ? SVCB_TYPE : question.type;
     const records = type === 'ANY' ? [...node.values()].flat() : node.get(type);
     return records && records.length > 0 ? { kind: 'answer', zone, name, records, types } : { kind: 'nodata', zone, name, soa, types };
+  }
+
+  /**
+   * Every node of the zone that holds records, apex first, then in canonical order (RFC 4034 6.1),
+   * each built exactly as a query would find it now; the SOA to open and close a transfer with.
+   */
+  async contents(zone: string): Promise<{ readonly soa: Answer; readonly nodes: readonly ZoneNode[] }> {
+    const soa = await this.soa(zone);
+    const nodes: ZoneNode[] = [{ name: zone, rrsets: [...this.apex(zone, soa).values()] }];
+    const namespace = zone.slice(AGENTS_ZONE_LABEL.length + 1);
+    const owners: string[] = [];
+    for await (const name of this.options.names?.(namespace) ?? []) {
+      const parsed = parseAgentName(name);
+      if (parsed.ok && parsed.value.name.namespace === namespace) owners.push(toDnsOwnerName(parsed.value.name));
+    }
+    for (const owner of [...new Set(owners)].sort(compareCanonically)) {
+      const node = await this.agentNode(owner);
+      if (node.size > 0) nodes.push({ name: owner, rrsets: [...node.values()] });
+    }
+    return { soa, nodes };
   }
 
   /** The RRsets of an agent's node, by type; none for a name that is no agent that resolves now. */
@@ -131,6 +160,17 @@ export class ZoneView {
       },
     };
   }
+}
+
+/** RFC 4034 6.1: names ordered by their labels from the right, each compared as lowercase bytes. */
+export function compareCanonically(a: string, b: string): number {
+  const left = a.toLowerCase().split('.').reverse();
+  const right = b.toLowerCase().split('.').reverse();
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const order = Buffer.compare(Buffer.from(left[i]!), Buffer.from(right[i]!));
+    if (order !== 0) return order;
+  }
+  return left.length - right.length;
 }
 
 /** The ALPN ids an agent protocol is offered over: the protocol's own id, then HTTP/2 (DNS-AID). */

@@ -1,0 +1,115 @@
+/**
+ * A real Knot DNS secondary of a real registry process: knotd transfers `_agents.acme.com` from
+ * the DNS face (AXFR), answers exactly what the registry answers, and after a revocation through
+ * the CLI it is told (NOTIFY), transfers again, and the agent is gone from its answers too.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { registerWithCli, removeDir, runCli, startServer, tempDir, type RunningServer } from './support.js';
+
+const run = promisify(execFile);
+let server: RunningServer | undefined;
+let knot: ChildProcess | undefined;
+let work: string | undefined;
+
+afterAll(async () => {
+  knot?.kill('SIGKILL');
+  await server?.stop();
+  if (work) await removeDir(work);
+  if (server) await removeDir(server.dataDir);
+});
+
+/** A TCP port free right now (knotd binds it for UDP and TCP a moment later). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function dig(port: number, ...args: string[]): Promise<string> {
+  return (await run('dig', ['@127.0.0.1', '-p', String(port), '+norec', '+time=2', '+tries=1', ...args]).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }))).stdout;
+}
+
+/** The answer records of a dig, sorted: what two servers must agree on. */
+const answerOf = (text: string) =>
+  text
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith(';'))
+    .sort();
+
+async function until(done: () => Promise<boolean>): Promise<void> {
+  while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+describe('a Knot DNS secondary', () => {
+  it('transfers the zone, answers as the registry does, and follows a revocation after NOTIFY', async () => {
+    work = await tempDir('knot');
+    const knotPort = await freePort();
+    server = await startServer(undefined, ['--dns-port', '0', '--dns-server-name', 'ns1.registry.example', '--dns-allow-transfer', '127.0.0.1', '--dns-notify', `127.0.0.1:${knotPort}`]);
+    const primaryPort = Number(/DNS: dns:\/\/127\.0\.0\.1:(\d+)/.exec(server.output())![1]);
+    const env = { SIGNPOST_REGISTRY: server.url, SIGNPOST_HOME: join(work, 'home') };
+    await registerWithCli(env, 'agent://acme.com/billing/invoices', join(work, 'invoices.jwk'));
+    await registerWithCli(env, 'agent://acme.com/support', join(work, 'support.jwk'), 'mcp=https://mcp.acme.com/support');
+
+    const config = join(work, 'knot.conf');
+    await writeFile(
+      config,
+      [
+        'server:',
+        `    rundir: "${work}"`,
+        `    listen: 127.0.0.1@${knotPort}`,
+        'database:',
+        `    storage: "${work}"`,
+        'log:',
+        '  - target: stderr',
+        '    any: info',
+        'remote:',
+        '  - id: signpost',
+        `    address: 127.0.0.1@${primaryPort}`,
+        'acl:',
+        '  - id: notify_from_signpost',
+        '    address: 127.0.0.1',
+        '    action: notify',
+        'zone:',
+        '  - domain: _agents.acme.com',
+        '    master: signpost',
+        '    acl: notify_from_signpost',
+        '    zonefile-load: none',
+        '    zonefile-sync: -1',
+        '    journal-content: none',
+        '',
+      ].join('\n'),
+    );
+    let knotLog = '';
+    // Debian puts knotd in /usr/sbin, which a non-root PATH may lack.
+    knot = spawn(existsSync('/usr/sbin/knotd') ? '/usr/sbin/knotd' : 'knotd', ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    knot.stderr!.on('data', (chunk: Buffer) => (knotLog += chunk.toString()));
+    knot.stdout!.on('data', (chunk: Buffer) => (knotLog += chunk.toString()));
+
+    const owner = 'invoices.billing._agents.acme.com';
+    await until(async () => /ANSWER: [1-9]/.test(await dig(knotPort, owner, 'SVCB')));
+    for (const [name, type] of [
+      [owner, 'SVCB'],
+      [owner, 'TXT'],
+      ['support._agents.acme.com', 'SVCB'],
+      ['_agents.acme.com', 'NS'],
+      ['_agents.acme.com', 'SOA'],
+    ] as const) {
+      expect(answerOf(await dig(knotPort, name, type, '+noall', '+answer')), `${name} ${type}\n${knotLog}`).toEqual(answerOf(await dig(primaryPort, name, type, '+noall', '+answer')));
+    }
+
+    const revoked = await runCli(['revoke', 'agent://acme.com/billing/invoices', '--key', join(work, 'invoices.jwk'), '--reason', 'retired'], env);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    // NOTIFY, SOA query, transfer: the secondary drops the agent without waiting for its REFRESH (3600 s).
+    await until(async () => /ANSWER: 0,/.test(await dig(knotPort, owner, 'SVCB')));
+    expect(knotLog).toMatch(/NOTIFY|notify/);
+    expect(answerOf(await dig(knotPort, 'support._agents.acme.com', 'SVCB', '+noall', '+answer'))).toHaveLength(1);
+  });
+});
