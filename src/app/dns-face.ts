@@ -13,6 +13,7 @@ import { startDnsServer, type RunningDnsServer } from '../faces/dns/dns-server.j
 import { ZoneSigner } from '../faces/dns/dnssec.js';
 import { AGENTS_ZONE_LABEL, ZoneView } from '../faces/dns/zone-view.js';
 import { ZoneNotifier } from '../faces/dns/notify.js';
+import { DnsAnswerCache } from '../faces/dns/answer-cache.js';
 import type { WatchSubscription } from '../core/log/log-watch.js';
 import { loadOrCreateKeyFile, readKeyFile } from '../adapters/key-file.js';
 import type { ServeConfig } from './config.js';
@@ -23,7 +24,8 @@ const ZONE_KEY_FILE = 'dns-zone-key.jwk';
 
 export function dnsFace(services: RegistryServices, config: ServeConfig & { readonly dnsPort: number }, logger: Logger): Face {
   let server: RunningDnsServer | undefined;
-  let stopNotifying = () => {};
+  /** Undoes what start() hooked into the core services (the cache's invalidation, the NOTIFY subscription). */
+  let unhook = () => {};
   const host = config.dnsHost ?? config.host;
   return {
     name: 'dns',
@@ -38,9 +40,21 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
         names: (namespace) => agentNamesUnder(services, namespace),
       });
       const allowed = new Set(config.dnsAllowTransfer ?? []);
+      const cache = new DnsAnswerCache({ now: () => services.clock.now() });
+      // Synchronously with every write, before its HTTP answer: DNS never serves what HTTP refuses.
+      const stopInvalidating = services.registry.onChange(({ name }) => {
+        const zone = zoneOfAgent(name);
+        if (zone !== undefined) cache.invalidateZone(zone);
+      });
+      const previousUnhook = unhook;
+      unhook = () => {
+        stopInvalidating();
+        previousUnhook();
+      };
       server = await startDnsServer({
         view,
         signer,
+        cache,
         host,
         port: config.dnsPort,
         transferAllowed: (address) => allowed.has(address.replace(/^::ffff:/, '')),
@@ -61,12 +75,16 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
           onEnd: (end) => logger.warn({ code: end.code }, `the DNS face stopped following the log: ${end.detail}`),
         });
         if (subscribed.ok) subscription = subscribed.value;
-        stopNotifying = () => subscription?.close();
+        const previous = unhook;
+        unhook = () => {
+          subscription?.close();
+          previous();
+        };
       }
       return { url: `dns://${host.includes(':') ? `[${host}]` : host}:${server.port}` };
     },
     async close() {
-      stopNotifying();
+      unhook();
       await server?.close();
     },
   };

@@ -10,6 +10,7 @@ import { registryResolution } from '../../core/resolve/resolution-pipeline.js';
 import { MemoryRecordStore } from '../../store/memory/memory-store.js';
 import { answerMessage, startDnsServer, type RunningDnsServer } from './dns-server.js';
 import { ZoneView } from './zone-view.js';
+import { DnsAnswerCache } from './answer-cache.js';
 
 const run = promisify(execFile);
 const NAME = 'agent://acme.com/billing/invoices';
@@ -28,8 +29,11 @@ async function setUp() {
   const registry = new Registry({ store, key: testKey(9), clock });
   expect((await registry.register(registrationFor(owner, NAME, 1))).ok).toBe(true);
   const view = new ZoneView({ resolution: registryResolution(registry, clock), serial: () => store.logSize(), serverName: 'ns1.registry.example' });
-  server = await startDnsServer({ view, host: '127.0.0.1', port: 0 });
-  return { registry, store, view, port: server.port };
+  // With the answer cache, invalidated by every write as the app wires it.
+  const cache = new DnsAnswerCache({ now: () => clock.now() });
+  registry.onChange(() => cache.invalidateZone('_agents.acme.com'));
+  server = await startDnsServer({ view, cache, host: '127.0.0.1', port: 0 });
+  return { registry, store, view, cache, clock, port: server.port };
 }
 
 /** `dig` as an operator runs it; its full text output. */
@@ -83,9 +87,12 @@ describe('the DNS face, asked by dig', () => {
   });
 
   it('a revoked agent is gone from DNS (NODATA) the moment the revocation is accepted, and the serial moves', async () => {
-    const { port, registry } = await setUp();
+    const { port, registry, cache } = await setUp();
     const before = await dig(port, '_agents.acme.com', 'SOA', '+short');
-    expect(statusOf(await dig(port, OWNER, 'SVCB'))).toBe('NOERROR');
+    expect(section(await dig(port, OWNER, 'SVCB'), 'ANSWER')).toHaveLength(2);
+    // Asked again, from the cache.
+    expect(section(await dig(port, OWNER, 'SVCB'), 'ANSWER')).toHaveLength(2);
+    expect(cache.size).toBe(2);
     expect((await registry.changeStatus(NAME, createStatusChange(owner, NAME, 'revoke', 'key stolen', T0 + 1000))).ok).toBe(true);
     const gone = await dig(port, OWNER, 'SVCB');
     expect(statusOf(gone)).toBe('NOERROR');

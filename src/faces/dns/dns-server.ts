@@ -12,7 +12,8 @@
  */
 import { createSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
-import dnsPacket, { type Answer, type Packet } from 'dns-packet';
+import dnsPacket, { type Answer, type Packet, type Question } from 'dns-packet';
+import type { DnsAnswerCache } from './answer-cache.js';
 import type { ZoneSigner } from './dnssec.js';
 import { transferMessages, transferRecords } from './zone-transfer.js';
 import { zoneOf, type ZoneView } from './zone-view.js';
@@ -47,6 +48,8 @@ export interface DnsAnswerer {
   readonly onError?: ((error: unknown) => void) | undefined;
   /** Whether a client at this address may transfer zones (AXFR, IXFR); default: nobody. */
   readonly transferAllowed?: ((address: string) => boolean) | undefined;
+  /** Ready answers; without it every question is answered afresh. */
+  readonly cache?: DnsAnswerCache | undefined;
 }
 
 const TRANSFER_TYPES = new Set(['AXFR', 'IXFR']);
@@ -80,6 +83,12 @@ export async function answerTcp(answerer: DnsAnswerer, message: Buffer, remoteAd
 
 /** Answer one DNS message; undefined when nothing should be sent back (not a query, not even a header). */
 export async function answerMessage(answerer: DnsAnswerer, message: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+  // The cache's fast path reads the question off the bytes: a hit costs no decoding at all.
+  const key = answerer.cache ? cacheKeyOf(message, transport) : undefined;
+  if (key !== undefined) {
+    const cached = answerer.cache!.get(key, message.readUInt16BE(0));
+    if (cached) return cached;
+  }
   let query: Packet;
   try {
     query = dnsPacket.decode(message);
@@ -109,6 +118,46 @@ export async function answerMessage(answerer: DnsAnswerer, message: Buffer, tran
   if (question.class !== 'IN' && question.class !== 'ANY') return reply(RCODE.REFUSED, {}, false);
   // Transfers are TCP only (RFC 5936 4.2): TC sends the client there.
   if (TRANSFER_TYPES.has(question.type)) return reply(RCODE.NOERROR | RESPONSE_FLAGS.tc, {}, false);
+  const zone = zoneOf(question.name);
+  const generation = zone === undefined ? 0 : (answerer.cache?.generation(zone) ?? 0);
+  const answer = await answerFromZone(answerer, question, signer, reply);
+  // Only answers from a zone (AA) are kept: a REFUSED or SERVFAIL is answered afresh each time.
+  if (key !== undefined && zone !== undefined && (answer.readUInt16BE(2) & RESPONSE_FLAGS.aa) !== 0) answerer.cache!.set(zone, key, answer, generation);
+  return answer;
+}
+
+/**
+ * The cache key of a plain query, read straight off its bytes: one question with an uncompressed
+ * name (its case kept: the answer echoes it), at most one additional record that is an OPT, and
+ * the header bits that shape the answer (opcode, RD). The key holds everything of the query the
+ * answer's bytes depend on but the id. Undefined for anything else, which is answered afresh.
+ */
+function cacheKeyOf(message: Buffer, transport: 'udp' | 'tcp'): string | undefined {
+  if (message.length < 17 || message.length > 512) return undefined;
+  const flags = message.readUInt16BE(2);
+  if ((flags & 0xf800) !== 0 /* QR or an opcode */ || message.readUInt16BE(4) !== 1 || message.readUInt32BE(6) !== 0) return undefined;
+  const additionals = message.readUInt16BE(10);
+  if (additionals > 1) return undefined;
+  let at = 12;
+  for (let length = message[at]!; length !== 0; length = message[at]!) {
+    if (length > 63 || at + 1 + length >= message.length) return undefined;
+    at += 1 + length;
+  }
+  const questionEnd = at + 5;
+  if (questionEnd > message.length) return undefined;
+  let opt = '';
+  if (additionals === 1) {
+    // An OPT: root name, type 41, then its class (UDP size) and TTL (extended rcode, version, DO).
+    if (questionEnd + 11 > message.length || message[questionEnd] !== 0 || message.readUInt16BE(questionEnd + 1) !== 41) return undefined;
+    opt = message.toString('latin1', questionEnd + 3, questionEnd + 9);
+  } else if (questionEnd !== message.length) return undefined;
+  return `${transport}${flags & RESPONSE_FLAGS.rd}${message.toString('latin1', 12, questionEnd)}${opt}`;
+}
+
+type Reply = (rcode: number, rest?: Partial<Packet>, authoritative?: boolean) => Buffer;
+
+/** The answer the zone view gives now: records (signed when asked), NODATA with the SOA (and NSEC), REFUSED or SERVFAIL. */
+async function answerFromZone(answerer: DnsAnswerer, question: Question, signer: ZoneSigner | undefined, reply: Reply): Promise<Buffer> {
   try {
     const found = await answerer.view.answer({ name: question.name, type: question.type });
     if (found.kind === 'refused') return reply(RCODE.REFUSED, {}, false);
