@@ -24,8 +24,11 @@ const ZONE_KEY_FILE = 'dns-zone-key.jwk';
 
 export function dnsFace(services: RegistryServices, config: ServeConfig & { readonly dnsPort: number }, logger: Logger): Face {
   let server: RunningDnsServer | undefined;
-  /** Undoes what start() hooked into the core services (the cache's invalidation, the NOTIFY subscription). */
-  let unhook = () => {};
+  /** What start() hooked into the core services (the cache's invalidation, the NOTIFY subscription), to undo. */
+  const hooks: (() => void)[] = [];
+  const unhook = () => {
+    for (const undo of hooks.splice(0).reverse()) undo();
+  };
   const host = config.dnsHost ?? config.host;
   return {
     name: 'dns',
@@ -42,15 +45,13 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
       const allowed = new Set(config.dnsAllowTransfer ?? []);
       const cache = new DnsAnswerCache({ now: () => services.clock.now() });
       // Synchronously with every write, before its HTTP answer: DNS never serves what HTTP refuses.
-      const stopInvalidating = services.registry.onChange(({ name }) => {
-        const zone = zoneOfAgent(name);
-        if (zone !== undefined) cache.invalidateZone(zone);
-      });
-      const previousUnhook = unhook;
-      unhook = () => {
-        stopInvalidating();
-        previousUnhook();
-      };
+      hooks.push(
+        services.registry.onChange(({ name }) => {
+          const zone = zoneOfAgent(name);
+          if (zone !== undefined) cache.invalidateZone(zone);
+        }),
+      );
+      // A face that fails to start leaves nothing behind.
       server = await startDnsServer({
         view,
         signer,
@@ -59,6 +60,9 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
         port: config.dnsPort,
         transferAllowed: (address) => allowed.has(address.replace(/^::ffff:/, '')),
         onError: (error) => logger.error({ err: error }, 'a DNS question could not be answered (SERVFAIL)'),
+      }).catch((error: unknown) => {
+        unhook();
+        throw error;
       });
       const running = server;
       // Secondaries hear of every change of their zone from the event log's live watch.
@@ -75,11 +79,7 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
           onEnd: (end) => logger.warn({ code: end.code }, `the DNS face stopped following the log: ${end.detail}`),
         });
         if (subscribed.ok) subscription = subscribed.value;
-        const previous = unhook;
-        unhook = () => {
-          subscription?.close();
-          previous();
-        };
+        hooks.push(() => subscription?.close());
       }
       return { url: `dns://${host.includes(':') ? `[${host}]` : host}:${server.port}` };
     },

@@ -17,7 +17,7 @@ describe('problemOf: ordinary mistakes said as what to do', () => {
   it('a port in use, a privileged port, an address of another machine: LISTEN_FAILED naming the address', () => {
     expect(problemOf(systemError('EADDRINUSE', { syscall: 'listen', address: '127.0.0.1', port: 8700 }))).toEqual({
       code: 'LISTEN_FAILED',
-      detail: '127.0.0.1:8700 is already in use (another signpost serve, or another program): stop it, or choose another --port (0 picks a free one)',
+      detail: '127.0.0.1:8700 is already in use (another signpost serve, or another program): stop it, or choose another --port or --dns-port (0 picks a free one)',
     });
     expect(problemOf(systemError('EACCES', { syscall: 'listen', address: '0.0.0.0', port: 80 })).detail).toContain('choose another --port');
     expect(problemOf(systemError('EADDRNOTAVAIL', { syscall: 'listen', address: '10.9.9.9', port: 0 })).detail).toContain('choose another --host');

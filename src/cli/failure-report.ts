@@ -55,10 +55,10 @@ function listenFailure({ code, address, port }: SystemError): string {
   const where = address === undefined ? `port ${port}` : `${address}:${port}`;
   switch (code) {
     case 'EADDRINUSE':
-      return `${where} is already in use (another signpost serve, or another program): stop it, or choose another --port (0 picks a free one)`;
+      return `${where} is already in use (another signpost serve, or another program): stop it, or choose another --port or --dns-port (0 picks a free one)`;
     case 'EACCES':
     case 'EPERM':
-      return `not allowed to listen on ${where} (ports below 1024 need privileges): choose another --port`;
+      return `not allowed to listen on ${where} (ports below 1024 need privileges): choose another --port or --dns-port`;
     case 'EADDRNOTAVAIL':
       return `${address} is not an address of this machine: choose another --host (127.0.0.1, or 0.0.0.0 for every interface)`;
     default:

@@ -33,7 +33,15 @@ describe('signpost serve', () => {
   it('on a port in use: exit 2, saying to stop the other server or choose another --port', async () => {
     const { port } = new URL(fixture.server.url);
     const result = await runCli(['serve', '--port', port, '--data', file('second-data')], fixture.env, 60_000);
-    expectOneClearLine(result, 'LISTEN_FAILED', 2, `127.0.0.1:${port} is already in use (another signpost serve, or another program): stop it, or choose another --port (0 picks a free one)`);
+    expectOneClearLine(result, 'LISTEN_FAILED', 2, `127.0.0.1:${port} is already in use (another signpost serve, or another program): stop it, or choose another --port or --dns-port (0 picks a free one)`);
+  });
+
+  it('on a DNS port in use: the same clear error; the DNS zone key made before it stays for the next start', async () => {
+    const { port } = new URL(fixture.server.url);
+    const result = await runCli(['serve', '--port', '0', '--dns-port', port, '--data', file('dns-data')], fixture.env, 60_000);
+    expectOneClearLine(result, 'LISTEN_FAILED', 2, `127.0.0.1:${port} is already in use (another signpost serve, or another program): stop it, or choose another --port or --dns-port (0 picks a free one)`);
+    const again = await runCli(['dns', 'ds', 'acme.com', '--data', file('dns-data')], fixture.env);
+    expect(again.code).toBe(0);
   });
 
   it('with a data directory below a file: exit 2, naming the path', async () => {
