@@ -12,7 +12,6 @@
  * Target (issue 11): P90 of the signed discovery answer <= 700 bytes.
  */
 import { createHash } from 'node:crypto';
-import dnsPacket from 'dns-packet';
 import { createRegistration } from '../../src/core/record/registration.js';
 import { nextSequence } from '../../src/core/record/sequence.js';
 import { Registry } from '../../src/core/registry/registry.js';
@@ -20,14 +19,13 @@ import { registryResolution } from '../../src/core/resolve/resolution-pipeline.j
 import { signingKeyFromSeed } from '../../src/core/trust/ed25519.js';
 import { toDnsOwnerName } from '../../src/core/name/agent-name.js';
 import { parseAgentName } from '../../src/core/name/index.js';
-import { answerMessage } from '../../src/faces/dns/dns-server.js';
+import { measureAnswerSizes, UDP_BUDGET } from '../../src/faces/dns/answer-sizes.js';
 import { ZoneSigner } from '../../src/faces/dns/dnssec.js';
 import { ZoneView } from '../../src/faces/dns/zone-view.js';
 import { MemoryRecordStore } from '../../src/store/memory/memory-store.js';
 import { benchAgents } from '../support/agents.js';
 import { int, percentile, table } from '../support/stats.js';
 
-const UDP_BUDGET = 1232;
 const VERISIGN_P90 = 980;
 const TARGET_P90 = 700;
 
@@ -55,26 +53,21 @@ async function main(): Promise<void> {
   const signer = new ZoneSigner(signingKeyFromSeed(new Uint8Array(32).fill(7)), { now: () => clock.now() });
   const view = new ZoneView({ resolution: registryResolution(registry, clock), serial: () => store.logSize(), serverName: 'ns1.registry.example.com', dnskey: (zone) => signer.dnskey(zone) });
 
-  const sizes = { svcbSigned: [] as number[], svcbPlain: [] as number[], nodataSigned: [] as number[], txtSigned: [] as number[], txtPlain: [] as number[] };
-  for (const name of registered) {
+  const owners = registered.flatMap((name) => {
     const parsed = parseAgentName(name);
-    if (!parsed.ok) continue;
-    const owner = toDnsOwnerName(parsed.value.name);
-    const ask = async (type: string, signed: boolean) => {
-      const query = dnsPacket.encode({ type: 'query', id: 1, questions: [{ type: type as never, name: owner }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: UDP_BUDGET, flags: signed ? dnsPacket.DNSSEC_OK : 0 } as never] });
-      const answer = await answerMessage({ view, signer }, query, 'tcp');
-      return { bytes: answer!.length, records: dnsPacket.decode(answer!).answers?.length ?? 0 };
-    };
-    const svcb = await ask('UNKNOWN_64', true);
-    // An agent with no http(s) endpoint (an MCP server run over stdio) has no SVCB: its answer is a signed NODATA.
-    if (svcb.records === 0) sizes.nodataSigned.push(svcb.bytes);
-    else {
-      sizes.svcbSigned.push(svcb.bytes);
-      sizes.svcbPlain.push((await ask('UNKNOWN_64', false)).bytes);
-    }
-    sizes.txtSigned.push((await ask('TXT', true)).bytes);
-    sizes.txtPlain.push((await ask('TXT', false)).bytes);
-  }
+    return parsed.ok ? [toDnsOwnerName(parsed.value.name)] : [];
+  });
+  const measured = await measureAnswerSizes(view, signer, owners);
+  const plain = await measureAnswerSizes(view, undefined, owners);
+  // An agent with no http(s) endpoint (an MCP server run over stdio) has no SVCB: its answer is a signed NODATA.
+  const withEndpoints = measured.flatMap((size, i) => (size.svcbRecords > 0 ? [{ signed: size.svcbBytes, plain: plain[i]!.svcbBytes }] : []));
+  const sizes = {
+    svcbSigned: withEndpoints.map((size) => size.signed),
+    svcbPlain: withEndpoints.map((size) => size.plain),
+    nodataSigned: measured.filter((size) => size.svcbRecords === 0).map((size) => size.svcbBytes),
+    txtSigned: measured.map((size) => size.txtBytes),
+    txtPlain: plain.map((size) => size.txtBytes),
+  };
 
   const sortedOf = (values: number[]) => Float64Array.from(values).sort();
   const row = (label: string, values: number[]) => {

@@ -4,11 +4,20 @@
  * every zone's serial, and the zones signed online with the DNS zone key of the data directory
  * (`dns-zone-key.jwk`, Ed25519, made at the first start; kept apart from the registry key).
  */
+import { randomBytes } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SignpostError } from '../core/errors.js';
 import { parseAgentName } from '../core/name/index.js';
+import { toDnsOwnerName } from '../core/name/agent-name.js';
+import { Registry } from '../core/registry/registry.js';
+import { registryResolution } from '../core/resolve/resolution-pipeline.js';
+import { signingKeyFromSeed } from '../core/trust/ed25519.js';
+import { measureAnswerSizes, summarizeSizes } from '../faces/dns/answer-sizes.js';
+import { SqliteRecordStore } from '../store/sqlite/sqlite-store.js';
+import { lockDataDir } from '../adapters/data-dir-lock.js';
+import { systemClock } from '../adapters/system-clock.js';
 import { startDnsServer, type RunningDnsServer } from '../faces/dns/dns-server.js';
 import { ZoneSigner } from '../faces/dns/dnssec.js';
 import { AGENTS_ZONE_LABEL, ZoneView } from '../faces/dns/zone-view.js';
@@ -121,4 +130,62 @@ export async function dsRecords(dataDir: string, namespaces: readonly string[]):
   }
   const signer = new ZoneSigner(await readKeyFile(path), { now: () => 0 });
   return zones.map((zone) => signer.ds(zone));
+}
+
+export interface DnsSizesReport {
+  readonly agents: number;
+  /** Whether the zone key of the data directory signed them (else an ephemeral key of the same kind did: the sizes are the same). */
+  readonly zoneKey: 'data directory' | 'ephemeral';
+  readonly svcb: ReturnType<typeof summarizeSizes>;
+  readonly svcbOfAgentsWithEndpoints: ReturnType<typeof summarizeSizes>;
+  readonly txt: ReturnType<typeof summarizeSizes>;
+  /** The five largest answers. */
+  readonly largest: readonly { readonly owner: string; readonly type: 'SVCB' | 'TXT'; readonly bytes: number }[];
+}
+
+/**
+ * `signpost dns sizes`: the signed answer sizes of every active agent of a registry's data
+ * directory, read with the registry stopped (the data directory is locked meanwhile, so a running
+ * server is refused with DATA_DIR_IN_USE rather than read under its feet).
+ */
+export async function dnsSizes(dataDir: string): Promise<DnsSizesReport> {
+  const lock = lockDataDir(dataDir);
+  const store = SqliteRecordStore.open(join(dataDir, 'signpost.db'));
+  try {
+    const clock = systemClock;
+    const registry = new Registry({ store, key: await readKeyFile(join(dataDir, 'registry-key.jwk')), clock });
+    const zoneKeyPath = join(dataDir, ZONE_KEY_FILE);
+    const hasZoneKey = await access(zoneKeyPath).then(() => true, () => false);
+    const signer = new ZoneSigner(hasZoneKey ? await readKeyFile(zoneKeyPath) : signingKeyFromSeed(new Uint8Array(randomBytes(32))), { now: () => clock.now() });
+    const view = new ZoneView({ resolution: registryResolution(registry, clock), serial: () => store.logSize(), serverName: 'localhost', dnskey: (zone) => signer.dnskey(zone) });
+    const owners: string[] = [];
+    for (let cursor: string | undefined; ; ) {
+      const page = await registry.search({ limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+      for (const agent of page.items) {
+        const parsed = parseAgentName(agent.name);
+        if (parsed.ok) owners.push(toDnsOwnerName(parsed.value.name));
+      }
+      if (page.nextCursor === null) break;
+      cursor = page.nextCursor;
+    }
+    const sizes = await measureAnswerSizes(view, signer, owners);
+    const largest = sizes
+      .flatMap((size) => [
+        { owner: size.owner, type: 'SVCB' as const, bytes: size.svcbBytes },
+        { owner: size.owner, type: 'TXT' as const, bytes: size.txtBytes },
+      ])
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, 5);
+    return {
+      agents: sizes.length,
+      zoneKey: hasZoneKey ? 'data directory' : 'ephemeral',
+      svcb: summarizeSizes(sizes.map((size) => size.svcbBytes)),
+      svcbOfAgentsWithEndpoints: summarizeSizes(sizes.filter((size) => size.svcbRecords > 0).map((size) => size.svcbBytes)),
+      txt: summarizeSizes(sizes.map((size) => size.txtBytes)),
+      largest,
+    };
+  } finally {
+    await store.close();
+    lock.release();
+  }
 }

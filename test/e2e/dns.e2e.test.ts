@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('the DNS face of a real registry', () => {
-  it('answers dig for a registered agent over UDP and TCP, and nothing (NODATA) once it is revoked', async () => {
+  it('answers dig for a registered agent over UDP and TCP, and nothing (NODATA) once it is revoked; dns sizes reports the stopped registry', async () => {
     server = await startServer(undefined, ['--dns-port', '0', '--dns-server-name', 'ns1.registry.example']);
     const dnsUrl = /DNS: dns:\/\/127\.0\.0\.1:(\d+) \(UDP and TCP\)/.exec(server.output());
     expect(dnsUrl, server.output()).not.toBeNull();
@@ -56,5 +56,22 @@ describe('the DNS face of a real registry', () => {
     const gone = await dig('invoices.billing._agents.acme.com', 'SVCB');
     expect(gone).toMatch(/status: NOERROR/);
     expect(gone).toMatch(/ANSWER: 0,/);
+
+    // dns sizes reads a stopped registry's data directory; while the server runs it is refused.
+    await registerWithCli(env, 'agent://acme.com/support', join(work, 'support.jwk'), 'mcp=https://mcp.acme.com/support');
+    const busy = await runCli(['dns', 'sizes', '--data', server.dataDir], env);
+    expect(busy.code).not.toBe(0);
+    expect(busy.stderr).toMatch(/^error DATA_DIR_IN_USE: /);
+    const received = Number(/MSG SIZE {2}rcvd: (\d+)/.exec(await dig('+tcp', '+dnssec', 'support._agents.acme.com', 'SVCB'))![1]);
+    await server.stop();
+    const sizes = await runCli(['dns', 'sizes', '--data', server.dataDir, '--json'], env);
+    expect(sizes.code, sizes.stderr).toBe(0);
+    const report = JSON.parse(sizes.stdout) as { agents: number; zoneKey: string; svcb: { count: number; max: number; overBudget: number }; largest: { owner: string; type: string; bytes: number }[] };
+    expect(report).toMatchObject({ agents: 1, zoneKey: 'data directory', svcb: { count: 1, overBudget: 0 } });
+    expect(report.largest.map((answer) => [answer.owner, answer.type])).toEqual(expect.arrayContaining([['support._agents.acme.com', 'SVCB'], ['support._agents.acme.com', 'TXT']]));
+    // The size a client got from the running server, to the byte.
+    expect(report.svcb.max).toBe(received);
+    const text = await runCli(['dns', 'sizes', '--data', server.dataDir], env);
+    expect(text.stdout).toMatch(/^DNS answer sizes of 1 agents, signed \(DO, Ed25519\), whole messages in bytes; UDP budget 1232\n/);
   });
 });
