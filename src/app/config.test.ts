@@ -102,13 +102,16 @@ describe('serveConfig: namespace owners named by did:key', () => {
       ok: true,
       value: { dnsAllowTransfer: ['192.0.2.1', '192.0.2.2'], dnsNotify: [{ host: '192.0.2.1', port: 53 }] },
     });
+    expect(serveConfig({ dnsPort: '53', dnsRateLimit: '20' }, {})).toMatchObject({ ok: true, value: { dnsRateLimit: 20 } });
     for (const [flag, value] of [
+      ['dnsRateLimit', '0'],
+      ['dnsRateLimit', 'fast'],
       ['dnsAllowTransfer', 'ns1.example.com'],
       ['dnsNotify', '127.0.0.1'],
       ['dnsNotify', 'ns1.example.com:53'],
       ['dnsNotify', '127.0.0.1:70000'],
     ] as const) {
-      expect(serveConfig({ dnsPort: '53', [flag]: [value] }, {}), value).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
+      expect(serveConfig({ dnsPort: '53', [flag]: flag === 'dnsRateLimit' ? value : [value] }, {}), value).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
     }
   });
 

@@ -51,6 +51,8 @@ export interface ServeConfig {
   readonly dnsAllowTransfer?: readonly string[];
   /** Secondaries told of every change of a zone (NOTIFY). */
   readonly dnsNotify?: readonly { readonly host: string; readonly port: number }[];
+  /** UDP answers a second per client network (response-rate limiting); unset: no limit. */
+  readonly dnsRateLimit?: number;
 }
 
 export interface ServeInput {
@@ -89,6 +91,8 @@ export interface ServeInput {
   readonly dnsAllowTransfer?: readonly string[] | string | undefined;
   /** `--dns-notify HOST:PORT`, repeatable (also SIGNPOST_DNS_NOTIFY, comma-separated). */
   readonly dnsNotify?: readonly string[] | string | undefined;
+  /** `--dns-rate-limit N` (also SIGNPOST_DNS_RATE_LIMIT). */
+  readonly dnsRateLimit?: string | undefined;
 }
 
 export const DEFAULT_PORT = 8700;
@@ -209,7 +213,7 @@ function watchOptions(flags: ServeInput, env: Record<string, string | undefined>
 }
 
 /** The DNS face: a port (0 picks a free one), an address, and the server's name in NS and SOA. */
-function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'dnsPort' | 'dnsHost' | 'dnsServerName' | 'dnsAllowTransfer' | 'dnsNotify'>> {
+function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'dnsPort' | 'dnsHost' | 'dnsServerName' | 'dnsAllowTransfer' | 'dnsNotify' | 'dnsRateLimit'>> {
   const portText = flags.dnsPort ?? env.SIGNPOST_DNS_PORT;
   if (portText === undefined) return ok({});
   const port = Number(portText);
@@ -231,7 +235,11 @@ function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>):
     if (!match || address === undefined || isIP(address) === 0 || Number(match[3]) > 65_535) return fail('REQUEST_INVALID', `--dns-notify takes ADDRESS:PORT (e.g. 127.0.0.1:5301, [::1]:5301), got "${target}"`);
     notify.push({ host: address, port: Number(match[3]) });
   }
+  const rateText = flags.dnsRateLimit ?? env.SIGNPOST_DNS_RATE_LIMIT;
+  const rate = rateText === undefined ? undefined : /^\d{1,7}$/.test(rateText.trim()) ? Number(rateText) : Number.NaN;
+  if (rate !== undefined && !(rate >= 1 && rate <= 1_000_000)) return fail('REQUEST_INVALID', `--dns-rate-limit takes answers a second per client network, 1 .. 1000000, got "${rateText}"`);
   return ok({
+    ...(rate === undefined ? {} : { dnsRateLimit: rate }),
     dnsPort: port,
     ...(host === undefined ? {} : { dnsHost: host }),
     ...(serverName === undefined ? {} : { dnsServerName: serverName.replace(/\.$/, '') }),

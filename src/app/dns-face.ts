@@ -23,6 +23,7 @@ import { ZoneSigner } from '../faces/dns/dnssec.js';
 import { AGENTS_ZONE_LABEL, ZoneView } from '../faces/dns/zone-view.js';
 import { ZoneNotifier } from '../faces/dns/notify.js';
 import { DnsAnswerCache } from '../faces/dns/answer-cache.js';
+import { ResponseRateLimiter } from '../faces/dns/rate-limit.js';
 import type { WatchSubscription } from '../core/log/log-watch.js';
 import { loadOrCreateKeyFile, readKeyFile } from '../adapters/key-file.js';
 import type { ServeConfig } from './config.js';
@@ -68,6 +69,7 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
         host,
         port: config.dnsPort,
         transferAllowed: (address) => allowed.has(address.replace(/^::ffff:/, '')),
+        ...(config.dnsRateLimit === undefined ? {} : { rateLimiter: new ResponseRateLimiter({ perSecond: config.dnsRateLimit, now: () => services.clock.now() }) }),
         onError: (error) => logger.error({ err: error }, 'a DNS question could not be answered (SERVFAIL)'),
       }).catch((error: unknown) => {
         unhook();

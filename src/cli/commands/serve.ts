@@ -25,6 +25,7 @@ export function serveCommand(program: Command): void {
     .option('--dns-server-name <name>', "this server's name in the zones' NS and SOA records (default localhost; $SIGNPOST_DNS_SERVER_NAME)")
     .option('--dns-allow-transfer <address>', 'an address allowed to transfer the zones (AXFR/IXFR over TCP); repeatable ($SIGNPOST_DNS_ALLOW_TRANSFER, comma-separated)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--dns-notify <address:port>', 'a secondary to NOTIFY when a zone changes; repeatable ($SIGNPOST_DNS_NOTIFY, comma-separated)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--dns-rate-limit <n>', 'response-rate limiting: UDP answers a second per client network (/24, /56); past it dropped, every 2nd truncated so real clients retry over TCP ($SIGNPOST_DNS_RATE_LIMIT; default: no limit)')
     .option('--allow-private-did-web', 'fetch did:web documents from private and loopback addresses too (an intranet; off by default against SSRF)')
     .option('--allow-http-did-web', 'resolve did:web of loopback hosts (127.0.0.1, localhost) over plain http: development only')
     // The flags are exactly what serveConfig reads (--trust-policy included), so the two cannot drift apart.

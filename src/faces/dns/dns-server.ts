@@ -8,12 +8,14 @@
  * - RRSIGs and NSEC for a query with the DO bit when the zones are signed (dnssec.ts);
  * - ANY answered with one synthesized HINFO (RFC 8482);
  * - AXFR and IXFR over TCP to allowed clients (zone-transfer.ts);
+ * - response-rate limiting of UDP answers per client network, when configured (rate-limit.ts);
  * - FORMERR for a packet that does not parse, NOTIMP for other opcodes, REFUSED outside its zones.
  */
 import { createSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import dnsPacket, { type Answer, type Packet, type Question } from 'dns-packet';
 import type { DnsAnswerCache } from './answer-cache.js';
+import type { ResponseRateLimiter } from './rate-limit.js';
 import type { ZoneSigner } from './dnssec.js';
 import { transferMessages, transferRecords } from './zone-transfer.js';
 import { zoneOf, type ZoneView } from './zone-view.js';
@@ -31,6 +33,8 @@ export interface DnsServerOptions extends DnsAnswerer {
   readonly host: string;
   /** 0 picks a free port (the same one for UDP and TCP). */
   readonly port: number;
+  /** Response-rate limiting of UDP answers; without it, none. */
+  readonly rateLimiter?: ResponseRateLimiter | undefined;
 }
 
 export interface RunningDnsServer {
@@ -191,6 +195,12 @@ function encodeWithin(packet: Packet & { flags: number }, limit: number): Buffer
   return dnsPacket.encode({ ...packet, flags: packet.flags | RESPONSE_FLAGS.tc, answers: [], authorities: [] });
 }
 
+/** The answer's header and question with TC set: the client asks again over TCP. */
+function truncated(answer: Buffer): Buffer {
+  const packet = dnsPacket.decode(answer);
+  return dnsPacket.encode({ ...packet, flags: (packet.flags ?? 0) | RESPONSE_FLAGS.tc, answers: [], authorities: [], additionals: [] });
+}
+
 function formErr(id: number): Buffer {
   return dnsPacket.encode({ id, type: 'response', flags: RCODE.FORMERR, questions: [] });
 }
@@ -225,8 +235,10 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
     throw error;
   }
   udp.on('message', (message, from) => {
+    const decision = options.rateLimiter?.decide(from.address) ?? 'answer';
+    if (decision === 'drop') return;
     void answerMessage(options, message, 'udp').then((answer) => {
-      if (answer) udp.send(answer, from.port, from.address);
+      if (answer) udp.send(decision === 'truncate' ? truncated(answer) : answer, from.port, from.address);
     });
   });
   return {
