@@ -23,7 +23,7 @@ import { benchTempDir, startChild } from '../support/children.js';
 import { machineInfo } from '../support/machine.js';
 import { int, table } from '../support/stats.js';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
+import { closedLoopbackPort } from '../../test/support/closed-loopback-port.js';
 import { createSocket } from 'node:dgram';
 import dnsPacket from 'dns-packet';
 
@@ -33,14 +33,6 @@ const AGENTS = argument('--agents', 200);
 const SECONDS = argument('--seconds', 10);
 const ZONE = '_agents.bench.example';
 const TARGET_RATIO = 0.4;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 interface PerfResult {
   readonly qps: number;
@@ -89,7 +81,7 @@ async function main(): Promise<void> {
     const transfer = (await run('dig', ['@127.0.0.1', '-p', String(dnsPort), ZONE, 'AXFR', '+nocmd', '+nostats', '+nocomments'], { maxBuffer: 64 * 1024 * 1024 })).stdout;
     const zoneLines = transfer.split('\n').filter((line) => line !== '' && !line.startsWith(';'));
     writeFileSync(join(dir, `${ZONE}.zone`), zoneLines.slice(0, -1).join('\n') + '\n');
-    const knotPort = await freePort();
+    const knotPort = await closedLoopbackPort();
     writeFileSync(
       join(dir, 'knot.conf'),
       ['server:', `    rundir: "${dir}"`, `    listen: 127.0.0.1@${knotPort}`, '    udp-workers: 1', '    tcp-workers: 1', '    background-workers: 1', 'database:', `    storage: "${dir}"`, 'zone:', `  - domain: ${ZONE}`, `    file: "${join(dir, `${ZONE}.zone`)}"`, '    journal-content: none', '    zonefile-sync: -1', ''].join('\n'),

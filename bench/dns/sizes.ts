@@ -11,9 +11,6 @@
  *
  * Target (issue 11): P90 of the signed discovery answer <= 700 bytes.
  */
-import { createHash } from 'node:crypto';
-import { createRegistration } from '../../src/core/record/registration.js';
-import { nextSequence } from '../../src/core/record/sequence.js';
 import { Registry } from '../../src/core/registry/registry.js';
 import { registryResolution } from '../../src/core/resolve/resolution-pipeline.js';
 import { signingKeyFromSeed } from '../../src/core/trust/ed25519.js';
@@ -23,7 +20,7 @@ import { measureAnswerSizes, UDP_BUDGET } from '../../src/faces/dns/answer-sizes
 import { ZoneSigner } from '../../src/faces/dns/dnssec.js';
 import { ZoneView } from '../../src/faces/dns/zone-view.js';
 import { MemoryRecordStore } from '../../src/store/memory/memory-store.js';
-import { benchAgents } from '../support/agents.js';
+import { benchAgents, signedRegistration } from '../support/agents.js';
 import { int, percentile, table } from '../support/stats.js';
 
 const VERISIGN_P90 = 980;
@@ -36,17 +33,8 @@ async function main(): Promise<void> {
   const registry = new Registry({ store, key: signingKeyFromSeed(new Uint8Array(32).fill(9)), clock });
   const registered: string[] = [];
   for (const candidate of candidates) {
-    const key = signingKeyFromSeed(createHash('sha256').update(`signpost-bench/${candidate.name}`).digest());
-    const now = Date.now();
-    const registration = createRegistration({
-      key,
-      name: candidate.name,
-      claims: candidate.claims,
-      // As a registry at a typical public URL would name it.
-      factsUrl: `https://registry.example.com/v1/agents/${encodeURIComponent(candidate.name)}/facts`,
-      seq: nextSequence(now),
-      nowMs: now,
-    });
+    // As a registry at a typical public URL would name its facts.
+    const registration = signedRegistration(candidate, 'https://registry.example.com');
     const result = await registry.register(registration);
     if (result.ok) registered.push(candidate.name);
   }

@@ -42,21 +42,26 @@ export function benchAgents(count: number): { candidates: ImportCandidate[]; sou
   return { candidates: plan.value.candidates.slice(0, count), source: `MCP registry seed (${SEED_FILE})` };
 }
 
+/** The candidate's registration, signed now with its own deterministic key, as a registry at `baseUrl` names its facts. */
+export function signedRegistration(candidate: ImportCandidate, baseUrl: string): ReturnType<typeof createRegistration> {
+  const key = signingKeyFromSeed(createHash('sha256').update(`signpost-bench/${candidate.name}`).digest());
+  const now = Date.now();
+  return createRegistration({
+    key,
+    name: candidate.name,
+    claims: candidate.claims,
+    factsUrl: `${baseUrl}/v1/agents/${encodeURIComponent(candidate.name)}/facts`,
+    seq: nextSequence(now),
+    nowMs: now,
+  });
+}
+
 /** Register every candidate with its own key; `concurrency` POSTs in flight. */
 export async function registerAll(baseUrl: string, candidates: readonly ImportCandidate[], concurrency = 4): Promise<void> {
   const queue = [...candidates];
   const worker = async () => {
     for (let candidate = queue.shift(); candidate !== undefined; candidate = queue.shift()) {
-      const key = signingKeyFromSeed(createHash('sha256').update(`signpost-bench/${candidate.name}`).digest());
-      const now = Date.now();
-      const registration = createRegistration({
-        key,
-        name: candidate.name,
-        claims: candidate.claims,
-        factsUrl: `${baseUrl}/v1/agents/${encodeURIComponent(candidate.name)}/facts`,
-        seq: nextSequence(now),
-        nowMs: now,
-      });
+      const registration = signedRegistration(candidate, baseUrl);
       const response = await fetch(`${baseUrl}/v1/agents`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -50,7 +50,7 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
         serial: () => services.store.logSize(),
         serverName: config.dnsServerName ?? 'localhost',
         dnskey: (zone) => signer.dnskey(zone),
-        names: (namespace) => agentNamesUnder(services, namespace),
+        names: (namespace) => agentNamesUnder(services.registry, namespace),
       });
       const allowed = new Set(config.dnsAllowTransfer ?? []);
       const cache = new DnsAnswerCache({ now: () => services.clock.now() });
@@ -101,11 +101,11 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
   };
 }
 
-/** The names of the active agents under `namespace`, read page by page (a zone transfer lists them). */
-async function* agentNamesUnder(services: RegistryServices, namespace: string): AsyncIterable<string> {
-  const prefix = `agent://${namespace}/`;
+/** The names of the active agents (under `namespace`, if given), read page by page. */
+async function* agentNamesUnder(registry: Registry, namespace?: string): AsyncIterable<string> {
+  const prefix = namespace === undefined ? 'agent://' : `agent://${namespace}/`;
   for (let cursor: string | undefined; ; ) {
-    const page = await services.registry.search({ limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+    const page = await registry.search({ limit: 100, ...(cursor === undefined ? {} : { cursor }) });
     for (const agent of page.items) if (agent.name.startsWith(prefix)) yield agent.name;
     if (page.nextCursor === null) return;
     cursor = page.nextCursor;
@@ -161,14 +161,9 @@ export async function dnsSizes(dataDir: string): Promise<DnsSizesReport> {
     const signer = new ZoneSigner(hasZoneKey ? await readKeyFile(zoneKeyPath) : signingKeyFromSeed(new Uint8Array(randomBytes(32))), { now: () => clock.now() });
     const view = new ZoneView({ resolution: registryResolution(registry, clock), serial: () => store.logSize(), serverName: 'localhost', dnskey: (zone) => signer.dnskey(zone) });
     const owners: string[] = [];
-    for (let cursor: string | undefined; ; ) {
-      const page = await registry.search({ limit: 100, ...(cursor === undefined ? {} : { cursor }) });
-      for (const agent of page.items) {
-        const parsed = parseAgentName(agent.name);
-        if (parsed.ok) owners.push(toDnsOwnerName(parsed.value.name));
-      }
-      if (page.nextCursor === null) break;
-      cursor = page.nextCursor;
+    for await (const name of agentNamesUnder(registry)) {
+      const parsed = parseAgentName(name);
+      if (parsed.ok) owners.push(toDnsOwnerName(parsed.value.name));
     }
     const sizes = await measureAnswerSizes(view, signer, owners);
     const largest = sizes

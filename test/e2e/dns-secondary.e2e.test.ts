@@ -6,10 +6,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { closedLoopbackPort } from '../support/closed-loopback-port.js';
 import { registerWithCli, removeDir, runCli, startServer, tempDir, type RunningServer } from './support.js';
 
 const run = promisify(execFile);
@@ -23,15 +23,6 @@ afterAll(async () => {
   if (work) await removeDir(work);
   if (server) await removeDir(server.dataDir);
 });
-
-/** A TCP port free right now (knotd binds it for UDP and TCP a moment later). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 async function dig(port: number, ...args: string[]): Promise<string> {
   return (await run('dig', ['@127.0.0.1', '-p', String(port), '+norec', '+time=2', '+tries=1', ...args]).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }))).stdout;
@@ -51,7 +42,7 @@ async function until(done: () => Promise<boolean>): Promise<void> {
 describe('a Knot DNS secondary', () => {
   it('transfers the zone, answers as the registry does, and follows a revocation after NOTIFY', async () => {
     work = await tempDir('knot');
-    const knotPort = await freePort();
+    const knotPort = await closedLoopbackPort();
     server = await startServer(undefined, ['--dns-port', '0', '--dns-server-name', 'ns1.registry.example', '--dns-allow-transfer', '127.0.0.1', '--dns-notify', `127.0.0.1:${knotPort}`]);
     const primaryPort = Number(/DNS: dns:\/\/127\.0\.0\.1:(\d+)/.exec(server.output())![1]);
     const env = { SIGNPOST_REGISTRY: server.url, SIGNPOST_HOME: join(work, 'home') };
