@@ -79,12 +79,13 @@ export class ZoneView {
     const name = question.name.toLowerCase().replace(/\.$/, '');
     const zone = zoneOf(name);
     if (zone === undefined) return { kind: 'refused' };
-    const soa = await this.soa(zone);
-    const node = name === zone ? this.apex(zone, soa) : await this.agentNode(name);
+    // The SOA costs a read of the log's size: only the apex and a denial need it.
+    const node = name === zone ? this.apex(zone, await this.soa(zone)) : await this.agentNode(name);
     const types = [...node.keys()];
     const type = question.type === 'SVCB' ? SVCB_TYPE : question.type;
     const records = type === 'ANY' ? [...node.values()].flat() : node.get(type);
-    return records && records.length > 0 ? { kind: 'answer', zone, name, records, types } : { kind: 'nodata', zone, name, soa, types };
+    if (records && records.length > 0) return { kind: 'answer', zone, name, records, types };
+    return { kind: 'nodata', zone, name, soa: node.get('SOA')?.[0] ?? (await this.soa(zone)), types };
   }
 
   /**
