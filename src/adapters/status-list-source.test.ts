@@ -216,7 +216,7 @@ describe('the certification registry with the HTTPS status list source', () => {
         validUntil: utc(T0 + 365 * DAY),
         status: { revocation: { listUrl: url, index } },
       });
-    const found = async () => (await registry.search({ limit: 10, certification: certifications.searchFilter('HIPAA') })).items.map((a) => a.name);
+    const found = async () => (await registry.search({ limit: 10, certification: certifications.searchFilter('HIPAA') })).items.map(({ agent }) => agent.name);
 
     expect((await certifications.submit(NAME, await certification(3))).ok).toBe(true);
     expect(await found()).toEqual([NAME]);

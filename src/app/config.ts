@@ -6,6 +6,7 @@ import { parseStrictJsonBytes } from '../core/json/strict-json.js';
 import { didKeyProblem } from '../core/trust/did-key.js';
 import { parseDidWeb } from '../core/trust/did-web/did-web-url.js';
 import { parseTrustPolicy } from '../core/registry/certifications.js';
+import { NAMESPACE_MODES, type NamespaceMode } from '../core/registry/namespace-claims.js';
 import type { TrustPolicy } from '../core/trust/credentials/certification-credential.js';
 import { durationSeconds } from './duration.js';
 
@@ -29,6 +30,10 @@ export interface ServeConfig {
   readonly disclosureValiditySeconds?: number;
   /** Namespace → owner DID, replacing the default owner `did:web:<namespace>`. */
   readonly namespaceOwners?: Readonly<Record<string, string>>;
+  /** Whether names under namespaces nobody claimed are accepted; default `open`. */
+  readonly namespaceMode?: NamespaceMode;
+  /** DNS servers the TXT proofs of namespace claims are looked up at (`127.0.0.1:5353`); default: the system's. */
+  readonly ownershipDnsServers?: readonly string[];
   /** Seconds between sweeps of stored certifications against their issuers' status lists; default 300. */
   readonly statusSweepSeconds?: number;
   /** Most resolve answers cached; default 100,000. */
@@ -71,6 +76,10 @@ export interface ServeInput {
   readonly disclosureValidity?: string | undefined;
   /** `--namespace-owner NAMESPACE=DID`, repeatable. */
   readonly namespaceOwner?: readonly string[] | string | undefined;
+  /** `--namespaces open|claimed-only` (also SIGNPOST_NAMESPACES). */
+  readonly namespaces?: string | undefined;
+  /** `--ownership-dns-server ADDRESS:PORT`, repeatable (also SIGNPOST_OWNERSHIP_DNS_SERVER, comma-separated). */
+  readonly ownershipDnsServer?: readonly string[] | string | undefined;
   /** Seconds, or 30m / 12h (also SIGNPOST_STATUS_SWEEP): the certification status sweep interval. */
   readonly statusSweep?: string | undefined;
   /** A count (also SIGNPOST_RESOLVE_CACHE_ENTRIES). */
@@ -133,10 +142,13 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
   if (!dns.ok) return dns;
   const namespaceOwners = namespaceOwnerOption(flags.namespaceOwner);
   if (!namespaceOwners.ok) return namespaceOwners;
+  const claims = namespaceClaimOptions(flags, env);
+  if (!claims.ok) return claims;
   const resolveCache = resolveCacheOptions(flags, env);
   if (!resolveCache.ok) return resolveCache;
   return ok({
     ...namespaceOwners.value,
+    ...claims.value,
     ...resolveCache.value,
     ...watch.value,
     ...dns.value,
@@ -151,6 +163,26 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
     dataDir: resolve(flags.data ?? env.SIGNPOST_DATA ?? 'signpost-data'),
     logLevel: logLevel as ServeConfig['logLevel'],
   });
+}
+
+/** A repeatable flag's values, or else the comma-separated environment variable's. */
+function repeatedOption(flag: readonly string[] | string | undefined, variable: string | undefined): string[] {
+  return (flag === undefined ? (variable?.split(',') ?? []) : typeof flag === 'string' ? [flag] : [...flag]).map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/** The mode for unclaimed namespaces, and the DNS servers claims' TXT proofs are read from. */
+function namespaceClaimOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'namespaceMode' | 'ownershipDnsServers'>> {
+  const mode = flags.namespaces ?? env.SIGNPOST_NAMESPACES;
+  if (mode !== undefined && !(NAMESPACE_MODES as readonly string[]).includes(mode)) return fail('REQUEST_INVALID', `--namespaces takes ${NAMESPACE_MODES.join(' or ')}, got "${mode}"`);
+  const servers = repeatedOption(flags.ownershipDnsServer, env.SIGNPOST_OWNERSHIP_DNS_SERVER);
+  for (const server of servers) {
+    const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(server);
+    const address = match?.[1] ?? match?.[2];
+    if (!match || address === undefined || isIP(address) === 0 || Number(match[3] ?? 53) > 65_535) {
+      return fail('REQUEST_INVALID', `--ownership-dns-server takes ADDRESS[:PORT] (e.g. 127.0.0.1:5353, [::1]:53), got "${server}"`);
+    }
+  }
+  return ok({ ...(mode === undefined ? {} : { namespaceMode: mode as NamespaceMode }), ...(servers.length === 0 ? {} : { ownershipDnsServers: servers }) });
 }
 
 /** `acme.com=did:web:acme-holding.example` pairs; a namespace named twice is an error, not a silent override. */

@@ -60,6 +60,8 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
           const zone = zoneOfAgent(name);
           if (zone !== undefined) cache.invalidateZone(zone);
         }),
+        // A claim changes which of the zone's names answer.
+        services.registry.onNamespaceChange((namespace) => cache.invalidateZone(`${AGENTS_ZONE_LABEL}.${namespace}`)),
       );
       // A face that fails to start leaves nothing behind.
       server = await startDnsServer({
@@ -83,7 +85,8 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
         const subscribed = await services.watch.subscribe(undefined, {
           onReady: () => {
             for (const entry of subscription?.take() ?? []) {
-              const zone = typeof entry.event.name === 'string' ? zoneOfAgent(entry.event.name) : undefined;
+              const { name, namespace } = entry.event;
+              const zone = typeof name === 'string' ? zoneOfAgent(name) : typeof namespace === 'string' ? `${AGENTS_ZONE_LABEL}.${namespace}` : undefined;
               if (zone !== undefined) notifier.changed(zone);
             }
           },
@@ -106,7 +109,7 @@ async function* agentNamesUnder(registry: Registry, namespace?: string): AsyncIt
   const prefix = namespace === undefined ? 'agent://' : `agent://${namespace}/`;
   for (let cursor: string | undefined; ; ) {
     const page = await registry.search({ limit: 100, ...(cursor === undefined ? {} : { cursor }) });
-    for (const agent of page.items) if (agent.name.startsWith(prefix)) yield agent.name;
+    for (const { agent } of page.items) if (agent.name.startsWith(prefix)) yield agent.name;
     if (page.nextCursor === null) return;
     cursor = page.nextCursor;
   }

@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { NamespaceOwners } from '../core/registry/namespace-owners.js';
+import { namespaceEvidence } from '../adapters/namespace-evidence.js';
 import { Registry } from '../core/registry/registry.js';
 import { CertificationRegistry } from '../core/registry/certifications.js';
 import { createDocumentLoader } from '../core/trust/credentials/document-loader.js';
@@ -126,7 +127,20 @@ async function buildServices(config: ServeConfig, trustPolicy: TrustPolicy, logg
   watch = new LogWatch(store, { ...(config.watchMaxSubscribers === undefined ? {} : { maxSubscribers: config.watchMaxSubscribers }) });
   // Namespace owners' keys come from their DID documents through the same resolver.
   const namespaceOwners = new NamespaceOwners({ resolver: didResolver, ...(config.namespaceOwners ? { overrides: config.namespaceOwners } : {}) });
-  const registry = new Registry({ store, key, clock, certificateAuthority: ca.authority, namespaceOwners });
+  // Namespace claims are proven by what the domain publishes: DNS TXT, its well-known file, its did:web.
+  const evidence = namespaceEvidence({
+    ...(config.ownershipDnsServers ? { dnsServers: config.ownershipDnsServers } : {}),
+    ...(config.allowPrivateDidWeb ? { allowPrivateNetwork: true } : {}),
+  });
+  const registry = new Registry({
+    store,
+    key,
+    clock,
+    certificateAuthority: ca.authority,
+    namespaceOwners,
+    ...(config.namespaceMode ? { namespaceMode: config.namespaceMode } : {}),
+    proofSources: { evidence, didResolver },
+  });
   // Issuers: did:key resolves offline, did:web through the resolver (pins, cache, then HTTPS).
   const certificationLoader = createDocumentLoader({ didDocuments: didDocumentLookup(didResolver) });
   // Issuers' status lists: HTTPS with the did:web fetcher's guards and switches, cached briefly.

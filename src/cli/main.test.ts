@@ -36,6 +36,8 @@ describe('the command table', () => {
         'import a2a',
         'import mcp',
         'log verify',
+        'namespace claim',
+        'namespace show',
         'register',
         'resolve',
         'revoke',

@@ -8,6 +8,7 @@ import { grantCommand } from './commands/grant.js';
 import { importCommand } from './commands/import.js';
 import { keygenCommand } from './commands/keygen.js';
 import { logCommand } from './commands/log.js';
+import { namespaceCommand } from './commands/namespace.js';
 import { dnsCommand } from './commands/dns.js';
 import { registerCommand } from './commands/register.js';
 import { resolveCommand } from './commands/resolve.js';
@@ -25,7 +26,7 @@ import { reportFailure } from './failure-report.js';
  * under actions/ only when the command runs, so `--version`, `--help` and every command start
  * without loading the server, SQLite or the credential libraries they do not use.
  */
-const commands = [serveCommand, keygenCommand, registerCommand, resolveCommand, searchCommand, verifyCommand, deregisterCommand, rotateCommand, revokeCommand, grantCommand, certCommand, certificationCommand, discloseCommand, importCommand, logCommand, dnsCommand];
+const commands = [serveCommand, keygenCommand, registerCommand, resolveCommand, searchCommand, verifyCommand, deregisterCommand, rotateCommand, revokeCommand, grantCommand, namespaceCommand, certCommand, certificationCommand, discloseCommand, importCommand, logCommand, dnsCommand];
 
 /** The whole command table, every action still unloaded. */
 export function signpostProgram(): Command {

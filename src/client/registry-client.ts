@@ -1,4 +1,7 @@
 import { fail, failWith, isErrorCode, ok, problem, type Problem, type Result } from '../core/errors.js';
+import type { NamespaceClaim } from '../core/record/namespace-claim.js';
+import type { StoredNamespaceClaim } from '../core/ports.js';
+import type { Ownership } from '../core/registry/namespace-claims.js';
 import { parseStrictJsonBytes } from '../core/json/strict-json.js';
 import { fetchExchange, nodeHttpExchange, readBodyCapped, type HttpAnswer } from './http-exchange.js';
 import type { RequesterContext } from '../core/resolve/choose-endpoint.js';
@@ -47,6 +50,8 @@ export interface ResolveAnswer {
   readonly facts: CountersignedRecord<AgentFacts>;
   /** The registry's Verifiable Credential over the facts, with its revocation and suspension status entries. */
   readonly credential?: unknown;
+  /** What the registry states about the name's namespace (spec section 21): not signed by the owner; its signed claim is at /v1/namespaces/<namespace>. */
+  readonly ownership?: Ownership;
   readonly registry: { id: string };
 }
 
@@ -118,6 +123,16 @@ export class RegistryClient {
 
   agent(name: string): Promise<Result<AgentRecordAnswer>> {
     return this.call('GET', `/v1/agents/${encodeURIComponent(name)}`);
+  }
+
+  /** Claim a namespace, or restate its grants, with a NamespaceClaim signed by the owner key (spec section 21). */
+  claimNamespace(claim: SignedRecord<NamespaceClaim>): Promise<Result<StoredNamespaceClaim>> {
+    return this.call('PUT', `/v1/namespaces/${encodeURIComponent(claim.payload.namespace)}`, claim);
+  }
+
+  /** The stored claim of a namespace (NAMESPACE_CLAIM_NOT_FOUND when nobody claimed it). */
+  namespaceClaim(namespace: string): Promise<Result<StoredNamespaceClaim>> {
+    return this.call('GET', `/v1/namespaces/${encodeURIComponent(namespace)}`);
   }
 
   /** Store a third-party certification credential about the agent (201 new, 200 replaced; see lastStatus). */

@@ -1,4 +1,5 @@
 import { fail, failWith, ok, problem, type Problem, type Result } from '../core/errors.js';
+import type { Ownership } from '../core/registry/namespace-claims.js';
 import { checkConsistency, checkInclusion, checkTreeHead, type InclusionProof, type TreeHead } from '../core/log/transparency-log.js';
 import { canonicalSha256Hex } from '../core/trust/jcs.js';
 import { parseAgentName } from '../core/name/index.js';
@@ -80,6 +81,12 @@ export interface ResolveResult {
   readonly watched?: boolean;
   /** With `verifyInclusion`: the log entry that published the records, proven in a signed head. */
   readonly logInclusion?: LogInclusion;
+  /**
+   * Whether the namespace's proven owner granted the agent's key the name (`proven`) or nobody
+   * claimed the namespace (`unclaimed`), as the registry states it; absent from a registry that
+   * predates claims, or when the answer did not verify.
+   */
+  readonly ownership?: Ownership;
 }
 
 interface CachedEntry {
@@ -255,6 +262,12 @@ export class SignpostClient {
     for (const key of this.cache.keys()) if (key.includes(`?${marker}&`) || key.endsWith(`?${marker}`)) this.cache.delete(key);
   }
 
+  /** Drop the cached answers of every name under a namespace. */
+  invalidateNamespace(namespace: string): void {
+    const marker = `name=${encodeURIComponent(`agent://${namespace}/`)}`;
+    for (const key of this.cache.keys()) if (key.includes(`?${marker}`)) this.cache.delete(key);
+  }
+
   private async verify(name: string, answer: unknown, registryKey: string, now: number): Promise<ResolveResult> {
     const check = await verifyResolveAnswerFully(answer, { registryKey, expectedName: name, nowMs: now, requireCredential: this.requireCredential }, this.statusReader);
     const document = answer as Partial<ResolveAnswer>;
@@ -269,6 +282,7 @@ export class SignpostClient {
       errors: check.errors,
       status: check.status,
       revalidated: false,
+      ...(verified && document.ownership !== undefined ? { ownership: document.ownership } : {}),
     };
   }
 
@@ -310,6 +324,8 @@ export class SignpostClient {
       onChange: (change) => {
         this.changesSeen++;
         if (typeof change.event.name === 'string') this.invalidate(change.event.name);
+        // A claim of a namespace changes which of its names answer: drop them all.
+        if (typeof change.event.namespace === 'string') this.invalidateNamespace(change.event.namespace);
         options.onChange?.(change);
       },
       ...(options.onDisconnect ? { onDisconnect: options.onDisconnect } : {}),

@@ -89,6 +89,13 @@ export const errorCatalogue = {
   },
   WRITE_CONFLICT: { kind: 'conflict', title: 'Another write to the same name won the race; retry with a fresh sequence' },
 
+  // --- namespace ownership -----------------------------------------------------------------
+  NAMESPACE_UNCLAIMED: { kind: 'forbidden', title: 'The namespace has no proven owner, and this registry accepts names only under claimed namespaces' },
+  NAMESPACE_NOT_AUTHORIZED: { kind: 'forbidden', title: 'The owner of the namespace has not granted this agent key the name' },
+  NAMESPACE_PROOF_FAILED: { kind: 'forbidden', title: 'The domain does not publish the claiming key as the owner of the namespace' },
+  NAMESPACE_PROOF_UNAVAILABLE: { kind: 'unavailable', title: "The namespace's proof of ownership could not be looked up" },
+  NAMESPACE_CLAIM_NOT_FOUND: { kind: 'not-found', title: 'No claim is stored for this namespace' },
+
   // --- search ------------------------------------------------------------------------------
   SEARCH_BAD_CURSOR: { kind: 'invalid', title: 'The search cursor is malformed or belongs to another query' },
 

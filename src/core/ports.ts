@@ -7,6 +7,8 @@ import type { AgentState, StoredAgent } from './registry/stored-agent.js';
 import type { IssuedCertificate } from './trust/certificates/capability-certificate.js';
 import type { CertificationCredential } from './trust/credentials/certification-credential.js';
 import type { LogEntry, LogEventDraft } from './log/log-event.js';
+import type { NamespaceClaim } from './record/namespace-claim.js';
+import type { CountersignedRecord } from './record/types.js';
 
 /** Wall-clock time in milliseconds since the Unix epoch. */
 export interface Clock {
@@ -42,6 +44,11 @@ export interface SearchQuery {
    * search never lists what resolve refuses as expired. The registry always sets it (its clock).
    */
   readonly validAt?: number;
+  /**
+   * Only agents whose namespace has a stored claim (`claimed`), or has none (`unclaimed`). Whether
+   * the claim grants the agent's key is the core's to decide, on each page.
+   */
+  readonly namespaceClaim?: 'claimed' | 'unclaimed';
   /** Page size, 1..100. */
   readonly limit: number;
   /** Opaque cursor from the previous page. */
@@ -96,6 +103,19 @@ export interface StoredCertification {
   readonly storedAt: string;
   /** The credential as the issuer signed it. */
   readonly credential: CertificationCredential;
+}
+
+/** The accepted claim of a namespace, as the registry stored it. */
+export interface StoredNamespaceClaim {
+  readonly namespace: string;
+  /** The claim's sequence (compare-and-set key). */
+  readonly seq: number;
+  /** The owner's signed claim with the registry's countersignature. */
+  readonly claim: CountersignedRecord<NamespaceClaim>;
+  /** What the registry found when it checked the proof (the TXT or well-known line, or the DID document's key). */
+  readonly evidence: string;
+  /** RFC 3339 time the registry checked the proof. */
+  readonly provenAt: string;
 }
 
 export interface SearchPage {
@@ -177,6 +197,14 @@ export interface RecordStore {
    * was removed.
    */
   removeCertification(name: string, digest: string, bindingIndex: number | null, event?: LogEventDraft): Promise<boolean>;
+  /** The stored claim of a namespace, or undefined. */
+  namespaceClaim(namespace: string): Promise<StoredNamespaceClaim | undefined>;
+  /**
+   * Store the claim of a namespace, replacing the one there, if and only if the stored claim's
+   * sequence is still `expectedSeq` (null: none may be stored). Losing that race yields
+   * 'conflict' and changes nothing. `event` is appended in the same transaction, as with `put`.
+   */
+  putNamespaceClaim(claim: StoredNamespaceClaim, expectedSeq: number | null, event?: LogEventDraft): Promise<PutOutcome>;
   close(): Promise<void>;
 }
 
@@ -189,6 +217,19 @@ export interface RecordStore {
  */
 export interface StatusListSource {
   fetch(url: string): Promise<Result<unknown>>;
+}
+
+/**
+ * Where a domain publishes the owner lines of its namespace (record/namespace-claim.ts): DNS TXT
+ * and an HTTPS well-known file, read by the app's adapters. A domain that publishes nothing there
+ * is an empty list / NAMESPACE_PROOF_FAILED; a lookup that could not be made (timeout, SERVFAIL,
+ * refused address) is NAMESPACE_PROOF_UNAVAILABLE, so the claimant knows to retry.
+ */
+export interface NamespaceEvidence {
+  /** The TXT records at a DNS name, each record's strings joined; [] for NXDOMAIN and NODATA. */
+  txt(name: string): Promise<Result<readonly string[]>>;
+  /** The body of `https://<namespace>/.well-known/signpost-challenge` (small, text). */
+  wellKnown(namespace: string): Promise<Result<string>>;
 }
 
 /**

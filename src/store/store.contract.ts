@@ -10,7 +10,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ErrorCode, SignpostError } from '../core/errors.js';
-import type { CertificationFilter, RecordStore, SearchQuery, StoredCertification } from '../core/ports.js';
+import type { CertificationFilter, RecordStore, SearchQuery, StoredCertification, StoredNamespaceClaim } from '../core/ports.js';
 import type { ActiveAgent, StoredAgent } from '../core/registry/stored-agent.js';
 import { logEntryText, type AgentEventDraft, type LogEventDraft } from '../core/log/log-event.js';
 import { VALID_FROM_CLOCK_SKEW_MS } from '../core/trust/credentials/proof.js';
@@ -739,6 +739,71 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         store = await opened.reopen();
         expect(await store.certificationsOf(holder.name)).toEqual([hipaa]);
         expect(await names(store, { certification: counting('HIPAA') })).toEqual([holder.name]);
+      });
+    });
+
+    describe('namespace claims', () => {
+      const claimOf = (namespace: string, seq: number, by = 'did:key:z6MkOwner'): StoredNamespaceClaim => ({
+        namespace,
+        seq,
+        claim: {
+          payload: { type: 'NamespaceClaim', v: 1, namespace, by, proof: 'dns-txt', seq, at: '2026-01-01T00:00:00Z', grants: [{ subtree: '', keys: ['did:key:z6MkAgent'] }] },
+          sig: 'c2ln',
+          countersig: { by: 'did:key:z6MkRegistry', at: '2026-01-01T00:00:01Z', sig: 'Y291bnRlcg' },
+        },
+        evidence: `TXT _signpost-challenge.${namespace} "v=signpost1; owner=${by}"`,
+        provenAt: '2026-01-01T00:00:01Z',
+      });
+      const claimEvent = (claim: StoredNamespaceClaim): LogEventDraft => ({
+        kind: 'namespace-claimed',
+        namespace: claim.namespace,
+        at: claim.provenAt,
+        by: claim.claim.payload.by,
+        proof: claim.claim.payload.proof,
+        seq: claim.seq,
+        records: { claim: 'c'.repeat(64) },
+      });
+
+      it('stores a first claim with expectedSeq null, returns it deep-equal, and appends its event', async () => {
+        const claim = claimOf('acme.com', 5);
+        expect(await store.namespaceClaim('acme.com')).toBeUndefined();
+        expect(await store.putNamespaceClaim(claim, null, claimEvent(claim))).toBe('written');
+        expect(await store.namespaceClaim('acme.com')).toEqual(claim);
+        expect(await store.namespaceClaim('acme.org')).toBeUndefined();
+        expect(JSON.parse((await store.logEntries(0, 1))[0]!.text)).toMatchObject({ index: 0, kind: 'namespace-claimed', namespace: 'acme.com', seq: 5 });
+      });
+
+      it('replaces a claim only from the stored sequence, upward; a lost race changes nothing and appends nothing', async () => {
+        const first = claimOf('acme.com', 5);
+        await store.putNamespaceClaim(first, null, claimEvent(first));
+        expect(await store.putNamespaceClaim(claimOf('acme.com', 6, 'did:key:z6MkThief'), null, claimEvent(first))).toBe('conflict');
+        expect(await store.putNamespaceClaim(claimOf('acme.com', 7), 4, claimEvent(first))).toBe('conflict');
+        expect(await store.namespaceClaim('acme.com')).toEqual(first);
+        expect(await store.logSize()).toBe(1);
+        const next = claimOf('acme.com', 6, 'did:key:z6MkNewOwner');
+        expect(await store.putNamespaceClaim(next, 5, claimEvent(next))).toBe('written');
+        expect(await store.namespaceClaim('acme.com')).toEqual(next);
+        await expect(store.putNamespaceClaim(claimOf('acme.com', 6), 6)).rejects.toThrow(/never goes back/);
+        expect(await store.namespaceClaim('acme.com')).toEqual(next);
+      });
+
+      it('search keeps agents of claimed namespaces, or of unclaimed ones, by the namespace exactly', async () => {
+        for (const name of ['agent://acme.com/a', 'agent://acme.com.evil/b', 'agent://sub.acme.com/c', 'agent://other.org/d']) await store.put(activeAgent({ name, text: 'Claims test' }), null);
+        await store.putNamespaceClaim(claimOf('acme.com', 1), null);
+        await store.putNamespaceClaim(claimOf('other.org', 1), null);
+        expect(await names(store, { namespaceClaim: 'claimed' })).toEqual(['agent://acme.com/a', 'agent://other.org/d']);
+        expect(await names(store, { namespaceClaim: 'unclaimed' })).toEqual(['agent://acme.com.evil/b', 'agent://sub.acme.com/c']);
+        expect(await names(store, { namespaceClaim: 'claimed', text: 'claims' })).toEqual(['agent://acme.com/a', 'agent://other.org/d']);
+        const first = await store.search({ namespaceClaim: 'claimed', limit: 1 });
+        await expect(store.search({ namespaceClaim: 'unclaimed', limit: 1, cursor: first.nextCursor! })).rejects.toMatchObject({ code: 'SEARCH_BAD_CURSOR' });
+      });
+
+      it('keeps claims across a reopen (durable backends)', async ({ skip }) => {
+        if (opened.reopen === undefined) return skip('this backend is not durable');
+        const claim = claimOf('acme.com', 3);
+        await store.putNamespaceClaim(claim, null);
+        store = await opened.reopen();
+        expect(await store.namespaceClaim('acme.com')).toEqual(claim);
       });
     });
 

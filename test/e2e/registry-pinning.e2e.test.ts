@@ -26,6 +26,9 @@ const cases: Record<string, () => string[]> = {
   rotate: () => ['rotate', NAME, '--key', file('agent.jwk'), '--new-key', file('next.jwk')],
   revoke: () => ['revoke', NAME, '--key', file('agent.jwk'), '--reason', 'key leaked'],
   grant: () => ['grant', NAME, '--key', file('agent.jwk'), '--capability', 'invoice.send'],
+  // The grant of a malformed key is refused before the registry would look the proof up (no traffic off loopback).
+  'namespace claim': () => ['namespace', 'claim', 'acme.com', '--key', file('agent.jwk'), '--grant', 'billing=did:key:not-a-key'],
+  'namespace show': () => ['namespace', 'show', 'acme.com'],
   'cert issue': () => ['cert', 'issue', '--key', file('agent.jwk'), '--name', NAME, '--out', file('cert.pem'), '--tls-key-out', file(`tls-key-${Math.random()}.pem`)],
   'certification add': () => ['certification', 'add', NAME, file('certification.json')],
   'certification list': () => ['certification', 'list', NAME],

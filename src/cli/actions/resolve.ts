@@ -1,4 +1,5 @@
 import { CredentialStatusReader, type CredentialStatus } from '../../client/credential-checks.js';
+import type { Ownership } from '../../core/registry/namespace-claims.js';
 import type { RegistryClient } from '../../client/registry-client.js';
 import { verifyResolveAnswerFully } from '../../client/verify-answer-fully.js';
 import type { Problem } from '../../core/errors.js';
@@ -29,6 +30,8 @@ interface ResolveOutput {
   signaturesVerified: boolean;
   /** The facts credential's status in the registry's signed status lists, read now (`unchecked`: not read, so not verified). */
   status: CredentialStatus;
+  /** The namespace ownership the registry states (proven: its owner granted the key; unclaimed: nobody claimed it). */
+  ownership?: Ownership;
   errors: Problem[];
 }
 
@@ -75,10 +78,16 @@ async function resolveOne(
       registry: registryDid,
       signaturesVerified: check.signaturesVerified,
       status: check.status,
+      ...(check.verified && answer.value.ownership !== undefined ? { ownership: answer.value.ownership } : {}),
       errors: [...check.errors],
     },
     exit: check.verified ? EXIT.ok : EXIT.refused,
   };
+}
+
+function describeOwnership(ownership: Ownership): string {
+  if (ownership.status === 'unclaimed') return `unclaimed (nobody proved they own ${ownership.namespace})`;
+  return `proven (${ownership.namespace} is owned by ${ownership.owner}, proof ${ownership.proof}; it grants this key ${ownership.subtree === '' ? 'the whole namespace' : ownership.subtree})`;
 }
 
 function humanReadable(output: ResolveOutput): string {
@@ -87,6 +96,7 @@ function humanReadable(output: ResolveOutput): string {
     `${output.name}`,
     `  verified: yes (agent ${output.agentId}, countersigned by ${output.registry})`,
     `  status: ${output.status} (the registry's signed status lists, read now)`,
+    ...(output.ownership ? [`  ownership: ${describeOwnership(output.ownership)}`] : []),
     `  endpoint: ${output.endpoint ? describeEndpoint(output.endpoint) : '(none fits the requested context)'}`,
   ];
   if (output.endpoints.length > 1) lines.push(`  all endpoints:`, ...output.endpoints.map((e) => `    ${describeEndpoint(e)}`));

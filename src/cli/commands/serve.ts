@@ -13,6 +13,8 @@ export function serveCommand(program: Command): void {
     .option('--trust-policy <file>', 'JSON file {"HIPAA": ["did:web:auditor.example", …]}: whose certification credentials count for what (default $SIGNPOST_TRUST_POLICY; none: none count)')
     .option('--did-document <path>', 'pin a DID document (a JSON file, or a directory of them; repeatable): answered as is, never fetched', (value: string, previous: string[] = []) => [...previous, value])
     .option('--namespace-owner <namespace=did>', 'who owns a namespace (may revoke its agents), instead of did:web:<namespace>; repeatable', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--namespaces <mode>', 'names under namespaces nobody claimed: open (accepted, answered as unclaimed) or claimed-only (refused, NAMESPACE_UNCLAIMED) (default open; $SIGNPOST_NAMESPACES)')
+    .option('--ownership-dns-server <address:port>', 'DNS server the TXT proofs of namespace claims are looked up at; repeatable (default: the system resolver; $SIGNPOST_OWNERSHIP_DNS_SERVER, comma-separated)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--disclosure-validity <duration>', 'lifetime of the bbs-2023 capability credentials it issues: 3600, 30m, 12h, 7d (default 24h; $SIGNPOST_DISCLOSURE_VALIDITY)')
     .option('--status-sweep <duration>', "how often certification issuers' status lists are checked again: 300, 5m, 1h (default 5m; $SIGNPOST_STATUS_SWEEP)")
     .option('--resolve-cache-entries <n>', 'most resolve answers kept ready to send (default 100000; $SIGNPOST_RESOLVE_CACHE_ENTRIES)')
@@ -26,7 +28,7 @@ export function serveCommand(program: Command): void {
     .option('--dns-allow-transfer <address>', 'an address allowed to transfer the zones (AXFR/IXFR over TCP); repeatable ($SIGNPOST_DNS_ALLOW_TRANSFER, comma-separated)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--dns-notify <address:port>', 'a secondary to NOTIFY when a zone changes; repeatable ($SIGNPOST_DNS_NOTIFY, comma-separated)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--dns-rate-limit <n>', 'response-rate limiting: UDP answers a second per client network (/24, /56); past it dropped, every 2nd truncated so real clients retry over TCP ($SIGNPOST_DNS_RATE_LIMIT; default: no limit)')
-    .option('--allow-private-did-web', 'fetch did:web documents from private and loopback addresses too (an intranet; off by default against SSRF)')
+    .option('--allow-private-did-web', 'fetch did:web documents and namespace well-known proofs from private and loopback addresses too (an intranet; off by default against SSRF)')
     .option('--allow-http-did-web', 'resolve did:web of loopback hosts (127.0.0.1, localhost) over plain http: development only')
     // The flags are exactly what serveConfig reads (--trust-policy included), so the two cannot drift apart.
     .action(async (flags: ServeInput) => (await import('../actions/serve.js')).serve(flags));

@@ -14,11 +14,12 @@ export const AGENT_EVENT_KINDS = ['registered', 'updated', 'key-rotated', 'dereg
 export const CERTIFICATION_EVENT_KINDS = ['certification-added', 'certification-removed'] as const;
 export type AgentEventKind = (typeof AGENT_EVENT_KINDS)[number];
 export type CertificationEventKind = (typeof CERTIFICATION_EVENT_KINDS)[number];
-export type LogEventKind = AgentEventKind | CertificationEventKind;
+/** Writes of a namespace's claim (its owner and grants). */
+export const NAMESPACE_EVENT_KINDS = ['namespace-claimed'] as const;
+export type NamespaceEventKind = (typeof NAMESPACE_EVENT_KINDS)[number];
+export type LogEventKind = AgentEventKind | CertificationEventKind | NamespaceEventKind;
 
 interface EventDraftBase {
-  /** The canonical agent name. */
-  readonly name: string;
   /** RFC 3339 time the registry accepted the write. */
   readonly at: string;
   /** Lowercase hex SHA-256 of each signed record the write stored or removed, by role. */
@@ -28,6 +29,8 @@ interface EventDraftBase {
 /** A write of a name's state; `records` roles: addr, facts, credential, rotation, tombstone, statusChange, grant. */
 export interface AgentEventDraft extends EventDraftBase {
   readonly kind: AgentEventKind;
+  /** The canonical agent name. */
+  readonly name: string;
   /** The agent key the name is bound to after the write. */
   readonly agentId: string;
   /** The name's sequence after the write. */
@@ -39,6 +42,8 @@ export interface AgentEventDraft extends EventDraftBase {
 /** A certification credential stored for a name, or removed (replaced, outlived its binding, revoked by its issuer); `records` role: certification. */
 export interface CertificationEventDraft extends EventDraftBase {
   readonly kind: CertificationEventKind;
+  /** The canonical agent name. */
+  readonly name: string;
   /** The certification name (HIPAA, SOC2, …). */
   readonly certification: string;
   /** The issuer's DID. */
@@ -47,8 +52,21 @@ export interface CertificationEventDraft extends EventDraftBase {
   readonly subject: string;
 }
 
+/** A namespace claim accepted (a first claim, new grants, or another owner who proved control); `records` role: claim. */
+export interface NamespaceEventDraft extends EventDraftBase {
+  readonly kind: NamespaceEventKind;
+  /** The namespace (a DNS name): the event concerns every name under it. */
+  readonly namespace: string;
+  /** The owner key that signed the claim. */
+  readonly by: string;
+  /** How the owner proved control: dns-txt, https or did-web. */
+  readonly proof: string;
+  /** The claim's sequence. */
+  readonly seq: number;
+}
+
 /** An event as the registry writes it; the store gives it its index. */
-export type LogEventDraft = AgentEventDraft | CertificationEventDraft;
+export type LogEventDraft = AgentEventDraft | CertificationEventDraft | NamespaceEventDraft;
 
 /** An appended event: its index and its bytes (canonical JSON text). */
 export interface LogEntry {

@@ -298,7 +298,7 @@ export class WatchSubscription {
  * update, status, grants, certifications): the watch's poke. Reads pass straight through.
  */
 export function notifyingStore<S extends RecordStore>(store: S, onAppend: () => void): S {
-  const writes = new Set<PropertyKey>(['put', 'putCertification', 'removeCertification']);
+  const writes = new Set<PropertyKey>(['put', 'putCertification', 'removeCertification', 'putNamespaceClaim']);
   return new Proxy(store, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);

@@ -74,7 +74,7 @@ async function setup() {
   lists.set(REVOCATION_LIST, await list('revocation'));
   lists.set(SUSPENSION_LIST, await list('suspension'));
   const certifications = new CertificationRegistry({ store, clock, trustPolicy: policy, documentLoader: createDocumentLoader(), statusLists: source });
-  const found = async (name = 'HIPAA') => (await registry.search({ limit: 100, certification: certifications.searchFilter(name) })).items.map((a) => a.name);
+  const found = async (name = 'HIPAA') => (await registry.search({ limit: 100, certification: certifications.searchFilter(name) })).items.map(({ agent }) => agent.name);
   return { store, clock, registry, certifications, lists, fetched, found };
 }
 

@@ -56,7 +56,7 @@ async function setup(options: { prune?: boolean; store?: MemoryRecordStore } = {
   /** The same store and clock under another trust policy (a restart with another policy file). */
   const withPolicy = (trustPolicy: TrustPolicy) => new CertificationRegistry({ store, clock, trustPolicy, documentLoader });
   /** Names found by `certification=`, as the search route asks. */
-  const found = async (name: string, under = certifications) => (await registry.search({ limit: 100, certification: under.searchFilter(name) })).items.map((a) => a.name);
+  const found = async (name: string, under = certifications) => (await registry.search({ limit: 100, certification: under.searchFilter(name) })).items.map(({ agent }) => agent.name);
   const stored = async (name = NAME) => JSON.stringify(await store.certificationsOf(name));
   return { store, clock, registry, certifications, found, stored, settled, withPolicy };
 }

@@ -1,6 +1,6 @@
 import { fail, failWith, ok, problem, type Result } from '../errors.js';
 import { parseAgentName } from '../name/index.js';
-import type { CertificateAuthority, Clock, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose } from '../ports.js';
+import type { CertificateAuthority, Clock, RecordStore, SearchQuery, StatusChange, StatusEntry, StatusPurpose, StoredNamespaceClaim } from '../ports.js';
 import { checkAddrValidity, checkAgentAddr, formatUtcSeconds, parseUtcSeconds } from '../record/agent-addr.js';
 import { checkAgentFacts } from '../record/agent-facts.js';
 import { checkCapabilityGrant } from '../record/capability-grant.js';
@@ -12,6 +12,8 @@ import { checkSignature, checkSignedEnvelope, checkSignedRecord, signedEnvelopeS
 import { countersign } from '../record/signing.js';
 import { checkStatusChange, isDidWebSigner } from '../record/status-change.js';
 import { checkTombstone } from '../record/tombstone.js';
+import { checkNamespaceClaim } from '../record/namespace-claim.js';
+import { checkClaimProof, namespaceAndPath, ownershipOf, type NamespaceMode, type Ownership, type ProofSources } from './namespace-claims.js';
 import type {
   AgentAddr,
   AgentFacts,
@@ -47,6 +49,10 @@ export interface RegistryOptions {
   readonly certificateAuthority?: CertificateAuthority;
   /** Who owns each namespace and how to learn their keys; without it only agents and the operator change standing. */
   readonly namespaceOwners?: NamespaceOwners;
+  /** Whether names under unclaimed namespaces are accepted; `open` unless given. */
+  readonly namespaceMode?: NamespaceMode;
+  /** Where the proofs of namespace claims are read; without them every claim is NAMESPACE_PROOF_UNAVAILABLE. */
+  readonly proofSources?: ProofSources;
 }
 
 export interface Registration {
@@ -57,6 +63,17 @@ export interface Registration {
 }
 
 export type RegistryChange = { readonly name: string; readonly agent: StoredAgent };
+
+/** A search result: an active agent and the ownership its answers show. */
+export interface OwnedAgent {
+  readonly agent: ActiveAgent;
+  readonly ownership: Ownership;
+}
+
+export interface OwnedSearchPage {
+  readonly items: readonly OwnedAgent[];
+  readonly nextCursor: string | null;
+}
 
 const registrationSchema = {
   type: 'object',
@@ -82,8 +99,13 @@ export class Registry {
   private issuing: RegistryCredentials | undefined;
   private readonly ca: CertificateAuthority | undefined;
   private readonly namespaceOwners: NamespaceOwners | undefined;
+  readonly namespaceMode: NamespaceMode;
+  private readonly proofSources: ProofSources;
+  private readonly namespaceListeners = new Set<(namespace: string) => void>();
 
   constructor(options: RegistryOptions) {
+    this.namespaceMode = options.namespaceMode ?? 'open';
+    this.proofSources = options.proofSources ?? {};
     this.ca = options.certificateAuthority;
     this.namespaceOwners = options.namespaceOwners;
     this.store = options.store;
@@ -117,14 +139,63 @@ export class Registry {
     return () => this.listeners.delete(listener);
   }
 
+  /** Called after every accepted namespace claim: every name under the namespace may answer differently. */
+  onNamespaceChange(listener: (namespace: string) => void): () => void {
+    this.namespaceListeners.add(listener);
+    return () => this.namespaceListeners.delete(listener);
+  }
+
+  /** The stored claim of a namespace, if any. */
+  async namespaceClaim(namespace: string): Promise<StoredNamespaceClaim | undefined> {
+    return this.store.namespaceClaim(namespace);
+  }
+
+  /**
+   * Accept a namespace claim: signed by its owner key, fresh, above the stored claim's sequence,
+   * and proven by what the domain publishes now (checked last: it costs a lookup). A claim by
+   * another key than the stored one's is a change of owner: the domain's proof decides.
+   */
+  async claimNamespace(body: unknown): Promise<Result<StoredNamespaceClaim>> {
+    const checked = checkSignedRecord(body, checkNamespaceClaim, (claim) => (claim.proof === 'did-web' ? undefined : claim.by));
+    if (!checked.ok) return checked;
+    const claim = checked.value;
+    const current = await this.store.namespaceClaim(claim.payload.namespace);
+    const stages = firstFailure(claim, [
+      () => checkFreshness('claim', claim.payload.at, this.clock.now()),
+      () => (current === undefined || claim.payload.seq > current.seq ? ok(true) : staleSequence(claim.payload.seq, current.seq, '/payload/seq')),
+      () => checkSequenceLead(claim.payload.seq, this.clock.now(), '/payload/seq'),
+    ]);
+    if (!stages.ok) return stages;
+    const evidence = await checkClaimProof(claim, this.proofSources);
+    if (!evidence.ok) return evidence;
+
+    const at = formatUtcSeconds(this.clock.now());
+    const countersigned = countersign(claim, this.key, at);
+    const stored: StoredNamespaceClaim = { namespace: claim.payload.namespace, seq: claim.payload.seq, claim: countersigned, evidence: evidence.value, provenAt: at };
+    const { namespace, by, proof, seq } = claim.payload;
+    const event = { kind: 'namespace-claimed' as const, namespace, at, by, proof, seq, records: { claim: canonicalSha256Hex(countersigned) } };
+    const outcome = await this.store.putNamespaceClaim(stored, current?.seq ?? null, event);
+    if (outcome === 'conflict') return fail('WRITE_CONFLICT', `another claim of ${namespace} was accepted first`);
+    for (const listener of this.namespaceListeners) listener(namespace);
+    return ok(stored);
+  }
+
+  /** Whether `agentId` may hold the canonical name under its namespace's claim and this registry's mode: what every answer shows. */
+  async ownershipFor(canonical: string, agentId: string): Promise<Result<Ownership>> {
+    return ownershipOf(canonical, agentId, await this.store.namespaceClaim(namespaceAndPath(canonical).namespace), this.namespaceMode);
+  }
+
   /** Register a new agent or update an existing one. `created` tells which. */
-  async register(body: unknown): Promise<Result<{ agent: ActiveAgent; created: boolean }>> {
+  async register(body: unknown): Promise<Result<{ agent: ActiveAgent; created: boolean; ownership: Ownership }>> {
     const checked = this.checkRegistration(body);
     if (!checked.ok) return checked;
     const { addr, facts, rotation } = checked.value;
     const current = await this.store.get(addr.payload.name);
     const allowed = rotation === undefined ? checkOwnership(current, addr.payload) : checkRotation(current, rotation.payload);
     if (!allowed.ok) return allowed;
+    // The namespace's owner decides which keys hold names under it (a rotation's new key too).
+    const granted = await this.ownershipFor(addr.payload.name, addr.payload.agentId);
+    if (!granted.ok) return granted;
 
     const at = formatUtcSeconds(this.clock.now());
     // An update keeps its binding's status index; a new binding (first, after a tombstone, or a new key) gets a fresh one.
@@ -162,7 +233,7 @@ export class Registry {
     const created = current === undefined || current.state === 'deregistered';
     const kind = rotation !== undefined ? 'key-rotated' : created || !keeps ? 'registered' : 'updated';
     const written = await this.write(kind, agent, current, continues ? supersededStatusChanges(previous, agent, at, this.did) : []);
-    return written.ok ? ok({ agent, created }) : written;
+    return written.ok ? ok({ agent, created, ownership: granted.value }) : written;
   }
 
   /** Deregister with a tombstone signed by the key the name is bound to. */
@@ -228,8 +299,9 @@ export class Registry {
     // change. Otherwise a key holder could sign a suspension dated up to 5 minutes ahead and so
     // hold off the operator's or the owner's revocation until then.
     const orderedAfter = change.payload.action === 'revoke' ? undefined : current.lastStatusChange?.payload.at;
+    const claimOwner = (await this.store.namespaceClaim(namespaceAndPath(canonical.value).namespace))?.claim.payload.by;
     const stages = firstFailure(change, [
-      () => this.checkStatusAuthority(current, change.payload),
+      () => this.checkStatusAuthority(current, change.payload, claimOwner),
       () => checkFreshness('status change', change.payload.at, this.clock.now(), orderedAfter),
       () => checkSignedForBinding('status change', change.payload.at, current),
       () => checkTransition(current, change.payload),
@@ -257,30 +329,32 @@ export class Registry {
   }
 
   /**
-   * The agent's own key, the owner of its namespace (a did:web key, whose signature is checked
-   * against the owner's DID document last), or the registry operator's key may change an agent's
-   * standing. A suspension is
-   * lifted only by an authority at least as high as the one that imposed it, so an agent cannot
+   * The agent's own key, the owner of its namespace (the did:key of its proven claim, or a did:web
+   * key, whose signature is checked against the owner's DID document last), or the registry
+   * operator's key may change an agent's standing. A suspension is lifted only by an authority at least as high as the one that imposed it, so an agent cannot
    * lift what its namespace owner or the operator decided.
    */
-  private checkStatusAuthority(current: ActiveAgent | SuspendedAgent, change: AgentStatusChange): Result<true> {
+  private checkStatusAuthority(current: ActiveAgent | SuspendedAgent, change: AgentStatusChange, claimOwner: string | undefined): Result<true> {
     const { by, action } = change;
-    const rank = this.authorityOf(current, by);
+    const rank = this.authorityOf(current, by, claimOwner);
     if (rank === undefined) {
       if (rotatedOutKeys(current).includes(by)) return notTheBoundKey(current, by, '/payload/by');
       return fail('REVOCATION_NOT_AUTHORIZED', `${by} is neither the key of ${current.name}, nor its namespace owner, nor the registry operator`, '/payload/by');
     }
     // An imposer this registry no longer recognises (its configuration changed) counts as the operator: fail closed.
-    const imposedBy = current.state === 'suspended' ? (this.authorityOf(current, current.lastStatusChange.payload.by) ?? 'registry operator') : undefined;
+    const imposedBy = current.state === 'suspended' ? (this.authorityOf(current, current.lastStatusChange.payload.by, claimOwner) ?? 'registry operator') : undefined;
     if (action === 'reinstate' && imposedBy !== undefined && AUTHORITY_RANK[rank] < AUTHORITY_RANK[imposedBy]) {
       return fail('REVOCATION_NOT_AUTHORIZED', `only the ${imposedBy} (or a higher authority) may lift a suspension the ${imposedBy} imposed`, '/payload/by');
     }
     return ok(true);
   }
 
-  private authorityOf(current: StoredAgent, by: string): Authority | undefined {
+  /** `claimOwner`: the key that signed the namespace's proven claim, which speaks for the namespace as its owner. */
+  private authorityOf(current: StoredAgent, by: string, claimOwner: string | undefined): Authority | undefined {
     if (by === this.did) return 'registry operator';
     if (by === current.agentId) return 'agent';
+    // A did:web owner is recognised below, with its key checked against its DID document.
+    if (claimOwner !== undefined && !isDidWebSigner(claimOwner) && by === claimOwner) return 'namespace owner';
     if (this.namespaceOwners !== undefined) {
       const namespace = parseAgentName(current.name);
       const owner = namespace.ok ? this.namespaceOwners.ownerOf(namespace.value.name.namespace) : undefined;
@@ -372,7 +446,10 @@ export class Registry {
   async lookup(name: string): Promise<Result<ActiveAgent>> {
     const canonical = canonicalNameOf(name);
     if (!canonical.ok) return canonical;
-    return activeAgentOf(canonical.value, await this.store.get(canonical.value), this.clock.now());
+    const active = activeAgentOf(canonical.value, await this.store.get(canonical.value), this.clock.now());
+    if (!active.ok) return active;
+    const owned = await this.ownershipFor(canonical.value, active.value.agentId);
+    return owned.ok ? active : owned;
   }
 
   /** The stored state of a name already in canonical form (the resolution pipeline parsed it), or undefined. */
@@ -388,9 +465,27 @@ export class Registry {
     return agent === undefined ? fail('AGENT_NOT_FOUND', `${canonical.value} is not registered`) : ok(agent);
   }
 
-  /** Active agents whose record is valid now: search never lists what resolve refuses as expired. */
-  search(query: Omit<SearchQuery, 'validAt'>): Promise<SearchPage> {
-    return this.store.search({ ...query, validAt: this.clock.now() });
+  /**
+   * Active agents whose record is valid now, each with the ownership resolve would show: search
+   * never lists what resolve refuses (expired, or under a claimed namespace without a grant, which
+   * is left out of the page, so a page may hold fewer than `limit`). `ownership` keeps only names
+   * proven by their namespace's owner, or only those of unclaimed namespaces.
+   */
+  async search(query: Omit<SearchQuery, 'validAt' | 'namespaceClaim'> & { readonly ownership?: Ownership['status'] }): Promise<OwnedSearchPage> {
+    const { ownership, ...rest } = query;
+    const namespaceClaim = ownership === undefined ? {} : { namespaceClaim: ownership === 'proven' ? ('claimed' as const) : ('unclaimed' as const) };
+    const page = await this.store.search({ ...rest, ...namespaceClaim, validAt: this.clock.now() });
+    const claims = new Map<string, Promise<StoredNamespaceClaim | undefined>>();
+    const items: OwnedAgent[] = [];
+    for (const agent of page.items) {
+      if (agent.state !== 'active') continue;
+      const { namespace } = namespaceAndPath(agent.name);
+      let claim = claims.get(namespace);
+      if (claim === undefined) claims.set(namespace, (claim = this.store.namespaceClaim(namespace)));
+      const owned = ownershipOf(agent.name, agent.agentId, await claim, this.namespaceMode);
+      if (owned.ok) items.push({ agent, ownership: owned.value });
+    }
+    return { items, nextCursor: page.nextCursor };
   }
 
   /** Every set bit of one of the registry's status lists. */

@@ -27,6 +27,7 @@ async function world() {
       lookUps.push(name);
       return store.get(name);
     },
+    ownership: (name, agentId) => registry.ownershipFor(name, agentId),
     now: clock.now,
   });
   const resolve = async (name: string, context = {}) => {
@@ -53,7 +54,10 @@ describe('ResolutionPipeline', () => {
     const { registry, resolve, lookUps } = await world();
     expect((await registry.register(registrationFor(owner, NAME, 1))).ok).toBe(true);
     const a2a = await resolve('invoices.billing@acme.com', { protocol: 'A2A' });
-    expect(a2a).toMatchObject({ ok: true, value: { canonical: NAME, endpoint: { protocol: 'a2a' }, trace: RESOLUTION_STAGES.map((stage) => stage.name) } });
+    expect(a2a).toMatchObject({
+      ok: true,
+      value: { canonical: NAME, endpoint: { protocol: 'a2a' }, ownership: { status: 'unclaimed', namespace: 'acme.com' }, trace: RESOLUTION_STAGES.map((stage) => stage.name) },
+    });
     // Nothing fits: null, not a wrong endpoint.
     expect(await resolve(NAME, { protocol: 'grpc' })).toMatchObject({ ok: true, value: { endpoint: null } });
     expect(lookUps).toEqual([NAME, NAME]);
@@ -90,8 +94,9 @@ describe('ResolutionPipeline', () => {
         return state.canonical.endsWith('/invoices') ? { ok: false, problems: [{ code: 'AGENT_NOT_FOUND', detail: 'private' }] } : { ok: true, value: state };
       },
     };
-    const [lookUp, validity, choose] = RESOLUTION_STAGES as [ResolutionStage, ResolutionStage, ResolutionStage];
-    const pipeline = new ResolutionPipeline({ lookUp: (name) => store.get(name), now: clock.now }, [lookUp, validity, policy, choose]);
+    const [lookUp, validity, ownership, choose] = RESOLUTION_STAGES as [ResolutionStage, ResolutionStage, ResolutionStage, ResolutionStage];
+    const ports = { lookUp: (name: string) => store.get(name), ownership: (name: string, agentId: string) => registry.ownershipFor(name, agentId), now: clock.now };
+    const pipeline = new ResolutionPipeline(ports, [lookUp, validity, ownership, policy, choose]);
     const prepared = pipeline.prepare({ name: NAME });
     if (!prepared.ok) throw new Error('expected a name');
     expect(codeOf(await pipeline.resolve(prepared.value))).toBe('AGENT_NOT_FOUND');

@@ -19,6 +19,7 @@ import type { AgentEndpoint } from '../record/types.js';
 import { activeAgentOf, type Registry } from '../registry/registry.js';
 import type { Clock } from '../ports.js';
 import type { ActiveAgent, StoredAgent } from '../registry/stored-agent.js';
+import type { Ownership } from '../registry/namespace-claims.js';
 import { chooseEndpoint, type RequesterContext } from './choose-endpoint.js';
 
 /** What a face was asked: a name in any accepted form, and the context the requester gave. */
@@ -40,6 +41,8 @@ export interface Resolution extends PreparedResolution {
   readonly agent: ActiveAgent;
   /** Null when no endpoint fits the context: said, never a wrong one handed out. */
   readonly endpoint: AgentEndpoint | null;
+  /** Whether the namespace's proven owner granted the agent's key the name, or nobody claimed the namespace. */
+  readonly ownership: Ownership;
   /** The stages that ran, in order: how the answer came about. */
   readonly trace: readonly string[];
 }
@@ -49,6 +52,7 @@ export interface ResolutionState extends PreparedResolution {
   readonly nowMs: number;
   readonly stored?: StoredAgent;
   readonly agent?: ActiveAgent;
+  readonly ownership?: Ownership;
   readonly endpoint?: AgentEndpoint | null;
 }
 
@@ -56,6 +60,8 @@ export interface ResolutionState extends PreparedResolution {
 export interface ResolutionPorts {
   /** The stored state of a canonical name, any state, or undefined. */
   readonly lookUp: (canonical: string) => Promise<StoredAgent | undefined>;
+  /** Whether the agent key may hold the name under its namespace's claim (and the registry's mode). */
+  readonly ownership: (canonical: string, agentId: string) => Promise<Result<Ownership>>;
   readonly now: () => number;
 }
 
@@ -83,6 +89,15 @@ export const validityStage: ResolutionStage = {
   },
 };
 
+/** A name under a claimed namespace answers only while its owner grants the agent's key; the answer says which. */
+export const ownershipStage: ResolutionStage = {
+  name: 'ownership',
+  async run(state, ports) {
+    const ownership = await ports.ownership(state.canonical, state.agent!.agentId);
+    return ownership.ok ? ok({ ...state, ownership: ownership.value }) : ownership;
+  },
+};
+
 /** The endpoint that fits the requester's context, among those the agent signed. */
 export const chooseEndpointStage: ResolutionStage = {
   name: 'choose-endpoint',
@@ -92,7 +107,7 @@ export const chooseEndpointStage: ResolutionStage = {
 };
 
 /** The stages of `resolve`, in order. */
-export const RESOLUTION_STAGES: readonly ResolutionStage[] = [lookUpStage, validityStage, chooseEndpointStage];
+export const RESOLUTION_STAGES: readonly ResolutionStage[] = [lookUpStage, validityStage, ownershipStage, chooseEndpointStage];
 
 export class ResolutionPipeline {
   constructor(
@@ -118,8 +133,10 @@ export class ResolutionPipeline {
       if (!next.ok) return { ok: false, problems: next.problems };
       state = next.value;
     }
-    if (state.agent === undefined || state.endpoint === undefined) throw new Error(`the stages ${trace.join(', ')} ended without an agent and an endpoint choice`);
-    return ok({ canonical: state.canonical, context: state.context, key: state.key, agent: state.agent, endpoint: state.endpoint, trace });
+    if (state.agent === undefined || state.endpoint === undefined || state.ownership === undefined) {
+      throw new Error(`the stages ${trace.join(', ')} ended without an agent, its ownership and an endpoint choice`);
+    }
+    return ok({ canonical: state.canonical, context: state.context, key: state.key, agent: state.agent, endpoint: state.endpoint, ownership: state.ownership, trace });
   }
 }
 
@@ -141,5 +158,9 @@ function requesterContext(hints: NameHints, asked: RequesterContext): RequesterC
 
 /** The pipeline over a registry's store and clock: what the faces of one registry share. */
 export function registryResolution(registry: Registry, clock: Clock): ResolutionPipeline {
-  return new ResolutionPipeline({ lookUp: (canonical) => registry.storedState(canonical), now: () => clock.now() });
+  return new ResolutionPipeline({
+    lookUp: (canonical) => registry.storedState(canonical),
+    ownership: (canonical, agentId) => registry.ownershipFor(canonical, agentId),
+    now: () => clock.now(),
+  });
 }

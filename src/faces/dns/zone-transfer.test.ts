@@ -43,7 +43,7 @@ async function setUp(options: { signed: boolean; allow: boolean }) {
     names: async function* () {
       for (let cursor: string | undefined = undefined; ; ) {
         const page = await registry.search({ limit: 100, ...(cursor ? { cursor } : {}) });
-        for (const agent of page.items) yield agent.name;
+        for (const { agent } of page.items) yield agent.name;
         if (page.nextCursor === null) return;
         cursor = page.nextCursor;
       }

@@ -143,6 +143,13 @@ export class ResolveCache {
     this.changed();
   }
 
+  /** Drop every answer of every name under a namespace (a claim of it changed who may answer). */
+  invalidateNamespace(namespace: string): void {
+    const prefix = `agent://${namespace}/`;
+    for (const name of [...this.entriesByName.keys()]) if (name.startsWith(prefix)) this.invalidate(name);
+    this.invalidations++;
+  }
+
   /** Answers held (aliases not counted). */
   get size(): number {
     return this.entries.size;

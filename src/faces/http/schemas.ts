@@ -23,6 +23,18 @@ export const RegistrationSchema = Type.Object(
   { description: 'A signed AgentAddr and the signed AgentFacts it commits to; to move the name to a new key, also a KeyRotation signed by the current key (docs/spec.md 9.3)' },
 );
 
+export const OwnershipSchema = Type.Object(
+  {
+    status: Type.Union([Type.Literal('proven'), Type.Literal('unclaimed')]),
+    namespace: Type.String(),
+    owner: Type.Optional(Type.String({ description: 'The key that signed the namespace claim' })),
+    proof: Type.Optional(Type.String({ description: 'dns-txt, https or did-web' })),
+    provenAt: Type.Optional(Type.String({ description: 'When the registry checked the proof' })),
+    subtree: Type.Optional(Type.String({ description: "The subtree whose grant holds the agent's key ('' for the whole namespace)" })),
+  },
+  { description: "proven: the namespace's owner proved control of its domain and granted the agent's key the name; unclaimed: nobody claimed the namespace (spec section 21)" },
+);
+
 export const AgentRecordSchema = Type.Object({
   name: Type.String(),
   agentId: Type.String(),
@@ -30,6 +42,7 @@ export const AgentRecordSchema = Type.Object({
   updatedAt: Type.String(),
   addr: CountersignedRecordSchema,
   rotations: Type.Optional(Type.Array(CountersignedRecordSchema, { description: 'The key rotations of the name, oldest first' })),
+  ownership: Type.Optional(OwnershipSchema),
 });
 
 export const EndpointSchema = Type.Object(

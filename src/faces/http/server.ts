@@ -20,6 +20,7 @@ import type { HttpApp, HttpFaceDeps } from './route-context.js';
 import { resolveFastPathServer } from './resolve-fast-path.js';
 import { ResolveCache, type ResolveCacheLimits } from './resolve-cache.js';
 import { agentRoutes } from './routes/agents.js';
+import { namespaceRoutes } from './routes/namespaces.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { didRoutes } from './routes/dids.js';
 import { certificationRoutes } from './routes/certifications.js';
@@ -114,6 +115,8 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
     cache.invalidate(name);
     statusLists.invalidate();
   });
+  // A claim changes which names under the namespace answer, and their ownership.
+  registry.onNamespaceChange((namespace) => cache.invalidateNamespace(namespace));
 
   installErrorHandling(app);
   installMetricsHooks(app, deps.metrics);
@@ -127,6 +130,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
       },
       tags: [
         { name: 'agents', description: 'Register, read and deregister agent records' },
+        { name: 'namespaces', description: 'Proven namespace ownership: claims and the keys they grant names to' },
         { name: 'resolve', description: 'Resolve a name to a verified, tailored endpoint' },
         { name: 'search', description: 'Find agents by words and capabilities' },
         { name: 'system', description: 'Health, metrics, registry identity' },
@@ -140,6 +144,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
 
   await app.register(async (scoped) => {
     agentRoutes(scoped as unknown as HttpApp, deps);
+    namespaceRoutes(scoped as unknown as HttpApp, deps);
     resolveRoutes(scoped as unknown as HttpApp, deps);
     searchRoutes(scoped as unknown as HttpApp, deps);
     systemRoutes(scoped as unknown as HttpApp, deps);

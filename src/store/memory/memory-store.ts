@@ -4,9 +4,9 @@
  */
 import { SignpostError } from '../../core/errors.js';
 import { logEntryText, type LogEntry, type LogEventDraft } from '../../core/log/log-event.js';
-import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose, StoredCertification } from '../../core/ports.js';
+import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose, StoredCertification, StoredNamespaceClaim } from '../../core/ports.js';
 import { AGENT_STATES, type AgentState, type StoredAgent } from '../../core/registry/stored-agent.js';
-import { FILTERS, type FilterKey, LABEL_WEIGHT, certificationCounts, compareCodePoints, filterValue, isRanked, notAfterMsOf, pageOf, planSearch, type SearchPlan, validUnder } from '../search/plan.js';
+import { FILTERS, type FilterKey, LABEL_WEIGHT, certificationCounts, compareCodePoints, filterValue, isRanked, namespaceOfName, notAfterMsOf, pageOf, planSearch, type SearchPlan, validUnder } from '../search/plan.js';
 import { nameLabels, tokenize } from '../search/tokenize.js';
 import { checkSequenceRises } from '../sequence-rule.js';
 import { checkLogRange } from '../log-rules.js';
@@ -40,6 +40,8 @@ export class MemoryRecordStore implements RecordStore {
   readonly #status: Record<StatusPurpose, Map<number, StatusEntry>> = { revocation: new Map(), suspension: new Map() };
   /** Agent name → (certification, issuer) key → the StoredCertification as JSON (copies, as for rows). */
   readonly #certifications = new Map<string, Map<string, { readonly stored: StoredCertification; readonly json: string }>>();
+  /** Namespace → its stored claim as JSON. */
+  readonly #claims = new Map<string, { readonly seq: number; readonly json: string }>();
   #nextStatusIndex = 0;
   /** The event log: entry texts, by index. */
   readonly #log: string[] = [];
@@ -82,7 +84,9 @@ export class MemoryRecordStore implements RecordStore {
   async search(query: SearchQuery): Promise<SearchPage> {
     const plan = planSearch(query);
     this.#ensureOpen();
-    const matches = [...this.#rows.values()].filter((row) => matchesFilters(row, plan) && validUnder(plan, row.notAfterMs) && this.#holdsCertification(row, plan) && matchesWords(row, plan.words));
+    const matches = [...this.#rows.values()].filter(
+      (row) => matchesFilters(row, plan) && validUnder(plan, row.notAfterMs) && this.#claimMatches(row, plan) && this.#holdsCertification(row, plan) && matchesWords(row, plan.words),
+    );
     const ordered = isRanked(plan) ? byRank(matches, plan.words) : byName(matches);
     return pageOf(plan, pageSlice(ordered, plan).map(parse));
   }
@@ -156,8 +160,29 @@ export class MemoryRecordStore implements RecordStore {
     return false;
   }
 
+  async namespaceClaim(namespace: string): Promise<StoredNamespaceClaim | undefined> {
+    this.#ensureOpen();
+    const stored = this.#claims.get(namespace);
+    return stored === undefined ? undefined : (JSON.parse(stored.json) as StoredNamespaceClaim);
+  }
+
+  async putNamespaceClaim(claim: StoredNamespaceClaim, expectedSeq: number | null, event?: LogEventDraft): Promise<PutOutcome> {
+    this.#ensureOpen();
+    if ((this.#claims.get(claim.namespace)?.seq ?? null) !== expectedSeq) return 'conflict';
+    if (expectedSeq !== null) checkSequenceRises(claim.seq, expectedSeq);
+    const entry = event === undefined ? undefined : logEntryText(this.#log.length, event);
+    this.#claims.set(claim.namespace, { seq: claim.seq, json: JSON.stringify(claim) });
+    if (entry !== undefined) this.#log.push(entry);
+    return 'written';
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  #claimMatches(row: Row, plan: SearchPlan): boolean {
+    if (plan.namespaceClaim === undefined) return true;
+    return this.#claims.has(namespaceOfName(row.name)) === (plan.namespaceClaim === 'claimed');
   }
 
   #holdsCertification(row: Row, plan: SearchPlan): boolean {

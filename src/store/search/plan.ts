@@ -36,6 +36,8 @@ export interface SearchPlan {
   readonly filters: ReadonlyMap<FilterKey, string>;
   /** Which certification credentials count, when the query asks for one (name trimmed, issuers deduplicated). */
   readonly certification: CertificationFilter | undefined;
+  /** Only agents of namespaces with a stored claim, or without one; undefined: both. */
+  readonly namespaceClaim: SearchQuery['namespaceClaim'];
   /** Only records valid at this time (notAfter after it); undefined: no expiry filter. */
   readonly validAt: number | undefined;
   readonly limit: number;
@@ -55,10 +57,11 @@ export function planSearch(query: SearchQuery): SearchPlan {
   const certification = normalisedCertification(query.certification);
   const validAt = query.validAt;
   if (validAt !== undefined && !Number.isFinite(validAt)) throw new SignpostError('INTERNAL', `validAt must be a time, got ${String(validAt)}`);
-  const fingerprint = fingerprintOf(words, filters, certification);
+  const namespaceClaim = query.namespaceClaim;
+  const fingerprint = fingerprintOf(words, filters, certification, namespaceClaim);
   const ranked = words.length > 0;
   const start = query.cursor === undefined || query.cursor === '' ? firstPage(ranked) : decodeCursor(query.cursor, fingerprint, ranked);
-  return { words, filters, certification, validAt, limit, start, fingerprint };
+  return { words, filters, certification, namespaceClaim, validAt, limit, start, fingerprint };
 }
 
 /**
@@ -121,6 +124,12 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
+/** The namespace of a canonical agent name (`agent://acme.com/x` → `acme.com`): the SQLite store says the same in SQL. */
+export function namespaceOfName(name: string): string {
+  const rest = name.slice('agent://'.length);
+  return rest.slice(0, rest.indexOf('/'));
+}
+
 /** The lowercase form filters and indexed filter values are compared in. */
 export function filterValue(value: string): string {
   return value.trim().toLowerCase();
@@ -155,8 +164,8 @@ function normalisedCertification(filter: CertificationFilter | undefined): Certi
 }
 
 /** The policy and the time are left out on purpose: they may change between pages of one query. */
-function fingerprintOf(words: readonly string[], filters: ReadonlyMap<FilterKey, string>, certification: CertificationFilter | undefined): string {
-  const canonical = JSON.stringify([words, FILTERS.map(({ key }) => filters.get(key) ?? null), certification?.name ?? null]);
+function fingerprintOf(words: readonly string[], filters: ReadonlyMap<FilterKey, string>, certification: CertificationFilter | undefined, namespaceClaim: SearchQuery['namespaceClaim']): string {
+  const canonical = JSON.stringify([words, FILTERS.map(({ key }) => filters.get(key) ?? null), certification?.name ?? null, ...(namespaceClaim === undefined ? [] : [namespaceClaim])]);
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 22);
 }
 

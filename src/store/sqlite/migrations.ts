@@ -124,6 +124,16 @@ export const migrations: readonly Migration[] = [
         entry TEXT NOT NULL
       ) STRICT;`,
   },
+  {
+    description: 'namespace claims: the proven owner of a namespace and the keys it grants names to',
+    sql: `
+      -- One row per namespace; seq is the compare-and-set key (SqliteRecordStore.putNamespaceClaim).
+      CREATE TABLE namespace_claims (
+        namespace TEXT PRIMARY KEY,
+        seq       INTEGER NOT NULL CHECK (seq >= 1),
+        doc       TEXT NOT NULL
+      ) STRICT;`,
+  },
 ];
 
 /**

@@ -8,7 +8,7 @@
  */
 import Database from 'better-sqlite3';
 import { SignpostError } from '../../core/errors.js';
-import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose, StoredCertification } from '../../core/ports.js';
+import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose, StoredCertification, StoredNamespaceClaim } from '../../core/ports.js';
 import { AGENT_STATES, type ActiveAgent, type AgentState, type StoredAgent } from '../../core/registry/stored-agent.js';
 import { FILTERS, type FilterKey, LABEL_WEIGHT, filterValue, isRanked, latestCountingValidFrom, notAfterMsOf, pageOf, planSearch, type SearchPlan } from '../search/plan.js';
 import { nameLabels } from '../search/tokenize.js';
@@ -53,6 +53,7 @@ export class SqliteRecordStore implements RecordStore {
   readonly #setStatus: (purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null) => void;
   readonly #putCertification: (certification: StoredCertification, expectedDigest: string | null, event: LogEventDraft | undefined) => boolean;
   readonly #removeCertification: (name: string, digest: string, bindingIndex: number | null, event: LogEventDraft | undefined) => boolean;
+  readonly #putNamespaceClaim: (claim: StoredNamespaceClaim, expectedSeq: number | null, event: LogEventDraft | undefined) => boolean;
 
   private constructor(db: Db) {
     this.#db = db;
@@ -88,6 +89,16 @@ export class SqliteRecordStore implements RecordStore {
       return true;
     });
     this.#removeCertification = (name, digest, bindingIndex, event) => removeCertification.immediate(name, digest, bindingIndex, event);
+    // The compare-and-set of a namespace claim and its event, in one transaction.
+    const putNamespaceClaim = db.transaction((claim: StoredNamespaceClaim, expectedSeq: number | null, event: LogEventDraft | undefined) => {
+      const current = this.#statements.selectClaimSeq.get(claim.namespace)?.seq ?? null;
+      if (current !== expectedSeq) return false;
+      if (expectedSeq !== null) checkSequenceRises(claim.seq, expectedSeq);
+      this.#statements.upsertClaim.run(claim.namespace, claim.seq, JSON.stringify(claim));
+      this.#logInTransaction(event);
+      return true;
+    });
+    this.#putNamespaceClaim = (claim, expectedSeq, event) => putNamespaceClaim.immediate(claim, expectedSeq, event);
   }
 
   /** Open (creating if needed) and migrate a database file; ':memory:' gives a private one. */
@@ -168,6 +179,17 @@ export class SqliteRecordStore implements RecordStore {
     return this.#guard(() => this.#removeCertification(name, digest, bindingIndex, event));
   }
 
+  async namespaceClaim(namespace: string): Promise<StoredNamespaceClaim | undefined> {
+    return this.#guard(() => {
+      const row = this.#statements.selectClaim.get(namespace);
+      return row === undefined ? undefined : (JSON.parse(row.doc) as StoredNamespaceClaim);
+    });
+  }
+
+  async putNamespaceClaim(claim: StoredNamespaceClaim, expectedSeq: number | null, event?: LogEventDraft): Promise<PutOutcome> {
+    return this.#guard(() => (this.#putNamespaceClaim(claim, expectedSeq, event) ? 'written' : 'conflict'));
+  }
+
   async close(): Promise<void> {
     if (!this.#db.open) return;
     try {
@@ -227,10 +249,10 @@ export class SqliteRecordStore implements RecordStore {
   #searchStatement(plan: SearchPlan): Database.Statement<[Record<string, unknown>], { doc: string }> {
     const keys = FILTERS.map(({ key }) => key).filter((key) => plan.filters.has(key));
     const certified = plan.certification !== undefined;
-    const shape = `${isRanked(plan) ? 'ranked' : 'listed'}:${keys.join(',')}${certified ? ':certified' : ''}`;
+    const shape = `${isRanked(plan) ? 'ranked' : 'listed'}:${keys.join(',')}${certified ? ':certified' : ''}:${plan.namespaceClaim ?? ''}`;
     let statement = this.#searchStatements.get(shape);
     if (statement === undefined) {
-      statement = this.#db.prepare<[Record<string, unknown>], { doc: string }>(searchSql(isRanked(plan), keys, certified));
+      statement = this.#db.prepare<[Record<string, unknown>], { doc: string }>(searchSql(isRanked(plan), keys, certified, plan.namespaceClaim));
       this.#searchStatements.set(shape, statement);
     }
     return statement;
@@ -310,6 +332,11 @@ function prepareStatements(db: Db) {
          valid_from = excluded.valid_from, valid_until = excluded.valid_until, digest = excluded.digest, doc = excluded.doc`,
     ),
     selectCertifications: db.prepare<[string], { doc: string }>('SELECT doc FROM certifications WHERE agent_name = ? ORDER BY certification, issuer'),
+    selectClaim: db.prepare<[string], { doc: string }>('SELECT doc FROM namespace_claims WHERE namespace = ?'),
+    selectClaimSeq: db.prepare<[string], { seq: number }>('SELECT seq FROM namespace_claims WHERE namespace = ?'),
+    upsertClaim: db.prepare<[string, number, string]>(
+      'INSERT INTO namespace_claims (namespace, seq, doc) VALUES (?, ?, ?) ON CONFLICT (namespace) DO UPDATE SET seq = excluded.seq, doc = excluded.doc',
+    ),
     // IS, not =: null removes a row stored without a binding (before migration 4).
     deleteCertification: db.prepare<[string, string, number | null]>('DELETE FROM certifications WHERE agent_name = ? AND digest = ? AND binding_index IS ?'),
   };
@@ -360,10 +387,11 @@ function filterValues(agent: ActiveAgent): { key: FilterKey; value: string }[] {
  * Ranked (text) search orders by BM25 with name words weighted up, then by name so equal ranks
  * page deterministically; listings order by name and page by keyset.
  */
-function searchSql(ranked: boolean, filters: readonly FilterKey[], certified: boolean): string {
+function searchSql(ranked: boolean, filters: readonly FilterKey[], certified: boolean, namespaceClaim: SearchPlan['namespaceClaim']): string {
   const filterSql =
     filters.map((key) => `AND a.id IN (SELECT agent FROM ${FILTER_TABLES[key]} WHERE value = @${key})`).join(' ') +
-    (certified ? ` ${CERTIFIED_SQL}` : '');
+    (certified ? ` ${CERTIFIED_SQL}` : '') +
+    (namespaceClaim === undefined ? '' : ` AND ${namespaceClaim === 'claimed' ? '' : 'NOT '}${CLAIMED_SQL}`);
   if (ranked) {
     return `SELECT a.doc FROM agent_search JOIN agents a ON a.id = agent_search.rowid
       WHERE agent_search MATCH @match AND a.state = 'active' ${VALID_SQL} ${filterSql}
@@ -387,6 +415,9 @@ const CERTIFIED_SQL = `AND EXISTS (SELECT 1 FROM certifications c
     AND c.binding_index = json_extract(a.doc, '$.statusIndex')
     AND c.valid_from <= @latestValidFrom AND @certifiedAt < c.valid_until
     AND c.issuer IN (SELECT value FROM json_each(@trustedIssuers)))`;
+
+/** The agent's namespace has a stored claim: namespaceOfName() of search/plan.ts in SQL ('agent://' is 8 characters). */
+const CLAIMED_SQL = `EXISTS (SELECT 1 FROM namespace_claims n WHERE n.namespace = substr(a.name, 9, instr(substr(a.name, 9), '/') - 1))`;
 
 /** Not expired at the query's time, when it gives one: the same rule as validUnder() in search/plan.ts. */
 const VALID_SQL = 'AND (@validAt IS NULL OR a.not_after > @validAt)';

@@ -43,11 +43,11 @@ export function agentRoutes(app: HttpApp, { registry, metrics, clock }: HttpFace
         metrics.writes.inc({ operation: 'register', outcome: result.problems[0]!.code });
         return sendProblems(reply, result.problems, request.url);
       }
-      const { agent, created } = result.value;
+      const { agent, created, ownership } = result.value;
       metrics.writes.inc({ operation: 'register', outcome: 'accepted' });
-      request.log.info({ name: agent.name, seq: agent.seq, created }, 'agent registered');
+      request.log.info({ name: agent.name, seq: agent.seq, created, ownership: ownership.status }, 'agent registered');
       reply.code(created ? 201 : 200).header('location', agentPath(agent.name));
-      return sendJson(reply, { ...agentView(agent), facts: agent.facts });
+      return sendJson(reply, { ...agentView(agent), ownership, facts: agent.facts });
     },
   );
 
@@ -66,7 +66,9 @@ export function agentRoutes(app: HttpApp, { registry, metrics, clock }: HttpFace
       if (!state.ok) return sendProblems(reply, state.problems, request.url);
       const active = activeAgentOf(state.value.name, state.value, clock.now());
       if (!active.ok) return sendProblems(reply, active.problems, request.url, goneExtensions(state.value));
-      return sendJson(reply, agentView(active.value));
+      const ownership = await registry.ownershipFor(active.value.name, active.value.agentId);
+      if (!ownership.ok) return sendProblems(reply, ownership.problems, request.url);
+      return sendJson(reply, { ...agentView(active.value), ownership: ownership.value });
     },
   );
 

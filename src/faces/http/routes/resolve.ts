@@ -7,7 +7,7 @@ import type { CachedAnswer } from '../resolve-cache.js';
 import { cachedAnswerResponse } from '../resolve-fast-path.js';
 import type { HttpApp, HttpFaceDeps } from '../route-context.js';
 import { sendProblems, type AnyReply } from '../replies.js';
-import { CountersignedRecordSchema, EndpointSchema, problemResponses } from '../schemas.js';
+import { CountersignedRecordSchema, EndpointSchema, OwnershipSchema, problemResponses } from '../schemas.js';
 
 const ResolveQuery = Type.Object(
   {
@@ -35,6 +35,7 @@ const ResolveAnswer = Type.Object({
   addr: CountersignedRecordSchema,
   facts: CountersignedRecordSchema,
   credential: Type.Optional(Type.Object({}, { additionalProperties: true, description: "The registry's VC over the facts" })),
+  ownership: OwnershipSchema,
   registry: Type.Object({ id: Type.String() }),
 });
 
@@ -110,7 +111,7 @@ function queryProblem(query: Record<string, unknown>): Problem | undefined {
 
 /** The answer bytes of a resolution: the signed records and the endpoint chosen, cached until the TTL or notAfter. */
 function answerOf(resolved: Resolution, registryDid: string, now: number): CachedAnswer {
-  const { agent, endpoint, context } = resolved;
+  const { agent, endpoint, context, ownership } = resolved;
   const notAfterMs = parseUtcSeconds(agent.addr.payload.notAfter)!;
   const body = ownedBuffer(
     JSON.stringify({
@@ -121,6 +122,7 @@ function answerOf(resolved: Resolution, registryDid: string, now: number): Cache
       addr: agent.addr,
       facts: agent.facts,
       ...(agent.credential ? { credential: agent.credential.vc } : {}),
+      ownership,
       registry: { id: registryDid },
     }),
   );

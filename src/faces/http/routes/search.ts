@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { HttpApp, HttpFaceDeps } from '../route-context.js';
-import { problemResponses } from '../schemas.js';
+import { OwnershipSchema, problemResponses } from '../schemas.js';
 import { sendJson } from '../replies.js';
 
 // Unknown parameters are refused, as on /v1/resolve: a typo must not silently widen a search.
@@ -14,6 +14,11 @@ const SearchQuerySchema = Type.Object(
         maxLength: 256,
         description:
           "Only agents holding a certification credential that counts now: by an issuer the registry's trust policy accepts for that certification, about the agent's current key, valid now (HIPAA, SOC2, …)",
+      }),
+    ),
+    ownership: Type.Optional(
+      Type.Union([Type.Literal('proven'), Type.Literal('unclaimed')], {
+        description: "proven: only names the namespace's proven owner granted (the verified-publisher mark); unclaimed: only names under namespaces nobody claimed",
       }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
@@ -31,6 +36,7 @@ const SearchItem = Type.Object({
   capabilities: Type.Array(Type.String()),
   seq: Type.Integer(),
   updatedAt: Type.String(),
+  ownership: OwnershipSchema,
 });
 
 export function searchRoutes(app: HttpApp, { registry, certifications, clock }: HttpFaceDeps): void {
@@ -45,8 +51,9 @@ export function searchRoutes(app: HttpApp, { registry, certifications, clock }: 
       },
     },
     async (request, reply) => {
-      const { q, capability, protocol, certification, limit, cursor } = request.query as {
+      const { q, capability, protocol, certification, ownership, limit, cursor } = request.query as {
         q?: string;
+        ownership?: 'proven' | 'unclaimed';
         capability?: string;
         protocol?: string;
         certification?: string;
@@ -63,25 +70,21 @@ export function searchRoutes(app: HttpApp, { registry, certifications, clock }: 
         ...(certification?.trim()
           ? { certification: certifications?.searchFilter(certification) ?? { name: certification, trustedIssuers: [], at: clock.now() } }
           : {}),
+        ...(ownership ? { ownership } : {}),
         ...(cursor ? { cursor } : {}),
       });
       return sendJson(reply, {
-        items: page.items.flatMap((agent) =>
-          agent.state === 'active'
-            ? [
-                {
-                  name: agent.name,
-                  agentId: agent.agentId,
-                  label: typeof agent.facts.payload.label === 'string' ? agent.facts.payload.label : undefined,
-                  description: typeof agent.facts.payload.description === 'string' ? agent.facts.payload.description : undefined,
-                  protocols: agent.search.protocols,
-                  capabilities: agent.search.capabilities,
-                  seq: agent.seq,
-                  updatedAt: agent.updatedAt,
-                },
-              ]
-            : [],
-        ),
+        items: page.items.map(({ agent, ownership: owned }) => ({
+          name: agent.name,
+          agentId: agent.agentId,
+          label: typeof agent.facts.payload.label === 'string' ? agent.facts.payload.label : undefined,
+          description: typeof agent.facts.payload.description === 'string' ? agent.facts.payload.description : undefined,
+          protocols: agent.search.protocols,
+          capabilities: agent.search.capabilities,
+          seq: agent.seq,
+          updatedAt: agent.updatedAt,
+          ownership: owned,
+        })),
         nextCursor: page.nextCursor,
       });
     },
