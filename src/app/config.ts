@@ -34,6 +34,10 @@ export interface ServeConfig {
   readonly namespaceMode?: NamespaceMode;
   /** DNS servers the TXT proofs of namespace claims are looked up at (`127.0.0.1:5353`); default: the system's. */
   readonly ownershipDnsServers?: readonly string[];
+  /** `registry` (default) or `resolver`: a recursive resolver over `roots`, with no store. */
+  readonly role?: 'registry' | 'resolver';
+  /** The root registries a resolver starts from, with the keys their answers must carry. */
+  readonly roots?: readonly { readonly url: string; readonly registryKey: string }[];
   /** Seconds between sweeps of stored certifications against their issuers' status lists; default 300. */
   readonly statusSweepSeconds?: number;
   /** Most resolve answers cached; default 100,000. */
@@ -80,6 +84,10 @@ export interface ServeInput {
   readonly namespaces?: string | undefined;
   /** `--ownership-dns-server ADDRESS:PORT`, repeatable (also SIGNPOST_OWNERSHIP_DNS_SERVER, comma-separated). */
   readonly ownershipDnsServer?: readonly string[] | string | undefined;
+  /** `--role registry|resolver` (also SIGNPOST_ROLE). */
+  readonly role?: string | undefined;
+  /** `--root URL=DID`, repeatable (also SIGNPOST_ROOTS, comma-separated). */
+  readonly root?: readonly string[] | string | undefined;
   /** Seconds, or 30m / 12h (also SIGNPOST_STATUS_SWEEP): the certification status sweep interval. */
   readonly statusSweep?: string | undefined;
   /** A count (also SIGNPOST_RESOLVE_CACHE_ENTRIES). */
@@ -144,11 +152,14 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
   if (!namespaceOwners.ok) return namespaceOwners;
   const claims = namespaceClaimOptions(flags, env);
   if (!claims.ok) return claims;
+  const role = roleOptions(flags, env);
+  if (!role.ok) return role;
   const resolveCache = resolveCacheOptions(flags, env);
   if (!resolveCache.ok) return resolveCache;
   return ok({
     ...namespaceOwners.value,
     ...claims.value,
+    ...role.value,
     ...resolveCache.value,
     ...watch.value,
     ...dns.value,
@@ -168,6 +179,25 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
 /** A repeatable flag's values, or else the comma-separated environment variable's. */
 function repeatedOption(flag: readonly string[] | string | undefined, variable: string | undefined): string[] {
   return (flag === undefined ? (variable?.split(',') ?? []) : typeof flag === 'string' ? [flag] : [...flag]).map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/** The process's role, and a resolver's roots (`http://127.0.0.1:8700=did:key:z6Mk…`). */
+function roleOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'role' | 'roots'>> {
+  const role = flags.role ?? env.SIGNPOST_ROLE ?? 'registry';
+  if (role !== 'registry' && role !== 'resolver') return fail('REQUEST_INVALID', `--role takes registry or resolver, got "${role}"`);
+  const roots: { url: string; registryKey: string }[] = [];
+  for (const pair of repeatedOption(flags.root, env.SIGNPOST_ROOTS)) {
+    const equals = pair.lastIndexOf('=');
+    const url = pair.slice(0, equals).replace(/\/+$/, '');
+    const registryKey = pair.slice(equals + 1);
+    if (equals < 0 || !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(url) || didKeyProblem(registryKey) !== undefined) {
+      return fail('REQUEST_INVALID', `--root takes URL=DID (a root registry and its did:key, e.g. http://127.0.0.1:8700=did:key:z6Mk…), got "${pair}"`);
+    }
+    roots.push({ url, registryKey });
+  }
+  if (role === 'resolver' && roots.length === 0) return fail('REQUEST_INVALID', 'a resolver needs at least one root registry: --root URL=did:key:…');
+  if (role === 'registry' && roots.length > 0) return fail('REQUEST_INVALID', '--root is for --role resolver');
+  return ok({ ...(role === 'resolver' ? { role } : {}), ...(roots.length === 0 ? {} : { roots }) });
 }
 
 /** The mode for unclaimed namespaces, and the DNS servers claims' TXT proofs are read from. */

@@ -6,6 +6,9 @@ export { verifyResolveAnswerFully, type AnswerVerification, type FullVerifyOptio
 export { CredentialStatusReader, type CredentialStatus, type CredentialStatusReaderOptions } from './credential-checks.js';
 /** The offline stage of verifyResolveAnswerFully alone: it does not read revocation; do not rely on it by itself. */
 export { verifyResolveAnswer } from './verify-answer.js';
+export { RecursiveResolver, type RecursiveResolverOptions, type RecursiveResult, type RegistryHint, type TraceStep } from './recursive-resolver.js';
+export { checkReferral, isReferral, type ReferralAnswer } from './referral.js';
+export type { Ownership } from '../core/registry/namespace-claims.js';
 export { verifyAgentRecords, type VerificationResult } from '../core/record/verify.js';
 export { followRotations, nextKeyCommitment } from '../core/record/key-rotation.js';
 export type { AgentEndpoint, AgentFacts, AgentAddr, KeyRotation } from '../core/record/types.js';

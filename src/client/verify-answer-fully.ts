@@ -17,6 +17,7 @@
 import { problem, type Problem } from '../core/errors.js';
 import type { AgentEndpoint } from '../core/record/types.js';
 import type { CredentialStatus, CredentialStatusReader } from './credential-checks.js';
+import { isReferral } from './referral.js';
 import { verifyResolveAnswer } from './verify-answer.js';
 
 export interface FullVerifyOptions {
@@ -57,6 +58,11 @@ export async function verifyResolveAnswerFully(answer: unknown, options: FullVer
 }
 
 async function verifyStages(answer: unknown, options: FullVerifyOptions, statusReader: CredentialStatusReader): Promise<AnswerVerification> {
+  if (isReferral(answer)) {
+    const to = answer.referral?.registry;
+    const detail = `the registry referred ${answer.name} to the registry at ${String(to?.url)} (${String(to?.id)}): resolve through the roots (RecursiveResolver, signpost resolve --root) or ask that registry`;
+    return { verified: false, signaturesVerified: false, status: 'unchecked', errors: [problem('RESOLUTION_REFERRED', detail)], endpoints: [] };
+  }
   const records = verifyResolveAnswer(answer, { registryDid: options.registryKey, nowMs: options.nowMs, ...(options.expectedName === undefined ? {} : { expectedName: options.expectedName }) });
   // The credential is looked at only for records that verified: it is bound to their digest, and a
   // forged answer costs no network round trip.

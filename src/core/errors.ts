@@ -95,6 +95,22 @@ export const errorCatalogue = {
   NAMESPACE_PROOF_FAILED: { kind: 'forbidden', title: 'The domain does not publish the claiming key as the owner of the namespace' },
   NAMESPACE_PROOF_UNAVAILABLE: { kind: 'unavailable', title: "The namespace's proof of ownership could not be looked up" },
   NAMESPACE_CLAIM_NOT_FOUND: { kind: 'not-found', title: 'No claim is stored for this namespace' },
+  NAMESPACE_DELEGATED: { kind: 'forbidden', title: "The namespace's owner delegated this name's subtree to another registry" },
+
+  // --- resolution across registries (referrals) ---------------------------------------------
+  RESOLUTION_REFERRED: { kind: 'not-found', title: 'The registry referred the name to another registry' },
+  DELEGATION_FORGED: { kind: 'unauthorized', title: "The referral is not signed by the namespace's owner and countersigned by the registry that gave it" },
+  DELEGATION_LAME: { kind: 'unavailable', title: 'The registry a referral points to does not answer for the name with the delegated key' },
+  DELEGATION_LOOP: { kind: 'unavailable', title: 'The referrals lead back to a registry already asked' },
+  RESOLUTION_TOO_DEEP: { kind: 'unavailable', title: 'The name needs more referrals than the resolver follows' },
+  RESOLUTION_DEADLINE: { kind: 'timeout', title: 'The resolution did not finish within its deadline' },
+
+  // --- tailored endpoints and endpoint tokens ---------------------------------------------------
+  REQUIRED_CONTEXT_MISSING: { kind: 'invalid', title: 'The agent requires requester context the request does not give' },
+  ENDPOINT_TOKEN_MISSING: { kind: 'unauthorized', title: 'No endpoint token was presented' },
+  ENDPOINT_TOKEN_INVALID: { kind: 'unauthorized', title: 'The endpoint token is malformed, or not signed by the trusted registry' },
+  ENDPOINT_TOKEN_EXPIRED: { kind: 'unauthorized', title: 'The endpoint token has expired' },
+  ENDPOINT_TOKEN_MISMATCH: { kind: 'unauthorized', title: 'The endpoint token was issued for another agent, requester, endpoint or purpose' },
 
   // --- search ------------------------------------------------------------------------------
   SEARCH_BAD_CURSOR: { kind: 'invalid', title: 'The search cursor is malformed or belongs to another query' },

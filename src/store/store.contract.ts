@@ -747,7 +747,7 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         namespace,
         seq,
         claim: {
-          payload: { type: 'NamespaceClaim', v: 1, namespace, by, proof: 'dns-txt', seq, at: '2026-01-01T00:00:00Z', grants: [{ subtree: '', keys: ['did:key:z6MkAgent'] }] },
+          payload: { type: 'NamespaceClaim', v: 1, namespace, by, proof: 'dns-txt', seq, at: '2026-01-01T00:00:00Z', grants: [{ subtree: '', keys: ['did:key:z6MkAgent'] }], delegations: [] },
           sig: 'c2ln',
           countersig: { by: 'did:key:z6MkRegistry', at: '2026-01-01T00:00:01Z', sig: 'Y291bnRlcg' },
         },

@@ -6,12 +6,11 @@
  * does not publish cannot claim it, and a key the owner did not grant cannot register under it.
  * Every refusal leaves the store and the log as they were.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedLoopbackPort } from '../support/closed-loopback-port.js';
+import { startAuthoritativeKnot } from './knot.js';
 import { removeDir, runCli, startServer, tempDir, type RunningServer } from './support.js';
 
 let server: RunningServer | undefined;
@@ -27,30 +26,6 @@ afterAll(async () => {
 
 async function until(done: () => Promise<boolean>): Promise<void> {
   while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 50));
-}
-
-/** Knot DNS, authoritative for acme.test with the given TXT at _signpost-challenge. */
-async function startKnot(dir: string, port: number, ownerLine: string): Promise<ChildProcess> {
-  await writeFile(
-    join(dir, 'acme.test.zone'),
-    [
-      '$ORIGIN acme.test.',
-      '$TTL 300',
-      '@ SOA ns1.acme.test. hostmaster.acme.test. 1 3600 600 86400 300',
-      '@ NS ns1.acme.test.',
-      'ns1 A 127.0.0.1',
-      `_signpost-challenge TXT "unrelated=text" `,
-      `_signpost-challenge TXT "${ownerLine}"`,
-      '',
-    ].join('\n'),
-  );
-  const config = join(dir, 'knot.conf');
-  await writeFile(
-    config,
-    ['server:', `    rundir: "${dir}"`, `    listen: 127.0.0.1@${port}`, 'database:', `    storage: "${dir}"`, 'log:', '  - target: stderr', '    any: warning', 'zone:', '  - domain: acme.test', `    file: "${join(dir, 'acme.test.zone')}"`, '    journal-content: none', ''].join('\n'),
-  );
-  // Debian puts knotd in /usr/sbin, which a non-root PATH may lack.
-  return spawn(existsSync('/usr/sbin/knotd') ? '/usr/sbin/knotd' : 'knotd', ['-c', config], { stdio: 'ignore' });
 }
 
 describe('namespace claims proven over real DNS', () => {
@@ -69,7 +44,7 @@ describe('namespace claims proven over real DNS', () => {
 
     const line = await runCli(['namespace', 'owner-line', 'acme.test', '--key', join(work, 'owner.jwk')], env);
     expect(line.stdout).toContain(`_signpost-challenge.acme.test. 300 IN TXT "v=signpost1; owner=${ownerDid}"`);
-    knot = await startKnot(work, knotPort, `v=signpost1; owner=${ownerDid}`);
+    knot = await startAuthoritativeKnot(work, knotPort, 'acme.test', ['_signpost-challenge TXT "unrelated=text"', `_signpost-challenge TXT "v=signpost1; owner=${ownerDid}"`]);
     await until(async () => (await runCli(['namespace', 'claim', 'acme.test', '--key', join(work!, 'squatter.jwk')], env)).stderr.includes('NAMESPACE_PROOF_FAILED'));
 
     const logSize = async () => ((await (await fetch(`${server!.url}/v1/changes?since=0&limit=1`)).json()) as { size: number }).size;

@@ -1,5 +1,5 @@
 import { SignpostError } from '../../core/errors.js';
-import { checkNamespace, createNamespaceClaim, ownerLine as ownerLineOf, challengeDnsName, CHALLENGE_WELL_KNOWN_PATH, type NamespaceGrant } from '../../core/record/namespace-claim.js';
+import { checkNamespace, createNamespaceClaim, ownerLine as ownerLineOf, challengeDnsName, CHALLENGE_WELL_KNOWN_PATH, type NamespaceDelegation, type NamespaceGrant } from '../../core/record/namespace-claim.js';
 import { nextSequence } from '../../core/record/sequence.js';
 import type { StoredNamespaceClaim } from '../../core/ports.js';
 import { unwrap } from '../cli-context.js';
@@ -11,6 +11,7 @@ export interface NamespaceClaimFlags extends RegistryFlags {
   key: string;
   proof: string;
   grant: string[];
+  delegate: string[];
 }
 
 export interface NamespaceShowFlags extends RegistryFlags {
@@ -45,8 +46,19 @@ function parseGrants(values: readonly string[]): NamespaceGrant[] {
   });
 }
 
+/** `mbta=https://registry.example=did:key:…`; the subtree "" or * is the whole namespace. */
+function parseDelegations(values: readonly string[]): NamespaceDelegation[] {
+  return values.map((value) => {
+    const first = value.indexOf('=');
+    const last = value.lastIndexOf('=');
+    if (first < 0 || last === first) throw new SignpostError('REQUEST_INVALID', `--delegate takes SUBTREE=URL=did:key:… (e.g. mbta=https://registry.example=did:key:z6Mk…), got "${value}"`);
+    return { subtree: value.slice(0, first).trim().replace(/^\*$/, ''), registry: { url: value.slice(first + 1, last).trim().replace(/\/+$/, ''), id: value.slice(last + 1).trim() } };
+  });
+}
+
 export async function claim(namespace: string, flags: NamespaceClaimFlags): Promise<void> {
   checkedNamespace(namespace);
+  const delegations = parseDelegations(flags.delegate ?? []);
   if (flags.proof !== 'dns-txt' && flags.proof !== 'https') throw new SignpostError('REQUEST_INVALID', `--proof takes dns-txt or https, got "${flags.proof}" (a did-web claim is signed with the did:web document's key)`);
   const grants = parseGrants(flags.grant);
   const key = await readSigningKey(flags.key);
@@ -55,7 +67,7 @@ export async function claim(namespace: string, flags: NamespaceClaimFlags): Prom
   const stored = await client.namespaceClaim(namespace);
   if (!stored.ok && stored.problems[0]?.code !== 'NAMESPACE_CLAIM_NOT_FOUND') unwrap(stored);
   const seq = nextSequence(Date.now(), stored.ok ? stored.value.seq : undefined);
-  const accepted = unwrap(await client.claimNamespace(createNamespaceClaim(key, { namespace, proof: flags.proof, seq, grants }, Date.now())));
+  const accepted = unwrap(await client.claimNamespace(createNamespaceClaim(key, { namespace, proof: flags.proof, seq, grants, delegations }, Date.now())));
   process.stdout.write(describe(accepted));
 }
 
@@ -67,7 +79,8 @@ export async function show(namespace: string, flags: NamespaceShowFlags): Promis
 }
 
 function describe(stored: StoredNamespaceClaim): string {
-  const { by, proof, seq, grants } = stored.claim.payload;
-  const lines = grants.length === 0 ? ['  (no grants: no key may hold a name under it)'] : grants.flatMap((grant) => grant.keys.map((key) => `  ${grant.subtree === '' ? '*' : grant.subtree}  ${key}`));
-  return `${stored.namespace} is owned by ${by} (proof ${proof}, sequence ${seq}, proven ${stored.provenAt})\nevidence: ${stored.evidence}\ngrants:\n${lines.join('\n')}\n`;
+  const { by, proof, seq, grants, delegations } = stored.claim.payload;
+  const lines = grants.length === 0 ? ['  (no grants: no key may hold a name under it here)'] : grants.flatMap((grant) => grant.keys.map((key) => `  ${grant.subtree === '' ? '*' : grant.subtree}  ${key}`));
+  const delegated = delegations.map((d) => `  ${d.subtree === '' ? '*' : d.subtree}  -> ${d.registry.url} (${d.registry.id})`);
+  return `${stored.namespace} is owned by ${by} (proof ${proof}, sequence ${seq}, proven ${stored.provenAt})\nevidence: ${stored.evidence}\ngrants:\n${lines.join('\n')}\n${delegated.length === 0 ? '' : `delegated:\n${delegated.join('\n')}\n`}`;
 }

@@ -1,4 +1,7 @@
 import { CredentialStatusReader, type CredentialStatus } from '../../client/credential-checks.js';
+import { RecursiveResolver, type RegistryHint, type TraceStep } from '../../client/recursive-resolver.js';
+import { SignpostError } from '../../core/errors.js';
+import { factsEndpoints } from '../../core/record/agent-facts.js';
 import type { Ownership } from '../../core/registry/namespace-claims.js';
 import type { RegistryClient } from '../../client/registry-client.js';
 import { verifyResolveAnswerFully } from '../../client/verify-answer-fully.js';
@@ -11,6 +14,8 @@ import { connectToRegistry } from '../registry-connection.js';
 import type { RegistryFlags } from '../commands/options.js';
 
 export interface ResolveFlags extends RegistryFlags {
+  root?: string[];
+  trace?: boolean;
   protocol?: string;
   transport?: string;
   version?: string;
@@ -33,9 +38,14 @@ interface ResolveOutput {
   /** The namespace ownership the registry states (proven: its owner granted the key; unclaimed: nobody claimed it). */
   ownership?: Ownership;
   errors: Problem[];
+  /** With --root: the path taken, and the registry that answered. */
+  trace?: readonly TraceStep[];
+  authority?: RegistryHint | null;
 }
 
 export async function resolve(names: string[], flags: ResolveFlags): Promise<void> {
+  if (flags.root !== undefined && flags.root.length > 0) return resolveRecursively(names, flags, flags.root);
+  if (flags.trace) throw new SignpostError('REQUEST_INVALID', '--trace explains a recursive resolution: give --root URL');
   const registry = await connectToRegistry(flags);
   if (registry.firstUse && !flags.json) process.stderr.write(`pinned registry key ${registry.registryKey} for ${registry.url}\n`);
   const context: RequesterContext = { ...definedOnly(flags) };
@@ -46,6 +56,40 @@ export async function resolve(names: string[], flags: ResolveFlags): Promise<voi
     const { output, exit } = await resolveOne(registry.client, statusReader, name, context, registry.registryKey);
     exitCode = Math.max(exitCode, exit);
     process.stdout.write(flags.json ? JSON.stringify(output) + '\n' : humanReadable(output));
+  }
+  process.exitCode = exitCode;
+}
+
+/** From the roots, following verified referrals; each root's key is pinned like any registry's. */
+async function resolveRecursively(names: string[], flags: ResolveFlags, rootUrls: readonly string[]): Promise<void> {
+  const roots: RegistryHint[] = [];
+  for (const url of rootUrls) {
+    const root = await connectToRegistry({ ...flags, registry: url });
+    if (root.firstUse && !flags.json) process.stderr.write(`pinned registry key ${root.registryKey} for ${root.url}\n`);
+    roots.push({ url: root.url, registryKey: root.registryKey });
+  }
+  const resolver = new RecursiveResolver({ roots });
+  let exitCode: number = EXIT.ok;
+  for (const name of names) {
+    const result = await resolver.resolve(name, definedOnly(flags));
+    const output: ResolveOutput = {
+      name: result.name,
+      verified: result.verified,
+      agentId: result.agentId,
+      endpoint: result.endpoint,
+      endpoints: result.verified && result.answer ? [...factsEndpoints(result.answer.facts.payload)] : [],
+      registry: result.authority?.registryKey ?? null,
+      signaturesVerified: result.verified,
+      status: result.status,
+      ...(result.ownership ? { ownership: result.ownership } : {}),
+      errors: [...result.errors],
+      trace: result.trace,
+      authority: result.authority,
+    };
+    exitCode = Math.max(exitCode, result.verified ? EXIT.ok : result.answer === null ? exitCodeOf(result.errors) : EXIT.refused);
+    const text = flags.json ? JSON.stringify(output) + '\n' : humanReadable(output);
+    const trace = flags.trace && !flags.json ? `  path:\n${RecursiveResolver.explain(result).map((line) => `    ${line}`).join('\n')}\n` : '';
+    process.stdout.write(text + trace);
   }
   process.exitCode = exitCode;
 }

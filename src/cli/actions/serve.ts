@@ -1,10 +1,12 @@
-import { serveConfig, type ServeInput } from '../../app/config.js';
+import { serveConfig, type ServeConfig, type ServeInput } from '../../app/config.js';
 import { startRegistry } from '../../app/main.js';
+import { startResolver } from '../../app/resolver.js';
 import { unwrap } from '../cli-context.js';
 import { warnIfCommittable } from '../secret-files.js';
 
 export async function serve(flags: ServeInput): Promise<void> {
   const config = unwrap(serveConfig(flags, process.env));
+  if (config.role === 'resolver') return serveResolver(config);
   const running = await startRegistry(config);
   const keyNote = running.keyCreated ? 'created a new registry key' : 'registry key loaded';
   process.stdout.write(
@@ -18,6 +20,18 @@ export async function serve(flags: ServeInput): Promise<void> {
       (running.urls.dns === undefined ? '' : `  DNS: ${running.urls.dns} (UDP and TCP), authoritative for _agents.<namespace>\n`),
   );
   await warnIfCommittable(config.dataDir, "the registry's data directory, with its private keys", 'give --data a directory outside it');
+  const stop = async (signal: string) => {
+    process.stdout.write(`received ${signal}, shutting down\n`);
+    await running.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function serveResolver(config: ServeConfig): Promise<void> {
+  const running = await startResolver(config);
+  process.stdout.write(`signpost resolver listening on ${running.url}\n${(config.roots ?? []).map((root) => `  root: ${root.url} (${root.registryKey})\n`).join('')}`);
   const stop = async (signal: string) => {
     process.stdout.write(`received ${signal}, shutting down\n`);
     await running.close();

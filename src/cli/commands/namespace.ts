@@ -17,7 +17,8 @@ export function namespaceCommand(program: Command): void {
       .argument('<namespace>', 'the namespace, e.g. acme.com')
       .requiredOption('-k, --key <file>', `the owner key the domain publishes; ${SECRET_NAME_NOTE}`)
       .option('--proof <proof>', 'where the registry finds the owner line: dns-txt or https', 'dns-txt')
-      .option('-g, --grant <subtree=did:key>', 'let an agent key register names under a subtree (billing, billing/eu; "" or * for the whole namespace); repeatable', collect, []),
+      .option('-g, --grant <subtree=did:key>', 'let an agent key register names under a subtree (billing, billing/eu; "" or * for the whole namespace); repeatable', collect, [])
+      .option('--delegate <subtree=url=did>', 'serve a subtree from another registry: its URL and did:key (resolvers get a referral there); repeatable', collect, []),
   ).action(async (namespace: string, flags: NamespaceClaimFlags) => (await import('../actions/namespace.js')).claim(namespace, flags));
   withRegistryOptions(
     command

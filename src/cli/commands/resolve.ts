@@ -12,6 +12,8 @@ export function resolveCommand(program: Command): void {
     .option('--transport <transport>', 'wanted transport')
     .option('--version <version>', 'wanted version, exact or a prefix')
     .option('--region <region>', 'preferred region')
+    .option('--root <url>', 'resolve recursively from this root registry, following referrals (repeatable: tried in order); its key is pinned like --registry', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--trace', 'with --root: print the path taken, registry by registry')
     .option('--json', 'print JSON (one object per name, one per line)')
     .addHelpText(
       'after',
@@ -22,7 +24,7 @@ signed, the registry's facts credential, and its revocation and suspension bits 
 signed status lists, fetched now. "verified" is true only when all of that holds.
 
 --json prints {name, verified, agentId, endpoint, endpoints, registry, signaturesVerified, status,
-errors} per name; signaturesVerified is the records alone; status is "good", "revoked", "suspended"
+errors} per name (with --root also trace and authority); signaturesVerified is the records alone; status is "good", "revoked", "suspended"
 or "unchecked" (not read, e.g. STATUS_LIST_UNAVAILABLE: then the answer is not verified).
 Exit codes: 0 every name verified; 1 an answer did not verify (revoked, stale, tampered, status
 unchecked) or the registry refused the name; 2 bad usage; 3 registry unreachable.`,

@@ -4,7 +4,7 @@ import type { ServeInput } from '../../app/config.js';
 export function serveCommand(program: Command): void {
   program
     .command('serve')
-    .description('run a registry on the embedded SQLite store')
+    .description('run a registry on the embedded SQLite store (or, with --role resolver, a recursive resolver)')
     .option('-p, --port <port>', 'TCP port (0 picks a free one)', process.env.SIGNPOST_PORT)
     .option('--host <host>', 'address to listen on', process.env.SIGNPOST_HOST)
     .option('-d, --data <dir>', 'data directory (store and registry key)', process.env.SIGNPOST_DATA)
@@ -13,6 +13,8 @@ export function serveCommand(program: Command): void {
     .option('--trust-policy <file>', 'JSON file {"HIPAA": ["did:web:auditor.example", …]}: whose certification credentials count for what (default $SIGNPOST_TRUST_POLICY; none: none count)')
     .option('--did-document <path>', 'pin a DID document (a JSON file, or a directory of them; repeatable): answered as is, never fetched', (value: string, previous: string[] = []) => [...previous, value])
     .option('--namespace-owner <namespace=did>', 'who owns a namespace (may revoke its agents), instead of did:web:<namespace>; repeatable', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--role <role>', 'registry (default) or resolver: a recursive resolver from --root registries, following referrals, with no store ($SIGNPOST_ROLE)')
+    .option('--root <url=did>', 'with --role resolver: a root registry and the did:key its answers carry; repeatable, tried in order ($SIGNPOST_ROOTS, comma-separated)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--namespaces <mode>', 'names under namespaces nobody claimed: open (accepted, answered as unclaimed) or claimed-only (refused, NAMESPACE_UNCLAIMED) (default open; $SIGNPOST_NAMESPACES)')
     .option('--ownership-dns-server <address:port>', 'DNS server the TXT proofs of namespace claims are looked up at; repeatable (default: the system resolver; $SIGNPOST_OWNERSHIP_DNS_SERVER, comma-separated)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--disclosure-validity <duration>', 'lifetime of the bbs-2023 capability credentials it issues: 3600, 30m, 12h, 7d (default 24h; $SIGNPOST_DISCLOSURE_VALIDITY)')

@@ -4,7 +4,7 @@ import { signingKeyFromSeed } from '../trust/ed25519.js';
 import { canonicalText } from '../trust/jcs.js';
 import type { Result } from '../errors.js';
 import { T0, testKey } from '../test-support/agents.js';
-import { canonicalGrants, checkNamespaceClaim, createNamespaceClaim, grantFor, ownerLine, ownersPublishedIn, type NamespaceClaim } from './namespace-claim.js';
+import { canonicalGrants, checkNamespaceClaim, createNamespaceClaim, delegationFor, grantFor, ownerLine, ownersPublishedIn, type NamespaceClaim } from './namespace-claim.js';
 
 const owner = testKey(5);
 const a = testKey(1).did;
@@ -48,6 +48,20 @@ describe('NamespaceClaim', () => {
     expect(grantFor(claimWith({ grants: [] }), ['x'], a)).toBeUndefined();
   });
 
+  it('delegations: https (http only to loopback) URLs and did:keys; the shallowest delegated subtree holding a name wins', () => {
+    const delegation = (subtree: string, url: string, id = b) => ({ subtree, registry: { url, id } });
+    expect(checkNamespaceClaim(claimWith({ delegations: [delegation('', 'https://r.example'), delegation('x', 'http://127.0.0.1:8700/')] })).ok).toBe(true);
+    expect(pointerOf(checkNamespaceClaim(claimWith({ delegations: [delegation('x', 'http://r.example')] })))).toBe('/delegations/0/registry/url');
+    expect(pointerOf(checkNamespaceClaim(claimWith({ delegations: [delegation('x', 'https://r.example/?q=1')] })))).toBe('/delegations/0/registry/url');
+    expect(pointerOf(checkNamespaceClaim(claimWith({ delegations: [delegation('x', 'https://user@r.example')] })))).toBe('/delegations/0/registry/url');
+    expect(pointerOf(checkNamespaceClaim(claimWith({ delegations: [delegation('x', 'https://r.example', 'did:web:r.example#k')] })))).toBe('/delegations/0/registry/id');
+    expect(pointerOf(checkNamespaceClaim(claimWith({ delegations: [delegation('y', 'https://r.example'), delegation('x', 'https://r.example')] })))).toBe('/delegations/1/subtree');
+    const claim = claimWith({ delegations: [delegation('research', 'https://a.example'), delegation('research/labs', 'https://b.example')] });
+    expect(delegationFor(claim, ['research', 'labs', 'x'])?.registry.url).toBe('https://a.example');
+    expect(delegationFor(claim, ['research'])).toBeUndefined();
+    expect(delegationFor(claim, ['billing', 'x'])).toBeUndefined();
+  });
+
   it('owner lines: only version signpost1 lines with an owner count, from TXT strings or file lines', () => {
     expect(ownerLine(a)).toBe(`v=signpost1; owner=${a}`);
     expect(ownersPublishedIn([`v=signpost1; owner=${a}`, 'v=spf1 -all', `  v=signpost1 ;owner=${b} \r\nv=signpost2; owner=did:key:z6MkX\nowner=${a}`])).toEqual([a, b]);
@@ -60,7 +74,12 @@ describe('the test vector of spec section 21', () => {
     const section = spec.slice(spec.indexOf('## 21. Namespace ownership'));
     const ownerKey = signingKeyFromSeed(new Uint8Array(32).fill(2));
     const agentKey = signingKeyFromSeed(new Uint8Array(32).fill(1));
-    const claim = createNamespaceClaim(ownerKey, { namespace: 'acme.com', proof: 'dns-txt', seq: 1767225600000 * 1024, grants: [{ subtree: 'billing', keys: [agentKey.did] }] }, Date.UTC(2026, 0, 1));
+    const delegate = signingKeyFromSeed(new Uint8Array(32).fill(10));
+    const claim = createNamespaceClaim(
+      ownerKey,
+      { namespace: 'acme.com', proof: 'dns-txt', seq: 1767225600000 * 1024, grants: [{ subtree: 'billing', keys: [agentKey.did] }], delegations: [{ subtree: 'research', registry: { url: 'https://registry.research.acme.com', id: delegate.did } }] },
+      Date.UTC(2026, 0, 1),
+    );
     expect(checkNamespaceClaim(claim.payload).ok).toBe(true);
     expect(section).toContain(`\n${canonicalText(claim.payload)}\n`);
     expect(section).toContain(`its signature: \`${claim.sig}\``);

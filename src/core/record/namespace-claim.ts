@@ -32,6 +32,18 @@ export interface NamespaceGrant {
   readonly keys: readonly string[];
 }
 
+/** A subtree of the namespace served by another registry: the NS + DS of Signpost (its URL and its key). */
+export interface NamespaceDelegation {
+  /** Path labels joined by `/`, or `` for the whole namespace. */
+  readonly subtree: string;
+  readonly registry: {
+    /** Where the delegate registry answers: an https URL (http only for loopback hosts), no query or fragment. */
+    readonly url: string;
+    /** The delegate registry's did:key: its answers must be countersigned with it. */
+    readonly id: string;
+  };
+}
+
 export interface NamespaceClaim {
   readonly type: 'NamespaceClaim';
   readonly v: 1;
@@ -46,17 +58,20 @@ export interface NamespaceClaim {
   readonly at: string;
   /** Sorted by subtree, one entry per subtree. */
   readonly grants: readonly NamespaceGrant[];
+  /** Subtrees served by other registries, sorted by subtree, one per subtree: names there get a referral. */
+  readonly delegations: readonly NamespaceDelegation[];
 }
 
 export const MAX_NAMESPACE_GRANTS = 128;
 export const MAX_KEYS_PER_GRANT = 512;
+export const MAX_NAMESPACE_DELEGATIONS = 64;
 
 export const namespaceClaimSchema = {
   $id: 'urn:signpost:schema:namespace-claim:1',
   title: 'NamespaceClaim',
   type: 'object',
   additionalProperties: false,
-  required: ['type', 'v', 'namespace', 'by', 'proof', 'seq', 'at', 'grants'],
+  required: ['type', 'v', 'namespace', 'by', 'proof', 'seq', 'at', 'grants', 'delegations'],
   properties: {
     type: { const: 'NamespaceClaim' },
     v: { const: 1 },
@@ -78,6 +93,24 @@ export const namespaceClaimSchema = {
         },
       },
     },
+    delegations: {
+      type: 'array',
+      maxItems: MAX_NAMESPACE_DELEGATIONS,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['subtree', 'registry'],
+        properties: {
+          subtree: { type: 'string', maxLength: 253 },
+          registry: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['url', 'id'],
+            properties: { url: { type: 'string', minLength: 1, maxLength: 512 }, id: { type: 'string', minLength: 1, maxLength: 128 } },
+          },
+        },
+      },
+    },
   },
 } as const;
 
@@ -89,6 +122,7 @@ export function checkNamespaceClaim(value: unknown, pointer = ''): Result<Namesp
     checkOwnerKey(claim, pointer),
     checkTimestamp(claim.at, `${pointer}/at`),
     ...checkGrants(claim, `${pointer}/grants`),
+    ...checkDelegations(claim, `${pointer}/delegations`),
   ]);
 }
 
@@ -110,19 +144,44 @@ function checkOwnerKey(claim: NamespaceClaim, pointer: string): Problem | undefi
   return didKeyProblem(claim.by, `${pointer}/by`);
 }
 
+/** Sorted by subtree, one per subtree, each a subtree of the namespace. */
+function checkSubtrees(namespace: string, entries: readonly { readonly subtree: string }[], what: string, pointer: string): (Problem | undefined)[] {
+  return entries.flatMap((entry, i) => {
+    if (i > 0 && !(entries[i - 1]!.subtree < entry.subtree)) return [problem('RECORD_INVALID', `${what} must be sorted by subtree, one per subtree`, `${pointer}/${i}/subtree`)];
+    if (entry.subtree === '') return [];
+    const parsed = parseAgentName(`agent://${namespace}/${entry.subtree}`);
+    if (parsed.ok && parsed.value.name.path.join('/') === entry.subtree) return [];
+    return [problem('RECORD_INVALID', `"${entry.subtree}" is not a subtree of ${namespace}: lowercase labels joined by "/", or "" for all of it`, `${pointer}/${i}/subtree`)];
+  });
+}
+
+/** A registry URL: https, or http to a loopback host (development); no credentials, query or fragment. */
+const REGISTRY_URL = /^(?:https:\/\/[^/?#@\s]+|http:\/\/(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])(?::\d{1,5})?)(?:\/[^?#\s]*)?$/;
+
+function checkDelegations(claim: NamespaceClaim, pointer: string): (Problem | undefined)[] {
+  return [
+    ...checkSubtrees(claim.namespace, claim.delegations, 'delegations', pointer),
+    ...claim.delegations.flatMap((delegation, i) => [
+      REGISTRY_URL.test(delegation.registry.url) ? undefined : problem('RECORD_INVALID', `a delegate registry's URL is https (http only on loopback), without query or fragment, not "${delegation.registry.url}"`, `${pointer}/${i}/registry/url`),
+      didKeyProblem(delegation.registry.id, `${pointer}/${i}/registry/id`),
+    ]),
+  ];
+}
+
 function checkGrants(claim: NamespaceClaim, pointer: string): (Problem | undefined)[] {
-  const problems: (Problem | undefined)[] = [];
+  const problems: (Problem | undefined)[] = [...checkSubtrees(claim.namespace, claim.grants, 'grants', pointer)];
   claim.grants.forEach((grant, i) => {
-    if (i > 0 && !(claim.grants[i - 1]!.subtree < grant.subtree)) problems.push(problem('RECORD_INVALID', 'grants must be sorted by subtree, one per subtree', `${pointer}/${i}/subtree`));
-    if (grant.subtree !== '') {
-      const parsed = parseAgentName(`agent://${claim.namespace}/${grant.subtree}`);
-      if (!parsed.ok || parsed.value.name.path.join('/') !== grant.subtree) problems.push(problem('RECORD_INVALID', `"${grant.subtree}" is not a subtree of ${claim.namespace}: lowercase labels joined by "/", or "" for all of it`, `${pointer}/${i}/subtree`));
-    }
     const sorted = [...new Set(grant.keys)].sort();
     if (sorted.length !== grant.keys.length || sorted.some((key, k) => key !== grant.keys[k])) problems.push(problem('RECORD_INVALID', 'keys must be sorted and without duplicates', `${pointer}/${i}/keys`));
     grant.keys.forEach((key, k) => problems.push(didKeyProblem(key, `${pointer}/${i}/keys/${k}`)));
   });
   return problems;
+}
+
+/** Whether a subtree holds the name with these path labels (`billing` holds `billing/x`, not `billing` itself nor `billings/x`). */
+export function subtreeHolds(subtree: string, path: readonly string[]): boolean {
+  const labels = subtree === '' ? [] : subtree.split('/');
+  return labels.length < path.length && labels.every((label, i) => label === path[i]);
 }
 
 /**
@@ -133,9 +192,16 @@ function checkGrants(claim: NamespaceClaim, pointer: string): (Problem | undefin
 export function grantFor(claim: NamespaceClaim, path: readonly string[], agentId: string): NamespaceGrant | undefined {
   let found: NamespaceGrant | undefined;
   for (const grant of claim.grants) {
-    const labels = grant.subtree === '' ? [] : grant.subtree.split('/');
-    const contains = labels.length < path.length && labels.every((label, i) => label === path[i]);
-    if (contains && grant.keys.includes(agentId) && (found === undefined || grant.subtree.length > found.subtree.length)) found = grant;
+    if (subtreeHolds(grant.subtree, path) && grant.keys.includes(agentId) && (found === undefined || grant.subtree.length > found.subtree.length)) found = grant;
+  }
+  return found;
+}
+
+/** The delegation of the shallowest subtree holding the name, if any: like a zone cut, it occludes everything below it here. */
+export function delegationFor(claim: NamespaceClaim, path: readonly string[]): NamespaceDelegation | undefined {
+  let found: NamespaceDelegation | undefined;
+  for (const delegation of claim.delegations) {
+    if (subtreeHolds(delegation.subtree, path) && (found === undefined || delegation.subtree.length < found.subtree.length)) found = delegation;
   }
   return found;
 }
@@ -168,11 +234,12 @@ export const CHALLENGE_WELL_KNOWN_PATH = '/.well-known/signpost-challenge';
 /** A claim signed by an Ed25519 key (the dns-txt and https proofs); grants are put in canonical order here. */
 export function createNamespaceClaim(
   key: SigningKey,
-  input: { namespace: string; proof: Exclude<NamespaceProof, 'did-web'>; seq: number; grants: readonly NamespaceGrant[] },
+  input: { namespace: string; proof: Exclude<NamespaceProof, 'did-web'>; seq: number; grants: readonly NamespaceGrant[]; delegations?: readonly NamespaceDelegation[] },
   nowMs: number,
 ): SignedRecord<NamespaceClaim> {
+  const delegations = [...(input.delegations ?? [])].sort((a, b) => (a.subtree < b.subtree ? -1 : a.subtree > b.subtree ? 1 : 0));
   return signRecord<NamespaceClaim>(
-    { type: 'NamespaceClaim', v: 1, namespace: input.namespace, by: key.did, proof: input.proof, seq: input.seq, at: formatUtcSeconds(nowMs), grants: canonicalGrants(input.grants) },
+    { type: 'NamespaceClaim', v: 1, namespace: input.namespace, by: key.did, proof: input.proof, seq: input.seq, at: formatUtcSeconds(nowMs), grants: canonicalGrants(input.grants), delegations },
     key,
   );
 }

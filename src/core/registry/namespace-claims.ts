@@ -14,6 +14,7 @@ import type { NamespaceEvidence, StoredNamespaceClaim } from '../ports.js';
 import {
   challengeDnsName,
   CHALLENGE_WELL_KNOWN_PATH,
+  delegationFor,
   grantFor,
   ownerLine,
   ownersPublishedIn,
@@ -62,6 +63,11 @@ export function ownershipOf(canonical: string, agentId: string, stored: StoredNa
     return fail('NAMESPACE_UNCLAIMED', `${namespace} has no proven owner, and this registry holds names only under claimed namespaces: its owner claims it first (spec section 21)`);
   }
   const claim = stored.claim.payload;
+  const delegation = delegationFor(claim, path);
+  if (delegation !== undefined) {
+    const where = delegation.subtree === '' ? namespace : `${namespace}/${delegation.subtree}`;
+    return fail('NAMESPACE_DELEGATED', `the owner of ${namespace} delegated ${where} to the registry at ${delegation.registry.url} (${delegation.registry.id}): its names are held and answered there`);
+  }
   const grant = grantFor(claim, path, agentId);
   if (grant === undefined) {
     return fail('NAMESPACE_NOT_AUTHORIZED', `${namespace} is claimed by ${claim.by}, whose claim (sequence ${claim.seq}) grants ${agentId} no subtree holding ${canonical}`);

@@ -86,7 +86,7 @@ describe('namespace claims: the proof', () => {
     const { domain, registry, clock, claim } = await setup();
     domain.wellKnown.set('acme.com', `# owners\n${ownerLine(owner.did)}\n`);
     expect(await claim([], 1, owner, 'https')).toMatchObject({ ok: true, value: { claim: { payload: { proof: 'https' } } } });
-    const didWeb = signRecord({ type: 'NamespaceClaim', v: 1, namespace: 'acme.com', by: 'did:web:acme.com#owner', proof: 'did-web', seq: 2, at: '2026-01-01T00:00:01Z', grants: [] }, owner);
+    const didWeb = signRecord({ type: 'NamespaceClaim', v: 1, namespace: 'acme.com', by: 'did:web:acme.com#owner', proof: 'did-web', seq: 2, at: '2026-01-01T00:00:01Z', grants: [], delegations: [] }, owner);
     expect(clock.now()).toBe(T0 + 1000);
     expect(await registry.claimNamespace(didWeb)).toMatchObject({ ok: true, value: { seq: 2, evidence: 'assertionMethod did:web:acme.com#owner of did:web:acme.com' } });
     // A did-web claim signed by another key than the document lists.

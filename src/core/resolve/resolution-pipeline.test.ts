@@ -27,7 +27,8 @@ async function world() {
       lookUps.push(name);
       return store.get(name);
     },
-    ownership: (name, agentId) => registry.ownershipFor(name, agentId),
+    claimOf: (namespace) => registry.namespaceClaim(namespace),
+    namespaceMode: 'open',
     now: clock.now,
   });
   const resolve = async (name: string, context = {}) => {
@@ -94,9 +95,9 @@ describe('ResolutionPipeline', () => {
         return state.canonical.endsWith('/invoices') ? { ok: false, problems: [{ code: 'AGENT_NOT_FOUND', detail: 'private' }] } : { ok: true, value: state };
       },
     };
-    const [lookUp, validity, ownership, choose] = RESOLUTION_STAGES as [ResolutionStage, ResolutionStage, ResolutionStage, ResolutionStage];
-    const ports = { lookUp: (name: string) => store.get(name), ownership: (name: string, agentId: string) => registry.ownershipFor(name, agentId), now: clock.now };
-    const pipeline = new ResolutionPipeline(ports, [lookUp, validity, ownership, policy, choose]);
+    const [referral, lookUp, validity, ownership, choose] = RESOLUTION_STAGES as [ResolutionStage, ResolutionStage, ResolutionStage, ResolutionStage, ResolutionStage];
+    const ports = { lookUp: (name: string) => store.get(name), claimOf: (namespace: string) => registry.namespaceClaim(namespace), namespaceMode: 'open' as const, now: clock.now };
+    const pipeline = new ResolutionPipeline(ports, [referral, lookUp, validity, ownership, policy, choose]);
     const prepared = pipeline.prepare({ name: NAME });
     if (!prepared.ok) throw new Error('expected a name');
     expect(codeOf(await pipeline.resolve(prepared.value))).toBe('AGENT_NOT_FOUND');

@@ -19,7 +19,9 @@ import type { AgentEndpoint } from '../record/types.js';
 import { activeAgentOf, type Registry } from '../registry/registry.js';
 import type { Clock } from '../ports.js';
 import type { ActiveAgent, StoredAgent } from '../registry/stored-agent.js';
-import type { Ownership } from '../registry/namespace-claims.js';
+import { namespaceAndPath, ownershipOf, type NamespaceMode, type Ownership } from '../registry/namespace-claims.js';
+import { delegationFor, type NamespaceDelegation } from '../record/namespace-claim.js';
+import type { StoredNamespaceClaim } from '../ports.js';
 import { chooseEndpoint, type RequesterContext } from './choose-endpoint.js';
 
 /** What a face was asked: a name in any accepted form, and the context the requester gave. */
@@ -36,8 +38,14 @@ export interface PreparedResolution {
   readonly key: string;
 }
 
-/** What resolution found: the agent's active record and the endpoint chosen for the requester. */
-export interface Resolution extends PreparedResolution {
+/**
+ * What resolution found: the agent's active record and the endpoint chosen for the requester, or
+ * a referral to the registry its namespace's owner delegated the name's subtree to.
+ */
+export type Resolution = Answer | Referral;
+
+export interface Answer extends PreparedResolution {
+  readonly kind: 'answer';
   readonly agent: ActiveAgent;
   /** Null when no endpoint fits the context: said, never a wrong one handed out. */
   readonly endpoint: AgentEndpoint | null;
@@ -47,9 +55,22 @@ export interface Resolution extends PreparedResolution {
   readonly trace: readonly string[];
 }
 
+/** The name lies in a subtree another registry serves: ask it (its URL and key are in the owner's signed claim). */
+export interface Referral extends PreparedResolution {
+  readonly kind: 'referral';
+  readonly delegation: NamespaceDelegation;
+  /** The namespace's stored claim, countersigned by this registry: the signed proof of the delegation. */
+  readonly claim: StoredNamespaceClaim;
+  readonly trace: readonly string[];
+}
+
 /** What the stages read and write as the resolution proceeds. */
 export interface ResolutionState extends PreparedResolution {
   readonly nowMs: number;
+  /** The claim of the name's namespace (read once, by the referral stage). */
+  readonly claim?: StoredNamespaceClaim;
+  /** Set by the referral stage: the driver stops and refers the requester. */
+  readonly referral?: NamespaceDelegation;
   readonly stored?: StoredAgent;
   readonly agent?: ActiveAgent;
   readonly ownership?: Ownership;
@@ -60,8 +81,10 @@ export interface ResolutionState extends PreparedResolution {
 export interface ResolutionPorts {
   /** The stored state of a canonical name, any state, or undefined. */
   readonly lookUp: (canonical: string) => Promise<StoredAgent | undefined>;
-  /** Whether the agent key may hold the name under its namespace's claim (and the registry's mode). */
-  readonly ownership: (canonical: string, agentId: string) => Promise<Result<Ownership>>;
+  /** The stored claim of a namespace, or undefined. */
+  readonly claimOf: (namespace: string) => Promise<StoredNamespaceClaim | undefined>;
+  /** Whether names under unclaimed namespaces answer. */
+  readonly namespaceMode: NamespaceMode;
   readonly now: () => number;
 }
 
@@ -70,6 +93,17 @@ export interface ResolutionStage {
   readonly name: string;
   run(state: ResolutionState, ports: ResolutionPorts): Promise<Result<ResolutionState>> | Result<ResolutionState>;
 }
+
+/** Read the namespace's claim; a name in a subtree its owner delegated elsewhere is referred there, like a DNS zone cut. */
+export const referralStage: ResolutionStage = {
+  name: 'referral',
+  async run(state, ports) {
+    const { namespace, path } = namespaceAndPath(state.canonical);
+    const claim = await ports.claimOf(namespace);
+    const referral = claim === undefined ? undefined : delegationFor(claim.claim.payload, path);
+    return ok({ ...state, ...(claim === undefined ? {} : { claim }), ...(referral === undefined ? {} : { referral }) });
+  },
+};
 
 /** Look the canonical name up in the store (through the port). */
 export const lookUpStage: ResolutionStage = {
@@ -92,8 +126,8 @@ export const validityStage: ResolutionStage = {
 /** A name under a claimed namespace answers only while its owner grants the agent's key; the answer says which. */
 export const ownershipStage: ResolutionStage = {
   name: 'ownership',
-  async run(state, ports) {
-    const ownership = await ports.ownership(state.canonical, state.agent!.agentId);
+  run(state, ports) {
+    const ownership = ownershipOf(state.canonical, state.agent!.agentId, state.claim, ports.namespaceMode);
     return ownership.ok ? ok({ ...state, ownership: ownership.value }) : ownership;
   },
 };
@@ -107,7 +141,7 @@ export const chooseEndpointStage: ResolutionStage = {
 };
 
 /** The stages of `resolve`, in order. */
-export const RESOLUTION_STAGES: readonly ResolutionStage[] = [lookUpStage, validityStage, ownershipStage, chooseEndpointStage];
+export const RESOLUTION_STAGES: readonly ResolutionStage[] = [referralStage, lookUpStage, validityStage, ownershipStage, chooseEndpointStage];
 
 export class ResolutionPipeline {
   constructor(
@@ -132,11 +166,14 @@ export class ResolutionPipeline {
       const next = await stage.run(state, this.ports);
       if (!next.ok) return { ok: false, problems: next.problems };
       state = next.value;
+      if (state.referral !== undefined) {
+        return ok({ kind: 'referral', canonical: state.canonical, context: state.context, key: state.key, delegation: state.referral, claim: state.claim!, trace });
+      }
     }
     if (state.agent === undefined || state.endpoint === undefined || state.ownership === undefined) {
       throw new Error(`the stages ${trace.join(', ')} ended without an agent, its ownership and an endpoint choice`);
     }
-    return ok({ canonical: state.canonical, context: state.context, key: state.key, agent: state.agent, endpoint: state.endpoint, ownership: state.ownership, trace });
+    return ok({ kind: 'answer', canonical: state.canonical, context: state.context, key: state.key, agent: state.agent, endpoint: state.endpoint, ownership: state.ownership, trace });
   }
 }
 
@@ -160,7 +197,8 @@ function requesterContext(hints: NameHints, asked: RequesterContext): RequesterC
 export function registryResolution(registry: Registry, clock: Clock): ResolutionPipeline {
   return new ResolutionPipeline({
     lookUp: (canonical) => registry.storedState(canonical),
-    ownership: (canonical, agentId) => registry.ownershipFor(canonical, agentId),
+    claimOf: (namespace) => registry.namespaceClaim(namespace),
+    namespaceMode: registry.namespaceMode,
     now: () => clock.now(),
   });
 }

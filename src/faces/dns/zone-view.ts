@@ -116,8 +116,9 @@ export class ZoneView {
     const prepared = this.options.resolution.prepare({ name: formatAgentName(parsed.value) });
     if (!prepared.ok) return node;
     const resolved = await this.options.resolution.resolve(prepared.value);
-    // Unknown, revoked, suspended, deregistered or expired: nothing in DNS either.
-    if (!resolved.ok) return node;
+    // Unknown, revoked, suspended, deregistered or expired: nothing in DNS either. A name its
+    // namespace's owner delegated to another registry is not this server's to answer (no NS cut yet).
+    if (!resolved.ok || resolved.value.kind === 'referral') return node;
     const owner = toDnsOwnerName(parsed.value);
     const { addr } = resolved.value.agent;
     const ttl = addr.payload.ttl;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import { problem, type Problem } from '../../../core/errors.js';
 import { parseUtcSeconds } from '../../../core/record/agent-addr.js';
-import type { Resolution } from '../../../core/resolve/resolution-pipeline.js';
+import type { Referral, Resolution } from '../../../core/resolve/resolution-pipeline.js';
 import type { CachedAnswer } from '../resolve-cache.js';
 import { cachedAnswerResponse } from '../resolve-fast-path.js';
 import type { HttpApp, HttpFaceDeps } from '../route-context.js';
@@ -39,6 +39,20 @@ const ResolveAnswer = Type.Object({
   registry: Type.Object({ id: Type.String() }),
 });
 
+const ReferralAnswer = Type.Object({
+  name: Type.String(),
+  referral: Type.Object({
+    namespace: Type.String(),
+    subtree: Type.String({ description: "The delegated subtree ('' for the whole namespace)" }),
+    registry: Type.Object({ url: Type.String(), id: Type.String({ description: "The delegate registry's did:key: its answers must be countersigned with it" }) }),
+    claim: CountersignedRecordSchema,
+  }),
+  registry: Type.Object({ id: Type.String() }),
+});
+
+/** How long a referral may be cached: a claim that changes it drops it here at once, and resolvers re-ask after this. */
+export const REFERRAL_TTL_SECONDS = 300;
+
 type ResolveQueryValue = {
   name: string;
   protocol?: string;
@@ -57,9 +71,9 @@ export function resolveRoutes(app: HttpApp, deps: HttpFaceDeps): void {
         tags: ['resolve'],
         summary: 'Resolve a name to its signed records and the endpoint that fits the requester',
         description:
-          'Cache-Control follows the record TTL (never past its notAfter); the ETag changes with every update. Verify `addr.sig`, `facts.sig`, the facts digest and the countersignature before using `endpoint`.',
+          'Cache-Control follows the record TTL (never past its notAfter); the ETag changes with every update. Verify `addr.sig`, `facts.sig`, the facts digest and the countersignature before using `endpoint`. A name in a subtree its namespace\'s owner delegated to another registry gets a referral instead (spec section 22): that registry\'s URL and key, in the owner\'s claim countersigned by this registry.',
         querystring: ResolveQuery,
-        response: { 200: ResolveAnswer, 304: Type.Null(), ...problemResponses },
+        response: { 200: Type.Union([ResolveAnswer, ReferralAnswer]), 304: Type.Null(), ...problemResponses },
       },
       // Before the schema, so that the problem names the parameter.
       preValidation: async (request, reply) => {
@@ -109,8 +123,9 @@ function queryProblem(query: Record<string, unknown>): Problem | undefined {
   return undefined;
 }
 
-/** The answer bytes of a resolution: the signed records and the endpoint chosen, cached until the TTL or notAfter. */
+/** The answer bytes of a resolution: the signed records and the endpoint chosen, cached until the TTL or notAfter; or a referral. */
 function answerOf(resolved: Resolution, registryDid: string, now: number): CachedAnswer {
+  if (resolved.kind === 'referral') return referralOf(resolved, registryDid, now);
   const { agent, endpoint, context, ownership } = resolved;
   const notAfterMs = parseUtcSeconds(agent.addr.payload.notAfter)!;
   const body = ownedBuffer(
@@ -132,6 +147,13 @@ function answerOf(resolved: Resolution, registryDid: string, now: number): Cache
     etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
     expiresAtMs: Math.min(now + agent.addr.payload.ttl * 1000, notAfterMs),
   };
+}
+
+function referralOf(referral: Referral, registryDid: string, now: number): CachedAnswer {
+  const { namespace } = referral.claim;
+  const { subtree, registry } = referral.delegation;
+  const body = ownedBuffer(JSON.stringify({ name: referral.canonical, referral: { namespace, subtree, registry, claim: referral.claim.claim }, registry: { id: registryDid } }));
+  return { name: referral.canonical, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`, expiresAtMs: now + REFERRAL_TTL_SECONDS * 1000 };
 }
 
 /**
