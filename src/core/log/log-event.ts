@@ -9,7 +9,7 @@
 import { canonicalText } from '../trust/jcs.js';
 
 /** Writes of a name's state (its records, status, grants). */
-export const AGENT_EVENT_KINDS = ['registered', 'updated', 'key-rotated', 'deregistered', 'status-changed', 'capabilities-granted'] as const;
+export const AGENT_EVENT_KINDS = ['registered', 'updated', 'key-rotated', 'deregistered', 'status-changed', 'capabilities-granted', 'deployment-updated'] as const;
 /** Writes of third-party certification credentials about a name. */
 export const CERTIFICATION_EVENT_KINDS = ['certification-added', 'certification-removed'] as const;
 export type AgentEventKind = (typeof AGENT_EVENT_KINDS)[number];
@@ -26,7 +26,7 @@ interface EventDraftBase {
   readonly records: Readonly<Record<string, string>>;
 }
 
-/** A write of a name's state; `records` roles: addr, facts, credential, rotation, tombstone, statusChange, grant. */
+/** A write of a name's state; `records` roles: addr, facts, credential, rotation, tombstone, statusChange, grant, deployment. */
 export interface AgentEventDraft extends EventDraftBase {
   readonly kind: AgentEventKind;
   /** The canonical agent name. */

@@ -32,6 +32,8 @@ function recordDigestsOf(kind: AgentEventKind, agent: StoredAgent): Record<strin
       return agent.lastStatusChange === undefined ? {} : { statusChange: canonicalSha256Hex(agent.lastStatusChange) };
     case 'capabilities-granted':
       return agent.capabilityGrant === undefined ? {} : { grant: canonicalSha256Hex(agent.capabilityGrant) };
+    case 'deployment-updated':
+      return agent.deployment === undefined ? {} : { deployment: canonicalSha256Hex(agent.deployment) };
     case 'deregistered':
       return {};
   }

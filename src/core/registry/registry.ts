@@ -13,6 +13,8 @@ import { countersign } from '../record/signing.js';
 import { checkStatusChange, isDidWebSigner } from '../record/status-change.js';
 import { checkTombstone } from '../record/tombstone.js';
 import { checkNamespaceClaim } from '../record/namespace-claim.js';
+import { checkDeployment } from '../record/deployment.js';
+import { issueEndpointToken, type EndpointTokenClaims } from '../trust/endpoint-token.js';
 import { checkClaimProof, namespaceAndPath, ownershipOf, type NamespaceMode, type Ownership, type ProofSources } from './namespace-claims.js';
 import type {
   AgentAddr,
@@ -227,6 +229,8 @@ export class Registry {
       ...(continues && previous.lastStatusChange ? { lastStatusChange: previous.lastStatusChange } : {}),
       // Grants belong to the name's owner: an update or a proven rotation keeps them, a new owner starts without any.
       ...(continues && previous.capabilityGrant ? { capabilityGrant: previous.capabilityGrant } : {}),
+      // The deployment is signed by the agent's key: it stays while the key does.
+      ...(keeps && previous.deployment ? { deployment: previous.deployment } : {}),
       ...(credential ? { credential } : {}),
       ...(rotations.length > 0 ? { rotations } : {}),
     };
@@ -403,6 +407,38 @@ export class Registry {
     const next: ActiveAgent = { ...agent, seq: agent.seq + 1, updatedAt: at, capabilityGrant: countersign(grant, this.key, at) };
     const written = await this.write('capabilities-granted', next, agent);
     return written.ok ? ok(next) : written;
+  }
+
+  /**
+   * Publish the instances an agent runs now: a Deployment signed by the key the name is bound to,
+   * fresh and later than the last one, replacing it. Cheap and frequent by design (load, health),
+   * so no new facts credential is issued; like a grant, the write raises the stored sequence by one.
+   */
+  async publishDeployment(name: string, body: unknown): Promise<Result<ActiveAgent>> {
+    const canonical = canonicalNameOf(name);
+    if (!canonical.ok) return canonical;
+    const checked = checkSignedRecord(body, checkDeployment, () => undefined);
+    if (!checked.ok) return checked;
+    const deployment = checked.value;
+    if (deployment.payload.name !== canonical.value) return fail('RECORD_NAME_MISMATCH', `the deployment is for ${deployment.payload.name}, not ${canonical.value}`, '/payload/name');
+    const current = await this.lookup(canonical.value);
+    if (!current.ok) return current;
+    const agent = current.value;
+    const stages = firstFailure(deployment, [
+      () => checkSignature(deployment, agent.agentId, '/sig'),
+      () => checkFreshness('deployment', deployment.payload.at, this.clock.now(), agent.deployment?.payload.at),
+      () => checkSignedForBinding('deployment', deployment.payload.at, agent),
+    ]);
+    if (!stages.ok) return stages;
+    const at = formatUtcSeconds(this.clock.now());
+    const next: ActiveAgent = { ...agent, seq: agent.seq + 1, updatedAt: at, deployment: countersign(deployment, this.key, at) };
+    const written = await this.write('deployment-updated', next, agent);
+    return written.ok ? ok(next) : written;
+  }
+
+  /** Sign an endpoint token with the registry key (spec section 23); `iss` is this registry. */
+  issueEndpointToken(claims: Omit<EndpointTokenClaims, 'iss'>): string {
+    return issueEndpointToken(this.key, { iss: this.did, ...claims });
   }
 
   private checkGrantAuthority(grant: CapabilityGrant): Result<true> {

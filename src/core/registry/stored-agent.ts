@@ -1,5 +1,6 @@
 import type { AgentAddr, AgentFacts, AgentStatusChange, AgentTombstone, CapabilityGrant, CountersignedRecord, KeyRotation } from '../record/types.js';
 import type { AgentFactsCredential } from '../trust/credentials/facts-credential.js';
+import type { Deployment } from '../record/deployment.js';
 
 /** What the index of a registered agent holds for search; derived from its facts by the core. */
 export interface SearchDocument {
@@ -57,6 +58,8 @@ export interface ActiveAgent extends StoredAgentBase {
   readonly credential?: IssuedCredential;
   /** Every key rotation of the name, oldest first: the chain of continuity proofs from the first key to agentId. */
   readonly rotations?: readonly CountersignedRecord<KeyRotation>[];
+  /** The instances the agent runs now, signed by its key (absent: it published none; tailoring uses the facts' endpoints). */
+  readonly deployment?: CountersignedRecord<Deployment>;
 }
 
 export interface IssuedCredential {

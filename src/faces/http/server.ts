@@ -25,7 +25,7 @@ import { certificateRoutes } from './routes/certificates.js';
 import { didRoutes } from './routes/dids.js';
 import { certificationRoutes } from './routes/certifications.js';
 import { disclosureRoutes } from './routes/disclosure.js';
-import { resolveRoutes } from './routes/resolve.js';
+import { resolveRoutes, tailoredResolveRoute } from './routes/resolve.js';
 import { searchRoutes } from './routes/search.js';
 import { systemRoutes } from './routes/system.js';
 import { trustRoutes } from './routes/trust.js';
@@ -146,6 +146,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
     agentRoutes(scoped as unknown as HttpApp, deps);
     namespaceRoutes(scoped as unknown as HttpApp, deps);
     resolveRoutes(scoped as unknown as HttpApp, deps);
+    tailoredResolveRoute(scoped as unknown as HttpApp, deps);
     searchRoutes(scoped as unknown as HttpApp, deps);
     systemRoutes(scoped as unknown as HttpApp, deps);
     trustRoutes(scoped as unknown as HttpApp, deps);

@@ -89,6 +89,30 @@ export function agentRoutes(app: HttpApp, { registry, metrics, clock }: HttpFace
     },
   );
 
+  app.put(
+    '/v1/agents/:name/deployment',
+    {
+      schema: {
+        tags: ['agents'],
+        summary: 'Publish the instances the agent runs now (signed by its key), for tailored endpoints',
+        description: 'The body is a signed Deployment (spec section 23). It replaces the previous one; no new facts credential is issued, so load and health can change often.',
+        params: NameParams,
+        body: SignedRecordSchema,
+        response: { 200: Type.Object({ name: Type.String(), seq: Type.Integer(), deployment: CountersignedRecordSchema }), ...problemResponses },
+      },
+      validatorCompiler: () => () => true,
+    },
+    async (request, reply) => {
+      const result = await registry.publishDeployment(request.params.name, request.body);
+      if (!result.ok) {
+        metrics.writes.inc({ operation: 'deployment', outcome: result.problems[0]!.code });
+        return sendProblems(reply, result.problems, request.url);
+      }
+      metrics.writes.inc({ operation: 'deployment', outcome: 'accepted' });
+      return sendJson(reply, { name: result.value.name, seq: result.value.seq, deployment: result.value.deployment });
+    },
+  );
+
   app.post(
     '/v1/agents/:name/revoke',
     {

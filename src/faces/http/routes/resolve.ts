@@ -1,4 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { factsEndpoints } from '../../../core/record/agent-facts.js';
+import { checkRequiredContext, instancesOfEndpoints, tailor, type TailoringContext } from '../../../core/resolve/tailor.js';
+import { MAX_ENDPOINT_TOKEN_SECONDS } from '../../../core/trust/endpoint-token.js';
 import { Type } from 'typebox';
 import { problem, type Problem } from '../../../core/errors.js';
 import { parseUtcSeconds } from '../../../core/record/agent-addr.js';
@@ -6,7 +9,7 @@ import type { Referral, Resolution } from '../../../core/resolve/resolution-pipe
 import type { CachedAnswer } from '../resolve-cache.js';
 import { cachedAnswerResponse } from '../resolve-fast-path.js';
 import type { HttpApp, HttpFaceDeps } from '../route-context.js';
-import { sendProblems, type AnyReply } from '../replies.js';
+import { sendJson, sendProblems, type AnyReply } from '../replies.js';
 import { CountersignedRecordSchema, EndpointSchema, OwnershipSchema, problemResponses } from '../schemas.js';
 
 const ResolveQuery = Type.Object(
@@ -110,6 +113,100 @@ export function resolveRoutes(app: HttpApp, deps: HttpFaceDeps): void {
       return raw.send(response.body) as never;
     },
   );
+}
+
+const TailoredRequest = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 1024, description: 'Agent name in any accepted form' }),
+    context: Type.Optional(
+      Type.Object(
+        {
+          protocol: Type.Optional(Type.String({ maxLength: 32 })),
+          transport: Type.Optional(Type.String({ maxLength: 64 })),
+          version: Type.Optional(Type.String({ maxLength: 64, description: 'A version, a prefix (2, 2.1) or comparators (>=2.1 <3)' })),
+          country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2' })),
+          city: Type.Optional(Type.String({ maxLength: 128 })),
+          latitude: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
+          longitude: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
+          subnet: Type.Optional(Type.String({ maxLength: 64 })),
+          maxCost: Type.Optional(Type.Number({ minimum: 0 })),
+          requester: Type.Optional(Type.String({ maxLength: 256, pattern: '^did:[a-z0-9]+:', description: "The requester's DID: the endpoint token is bound to it" })),
+          purpose: Type.Optional(Type.String({ maxLength: 64, pattern: '^[a-z0-9][a-z0-9._:-]*$', description: 'What the requester calls the agent for (default invoke)' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * `POST /v1/resolve`: the answer tailored to the requester (spec section 23): the instance chosen
+ * from the agent's deployment record (or its facts' endpoints), why, and a signed endpoint token
+ * for the call, valid 60 s. Never cached: the token is the requester's alone.
+ */
+export function tailoredResolveRoute(app: HttpApp, deps: HttpFaceDeps): void {
+  const { clock, resolution, registry } = deps;
+  app.post(
+    '/v1/resolve',
+    {
+      schema: {
+        tags: ['resolve'],
+        summary: 'Resolve a name to the endpoint tailored to the requester, with a signed endpoint token',
+        body: TailoredRequest,
+        response: { 200: Type.Object({}, { additionalProperties: true }), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { name, context = {} } = request.body as { name: string; context?: TailoringContext };
+      const prepared = resolution.prepare({ name });
+      if (!prepared.ok) return sendProblems(reply, prepared.problems, request.url);
+      const resolved = await resolution.resolve(prepared.value);
+      if (!resolved.ok) return sendProblems(reply, resolved.problems, request.url);
+      const now = clock.now();
+      if (resolved.value.kind === 'referral') return sendCached(reply, referralOf(resolved.value, registry.did, now));
+      const { agent, ownership } = resolved.value;
+      const required = checkRequiredContext(agent.facts.payload.requiredContext as readonly string[] | undefined, context);
+      if (!required.ok) return sendProblems(reply, required.problems, request.url);
+      const instances = agent.deployment?.payload.instances ?? instancesOfEndpoints(factsEndpoints(agent.facts.payload));
+      const { instance, selectedBy } = tailor(instances, context);
+      const iat = Math.floor(now / 1000);
+      const token =
+        instance === null
+          ? undefined
+          : registry.issueEndpointToken({
+              sub: context.requester ?? 'anonymous',
+              aud: agent.name,
+              agentId: agent.agentId,
+              endpoint: instance.url,
+              instance: instance.id,
+              purpose: context.purpose ?? 'invoke',
+              iat,
+              exp: iat + MAX_ENDPOINT_TOKEN_SECONDS,
+              jti: randomBytes(12).toString('hex'),
+            });
+      reply.header('cache-control', 'no-store');
+      return sendJson(reply, {
+        name: agent.name,
+        agentId: agent.agentId,
+        endpoint: instance,
+        selectedBy,
+        ...(token === undefined ? {} : { token, tokenExpiresAt: new Date((iat + MAX_ENDPOINT_TOKEN_SECONDS) * 1000).toISOString().replace('.000Z', 'Z') }),
+        context,
+        addr: agent.addr,
+        facts: agent.facts,
+        ...(agent.deployment ? { deployment: agent.deployment } : {}),
+        ...(agent.credential ? { credential: agent.credential.vc } : {}),
+        ownership,
+        registry: { id: registry.did },
+      });
+    },
+  );
+}
+
+function sendCached(reply: unknown, answer: CachedAnswer): never {
+  const raw = (reply as AnyReply).code(200).header('content-type', 'application/json; charset=utf-8').header('cache-control', `max-age=${REFERRAL_TTL_SECONDS}`);
+  return raw.send(answer.body) as never;
 }
 
 /** The first unknown or repeated query parameter, as a problem naming it. */

@@ -6,8 +6,8 @@
  * result with a stable code; it never throws.
  */
 import { fail, ok, type Result } from '../errors.js';
-import { checkSignatureWithDidKey, type SigningKey } from '../trust/ed25519.js';
-import { fromBase64Url, toBase64Url } from '../trust/encoding.js';
+import { checkSignatureWithDidKey, type SigningKey } from './ed25519.js';
+import { fromBase64Url, toBase64Url } from './encoding.js';
 
 export const ENDPOINT_TOKEN_TYPE = 'signpost-endpoint+jwt';
 /** The longest a token may live: the adaptive-routing tier of the NANDA papers is 30-60 s. */

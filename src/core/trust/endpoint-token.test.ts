@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Result } from '../errors.js';
 import { T0, testKey } from '../test-support/agents.js';
-import { toBase64Url, fromBase64Url } from '../trust/encoding.js';
+import { toBase64Url, fromBase64Url } from './encoding.js';
 import { issueEndpointToken, verifyEndpointToken, type EndpointTokenClaims } from './endpoint-token.js';
 
 const registry = testKey(9);
