@@ -5,7 +5,7 @@
  * (`dns-zone-key.jwk`, Ed25519, made at the first start; kept apart from the registry key).
  */
 import { randomBytes } from 'node:crypto';
-import { access } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SignpostError } from '../core/errors.js';
@@ -24,6 +24,8 @@ import { AGENTS_ZONE_LABEL, ZoneView } from '../faces/dns/zone-view.js';
 import { ZoneNotifier } from '../faces/dns/notify.js';
 import { DnsAnswerCache } from '../faces/dns/answer-cache.js';
 import { ResponseRateLimiter } from '../faces/dns/rate-limit.js';
+import { parseTsigKeys } from '../faces/dns/tsig-key-file.js';
+import type { TsigKey } from '../faces/dns/tsig.js';
 import type { WatchSubscription } from '../core/log/log-watch.js';
 import { loadOrCreateKeyFile, readKeyFile } from '../adapters/key-file.js';
 import type { ServeConfig } from './config.js';
@@ -52,7 +54,9 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
         dnskey: (zone) => signer.dnskey(zone),
         names: (namespace) => agentNamesUnder(services.registry, namespace),
       });
-      const allowed = new Set(config.dnsAllowTransfer ?? []);
+      const tsigKeys = config.dnsTsigKeyFile === undefined ? [] : await loadTsigKeys(config.dnsTsigKeyFile, logger);
+      const transferKeys = new Map((config.dnsAllowTransfer ?? []).map((allowed) => [allowed.address, allowed.key === undefined ? undefined : tsigKeyNamed(tsigKeys, allowed.key, '--dns-allow-transfer')]));
+      const notifyTargets = (config.dnsNotify ?? []).map((target) => ({ ...target, key: target.key === undefined ? undefined : tsigKeyNamed(tsigKeys, target.key, '--dns-notify') }));
       const cache = new DnsAnswerCache({ now: () => services.clock.now() });
       // Synchronously with every write, before its HTTP answer: DNS never serves what HTTP refuses.
       hooks.push(
@@ -68,7 +72,12 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
         cache,
         host,
         port: config.dnsPort,
-        transferAllowed: (address) => allowed.has(address.replace(/^::ffff:/, '')),
+        tsig: { keys: tsigKeys, now: () => services.clock.now() },
+        // An address listed with a key transfers only with a request signed by that key.
+        transferAllowed: (address, keyName) => {
+          const normalized = address.replace(/^::ffff:/, '');
+          return transferKeys.has(normalized) && (transferKeys.get(normalized) === undefined || transferKeys.get(normalized)!.name === keyName);
+        },
         ...(config.dnsRateLimit === undefined ? {} : { rateLimiter: new ResponseRateLimiter({ perSecond: config.dnsRateLimit, now: () => services.clock.now() }) }),
         onError: (error) => logger.error({ err: error }, 'a DNS question could not be answered (SERVFAIL)'),
       }).catch((error: unknown) => {
@@ -77,8 +86,8 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
       });
       const running = server;
       // Secondaries hear of every change of their zone from the event log's live watch.
-      const notifier = new ZoneNotifier(config.dnsNotify ?? [], (message, target) => running.sendUdp(message, target.host, target.port));
-      if ((config.dnsNotify ?? []).length > 0) {
+      const notifier = new ZoneNotifier(notifyTargets, (message, target) => running.sendUdp(message, target.host, target.port), () => services.clock.now());
+      if (notifyTargets.length > 0) {
         let subscription: WatchSubscription | undefined;
         const subscribed = await services.watch.subscribe(undefined, {
           onReady: () => {
@@ -99,6 +108,27 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
       await server?.close();
     },
   };
+}
+
+/** The TSIG keys of `serve --dns-tsig-key-file`: KEY_FILE_INVALID names the file (and line) that is unreadable or wrong. */
+async function loadTsigKeys(path: string, logger: Logger): Promise<TsigKey[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+    // Shared secrets: say so when others on the machine may read them.
+    if (((await stat(path)).mode & 0o077) !== 0) logger.warn(`${path} holds TSIG secrets and can be read by other users: chmod 600 it`);
+  } catch (error) {
+    throw new SignpostError('KEY_FILE_INVALID', `cannot read the TSIG key file ${path}: ${(error as Error).message}`);
+  }
+  const parsed = parseTsigKeys(text, path);
+  if (!parsed.ok) throw SignpostError.from(parsed.problems);
+  return parsed.value;
+}
+
+function tsigKeyNamed(keys: readonly TsigKey[], name: string, flag: string): TsigKey {
+  const key = keys.find((candidate) => candidate.name === name);
+  if (key === undefined) throw new SignpostError('REQUEST_INVALID', `${flag} names the TSIG key ${name}, which the --dns-tsig-key-file does not hold (it has ${keys.map((known) => known.name).join(', ')})`);
+  return key;
 }
 
 /** The names of the active agents (under `namespace`, if given), read page by page. */
