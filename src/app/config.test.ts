@@ -112,6 +112,11 @@ describe('serveConfig: namespace owners named by did:key', () => {
       problems: [{ code: 'REQUEST_INVALID', detail: '"127.0.0.1=transfer-key" names the TSIG key transfer-key, but no --dns-tsig-key-file gives keys' }],
     });
     expect(serveConfig({ dnsPort: '53', dnsRateLimit: '20' }, {})).toMatchObject({ ok: true, value: { dnsRateLimit: 20 } });
+    expect(serveConfig({ dnsPort: '53' }, { SIGNPOST_DNS_ZONE_ALGORITHM: 'ecdsap256' })).toMatchObject({ ok: true, value: { dnsZoneAlgorithm: 'ecdsap256' } });
+    expect(serveConfig({ dnsPort: '53', dnsZoneAlgorithm: 'rsasha256' }, {})).toEqual({
+      ok: false,
+      problems: [{ code: 'REQUEST_INVALID', detail: '--dns-zone-algorithm takes ed25519 or ecdsap256, got "rsasha256"' }],
+    });
     for (const [flag, value] of [
       ['dnsRateLimit', '0'],
       ['dnsRateLimit', 'fast'],

@@ -8,6 +8,7 @@ import { parseDidWeb } from '../core/trust/did-web/did-web-url.js';
 import { parseTrustPolicy } from '../core/registry/certifications.js';
 import type { TrustPolicy } from '../core/trust/credentials/certification-credential.js';
 import { durationSeconds } from './duration.js';
+import { ZONE_ALGORITHMS, type ZoneAlgorithmName } from '../faces/dns/zone-key.js';
 
 export interface ServeConfig {
   readonly host: string;
@@ -55,6 +56,8 @@ export interface ServeConfig {
   readonly dnsTsigKeyFile?: string;
   /** UDP answers a second per client network (response-rate limiting); unset: no limit. */
   readonly dnsRateLimit?: number;
+  /** The algorithm of a new DNS zone key (the first start); default ed25519. */
+  readonly dnsZoneAlgorithm?: ZoneAlgorithmName;
 }
 
 export interface ServeInput {
@@ -95,6 +98,8 @@ export interface ServeInput {
   readonly dnsNotify?: readonly string[] | string | undefined;
   /** `--dns-tsig-key-file PATH` (also SIGNPOST_DNS_TSIG_KEY_FILE). */
   readonly dnsTsigKeyFile?: string | undefined;
+  /** `--dns-zone-algorithm ed25519|ecdsap256` (also SIGNPOST_DNS_ZONE_ALGORITHM). */
+  readonly dnsZoneAlgorithm?: string | undefined;
   /** `--dns-rate-limit N` (also SIGNPOST_DNS_RATE_LIMIT). */
   readonly dnsRateLimit?: string | undefined;
 }
@@ -220,7 +225,7 @@ function watchOptions(flags: ServeInput, env: Record<string, string | undefined>
 const TSIG_KEY_NAME = '[a-z0-9_](?:[a-z0-9_.-]{0,251}[a-z0-9_])?\\.?';
 
 /** The DNS face: a port (0 picks a free one), an address, and the server's name in NS and SOA; transfers, NOTIFY and their TSIG keys. */
-function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'dnsPort' | 'dnsHost' | 'dnsServerName' | 'dnsAllowTransfer' | 'dnsNotify' | 'dnsRateLimit' | 'dnsTsigKeyFile'>> {
+function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'dnsPort' | 'dnsHost' | 'dnsServerName' | 'dnsAllowTransfer' | 'dnsNotify' | 'dnsRateLimit' | 'dnsTsigKeyFile' | 'dnsZoneAlgorithm'>> {
   const portText = flags.dnsPort ?? env.SIGNPOST_DNS_PORT;
   if (portText === undefined) return ok({});
   const port = Number(portText);
@@ -262,7 +267,12 @@ function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>):
   const rateText = flags.dnsRateLimit ?? env.SIGNPOST_DNS_RATE_LIMIT;
   const rate = rateText === undefined ? undefined : /^\d{1,7}$/.test(rateText.trim()) ? Number(rateText) : Number.NaN;
   if (rate !== undefined && !(rate >= 1 && rate <= 1_000_000)) return fail('REQUEST_INVALID', `--dns-rate-limit takes answers a second per client network, 1 .. 1000000, got "${rateText}"`);
+  const algorithm = flags.dnsZoneAlgorithm ?? env.SIGNPOST_DNS_ZONE_ALGORITHM;
+  if (algorithm !== undefined && !Object.hasOwn(ZONE_ALGORITHMS, algorithm)) {
+    return fail('REQUEST_INVALID', `--dns-zone-algorithm takes ${Object.keys(ZONE_ALGORITHMS).join(' or ')}, got "${algorithm}"`);
+  }
   return ok({
+    ...(algorithm === undefined ? {} : { dnsZoneAlgorithm: algorithm as ZoneAlgorithmName }),
     ...(rate === undefined ? {} : { dnsRateLimit: rate }),
     dnsPort: port,
     ...(host === undefined ? {} : { dnsHost: host }),

@@ -25,6 +25,7 @@ export function serveCommand(program: Command): void {
     .option('--dns-server-name <name>', "this server's name in the zones' NS and SOA records (default localhost; $SIGNPOST_DNS_SERVER_NAME)")
     .option('--dns-allow-transfer <address[=key]>', 'an address allowed to transfer the zones (AXFR/IXFR over TCP); with =KEY only by a request TSIG-signed with that key of --dns-tsig-key-file; repeatable ($SIGNPOST_DNS_ALLOW_TRANSFER, comma-separated)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--dns-notify <address:port[=key]>', 'a secondary to NOTIFY when a zone changes, TSIG-signed with KEY if given; repeatable ($SIGNPOST_DNS_NOTIFY, comma-separated)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--dns-zone-algorithm <algorithm>', 'the algorithm of a new DNS zone key: ed25519 (DNSSEC algorithm 15, the default) or ecdsap256 (13); an existing key changes by signpost dns rollover ($SIGNPOST_DNS_ZONE_ALGORITHM)')
     .option('--dns-tsig-key-file <path>', 'TSIG keys for transfers and NOTIFY: name:algorithm:base64-secret lines or BIND key statements (a file, so no secret shows in ps; $SIGNPOST_DNS_TSIG_KEY_FILE)')
     .option('--dns-rate-limit <n>', 'response-rate limiting: UDP answers a second per client network (/24, /56); past it dropped, every 2nd truncated so real clients retry over TCP ($SIGNPOST_DNS_RATE_LIMIT; default: no limit)')
     .option('--allow-private-did-web', 'fetch did:web documents from private and loopback addresses too (an intranet; off by default against SSRF)')

@@ -211,11 +211,11 @@ async function answerFromZone(answerer: DnsAnswerer, question: Question, signer:
       const soa = negative(found.soa);
       if (!signer) return reply(RCODE.NOERROR, { authorities: [soa] });
       const nsec = signer.nsec(found.name, found.types, (soa as { ttl: number }).ttl);
-      return reply(RCODE.NOERROR, { authorities: [soa, signer.sign([soa], found.zone), nsec, signer.sign([nsec], found.zone)] });
+      return reply(RCODE.NOERROR, { authorities: [soa, ...signer.sign([soa], found.zone), nsec, ...signer.sign([nsec], found.zone)] });
     }
     // RFC 8482: ANY gets one small synthesized record, not the whole node.
     const answers = (question.type as string) === 'ANY' ? [{ type: 'HINFO', name: found.name, ttl: 3600, class: 'IN', data: { cpu: 'RFC8482', os: '' } } as Answer] : [...found.records];
-    return reply(RCODE.NOERROR, { answers: signer ? [...answers, signer.sign(answers, found.zone)] : answers });
+    return reply(RCODE.NOERROR, { answers: signer ? [...answers, ...signer.sign(answers, found.zone)] : answers });
   } catch (error) {
     answerer.onError?.(error);
     return reply(RCODE.SERVFAIL, {}, false);

@@ -13,6 +13,7 @@ import dnsPacket from 'dns-packet';
 import { answerMessage, answerTcp, startDnsServer, type RunningDnsServer } from './dns-server.js';
 import { ZoneSigner } from './dnssec.js';
 import { ZoneView } from './zone-view.js';
+import { generateZoneKey, type ZoneKey } from './zone-key.js';
 import { readTsig, signMessage, type TsigKey } from './tsig.js';
 
 const run = promisify(execFile);
@@ -31,7 +32,7 @@ afterEach(async () => {
  * Agents under acme.com (and one under another namespace, and `more` numbered ones), served signed
  * or not; transfers allowed from loopback only if asked, and only with `transferKey` when given.
  */
-async function setUp(options: { signed: boolean; allow: boolean; tsigKeys?: TsigKey[]; transferKey?: string; more?: number }) {
+async function setUp(options: { signed: boolean; allow: boolean; keys?: ZoneKey[]; tsigKeys?: TsigKey[]; transferKey?: string; more?: number }) {
   const store = new MemoryRecordStore();
   const clock = manualClock(T0 + 1000);
   const registry = new Registry({ store, key: testKey(9), clock });
@@ -40,12 +41,12 @@ async function setUp(options: { signed: boolean; allow: boolean; tsigKeys?: Tsig
   for (const [i, name] of names.entries()) expect((await registry.register(registrationFor(testKey(10 + i), name, 1))).ok).toBe(true);
   // Set from the real time of the run, since dig and kdig sign and check TSIG (and delv DNSSEC) by it; then moved by hand.
   const signerClock = manualClock(Date.now());
-  const signer = options.signed ? new ZoneSigner(testKey(7), { now: () => signerClock.now() }) : undefined;
+  const signer = options.signed ? new ZoneSigner(options.keys ?? generateZoneKey('ed25519').key, { now: () => signerClock.now() }) : undefined;
   const view = new ZoneView({
     resolution: registryResolution(registry, clock),
     serial: () => store.logSize(),
     serverName: 'ns1.registry.example',
-    ...(signer ? { dnskey: (zone: string) => signer.dnskey(zone) } : {}),
+    ...(signer ? { dnskeys: (zone: string) => signer.dnskeys(zone) } : {}),
     names: async function* () {
       for (let cursor: string | undefined = undefined; ; ) {
         const page = await registry.search({ limit: 100, ...(cursor ? { cursor } : {}) });
@@ -89,14 +90,20 @@ describe('zone transfer (AXFR)', () => {
     expect(Number(after[0]!.split(/\s+/)[6])).toBe(Number(lines[0]!.split(/\s+/)[6]) + 1);
   });
 
-  it('a signed zone transfers with RRSIGs and an NSEC chain that ldns-verify-zone accepts', async () => {
-    const { port } = await setUp({ signed: true, allow: true });
-    const text = await axfr(port);
-    expect(records(text).filter((line) => /\sIN\s+NSEC\s/.test(line))).toHaveLength(4);
-    const file = join(dir!, 'zone.txt');
-    await writeFile(file, records(text).slice(0, -1).join('\n') + '\n');
-    const verified = await run('ldns-verify-zone', [file]);
-    expect(verified.stdout + verified.stderr).toMatch(/Zone is verified and complete/);
+  it('a signed zone transfers with RRSIGs and an NSEC chain that ldns-verify-zone accepts, with one key or two of two algorithms (a rollover)', async () => {
+    for (const keys of [[generateZoneKey('ed25519').key], [generateZoneKey('ed25519').key, generateZoneKey('ecdsap256').key]]) {
+      const { port } = await setUp({ signed: true, allow: true, keys });
+      const text = await axfr(port);
+      expect(records(text).filter((line) => /\sIN\s+NSEC\s/.test(line))).toHaveLength(4);
+      expect(records(text).filter((line) => /\sIN\s+RRSIG\s+NSEC 13 /.test(line))).toHaveLength(keys.length - 1 ? 4 : 0);
+      const file = join(dir!, 'zone.txt');
+      await writeFile(file, records(text).slice(0, -1).join('\n') + '\n');
+      const verified = await run('ldns-verify-zone', [file]);
+      expect(verified.stdout + verified.stderr).toMatch(/Zone is verified and complete/);
+      await server!.close();
+      await rm(dir!, { recursive: true, force: true });
+      [server, dir] = [undefined, undefined];
+    }
   });
 
   it('refused to a client not allowed to transfer, and over UDP sends the client to TCP', async () => {
