@@ -28,7 +28,7 @@ import type { TsigKey } from '../faces/dns/tsig.js';
 import type { WatchSubscription } from '../core/log/log-watch.js';
 import { readKeyFile } from '../adapters/key-file.js';
 import { generateZoneKey, zoneAlgorithmName, type ZoneAlgorithmName } from '../faces/dns/zone-key.js';
-import { loadZoneKeys, signingKeys, ZONE_KEY_FILE } from './dns-zone-keys.js';
+import { existingZoneKeys, loadZoneKeys, signingKeys, ZONE_KEY_FILE } from './dns-zone-keys.js';
 import type { ServeConfig } from './config.js';
 import type { Face } from './face.js';
 import type { RegistryServices } from './registry-services.js';
@@ -186,7 +186,7 @@ export async function dnsSizes(dataDir: string): Promise<DnsSizesReport> {
   try {
     const clock = systemClock;
     const registry = new Registry({ store, key: await readKeyFile(join(dataDir, 'registry-key.jwk')), clock });
-    const keys = await loadZoneKeys(dataDir).catch(() => undefined);
+    const keys = await existingZoneKeys(dataDir);
     const signer = new ZoneSigner(keys ? signingKeys(keys) : generateZoneKey('ed25519').key, { now: () => clock.now() });
     const view = new ZoneView({ resolution: registryResolution(registry, clock), serial: () => store.logSize(), serverName: 'localhost', dnskeys: (zone) => signer.dnskeys(zone) });
     const owners: string[] = [];

@@ -11,12 +11,12 @@
  * reached every resolver) have passed since the start, unless forced. The retired key is kept as
  * `dns-zone-key-retired-<tag>.jwk`: Signpost never deletes a private key.
  */
-import { access, copyFile, readFile, rename, writeFile, chmod } from 'node:fs/promises';
+import { access, copyFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SignpostError } from '../core/errors.js';
 import type { Clock } from '../core/ports.js';
-import { parseStrictJsonBytes } from '../core/json/strict-json.js';
 import { lockDataDir } from '../adapters/data-dir-lock.js';
+import { readJsonKeyFile, writePrivateKeyFile } from '../adapters/key-file.js';
 import { DNSKEY_TTL, ZoneSigner } from '../faces/dns/dnssec.js';
 import { generateZoneKey, ZONE_ALGORITHMS, zoneAlgorithmName, zoneKeyFromJwk, type ZoneAlgorithmName, type ZoneKey } from '../faces/dns/zone-key.js';
 
@@ -38,6 +38,11 @@ export interface ZoneKeys {
   readonly next?: { readonly key: ZoneKey; readonly rollover: Rollover } | undefined;
 }
 
+/** The zone keys of `dataDir`, or undefined when it has no zone key yet (the DNS face never started). */
+export async function existingZoneKeys(dataDir: string): Promise<ZoneKeys | undefined> {
+  return (await exists(join(dataDir, ZONE_KEY_FILE))) ? loadZoneKeys(dataDir) : undefined;
+}
+
 /** The keys that sign: the active one, then the next one during a rollover. */
 export function signingKeys(keys: ZoneKeys): ZoneKey[] {
   return keys.next ? [keys.active, keys.next.key] : [keys.active];
@@ -54,7 +59,7 @@ export async function loadZoneKeys(dataDir: string, create?: ZoneAlgorithmName):
   let created = false;
   if (!(await exists(activePath))) {
     if (create === undefined) throw new SignpostError('KEY_FILE_INVALID', `${activePath} does not exist: start the registry once with --dns-port to make the DNS zone key`);
-    await writeKeyFile(activePath, generateZoneKey(create).jwk);
+    await writePrivateKeyFile(activePath, generateZoneKey(create).jwk);
     created = true;
   }
   const active = (await readZoneKeyFile(activePath)).key;
@@ -66,32 +71,13 @@ export async function loadZoneKeys(dataDir: string, create?: ZoneAlgorithmName):
 }
 
 async function readZoneKeyFile(path: string): Promise<{ key: ZoneKey; rollover?: Rollover }> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new SignpostError('KEY_FILE_INVALID', `cannot read ${path}: ${(error as Error).message}`);
-  }
-  const json = parseStrictJsonBytes(bytes);
-  if (!json.ok) throw new SignpostError('KEY_FILE_INVALID', `${path} is not a JSON key file: ${json.problems[0]!.detail}`);
-  const key = zoneKeyFromJwk(json.value);
+  const json = await readJsonKeyFile(path);
+  const key = zoneKeyFromJwk(json);
   if (!key.ok) throw SignpostError.from(key.problems.map((p) => ({ ...p, detail: `${path}: ${p.detail}` })));
-  const rollover = (json.value as { rollover?: { startedAt?: unknown; finishAfter?: unknown } }).rollover;
+  const rollover = (json as { rollover?: { startedAt?: unknown; finishAfter?: unknown } }).rollover;
   const startedAt = Date.parse(String(rollover?.startedAt));
   const finishAfter = Date.parse(String(rollover?.finishAfter));
   return Number.isFinite(startedAt) && Number.isFinite(finishAfter) ? { key: key.value, rollover: { startedAt, finishAfter } } : { key: key.value };
-}
-
-/** A new private key file, mode 0600; never over an existing one. */
-async function writeKeyFile(path: string, content: object): Promise<void> {
-  try {
-    await writeFile(path, JSON.stringify(content, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new SignpostError('KEY_FILE_EXISTS', `${path} already exists`);
-    throw error;
-  }
-  // The mode given to writeFile is filtered by the umask.
-  await chmod(path, 0o600);
 }
 
 /** An algorithm name given on the command line (`flag`), or REQUEST_INVALID. */
@@ -150,7 +136,7 @@ export async function startRollover(dataDir: string, options: { readonly algorit
     while (new ZoneSigner(next.key, { now: () => 0 }).keyTags[0] === activeTag) next = generateZoneKey(options.algorithm ?? zoneAlgorithmName(keys.active.algorithm));
     const startedAt = options.clock.now();
     const finishAfter = startedAt + (DNSKEY_TTL + options.dsTtlSeconds) * 1000;
-    await writeKeyFile(join(dataDir, NEXT_ZONE_KEY_FILE), { ...next.jwk, rollover: { startedAt: new Date(startedAt).toISOString(), finishAfter: new Date(finishAfter).toISOString() } });
+    await writePrivateKeyFile(join(dataDir, NEXT_ZONE_KEY_FILE), { ...next.jwk, rollover: { startedAt: new Date(startedAt).toISOString(), finishAfter: new Date(finishAfter).toISOString() } });
     return summaryOf({ active: keys.active, next: { key: next.key, rollover: { startedAt, finishAfter } } }, startedAt);
   } finally {
     lock.release();

@@ -8,7 +8,7 @@
  * The RDATA codec is shaped like dns-packet's codecs (encode / decode / encodingLength); the HMACs
  * are node:crypto's. Verification returns a verdict, it never throws.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import dnsPacket from 'dns-packet';
 
 /** The HMAC algorithms taken (RFC 8945 section 6), by their TSIG algorithm names; MD5 and SHA-1 are not. */
@@ -27,7 +27,7 @@ export const TSIG_ERRORS = { BADSIG: 16, BADKEY: 17, BADTIME: 18, BADTRUNC: 22 }
 export type TsigError = keyof typeof TSIG_ERRORS;
 
 /** Seconds of clock difference allowed between signer and verifier (RFC 8945 section 10 recommends 300). */
-export const TSIG_FUDGE = 300;
+const TSIG_FUDGE = 300;
 
 const TYPE_TSIG = 250;
 const CLASS_ANY = 255;
@@ -197,7 +197,7 @@ export function signMessage(message: Buffer, key: TsigKey, options: SignOptions)
 }
 
 /** `message` with a TSIG record appended as it is: an unsigned error answer (BADKEY, BADSIG) has an empty MAC. */
-export function appendTsig(message: Buffer, keyName: string, rdata: TsigRdata): Buffer {
+function appendTsig(message: Buffer, keyName: string, rdata: TsigRdata): Buffer {
   const body = encode(rdata);
   const fixed = Buffer.alloc(10);
   fixed.writeUInt16BE(TYPE_TSIG, 0);
@@ -210,12 +210,9 @@ export function appendTsig(message: Buffer, keyName: string, rdata: TsigRdata): 
 }
 
 /** The bytes a TSIG record signed by `key` adds to a message (for the UDP size budget). */
-export function tsigRecordLength(key: TsigKey, otherLength = 0): number {
-  return nameWire(key.name).length + 10 + nameWire(key.algorithm).length + 16 + macLength(key) + otherLength;
-}
-
-function macLength(key: TsigKey): number {
-  return createHmac(TSIG_ALGORITHMS[key.algorithm], key.secret).digest().length;
+export function tsigRecordLength(key: TsigKey): number {
+  const macLength = createHash(TSIG_ALGORITHMS[key.algorithm]).digest().length;
+  return nameWire(key.name).length + 10 + nameWire(key.algorithm).length + 16 + macLength;
 }
 
 /** RFC 8945 4.3: the HMAC of [prior MAC] + the unsigned message + the TSIG variables (or, in a later message, its timers). */
