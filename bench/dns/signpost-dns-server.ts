@@ -11,7 +11,7 @@ import { serveUntilParentLeaves } from '../support/children.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'signpost-bench-dns-'));
 try {
-  const running = await startRegistry({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'error', dnsPort: 0, dnsAllowTransfer: ['127.0.0.1'], dnsServerName: 'ns1.bench.example' });
+  const running = await startRegistry({ host: '127.0.0.1', port: 0, dataDir, logLevel: 'error', dnsPort: 0, dnsAllowTransfer: [{ address: '127.0.0.1' }], dnsServerName: 'ns1.bench.example' });
   serveUntilParentLeaves(async () => {
     await running.close();
     rmSync(dataDir, { recursive: true, force: true });

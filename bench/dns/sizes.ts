@@ -18,6 +18,7 @@ import { toDnsOwnerName } from '../../src/core/name/agent-name.js';
 import { parseAgentName } from '../../src/core/name/index.js';
 import { measureAnswerSizes, UDP_BUDGET } from '../../src/faces/dns/answer-sizes.js';
 import { ZoneSigner } from '../../src/faces/dns/dnssec.js';
+import { generateZoneKey } from '../../src/faces/dns/zone-key.js';
 import { ZoneView } from '../../src/faces/dns/zone-view.js';
 import { MemoryRecordStore } from '../../src/store/memory/memory-store.js';
 import { benchAgents, signedRegistration } from '../support/agents.js';
@@ -38,8 +39,8 @@ async function main(): Promise<void> {
     const result = await registry.register(registration);
     if (result.ok) registered.push(candidate.name);
   }
-  const signer = new ZoneSigner(signingKeyFromSeed(new Uint8Array(32).fill(7)), { now: () => clock.now() });
-  const view = new ZoneView({ resolution: registryResolution(registry, clock), serial: () => store.logSize(), serverName: 'ns1.registry.example.com', dnskey: (zone) => signer.dnskey(zone) });
+  const signer = new ZoneSigner(generateZoneKey('ed25519').key, { now: () => clock.now() });
+  const view = new ZoneView({ resolution: registryResolution(registry, clock), serial: () => store.logSize(), serverName: 'ns1.registry.example.com', dnskeys: (zone) => signer.dnskeys(zone) });
 
   const owners = registered.flatMap((name) => {
     const parsed = parseAgentName(name);

@@ -8,18 +8,30 @@ import { checkSigningKeyJwk, signingKeyFromSeed, signingKeyToJwk, type SigningKe
 export async function createKeyFile(path: string): Promise<SigningKey> {
   const seed = new Uint8Array(randomBytes(32));
   const key = signingKeyFromSeed(seed);
+  await writePrivateKeyFile(path, signingKeyToJwk(key, seed));
+  return key;
+}
+
+/** Write a new private key file as JSON, mode 0600; KEY_FILE_EXISTS rather than overwrite one. */
+export async function writePrivateKeyFile(path: string, content: object): Promise<void> {
   try {
-    await writeFile(path, JSON.stringify(signingKeyToJwk(key, seed), null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+    await writeFile(path, JSON.stringify(content, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new SignpostError('KEY_FILE_EXISTS', `${path} already exists`);
     throw error;
   }
   // The mode given to writeFile is filtered by the umask; make sure nobody else can read the key.
   await chmod(path, 0o600);
-  return key;
 }
 
 export async function readKeyFile(path: string): Promise<SigningKey> {
+  const parsed = checkSigningKeyJwk(await readJsonKeyFile(path));
+  if (!parsed.ok) throw SignpostError.from(parsed.problems.map((p) => ({ ...p, detail: `${path}: ${p.detail}` })));
+  return parsed.value.key;
+}
+
+/** The JSON of a key file, unchecked (the caller knows its kind of key); KEY_FILE_INVALID if unreadable or not JSON. */
+export async function readJsonKeyFile(path: string): Promise<unknown> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -28,9 +40,7 @@ export async function readKeyFile(path: string): Promise<SigningKey> {
   }
   const json = parseStrictJsonBytes(bytes);
   if (!json.ok) throw new SignpostError('KEY_FILE_INVALID', `${path} is not a JSON key file: ${json.problems[0]!.detail}`);
-  const parsed = checkSigningKeyJwk(json.value);
-  if (!parsed.ok) throw SignpostError.from(parsed.problems.map((p) => ({ ...p, detail: `${path}: ${p.detail}` })));
-  return parsed.value.key;
+  return json.value;
 }
 
 /** Read the key file, or create it on first use. */

@@ -96,17 +96,33 @@ describe('serveConfig: namespace owners named by did:key', () => {
     expect(serveConfig({ dnsPort: '53', dnsServerName: 'not a name' }, {})).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
     expect(serveConfig({ dnsPort: '53', dnsAllowTransfer: ['127.0.0.1', '::1'], dnsNotify: ['127.0.0.1:5301', '[::1]:53'] }, {})).toMatchObject({
       ok: true,
-      value: { dnsAllowTransfer: ['127.0.0.1', '::1'], dnsNotify: [{ host: '127.0.0.1', port: 5301 }, { host: '::1', port: 53 }] },
+      value: { dnsAllowTransfer: [{ address: '127.0.0.1' }, { address: '::1' }], dnsNotify: [{ host: '127.0.0.1', port: 5301 }, { host: '::1', port: 53 }] },
     });
     expect(serveConfig({}, { SIGNPOST_DNS_PORT: '53', SIGNPOST_DNS_ALLOW_TRANSFER: '192.0.2.1, 192.0.2.2', SIGNPOST_DNS_NOTIFY: '192.0.2.1:53' })).toMatchObject({
       ok: true,
-      value: { dnsAllowTransfer: ['192.0.2.1', '192.0.2.2'], dnsNotify: [{ host: '192.0.2.1', port: 53 }] },
+      value: { dnsAllowTransfer: [{ address: '192.0.2.1' }, { address: '192.0.2.2' }], dnsNotify: [{ host: '192.0.2.1', port: 53 }] },
+    });
+    // TSIG: entries name a key of the key file (read at start), which is made absolute.
+    expect(serveConfig({ dnsPort: '53', dnsTsigKeyFile: 'keys.conf', dnsAllowTransfer: ['::1=Transfer-Key.'], dnsNotify: ['[::1]:5301=transfer-key'] }, {})).toMatchObject({
+      ok: true,
+      value: { dnsTsigKeyFile: expect.stringMatching(/^\/.*\/keys\.conf$/), dnsAllowTransfer: [{ address: '::1', key: 'transfer-key' }], dnsNotify: [{ host: '::1', port: 5301, key: 'transfer-key' }] },
+    });
+    expect(serveConfig({ dnsPort: '53', dnsAllowTransfer: ['127.0.0.1=transfer-key'] }, {})).toEqual({
+      ok: false,
+      problems: [{ code: 'REQUEST_INVALID', detail: '"127.0.0.1=transfer-key" names the TSIG key transfer-key, but no --dns-tsig-key-file gives keys' }],
     });
     expect(serveConfig({ dnsPort: '53', dnsRateLimit: '20' }, {})).toMatchObject({ ok: true, value: { dnsRateLimit: 20 } });
+    expect(serveConfig({ dnsPort: '53' }, { SIGNPOST_DNS_ZONE_ALGORITHM: 'ecdsap256' })).toMatchObject({ ok: true, value: { dnsZoneAlgorithm: 'ecdsap256' } });
+    expect(serveConfig({ dnsPort: '53', dnsZoneAlgorithm: 'rsasha256' }, {})).toEqual({
+      ok: false,
+      problems: [{ code: 'REQUEST_INVALID', detail: '--dns-zone-algorithm takes ed25519 or ecdsap256, got "rsasha256"' }],
+    });
     for (const [flag, value] of [
       ['dnsRateLimit', '0'],
       ['dnsRateLimit', 'fast'],
       ['dnsAllowTransfer', 'ns1.example.com'],
+      ['dnsAllowTransfer', '127.0.0.1=bad key'],
+      ['dnsNotify', '127.0.0.1:53=bad key'],
       ['dnsNotify', '127.0.0.1'],
       ['dnsNotify', 'ns1.example.com:53'],
       ['dnsNotify', '127.0.0.1:70000'],

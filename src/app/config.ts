@@ -9,6 +9,7 @@ import { parseTrustPolicy } from '../core/registry/certifications.js';
 import { NAMESPACE_MODES, type NamespaceMode } from '../core/registry/namespace-claims.js';
 import type { TrustPolicy } from '../core/trust/credentials/certification-credential.js';
 import { durationSeconds } from './duration.js';
+import { ZONE_ALGORITHMS, type ZoneAlgorithmName } from '../faces/dns/zone-key.js';
 
 export interface ServeConfig {
   readonly host: string;
@@ -56,12 +57,16 @@ export interface ServeConfig {
   readonly dnsHost?: string;
   /** This server's name in the zones' NS and SOA; default `localhost`. */
   readonly dnsServerName?: string;
-  /** Addresses allowed to transfer the zones (AXFR, IXFR); default none. */
-  readonly dnsAllowTransfer?: readonly string[];
-  /** Secondaries told of every change of a zone (NOTIFY). */
-  readonly dnsNotify?: readonly { readonly host: string; readonly port: number }[];
+  /** Addresses allowed to transfer the zones (AXFR, IXFR), each with the TSIG key its requests must be signed with, if any; default none. */
+  readonly dnsAllowTransfer?: readonly { readonly address: string; readonly key?: string }[];
+  /** Secondaries told of every change of a zone (NOTIFY), each with the TSIG key to sign it with, if any. */
+  readonly dnsNotify?: readonly { readonly host: string; readonly port: number; readonly key?: string }[];
+  /** The file of TSIG keys (name:algorithm:secret lines or BIND key statements), read at start. */
+  readonly dnsTsigKeyFile?: string;
   /** UDP answers a second per client network (response-rate limiting); unset: no limit. */
   readonly dnsRateLimit?: number;
+  /** The algorithm of a new DNS zone key (the first start); default ed25519. */
+  readonly dnsZoneAlgorithm?: ZoneAlgorithmName;
 }
 
 export interface ServeInput {
@@ -104,10 +109,14 @@ export interface ServeInput {
   readonly dnsPort?: string | number | undefined;
   readonly dnsHost?: string | undefined;
   readonly dnsServerName?: string | undefined;
-  /** `--dns-allow-transfer ADDRESS`, repeatable (also SIGNPOST_DNS_ALLOW_TRANSFER, comma-separated). */
+  /** `--dns-allow-transfer ADDRESS[=KEY]`, repeatable (also SIGNPOST_DNS_ALLOW_TRANSFER, comma-separated). */
   readonly dnsAllowTransfer?: readonly string[] | string | undefined;
-  /** `--dns-notify HOST:PORT`, repeatable (also SIGNPOST_DNS_NOTIFY, comma-separated). */
+  /** `--dns-notify HOST:PORT[=KEY]`, repeatable (also SIGNPOST_DNS_NOTIFY, comma-separated). */
   readonly dnsNotify?: readonly string[] | string | undefined;
+  /** `--dns-tsig-key-file PATH` (also SIGNPOST_DNS_TSIG_KEY_FILE). */
+  readonly dnsTsigKeyFile?: string | undefined;
+  /** `--dns-zone-algorithm ed25519|ecdsap256` (also SIGNPOST_DNS_ZONE_ALGORITHM). */
+  readonly dnsZoneAlgorithm?: string | undefined;
   /** `--dns-rate-limit N` (also SIGNPOST_DNS_RATE_LIMIT). */
   readonly dnsRateLimit?: string | undefined;
 }
@@ -274,8 +283,11 @@ function watchOptions(flags: ServeInput, env: Record<string, string | undefined>
   return ok({ ...(subscribers === undefined ? {} : { watchMaxSubscribers: subscribers }), ...(heartbeat === undefined ? {} : { watchHeartbeatSeconds: heartbeat }) });
 }
 
-/** The DNS face: a port (0 picks a free one), an address, and the server's name in NS and SOA. */
-function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'dnsPort' | 'dnsHost' | 'dnsServerName' | 'dnsAllowTransfer' | 'dnsNotify' | 'dnsRateLimit'>> {
+/** A TSIG key's name as the flags take it: a domain name. */
+const TSIG_KEY_NAME = '[a-z0-9_](?:[a-z0-9_.-]{0,251}[a-z0-9_])?\\.?';
+
+/** The DNS face: a port (0 picks a free one), an address, and the server's name in NS and SOA; transfers, NOTIFY and their TSIG keys. */
+function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'dnsPort' | 'dnsHost' | 'dnsServerName' | 'dnsAllowTransfer' | 'dnsNotify' | 'dnsRateLimit' | 'dnsTsigKeyFile' | 'dnsZoneAlgorithm'>> {
   const portText = flags.dnsPort ?? env.SIGNPOST_DNS_PORT;
   if (portText === undefined) return ok({});
   const port = Number(portText);
@@ -287,26 +299,49 @@ function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>):
   const host = flags.dnsHost ?? env.SIGNPOST_DNS_HOST;
   const listOf = (flag: readonly string[] | string | undefined, variable: string | undefined) =>
     (flag === undefined ? (variable?.split(',') ?? []) : typeof flag === 'string' ? [flag] : [...flag]).map((item) => item.trim()).filter((item) => item !== '');
-  const allowTransfer = listOf(flags.dnsAllowTransfer, env.SIGNPOST_DNS_ALLOW_TRANSFER);
-  const badAddress = allowTransfer.find((address) => isIP(address) === 0);
-  if (badAddress !== undefined) return fail('REQUEST_INVALID', `--dns-allow-transfer takes IP addresses, got "${badAddress}"`);
-  const notify: { host: string; port: number }[] = [];
+  const tsigKeyFile = flags.dnsTsigKeyFile ?? env.SIGNPOST_DNS_TSIG_KEY_FILE;
+  // A key is named after `=`; it must be one of the key file's, which is read (and checked) at start.
+  const keyOf = (entry: string, key: string | undefined): Result<{ key?: string }> => {
+    if (key === undefined) return ok({});
+    if (!tsigKeyFile) return fail('REQUEST_INVALID', `"${entry}" names the TSIG key ${key}, but no --dns-tsig-key-file gives keys`);
+    return ok({ key: key.toLowerCase().replace(/\.$/, '') });
+  };
+  const allowTransfer: { address: string; key?: string }[] = [];
+  for (const entry of listOf(flags.dnsAllowTransfer, env.SIGNPOST_DNS_ALLOW_TRANSFER)) {
+    const match = new RegExp(`^([^=]+)(?:=(${TSIG_KEY_NAME}))?$`, 'i').exec(entry);
+    if (!match || isIP(match[1]!) === 0) return fail('REQUEST_INVALID', `--dns-allow-transfer takes an IP address, or ADDRESS=TSIG-KEY-NAME, got "${entry}"`);
+    if (allowTransfer.some((allowed) => allowed.address === match[1])) return fail('REQUEST_INVALID', `--dns-allow-transfer names ${match[1]} twice`);
+    const key = keyOf(entry, match[2]);
+    if (!key.ok) return key;
+    allowTransfer.push({ address: match[1]!, ...key.value });
+  }
+  const notify: { host: string; port: number; key?: string }[] = [];
   for (const target of listOf(flags.dnsNotify, env.SIGNPOST_DNS_NOTIFY)) {
-    const match = /^(?:\[([0-9a-f:.]+)\]|([0-9.]+)):(\d{1,5})$/i.exec(target);
+    const match = new RegExp(`^(?:\\[([0-9a-f:.]+)\\]|([0-9.]+)):(\\d{1,5})(?:=(${TSIG_KEY_NAME}))?$`, 'i').exec(target);
     const address = match?.[1] ?? match?.[2];
-    if (!match || address === undefined || isIP(address) === 0 || Number(match[3]) > 65_535) return fail('REQUEST_INVALID', `--dns-notify takes ADDRESS:PORT (e.g. 127.0.0.1:5301, [::1]:5301), got "${target}"`);
-    notify.push({ host: address, port: Number(match[3]) });
+    if (!match || address === undefined || isIP(address) === 0 || Number(match[3]) > 65_535) {
+      return fail('REQUEST_INVALID', `--dns-notify takes ADDRESS:PORT[=TSIG-KEY-NAME] (e.g. 127.0.0.1:5301, [::1]:5301=transfer-key), got "${target}"`);
+    }
+    const key = keyOf(target, match[4]);
+    if (!key.ok) return key;
+    notify.push({ host: address, port: Number(match[3]), ...key.value });
   }
   const rateText = flags.dnsRateLimit ?? env.SIGNPOST_DNS_RATE_LIMIT;
   const rate = rateText === undefined ? undefined : /^\d{1,7}$/.test(rateText.trim()) ? Number(rateText) : Number.NaN;
   if (rate !== undefined && !(rate >= 1 && rate <= 1_000_000)) return fail('REQUEST_INVALID', `--dns-rate-limit takes answers a second per client network, 1 .. 1000000, got "${rateText}"`);
+  const algorithm = flags.dnsZoneAlgorithm ?? env.SIGNPOST_DNS_ZONE_ALGORITHM;
+  if (algorithm !== undefined && !Object.hasOwn(ZONE_ALGORITHMS, algorithm)) {
+    return fail('REQUEST_INVALID', `--dns-zone-algorithm takes ${Object.keys(ZONE_ALGORITHMS).join(' or ')}, got "${algorithm}"`);
+  }
   return ok({
+    ...(algorithm === undefined ? {} : { dnsZoneAlgorithm: algorithm as ZoneAlgorithmName }),
     ...(rate === undefined ? {} : { dnsRateLimit: rate }),
     dnsPort: port,
     ...(host === undefined ? {} : { dnsHost: host }),
     ...(serverName === undefined ? {} : { dnsServerName: serverName.replace(/\.$/, '') }),
     ...(allowTransfer.length === 0 ? {} : { dnsAllowTransfer: allowTransfer }),
     ...(notify.length === 0 ? {} : { dnsNotify: notify }),
+    ...(tsigKeyFile === undefined || tsigKeyFile === '' ? {} : { dnsTsigKeyFile: resolve(tsigKeyFile) }),
   });
 }
 

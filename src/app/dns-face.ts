@@ -1,11 +1,11 @@
 /**
  * The DNS face as the composition root starts it: the authoritative server of faces/dns over the
  * shared resolution pipeline, on the configured port (UDP and TCP), with the event log's size as
- * every zone's serial, and the zones signed online with the DNS zone key of the data directory
- * (`dns-zone-key.jwk`, Ed25519, made at the first start; kept apart from the registry key).
+ * every zone's serial, and the zones signed online with the DNS zone keys of the data directory
+ * (`dns-zone-key.jwk`, of --dns-zone-algorithm, made at the first start; kept apart from the
+ * registry key; and the next key during a rollover: dns-zone-keys.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { access } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SignpostError } from '../core/errors.js';
@@ -13,7 +13,6 @@ import { parseAgentName } from '../core/name/index.js';
 import { toDnsOwnerName } from '../core/name/agent-name.js';
 import { Registry } from '../core/registry/registry.js';
 import { registryResolution } from '../core/resolve/resolution-pipeline.js';
-import { signingKeyFromSeed } from '../core/trust/ed25519.js';
 import { measureAnswerSizes, summarizeSizes } from '../faces/dns/answer-sizes.js';
 import { SqliteRecordStore } from '../store/sqlite/sqlite-store.js';
 import { lockDataDir } from '../adapters/data-dir-lock.js';
@@ -24,13 +23,15 @@ import { AGENTS_ZONE_LABEL, ZoneView } from '../faces/dns/zone-view.js';
 import { ZoneNotifier } from '../faces/dns/notify.js';
 import { DnsAnswerCache } from '../faces/dns/answer-cache.js';
 import { ResponseRateLimiter } from '../faces/dns/rate-limit.js';
+import { parseTsigKeys } from '../faces/dns/tsig-key-file.js';
+import type { TsigKey } from '../faces/dns/tsig.js';
 import type { WatchSubscription } from '../core/log/log-watch.js';
-import { loadOrCreateKeyFile, readKeyFile } from '../adapters/key-file.js';
+import { readKeyFile } from '../adapters/key-file.js';
+import { generateZoneKey, zoneAlgorithmName, type ZoneAlgorithmName } from '../faces/dns/zone-key.js';
+import { existingZoneKeys, loadZoneKeys, signingKeys, ZONE_KEY_FILE } from './dns-zone-keys.js';
 import type { ServeConfig } from './config.js';
 import type { Face } from './face.js';
 import type { RegistryServices } from './registry-services.js';
-
-const ZONE_KEY_FILE = 'dns-zone-key.jwk';
 
 export function dnsFace(services: RegistryServices, config: ServeConfig & { readonly dnsPort: number }, logger: Logger): Face {
   let server: RunningDnsServer | undefined;
@@ -43,16 +44,21 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
   return {
     name: 'dns',
     async start() {
-      const { key } = await loadOrCreateKeyFile(join(config.dataDir, ZONE_KEY_FILE));
-      const signer = new ZoneSigner(key, { now: () => services.clock.now() });
+      const keys = await loadZoneKeys(config.dataDir, config.dnsZoneAlgorithm ?? 'ed25519');
+      if (!keys.created && config.dnsZoneAlgorithm !== undefined && zoneAlgorithmName(keys.active.algorithm) !== config.dnsZoneAlgorithm) {
+        logger.warn(`--dns-zone-algorithm ${config.dnsZoneAlgorithm} applies to a new zone key; ${ZONE_KEY_FILE} is ${zoneAlgorithmName(keys.active.algorithm)}: change it with signpost dns rollover start --algorithm ${config.dnsZoneAlgorithm}`);
+      }
+      const signer = new ZoneSigner(signingKeys(keys), { now: () => services.clock.now() });
       const view = new ZoneView({
         resolution: services.resolution,
         serial: () => services.store.logSize(),
         serverName: config.dnsServerName ?? 'localhost',
-        dnskey: (zone) => signer.dnskey(zone),
+        dnskeys: (zone) => signer.dnskeys(zone),
         names: (namespace) => agentNamesUnder(services.registry, namespace),
       });
-      const allowed = new Set(config.dnsAllowTransfer ?? []);
+      const tsigKeys = config.dnsTsigKeyFile === undefined ? [] : await loadTsigKeys(config.dnsTsigKeyFile, logger);
+      const transferKeys = new Map((config.dnsAllowTransfer ?? []).map((allowed) => [allowed.address, allowed.key === undefined ? undefined : tsigKeyNamed(tsigKeys, allowed.key, '--dns-allow-transfer')]));
+      const notifyTargets = (config.dnsNotify ?? []).map((target) => ({ ...target, key: target.key === undefined ? undefined : tsigKeyNamed(tsigKeys, target.key, '--dns-notify') }));
       const cache = new DnsAnswerCache({ now: () => services.clock.now() });
       // Synchronously with every write, before its HTTP answer: DNS never serves what HTTP refuses.
       hooks.push(
@@ -70,7 +76,12 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
         cache,
         host,
         port: config.dnsPort,
-        transferAllowed: (address) => allowed.has(address.replace(/^::ffff:/, '')),
+        tsig: { keys: tsigKeys, now: () => services.clock.now() },
+        // An address listed with a key transfers only with a request signed by that key.
+        transferAllowed: (address, keyName) => {
+          const normalized = address.replace(/^::ffff:/, '');
+          return transferKeys.has(normalized) && (transferKeys.get(normalized) === undefined || transferKeys.get(normalized)!.name === keyName);
+        },
         ...(config.dnsRateLimit === undefined ? {} : { rateLimiter: new ResponseRateLimiter({ perSecond: config.dnsRateLimit, now: () => services.clock.now() }) }),
         onError: (error) => logger.error({ err: error }, 'a DNS question could not be answered (SERVFAIL)'),
       }).catch((error: unknown) => {
@@ -79,8 +90,8 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
       });
       const running = server;
       // Secondaries hear of every change of their zone from the event log's live watch.
-      const notifier = new ZoneNotifier(config.dnsNotify ?? [], (message, target) => running.sendUdp(message, target.host, target.port));
-      if ((config.dnsNotify ?? []).length > 0) {
+      const notifier = new ZoneNotifier(notifyTargets, (message, target) => running.sendUdp(message, target.host, target.port), () => services.clock.now());
+      if (notifyTargets.length > 0) {
         let subscription: WatchSubscription | undefined;
         const subscribed = await services.watch.subscribe(undefined, {
           onReady: () => {
@@ -104,6 +115,27 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
   };
 }
 
+/** The TSIG keys of `serve --dns-tsig-key-file`: KEY_FILE_INVALID names the file (and line) that is unreadable or wrong. */
+async function loadTsigKeys(path: string, logger: Logger): Promise<TsigKey[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+    // Shared secrets: say so when others on the machine may read them.
+    if (((await stat(path)).mode & 0o077) !== 0) logger.warn(`${path} holds TSIG secrets and can be read by other users: chmod 600 it`);
+  } catch (error) {
+    throw new SignpostError('KEY_FILE_INVALID', `cannot read the TSIG key file ${path}: ${(error as Error).message}`);
+  }
+  const parsed = parseTsigKeys(text, path);
+  if (!parsed.ok) throw SignpostError.from(parsed.problems);
+  return parsed.value;
+}
+
+function tsigKeyNamed(keys: readonly TsigKey[], name: string, flag: string): TsigKey {
+  const key = keys.find((candidate) => candidate.name === name);
+  if (key === undefined) throw new SignpostError('REQUEST_INVALID', `${flag} names the TSIG key ${name}, which the --dns-tsig-key-file does not hold (it has ${keys.map((known) => known.name).join(', ')})`);
+  return key;
+}
+
 /** The names of the active agents (under `namespace`, if given), read page by page. */
 async function* agentNamesUnder(registry: Registry, namespace?: string): AsyncIterable<string> {
   const prefix = namespace === undefined ? 'agent://' : `agent://${namespace}/`;
@@ -121,7 +153,7 @@ function zoneOfAgent(name: string): string | undefined {
   return parsed.ok ? `${AGENTS_ZONE_LABEL}.${parsed.value.name.namespace}` : undefined;
 }
 
-/** The DS records a namespace's parent zone publishes for `_agents.<namespace>`, from the data directory's zone key. */
+/** The DS records a namespace's parent zone publishes for `_agents.<namespace>`, from the data directory's zone keys (both during a rollover). */
 export async function dsRecords(dataDir: string, namespaces: readonly string[]): Promise<string[]> {
   const zones = namespaces.map((namespace) => {
     // A namespace is what an agent name's namespace may be: the same checks, the same errors.
@@ -129,18 +161,16 @@ export async function dsRecords(dataDir: string, namespaces: readonly string[]):
     if (!parsed.ok) throw SignpostError.from(parsed.problems.map((p) => ({ ...p, detail: `namespace ${JSON.stringify(namespace)}: ${p.detail}` })));
     return `${AGENTS_ZONE_LABEL}.${parsed.value.name.namespace}`;
   });
-  const path = join(dataDir, ZONE_KEY_FILE);
-  if (!(await access(path).then(() => true, () => false))) {
-    throw new SignpostError('KEY_FILE_INVALID', `${path} does not exist: start the registry once with --dns-port to make the DNS zone key`);
-  }
-  const signer = new ZoneSigner(await readKeyFile(path), { now: () => 0 });
-  return zones.map((zone) => signer.ds(zone));
+  const signer = new ZoneSigner(signingKeys(await loadZoneKeys(dataDir)), { now: () => 0 });
+  return zones.flatMap((zone) => signer.ds(zone));
 }
 
 export interface DnsSizesReport {
   readonly agents: number;
   /** Whether the zone key of the data directory signed them (else an ephemeral key of the same kind did: the sizes are the same). */
   readonly zoneKey: 'data directory' | 'ephemeral';
+  /** The algorithms of the keys that signed (two during a rollover: every RRset has an RRSIG of each). */
+  readonly zoneAlgorithms: readonly ZoneAlgorithmName[];
   readonly svcb: ReturnType<typeof summarizeSizes>;
   readonly svcbOfAgentsWithEndpoints: ReturnType<typeof summarizeSizes>;
   readonly txt: ReturnType<typeof summarizeSizes>;
@@ -159,10 +189,9 @@ export async function dnsSizes(dataDir: string): Promise<DnsSizesReport> {
   try {
     const clock = systemClock;
     const registry = new Registry({ store, key: await readKeyFile(join(dataDir, 'registry-key.jwk')), clock });
-    const zoneKeyPath = join(dataDir, ZONE_KEY_FILE);
-    const hasZoneKey = await access(zoneKeyPath).then(() => true, () => false);
-    const signer = new ZoneSigner(hasZoneKey ? await readKeyFile(zoneKeyPath) : signingKeyFromSeed(new Uint8Array(randomBytes(32))), { now: () => clock.now() });
-    const view = new ZoneView({ resolution: registryResolution(registry, clock), serial: () => store.logSize(), serverName: 'localhost', dnskey: (zone) => signer.dnskey(zone) });
+    const keys = await existingZoneKeys(dataDir);
+    const signer = new ZoneSigner(keys ? signingKeys(keys) : generateZoneKey('ed25519').key, { now: () => clock.now() });
+    const view = new ZoneView({ resolution: registryResolution(registry, clock), serial: () => store.logSize(), serverName: 'localhost', dnskeys: (zone) => signer.dnskeys(zone) });
     const owners: string[] = [];
     for await (const name of agentNamesUnder(registry)) {
       const parsed = parseAgentName(name);
@@ -178,7 +207,8 @@ export async function dnsSizes(dataDir: string): Promise<DnsSizesReport> {
       .slice(0, 5);
     return {
       agents: sizes.length,
-      zoneKey: hasZoneKey ? 'data directory' : 'ephemeral',
+      zoneKey: keys ? 'data directory' : 'ephemeral',
+      zoneAlgorithms: keys ? signingKeys(keys).map((key) => zoneAlgorithmName(key.algorithm)) : ['ed25519'],
       svcb: summarizeSizes(sizes.map((size) => size.svcbBytes)),
       svcbOfAgentsWithEndpoints: summarizeSizes(sizes.filter((size) => size.svcbRecords > 0).map((size) => size.svcbBytes)),
       txt: summarizeSizes(sizes.map((size) => size.txtBytes)),

@@ -174,6 +174,12 @@ export const errorCatalogue = {
   STORE_UNAVAILABLE: { kind: 'unavailable', title: 'The record store is not available' },
   DATA_DIR_IN_USE: { kind: 'conflict', title: 'Another registry process serves this data directory' },
   LISTEN_FAILED: { kind: 'invalid', title: 'The server cannot listen on the host and port asked for' },
+  DNS_ROLLOVER_IN_PROGRESS: { kind: 'conflict', title: 'A rollover of the DNS zone key is already in progress' },
+  DNS_ROLLOVER_NOT_STARTED: { kind: 'conflict', title: 'No rollover of the DNS zone key is in progress' },
+  DNS_ROLLOVER_TOO_EARLY: {
+    kind: 'conflict',
+    title: 'Resolvers may still trust only the old DNS zone key: the rollover has not run for the DNSKEY TTL plus the DS TTL yet',
+  },
   INTERNAL: { kind: 'internal', title: 'An internal error occurred' },
 } as const satisfies Record<string, CatalogueEntry>;
 

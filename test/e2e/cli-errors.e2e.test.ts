@@ -44,6 +44,18 @@ describe('signpost serve', () => {
     expect(again.code).toBe(0);
   });
 
+  it('with a bad TSIG key file, or a transfer naming a key it lacks: exit 2, naming the file and line or the key, never the secret', async () => {
+    const keys = file('tsig.keys');
+    await writeFile(keys, '# keys\ntransfer-key:hmac-md5:c2lnbnBvc3QtdHNpZy10ZXN0LXNlY3JldC0zMi1ieXRlcyE=\n', { mode: 0o600 });
+    const dns = ['serve', '--port', '0', '--dns-port', '0', '--data', file('tsig-data'), '--dns-tsig-key-file', keys];
+    const badLine = await runCli([...dns, '--dns-allow-transfer', '127.0.0.1=transfer-key'], fixture.env, 60_000);
+    expectOneClearLine(badLine, 'KEY_FILE_INVALID', 2, `${keys}:2: key transfer-key: algorithm "hmac-md5" is not one of hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512`);
+    expect(badLine.stderr).not.toContain('c2lnbnBvc3Q');
+    await writeFile(keys, 'transfer-key:hmac-sha256:c2lnbnBvc3QtdHNpZy10ZXN0LXNlY3JldC0zMi1ieXRlcyE=\n', { mode: 0o600 });
+    const unknownKey = await runCli([...dns, '--dns-notify', '127.0.0.1:5301=other-key'], fixture.env, 60_000);
+    expectOneClearLine(unknownKey, 'REQUEST_INVALID', 2, `--dns-notify names the TSIG key other-key, which the --dns-tsig-key-file does not hold (it has transfer-key)`);
+  });
+
   it('with a data directory below a file: exit 2, naming the path', async () => {
     const result = await runCli(['serve', '--port', '0', '--data', file('not-a-directory/data')], fixture.env, 60_000);
     expectOneClearLine(result, 'FILE_UNUSABLE', 2, `${file('not-a-directory/data')}: part of the path is a file, not a directory: check the path`);

@@ -1,11 +1,12 @@
 /**
  * A real Knot DNS secondary of a real registry process: knotd transfers `_agents.acme.com` from
- * the DNS face (AXFR), answers exactly what the registry answers, and after a revocation through
- * the CLI it is told (NOTIFY), transfers again, and the agent is gone from its answers too.
+ * the DNS face (AXFR, TSIG-signed with a shared key both ways), answers exactly what the registry
+ * answers, and after a revocation through the CLI it is told (NOTIFY, TSIG-signed: knotd's ACL
+ * takes no other), transfers again, and the agent is gone from its answers too.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,11 +41,30 @@ async function until(done: () => Promise<boolean>): Promise<void> {
 }
 
 describe('a Knot DNS secondary', () => {
-  it('transfers the zone, answers as the registry does, and follows a revocation after NOTIFY', async () => {
+  it('transfers the zone with TSIG, answers as the registry does, and follows a revocation after a signed NOTIFY', async () => {
     work = await tempDir('knot');
     const knotPort = await closedLoopbackPort();
-    server = await startServer(undefined, ['--dns-port', '0', '--dns-server-name', 'ns1.registry.example', '--dns-allow-transfer', '127.0.0.1', '--dns-notify', `127.0.0.1:${knotPort}`]);
+    const secret = 'c2lnbnBvc3QtdHNpZy10ZXN0LXNlY3JldC0zMi1ieXRlcyE=';
+    const keyFile = join(work, 'tsig.keys');
+    await writeFile(keyFile, `key "transfer-key" {\n  algorithm hmac-sha256;\n  secret "${secret}";\n};\n`);
+    await chmod(keyFile, 0o600);
+    server = await startServer(undefined, [
+      '--dns-port',
+      '0',
+      '--dns-server-name',
+      'ns1.registry.example',
+      '--dns-tsig-key-file',
+      keyFile,
+      '--dns-allow-transfer',
+      '127.0.0.1=transfer-key',
+      '--dns-notify',
+      `127.0.0.1:${knotPort}=transfer-key`,
+    ]);
     const primaryPort = Number(/DNS: dns:\/\/127\.0\.0\.1:(\d+)/.exec(server.output())![1]);
+    // The address is allowed with the key only: unsigned, nothing is transferred.
+    const unsigned = await dig(primaryPort, '_agents.acme.com', 'AXFR');
+    expect(unsigned).toMatch(/Transfer failed/);
+    expect(unsigned).not.toMatch(/\sIN\s+SOA\s/);
     const env = { SIGNPOST_REGISTRY: server.url, SIGNPOST_HOME: join(work, 'home') };
     await registerWithCli(env, 'agent://acme.com/billing/invoices', join(work, 'invoices.jwk'));
     await registerWithCli(env, 'agent://acme.com/support', join(work, 'support.jwk'), 'mcp=https://mcp.acme.com/support');
@@ -61,12 +81,18 @@ describe('a Knot DNS secondary', () => {
         'log:',
         '  - target: stderr',
         '    any: info',
+        'key:',
+        '  - id: transfer-key',
+        '    algorithm: hmac-sha256',
+        `    secret: ${secret}`,
         'remote:',
         '  - id: signpost',
         `    address: 127.0.0.1@${primaryPort}`,
+        '    key: transfer-key',
         'acl:',
         '  - id: notify_from_signpost',
         '    address: 127.0.0.1',
+        '    key: transfer-key',
         '    action: notify',
         'zone:',
         '  - domain: _agents.acme.com',
@@ -100,7 +126,9 @@ describe('a Knot DNS secondary', () => {
     expect(revoked.code, revoked.stderr).toBe(0);
     // NOTIFY, SOA query, transfer: the secondary drops the agent without waiting for its REFRESH (3600 s).
     await until(async () => /ANSWER: 0,/.test(await dig(knotPort, owner, 'SVCB')));
-    expect(knotLog).toMatch(/NOTIFY|notify/);
+    // knotd's ACL takes a NOTIFY signed with the key only, and would log an unsigned one as denied.
+    expect(knotLog).toMatch(/notify, incoming, remote 127\.0\.0\.1@\d+, serial/);
+    expect(knotLog).not.toMatch(/denied|TSIG.*(BAD|fail)/i);
     expect(answerOf(await dig(knotPort, 'support._agents.acme.com', 'SVCB', '+noall', '+answer'))).toHaveLength(1);
   });
 });

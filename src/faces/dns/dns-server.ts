@@ -7,7 +7,8 @@
  *   does not fit, and the full answer over TCP (RFC 7766);
  * - RRSIGs and NSEC for a query with the DO bit when the zones are signed (dnssec.ts);
  * - ANY answered with one synthesized HINFO (RFC 8482);
- * - AXFR and IXFR over TCP to allowed clients (zone-transfer.ts);
+ * - AXFR and IXFR over TCP to allowed clients (zone-transfer.ts), TSIG-signed requests verified and
+ *   their answers signed (tsig.ts);
  * - response-rate limiting of UDP answers per client network, when configured (rate-limit.ts);
  * - FORMERR for a packet that does not parse, NOTIMP for other opcodes, REFUSED outside its zones.
  */
@@ -17,6 +18,7 @@ import dnsPacket, { type Answer, type Packet, type Question } from 'dns-packet';
 import type { DnsAnswerCache } from './answer-cache.js';
 import type { ResponseRateLimiter } from './rate-limit.js';
 import type { ZoneSigner } from './dnssec.js';
+import { readTsig, signAnswerMessages, signMessage, tsigErrorAnswer, tsigRecordLength, verifyTsig, type TsigKey } from './tsig.js';
 import { transferMessages, transferRecords } from './zone-transfer.js';
 import { zoneOf, type ZoneView } from './zone-view.js';
 
@@ -50,38 +52,73 @@ export interface DnsAnswerer {
   readonly signer?: ZoneSigner | undefined;
   /** Where a failure to answer is reported (the answer is SERVFAIL). */
   readonly onError?: ((error: unknown) => void) | undefined;
-  /** Whether a client at this address may transfer zones (AXFR, IXFR); default: nobody. */
-  readonly transferAllowed?: ((address: string) => boolean) | undefined;
+  /**
+   * Whether a client at this address may transfer zones (AXFR, IXFR), given the TSIG key its
+   * request was signed with (undefined: not signed); default: nobody. A request with a bad TSIG
+   * never gets this far: it is answered NOTAUTH.
+   */
+  readonly transferAllowed?: ((address: string, keyName: string | undefined) => boolean) | undefined;
+  /** TSIG keys, and the clock (ms) signatures are checked and made by; without keys, a signed request is answered BADKEY. */
+  readonly tsig?: { readonly keys: readonly TsigKey[]; readonly now: () => number } | undefined;
   /** Ready answers; without it every question is answered afresh. */
   readonly cache?: DnsAnswerCache | undefined;
 }
 
 const TRANSFER_TYPES = new Set(['AXFR', 'IXFR']);
 
+/** A query read off a message, its TSIG (if any) verified: the key and MAC its answer is signed with. */
+interface Request {
+  readonly query: Packet;
+  readonly tsig?: { readonly key: TsigKey; readonly mac: Buffer } | undefined;
+}
+
+/** The request in a message, or what to send back instead: FORMERR, NOTAUTH for a bad TSIG, or nothing (not a query, no header). */
+function readRequest(answerer: DnsAnswerer, message: Buffer): Request | { readonly reply: Buffer | undefined } {
+  const id = message.length >= 2 ? message.readUInt16BE(0) : 0;
+  const formErrOrNothing = () => ({ reply: message.length >= 12 && (message[2]! & 0x80) === 0 ? formErr(id) : undefined });
+  const reading = readTsig(message);
+  if (reading.kind === 'malformed') return formErrOrNothing();
+  let query: Packet;
+  try {
+    query = { ...dnsPacket.decode(reading.kind === 'signed' ? reading.signed.unsigned : message), id };
+  } catch {
+    // A header we can read gets FORMERR; anything shorter is dropped, as there is no id to answer.
+    return formErrOrNothing();
+  }
+  if (query.type !== 'query') return { reply: undefined };
+  if (reading.kind === 'unsigned') return { query };
+  const now = Math.floor((answerer.tsig?.now() ?? 0) / 1000);
+  const verdict = verifyTsig(reading.signed, answerer.tsig?.keys ?? [], { now });
+  if (verdict.ok) return { query, tsig: verdict };
+  const rcode = verdict.error === 'FORMERR' ? RCODE.FORMERR : RCODE.NOTAUTH;
+  const answer = dnsPacket.encode({ id, type: 'response', flags: rcode, questions: query.questions ?? [] });
+  // RFC 8945 5.2: a TSIG error answer carries a TSIG saying which; a FORMERR carries none.
+  return { reply: verdict.error === 'FORMERR' ? answer : tsigErrorAnswer(answer, reading.signed, verdict, now) };
+}
+
 /**
  * Answer one message over TCP: a zone transfer (AXFR, or IXFR answered in full) as several
- * messages, to an allowed client; anything else as answerMessage does.
+ * messages, to an allowed client; anything else as answerMessage does. A signed request gets
+ * every message of its answer signed (RFC 8945 5.3.1).
  */
 export async function answerTcp(answerer: DnsAnswerer, message: Buffer, remoteAddress: string): Promise<Buffer[]> {
-  let query: Packet | undefined;
-  try {
-    query = dnsPacket.decode(message);
-  } catch {
-    query = undefined;
-  }
-  const question = query?.questions?.[0];
-  if (query?.type !== 'query' || question === undefined || !TRANSFER_TYPES.has(question.type)) {
-    const answer = await answerMessage(answerer, message, 'tcp');
+  const request = readRequest(answerer, message);
+  if ('reply' in request) return request.reply ? [request.reply] : [];
+  const { query, tsig } = request;
+  const question = query.questions?.[0];
+  if (question === undefined || !TRANSFER_TYPES.has(question.type)) {
+    const answer = await answerRequest(answerer, request, 'tcp');
     return answer ? [answer] : [];
   }
-  const refuse = () => [dnsPacket.encode({ id: query.id ?? 0, type: 'response', flags: RCODE.REFUSED, questions: [question] })];
+  const sign = (messages: Buffer[]) => (tsig ? signAnswerMessages(messages, tsig.key, tsig.mac, Math.floor(answerer.tsig!.now() / 1000)) : messages);
+  const refuse = () => sign([dnsPacket.encode({ id: query.id ?? 0, type: 'response', flags: RCODE.REFUSED, questions: [question] })]);
   const zone = zoneOf(question.name);
-  if (!answerer.transferAllowed?.(remoteAddress) || zone === undefined || question.name.toLowerCase().replace(/\.$/, '') !== zone) return refuse();
+  if (!answerer.transferAllowed?.(remoteAddress, tsig?.key.name) || zone === undefined || question.name.toLowerCase().replace(/\.$/, '') !== zone) return refuse();
   try {
-    return transferMessages(query, await transferRecords(answerer.view, zone, answerer.signer));
+    return sign(transferMessages(query, await transferRecords(answerer.view, zone, answerer.signer)));
   } catch (error) {
     answerer.onError?.(error);
-    return [dnsPacket.encode({ id: query.id ?? 0, type: 'response', flags: RCODE.SERVFAIL, questions: [question] })];
+    return sign([dnsPacket.encode({ id: query.id ?? 0, type: 'response', flags: RCODE.SERVFAIL, questions: [question] })]);
   }
 }
 
@@ -93,16 +130,17 @@ export async function answerMessage(answerer: DnsAnswerer, message: Buffer, tran
     const cached = answerer.cache!.get(key, message.readUInt16BE(0));
     if (cached) return cached;
   }
-  let query: Packet;
-  try {
-    query = dnsPacket.decode(message);
-  } catch {
-    // A header we can read gets FORMERR; anything shorter is dropped, as there is no id to answer.
-    return message.length >= 12 && (message[2]! & 0x80) === 0 ? formErr(message.readUInt16BE(0)) : undefined;
-  }
-  if (query.type !== 'query') return undefined;
+  const request = readRequest(answerer, message);
+  if ('reply' in request) return request.reply;
+  return answerRequest(answerer, request, transport, key);
+}
+
+/** The answer to a read request (signed with its TSIG key when it was signed), kept in the cache under `key` when it comes from a zone. */
+async function answerRequest(answerer: DnsAnswerer, { query, tsig }: Request, transport: 'udp' | 'tcp', key?: string): Promise<Buffer> {
   const opt = query.additionals?.find((record) => record.type === 'OPT') as { udpPayloadSize?: number; flags?: number } | undefined;
-  const limit = transport === 'tcp' ? 65_535 : opt ? Math.max(CLASSIC_UDP_PAYLOAD, Math.min(opt.udpPayloadSize ?? CLASSIC_UDP_PAYLOAD, MAX_UDP_PAYLOAD)) : CLASSIC_UDP_PAYLOAD;
+  const size = transport === 'tcp' ? 65_535 : opt ? Math.max(CLASSIC_UDP_PAYLOAD, Math.min(opt.udpPayloadSize ?? CLASSIC_UDP_PAYLOAD, MAX_UDP_PAYLOAD)) : CLASSIC_UDP_PAYLOAD;
+  // The TSIG record is added after the answer is made: it must fit too.
+  const limit = tsig ? size - tsigRecordLength(tsig.key) : size;
   // Signatures only for a resolver that asks for them (the DO bit, RFC 3225), and only when the zones are signed.
   const signer = opt && ((opt.flags ?? 0) & dnsPacket.DNSSEC_OK) !== 0 ? answerer.signer : undefined;
   const question = query.questions?.[0];
@@ -115,7 +153,11 @@ export async function answerMessage(answerer: DnsAnswerer, message: Buffer, tran
   const rd = (query.flags ?? 0) & RESPONSE_FLAGS.rd;
   const reply = (rcode: number, rest: Partial<Packet> = {}, authoritative = true) =>
     encodeWithin({ ...base, ...rest, flags: rd | (authoritative ? RESPONSE_FLAGS.aa : 0) | rcode }, limit);
+  const answer = await answerQuestion(answerer, query, question, signer, reply, key);
+  return tsig ? signMessage(answer, tsig.key, { timeSigned: Math.floor(answerer.tsig!.now() / 1000), priorMac: tsig.mac }).message : answer;
+}
 
+async function answerQuestion(answerer: DnsAnswerer, query: Packet, question: Question | undefined, signer: ZoneSigner | undefined, reply: Reply, key: string | undefined): Promise<Buffer> {
   const opcode = (query as Packet & { opcode?: string }).opcode;
   if (opcode !== undefined && opcode !== 'QUERY') return reply(RCODE.NOTIMP, {}, false);
   if (question === undefined || (query.questions?.length ?? 0) !== 1) return reply(RCODE.FORMERR, {}, false);
@@ -169,18 +211,18 @@ async function answerFromZone(answerer: DnsAnswerer, question: Question, signer:
       const soa = negative(found.soa);
       if (!signer) return reply(RCODE.NOERROR, { authorities: [soa] });
       const nsec = signer.nsec(found.name, found.types, (soa as { ttl: number }).ttl);
-      return reply(RCODE.NOERROR, { authorities: [soa, signer.sign([soa], found.zone), nsec, signer.sign([nsec], found.zone)] });
+      return reply(RCODE.NOERROR, { authorities: [soa, ...signer.sign([soa], found.zone), nsec, ...signer.sign([nsec], found.zone)] });
     }
     // RFC 8482: ANY gets one small synthesized record, not the whole node.
     const answers = (question.type as string) === 'ANY' ? [{ type: 'HINFO', name: found.name, ttl: 3600, class: 'IN', data: { cpu: 'RFC8482', os: '' } } as Answer] : [...found.records];
-    return reply(RCODE.NOERROR, { answers: signer ? [...answers, signer.sign(answers, found.zone)] : answers });
+    return reply(RCODE.NOERROR, { answers: signer ? [...answers, ...signer.sign(answers, found.zone)] : answers });
   } catch (error) {
     answerer.onError?.(error);
     return reply(RCODE.SERVFAIL, {}, false);
   }
 }
 
-const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NOTIMP: 4, REFUSED: 5 } as const;
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NOTIMP: 4, REFUSED: 5, NOTAUTH: 9 } as const;
 
 /** The SOA of a negative answer lives as long as its MINIMUM (RFC 2308 section 5). */
 function negative(soa: Answer): Answer {

@@ -4,18 +4,22 @@
  * per zone. A NOTIFY is sent once; a secondary that misses it still refreshes on the SOA's timer.
  */
 import dnsPacket from 'dns-packet';
+import { signMessage, type TsigKey } from './tsig.js';
 
 export interface NotifyTarget {
   readonly host: string;
   readonly port: number;
+  /** The TSIG key the NOTIFY is signed with (a secondary whose ACL names a key ignores an unsigned one). */
+  readonly key?: TsigKey | undefined;
 }
 
 const OPCODE_NOTIFY = 4 << 11;
 const AUTHORITATIVE = 1 << 10;
 
-/** The NOTIFY message for `zone` (question: the zone's SOA). */
-export function notifyMessage(zone: string, id: number): Buffer {
-  return dnsPacket.encode({ type: 'query', id, flags: OPCODE_NOTIFY | AUTHORITATIVE, questions: [{ type: 'SOA', name: zone }] });
+/** The NOTIFY message for `zone` (question: the zone's SOA), signed with `key` at `now` (seconds) when given. */
+export function notifyMessage(zone: string, id: number, key?: TsigKey, now = 0): Buffer {
+  const message = dnsPacket.encode({ type: 'query', id, flags: OPCODE_NOTIFY | AUTHORITATIVE, questions: [{ type: 'SOA', name: zone }] });
+  return key ? signMessage(message, key, { timeSigned: now }).message : message;
 }
 
 export class ZoneNotifier {
@@ -26,6 +30,8 @@ export class ZoneNotifier {
   constructor(
     private readonly targets: readonly NotifyTarget[],
     private readonly send: (message: Buffer, target: NotifyTarget) => void,
+    /** Milliseconds since the epoch, for the time a TSIG is signed at (a port). */
+    private readonly now: () => number,
   ) {}
 
   /** The zone changed: notify every target, once for all changes of this turn of the event loop. */
@@ -38,7 +44,7 @@ export class ZoneNotifier {
       this.#scheduled = false;
       for (const pending of this.#pending) {
         this.#id = (this.#id + 1) & 0xffff;
-        for (const target of this.targets) this.send(notifyMessage(pending, this.#id), target);
+        for (const target of this.targets) this.send(notifyMessage(pending, this.#id, target.key, Math.floor(this.now() / 1000)), target);
       }
       this.#pending.clear();
     });

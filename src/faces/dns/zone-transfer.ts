@@ -27,13 +27,13 @@ export async function transferRecords(view: ZoneView, zone: string, signer?: Zon
     for (const rrset of node.rrsets) {
       // The SOA opens and closes the transfer; its RRSIG belongs inside.
       if (rrset[0]?.type !== 'SOA') records.push(...rrset);
-      if (signer) records.push(signer.sign(rrset, zone));
+      if (signer) records.push(...signer.sign(rrset, zone));
     }
     if (signer) {
       const next = nodes[(position + 1) % nodes.length]!.name;
       const types = [...node.rrsets.map((rrset) => rrset[0]!.type), 'RRSIG', 'NSEC'];
       const nsec = { type: 'NSEC', name: node.name, ttl: negativeTtl, class: 'IN', data: { nextDomain: next, rrtypes: types } } as Answer;
-      records.push(nsec, signer.sign([nsec], zone));
+      records.push(nsec, ...signer.sign([nsec], zone));
     }
   });
   records.push(soa);

@@ -32,8 +32,8 @@ export interface ZoneViewOptions {
   readonly serverName: string;
   /** The SOA's RNAME (hostmaster mailbox as a name). */
   readonly hostmaster?: string;
-  /** The zone's DNSKEY record, when the zones are signed. */
-  readonly dnskey?: (zone: string) => Answer;
+  /** The zone's DNSKEY records, when the zones are signed. */
+  readonly dnskeys?: (zone: string) => readonly Answer[];
   /** The canonical names of the agents under a namespace (for zone transfers); without it a zone lists its apex only. */
   readonly names?: (namespace: string) => AsyncIterable<string>;
 }
@@ -139,8 +139,8 @@ export class ZoneView {
       ['SOA', [soa]],
       ['NS', [{ type: 'NS', name: zone, ttl: ZONE_TTL, class: 'IN', data: this.options.serverName }]],
     ]);
-    const dnskey = this.options.dnskey?.(zone);
-    if (dnskey) node.set('DNSKEY', [dnskey]);
+    const dnskeys = this.options.dnskeys?.(zone) ?? [];
+    if (dnskeys.length > 0) node.set('DNSKEY', [...dnskeys]);
     return node;
   }
 
