@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedLoopbackPort } from '../support/closed-loopback-port.js';
-import { registerWithCli, removeDir, runCli, startServer, tempDir, type RunningServer } from './support.js';
+import { registerWithCli, removeDir, runCli, startServer, tempDir, type RunningServer, until } from './support.js';
 
 const run = promisify(execFile);
 let server: RunningServer | undefined;
@@ -36,9 +36,6 @@ const answerOf = (text: string) =>
     .filter((line) => line !== '' && !line.startsWith(';'))
     .sort();
 
-async function until(done: () => Promise<boolean>): Promise<void> {
-  while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 50));
-}
 
 describe('a Knot DNS secondary', () => {
   it('transfers the zone with TSIG, answers as the registry does, and follows a revocation after a signed NOTIFY', async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedLoopbackPort } from '../support/closed-loopback-port.js';
 import { startAuthoritativeKnot } from './knot.js';
-import { removeDir, runCli, startServer, tempDir, type RunningServer } from './support.js';
+import { removeDir, runCli, startServer, tempDir, type RunningServer, until } from './support.js';
 
 let server: RunningServer | undefined;
 let knot: ChildProcess | undefined;
@@ -24,9 +24,6 @@ afterAll(async () => {
   if (server) await removeDir(server.dataDir);
 });
 
-async function until(done: () => Promise<boolean>): Promise<void> {
-  while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 50));
-}
 
 describe('namespace claims proven over real DNS', () => {
   it('the owner the domain publishes claims the namespace; only granted keys register under it', async () => {

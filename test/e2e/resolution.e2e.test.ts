@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedLoopbackPort } from '../support/closed-loopback-port.js';
 import { startAuthoritativeKnot } from './knot.js';
-import { removeDir, runCli, startServer, tempDir, type RunningServer } from './support.js';
+import { removeDir, runCli, startServer, tempDir, type RunningServer, until } from './support.js';
 
 const servers: RunningServer[] = [];
 let knot: ChildProcess | undefined;
@@ -25,9 +25,6 @@ afterAll(async () => {
 
 const ALERTS = 'agent://dataworksai.test/mbta-transit-ci/alerts';
 
-async function until(done: () => Promise<boolean>): Promise<void> {
-  while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 50));
-}
 
 describe('resolution through referrals', () => {
   it('root -> organisation -> team, by the CLI and by a resolver process, every hop verified', async () => {

@@ -121,3 +121,8 @@ export async function registerWithCli(env: Record<string, string>, name: string,
   expect((await runCli(['keygen', '--out', key], env)).code).toBe(0);
   expect((await runCli(['register', '--key', key, '--name', name, '--endpoint', endpoint], env)).stderr).toBe('');
 }
+
+/** Wait until `done` holds, asking every 50 ms: for what a real process does in its own time (the test's own limit bounds it). */
+export async function until(done: () => Promise<boolean> | boolean): Promise<void> {
+  while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 50));
+}

@@ -20,18 +20,17 @@ export async function serve(flags: ServeInput): Promise<void> {
       (running.urls.dns === undefined ? '' : `  DNS: ${running.urls.dns} (UDP and TCP), authoritative for _agents.<namespace>\n`),
   );
   await warnIfCommittable(config.dataDir, "the registry's data directory, with its private keys", 'give --data a directory outside it');
-  const stop = async (signal: string) => {
-    process.stdout.write(`received ${signal}, shutting down\n`);
-    await running.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  stopOnSignals(running);
 }
 
 async function serveResolver(config: ServeConfig): Promise<void> {
   const running = await startResolver(config);
   process.stdout.write(`signpost resolver listening on ${running.url}\n${(config.roots ?? []).map((root) => `  root: ${root.url} (${root.registryKey})\n`).join('')}`);
+  stopOnSignals(running);
+}
+
+/** Ctrl-C or a TERM closes what runs (faces first, then the store) and ends the process. */
+function stopOnSignals(running: { close(): Promise<void> }): void {
   const stop = async (signal: string) => {
     process.stdout.write(`received ${signal}, shutting down\n`);
     await running.close();
