@@ -39,6 +39,10 @@ export interface ServeConfig {
   readonly role?: 'registry' | 'resolver';
   /** The root registries a resolver starts from, with the keys their answers must carry. */
   readonly roots?: readonly { readonly url: string; readonly registryKey: string }[];
+  /** A resolver's split-horizon search path file (JSON, spec section 24). */
+  readonly searchPathFile?: string;
+  /** Resolver did:keys whose boundary-crossing audit records this registry logs. */
+  readonly auditFrom?: readonly string[];
   /** Seconds between sweeps of stored certifications against their issuers' status lists; default 300. */
   readonly statusSweepSeconds?: number;
   /** Most resolve answers cached; default 100,000. */
@@ -93,6 +97,10 @@ export interface ServeInput {
   readonly role?: string | undefined;
   /** `--root URL=DID`, repeatable (also SIGNPOST_ROOTS, comma-separated). */
   readonly root?: readonly string[] | string | undefined;
+  /** `--search-path FILE` (also SIGNPOST_SEARCH_PATH). */
+  readonly searchPath?: string | undefined;
+  /** `--audit-from DID`, repeatable (also SIGNPOST_AUDIT_FROM, comma-separated). */
+  readonly auditFrom?: readonly string[] | string | undefined;
   /** Seconds, or 30m / 12h (also SIGNPOST_STATUS_SWEEP): the certification status sweep interval. */
   readonly statusSweep?: string | undefined;
   /** A count (also SIGNPOST_RESOLVE_CACHE_ENTRIES). */
@@ -191,7 +199,7 @@ function repeatedOption(flag: readonly string[] | string | undefined, variable: 
 }
 
 /** The process's role, and a resolver's roots (`http://127.0.0.1:8700=did:key:z6Mk…`). */
-function roleOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'role' | 'roots'>> {
+function roleOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'role' | 'roots' | 'searchPathFile' | 'auditFrom'>> {
   const role = flags.role ?? env.SIGNPOST_ROLE ?? 'registry';
   if (role !== 'registry' && role !== 'resolver') return fail('REQUEST_INVALID', `--role takes registry or resolver, got "${role}"`);
   const roots: { url: string; registryKey: string }[] = [];
@@ -204,9 +212,19 @@ function roleOptions(flags: ServeInput, env: Record<string, string | undefined>)
     }
     roots.push({ url, registryKey });
   }
-  if (role === 'resolver' && roots.length === 0) return fail('REQUEST_INVALID', 'a resolver needs at least one root registry: --root URL=did:key:…');
-  if (role === 'registry' && roots.length > 0) return fail('REQUEST_INVALID', '--root is for --role resolver');
-  return ok({ ...(role === 'resolver' ? { role } : {}), ...(roots.length === 0 ? {} : { roots }) });
+  const searchPathFile = flags.searchPath ?? env.SIGNPOST_SEARCH_PATH;
+  if (role === 'resolver' && roots.length === 0 && searchPathFile === undefined) return fail('REQUEST_INVALID', 'a resolver needs its registries: --root URL=did:key:… or --search-path FILE');
+  if (role === 'resolver' && roots.length > 0 && searchPathFile !== undefined) return fail('REQUEST_INVALID', 'give a resolver --root or --search-path, not both (a search path entry may be a root)');
+  if (role === 'registry' && (roots.length > 0 || searchPathFile !== undefined)) return fail('REQUEST_INVALID', '--root and --search-path are for --role resolver');
+  const auditFrom = repeatedOption(flags.auditFrom, env.SIGNPOST_AUDIT_FROM);
+  const badAuditor = auditFrom.find((did) => didKeyProblem(did) !== undefined);
+  if (badAuditor !== undefined) return fail('REQUEST_INVALID', `--audit-from takes a resolver's did:key, got "${badAuditor}"`);
+  return ok({
+    ...(role === 'resolver' ? { role } : {}),
+    ...(roots.length === 0 ? {} : { roots }),
+    ...(searchPathFile === undefined ? {} : { searchPathFile: resolve(searchPathFile) }),
+    ...(auditFrom.length === 0 ? {} : { auditFrom }),
+  });
 }
 
 /** The mode for unclaimed namespaces, and the DNS servers claims' TXT proofs are read from. */

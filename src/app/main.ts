@@ -140,6 +140,7 @@ async function buildServices(config: ServeConfig, trustPolicy: TrustPolicy, logg
     namespaceOwners,
     ...(config.namespaceMode ? { namespaceMode: config.namespaceMode } : {}),
     proofSources: { evidence, didResolver },
+    ...(config.auditFrom ? { auditors: config.auditFrom } : {}),
   });
   // Issuers: did:key resolves offline, did:web through the resolver (pins, cache, then HTTPS).
   const certificationLoader = createDocumentLoader({ didDocuments: didDocumentLookup(didResolver) });

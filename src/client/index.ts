@@ -8,6 +8,7 @@ export { CredentialStatusReader, type CredentialStatus, type CredentialStatusRea
 export { verifyResolveAnswer } from './verify-answer.js';
 export { RecursiveResolver, type RecursiveResolverOptions, type RecursiveResult, type RegistryHint, type TraceStep } from './recursive-resolver.js';
 export { checkReferral, isReferral, type ReferralAnswer } from './referral.js';
+export { SearchPathResolver, type BoundaryCrossingReport, type SearchPathEntry, type SearchPathOptions, type SearchPathResult } from './search-path.js';
 export type { Ownership } from '../core/registry/namespace-claims.js';
 export { verifyEndpointToken, type EndpointTokenClaims, type EndpointTokenExpectations } from '../core/trust/endpoint-token.js';
 export { createDeployment, type Deployment, type DeploymentInstance } from '../core/record/deployment.js';

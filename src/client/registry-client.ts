@@ -1,4 +1,5 @@
 import { fail, failWith, isErrorCode, ok, problem, type Problem, type Result } from '../core/errors.js';
+import type { BoundaryCrossing } from '../core/record/boundary-crossing.js';
 import type { NamespaceClaim } from '../core/record/namespace-claim.js';
 import type { StoredNamespaceClaim } from '../core/ports.js';
 import type { Ownership } from '../core/registry/namespace-claims.js';
@@ -128,6 +129,11 @@ export class RegistryClient {
   /** Claim a namespace, or restate its grants, with a NamespaceClaim signed by the owner key (spec section 21). */
   claimNamespace(claim: SignedRecord<NamespaceClaim>): Promise<Result<StoredNamespaceClaim>> {
     return this.call('PUT', `/v1/namespaces/${encodeURIComponent(claim.payload.namespace)}`, claim);
+  }
+
+  /** Log a boundary crossing in this (home) registry's event log; signed by a resolver key it takes audit records from. */
+  reportBoundaryCrossing(record: SignedRecord<BoundaryCrossing>): Promise<Result<{ index: number }>> {
+    return this.call('POST', '/v1/audit/boundary-crossings', record);
   }
 
   /** The stored claim of a namespace (NAMESPACE_CLAIM_NOT_FOUND when nobody claimed it). */

@@ -104,6 +104,8 @@ export const errorCatalogue = {
   DELEGATION_LOOP: { kind: 'unavailable', title: 'The referrals lead back to a registry already asked' },
   RESOLUTION_TOO_DEEP: { kind: 'unavailable', title: 'The name needs more referrals than the resolver follows' },
   RESOLUTION_DEADLINE: { kind: 'timeout', title: 'The resolution did not finish within its deadline' },
+  AUDIT_NOT_WRITTEN: { kind: 'unavailable', title: 'The lookup outside the home registry was not made: its audit record could not be written' },
+  AUDIT_NOT_AUTHORIZED: { kind: 'forbidden', title: 'The audit record is not signed by a resolver this registry takes audit records from' },
 
   // --- tailored endpoints and endpoint tokens ---------------------------------------------------
   REQUIRED_CONTEXT_MISSING: { kind: 'invalid', title: 'The agent requires requester context the request does not give' },

@@ -162,6 +162,8 @@ export interface RecordStore {
   put(agent: StoredAgent, expectedSeq: number | null, statusChanges?: readonly StatusChange[], event?: LogEventDraft): Promise<PutOutcome>;
   /** The number of events in the log: the index the next one gets. */
   logSize(): Promise<number>;
+  /** Append an event that changes no state (an audit record), at the next index; its index. */
+  appendEvent(event: LogEventDraft): Promise<number>;
   /** The log's entries with index in [start, end), ascending; end is capped at the log's size. */
   logEntries(start: number, end: number): Promise<LogEntry[]>;
   /** Active agents only (deregistered ones never appear), best match first. */

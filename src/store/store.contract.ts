@@ -389,6 +389,15 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         expect(await store.logEntries(3, 5)).toEqual([]);
       });
 
+      it('appends an audit event that changes no state at the next index', async () => {
+        await store.put(first, null, [], eventOf(first));
+        const audit: LogEventDraft = { kind: 'boundary-crossed', at: '2026-01-01T00:00:00Z', by: 'did:key:z6MkResolver', who: 'did:key:z6MkAsker', what: 'agent://acme/x', where: 'public http://127.0.0.1:1', why: 'not held by internal', records: { audit: 'd'.repeat(64) } };
+        expect(await store.appendEvent(audit)).toBe(1);
+        expect(await store.logSize()).toBe(2);
+        expect((await store.logEntries(1, 2))[0]!.text).toBe(logEntryText(1, audit));
+        expect(await store.get(first.name)).toEqual(first);
+      });
+
       it('a write that loses its race appends nothing; a write without an event appends nothing', async () => {
         await store.put(first, null, [], eventOf(first));
         expect(await store.put(activeAgent({ name: first.name, seq: 9, text: 'An impostor' }), null, [], eventOf(first))).toBe('conflict');

@@ -25,7 +25,11 @@ export async function serve(flags: ServeInput): Promise<void> {
 
 async function serveResolver(config: ServeConfig): Promise<void> {
   const running = await startResolver(config);
-  process.stdout.write(`signpost resolver listening on ${running.url}\n${(config.roots ?? []).map((root) => `  root: ${root.url} (${root.registryKey})\n`).join('')}`);
+  process.stdout.write(
+    `signpost resolver listening on ${running.url}\n` +
+      (config.roots ?? []).map((root) => `  root: ${root.url} (${root.registryKey})\n`).join('') +
+      (config.searchPathFile === undefined ? '' : `  search path: ${config.searchPathFile}\n  resolver key: ${running.did} (the home registry logs its boundary crossings with serve --audit-from ${running.did})\n`),
+  );
   stopOnSignals(running);
 }
 

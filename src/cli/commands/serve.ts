@@ -15,6 +15,8 @@ export function serveCommand(program: Command): void {
     .option('--namespace-owner <namespace=did>', 'who owns a namespace (may revoke its agents), instead of did:web:<namespace>; repeatable', (value: string, previous: string[] = []) => [...previous, value])
     .option('--role <role>', 'registry (default) or resolver: a recursive resolver from --root registries, following referrals, with no store ($SIGNPOST_ROLE)')
     .option('--root <url=did>', 'with --role resolver: a root registry and the did:key its answers carry; repeatable, tried in order ($SIGNPOST_ROOTS, comma-separated)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--search-path <file>', 'with --role resolver: a split-horizon search path (JSON: ordered registries, private namespaces; spec section 24) instead of --root ($SIGNPOST_SEARCH_PATH)')
+    .option('--audit-from <did>', "a split-horizon resolver's did:key whose boundary crossings this registry logs; repeatable ($SIGNPOST_AUDIT_FROM, comma-separated)", (value: string, previous: string[] = []) => [...previous, value])
     .option('--namespaces <mode>', 'names under namespaces nobody claimed: open (accepted, answered as unclaimed) or claimed-only (refused, NAMESPACE_UNCLAIMED) (default open; $SIGNPOST_NAMESPACES)')
     .option('--ownership-dns-server <address:port>', 'DNS server the TXT proofs of namespace claims are looked up at; repeatable (default: the system resolver; $SIGNPOST_OWNERSHIP_DNS_SERVER, comma-separated)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--disclosure-validity <duration>', 'lifetime of the bbs-2023 capability credentials it issues: 3600, 30m, 12h, 7d (default 24h; $SIGNPOST_DISCLOSURE_VALIDITY)')

@@ -17,7 +17,10 @@ export type CertificationEventKind = (typeof CERTIFICATION_EVENT_KINDS)[number];
 /** Writes of a namespace's claim (its owner and grants). */
 export const NAMESPACE_EVENT_KINDS = ['namespace-claimed'] as const;
 export type NamespaceEventKind = (typeof NAMESPACE_EVENT_KINDS)[number];
-export type LogEventKind = AgentEventKind | CertificationEventKind | NamespaceEventKind;
+/** Audit records that change no state: a resolver's lookup that left the registry's horizon. */
+export const AUDIT_EVENT_KINDS = ['boundary-crossed'] as const;
+export type AuditEventKind = (typeof AUDIT_EVENT_KINDS)[number];
+export type LogEventKind = AgentEventKind | CertificationEventKind | NamespaceEventKind | AuditEventKind;
 
 interface EventDraftBase {
   /** RFC 3339 time the registry accepted the write. */
@@ -65,8 +68,23 @@ export interface NamespaceEventDraft extends EventDraftBase {
   readonly seq: number;
 }
 
+/** A resolver asked a registry outside this one's horizon (spec section 24); `records` role: audit. */
+export interface AuditEventDraft extends EventDraftBase {
+  readonly kind: AuditEventKind;
+  /** The resolver's did:key that reported it. */
+  readonly by: string;
+  /** Who asked (the requester's DID, or `unknown`). */
+  readonly who: string;
+  /** The name looked up. */
+  readonly what: string;
+  /** The registry asked: its name in the search path and its URL. */
+  readonly where: string;
+  /** Why it was asked (the registries before it that did not hold the name). */
+  readonly why: string;
+}
+
 /** An event as the registry writes it; the store gives it its index. */
-export type LogEventDraft = AgentEventDraft | CertificationEventDraft | NamespaceEventDraft;
+export type LogEventDraft = AgentEventDraft | CertificationEventDraft | NamespaceEventDraft | AuditEventDraft;
 
 /** An appended event: its index and its bytes (canonical JSON text). */
 export interface LogEntry {

@@ -298,7 +298,7 @@ export class WatchSubscription {
  * update, status, grants, certifications): the watch's poke. Reads pass straight through.
  */
 export function notifyingStore<S extends RecordStore>(store: S, onAppend: () => void): S {
-  const writes = new Set<PropertyKey>(['put', 'putCertification', 'removeCertification', 'putNamespaceClaim']);
+  const writes = new Set<PropertyKey>(['put', 'putCertification', 'removeCertification', 'putNamespaceClaim', 'appendEvent']);
   return new Proxy(store, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);

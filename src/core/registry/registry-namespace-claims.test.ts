@@ -10,6 +10,7 @@ import { fail, ok, problem, type Result } from '../errors.js';
 import type { NamespaceEvidence } from '../ports.js';
 import { createNamespaceClaim, ownerLine, type NamespaceGrant } from '../record/namespace-claim.js';
 import { createStatusChange } from '../record/registration.js';
+import { createBoundaryCrossing } from '../record/boundary-crossing.js';
 import { signRecord } from '../record/signing.js';
 import { registryResolution } from '../resolve/resolution-pipeline.js';
 import { manualClock, registrationFor, T0, testKey } from '../test-support/agents.js';
@@ -197,5 +198,23 @@ describe('namespace claims: who holds names under a claimed namespace', () => {
     expect((await closed.claim([{ subtree: '', keys: [agent.did] }], 1)).ok).toBe(true);
     expect((await closed.registry.register(registrationFor(agent, NAME, 1))).ok).toBe(true);
     expect(await closed.resolve(NAME)).toMatchObject({ ok: true, value: { ownership: { status: 'proven', subtree: '' } } });
+  });
+});
+
+describe('boundary crossings', () => {
+  it('are logged only from named resolver keys, fresh and correctly signed; a refusal appends nothing', async () => {
+    const resolverKey = testKey(40);
+    const store = new MemoryRecordStore();
+    const clock = manualClock(T0 + 1000);
+    const registry = new Registry({ store, key: registryKey, clock, auditors: [resolverKey.did] });
+    const report = { who: 'did:key:z6MkAsker', what: NAME, where: 'public https://registry.example', why: 'not held by internal' };
+    expect(await registry.recordBoundaryCrossing(createBoundaryCrossing(resolverKey, report, clock.now()))).toEqual({ ok: true, value: { index: 0 } });
+    expect(JSON.parse((await store.logEntries(0, 1))[0]!.text)).toMatchObject({ kind: 'boundary-crossed', ...report, by: resolverKey.did });
+    expect(codeOf(await registry.recordBoundaryCrossing(createBoundaryCrossing(testKey(41), report, clock.now())))).toBe('AUDIT_NOT_AUTHORIZED');
+    expect(codeOf(await registry.recordBoundaryCrossing(createBoundaryCrossing(resolverKey, report, clock.now() - 10 * 60_000)))).toBe('RECORD_EXPIRED');
+    const forged = { ...createBoundaryCrossing(resolverKey, report, clock.now()), sig: createBoundaryCrossing(testKey(41), report, clock.now()).sig };
+    expect(codeOf(await registry.recordBoundaryCrossing(forged))).toBe('RECORD_SIGNATURE_INVALID');
+    expect(codeOf(await registry.recordBoundaryCrossing(createBoundaryCrossing(resolverKey, { ...report, what: 'agent://acme.com/Not-Canonical' }, clock.now())))).toMatch(/^(RECORD_INVALID|NAME_)/);
+    expect(await store.logSize()).toBe(1);
   });
 });

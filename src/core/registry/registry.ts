@@ -14,6 +14,7 @@ import { checkStatusChange, isDidWebSigner } from '../record/status-change.js';
 import { checkTombstone } from '../record/tombstone.js';
 import { checkNamespaceClaim } from '../record/namespace-claim.js';
 import { checkDeployment } from '../record/deployment.js';
+import { checkBoundaryCrossing } from '../record/boundary-crossing.js';
 import { issueEndpointToken, type EndpointTokenClaims } from '../trust/endpoint-token.js';
 import { checkClaimProof, namespaceAndPath, ownershipOf, type NamespaceMode, type Ownership, type ProofSources } from './namespace-claims.js';
 import type {
@@ -55,6 +56,8 @@ export interface RegistryOptions {
   readonly namespaceMode?: NamespaceMode;
   /** Where the proofs of namespace claims are read; without them every claim is NAMESPACE_PROOF_UNAVAILABLE. */
   readonly proofSources?: ProofSources;
+  /** The did:keys of the split-horizon resolvers whose boundary crossings this registry logs. */
+  readonly auditors?: readonly string[];
 }
 
 export interface Registration {
@@ -104,8 +107,10 @@ export class Registry {
   readonly namespaceMode: NamespaceMode;
   private readonly proofSources: ProofSources;
   private readonly namespaceListeners = new Set<(namespace: string) => void>();
+  private readonly auditors: ReadonlySet<string>;
 
   constructor(options: RegistryOptions) {
+    this.auditors = new Set(options.auditors ?? []);
     this.namespaceMode = options.namespaceMode ?? 'open';
     this.proofSources = options.proofSources ?? {};
     this.ca = options.certificateAuthority;
@@ -434,6 +439,24 @@ export class Registry {
     const next: ActiveAgent = { ...agent, seq: agent.seq + 1, updatedAt: at, deployment: countersign(deployment, this.key, at) };
     const written = await this.write('deployment-updated', next, agent);
     return written.ok ? ok(next) : written;
+  }
+
+  /**
+   * Log a boundary crossing reported by one of this registry's split-horizon resolvers: signed by
+   * a resolver key the operator named (AUDIT_NOT_AUTHORIZED otherwise) and fresh. It is appended
+   * to the event log as it is, and changes no state.
+   */
+  async recordBoundaryCrossing(body: unknown): Promise<Result<{ index: number }>> {
+    const checked = checkSignedRecord(body, checkBoundaryCrossing, (crossing) => crossing.by);
+    if (!checked.ok) return checked;
+    const crossing = checked.value;
+    if (!this.auditors.has(crossing.payload.by)) return fail('AUDIT_NOT_AUTHORIZED', `${crossing.payload.by} is not a resolver this registry takes audit records from (serve --audit-from)`, '/payload/by');
+    const fresh = checkFreshness('boundary crossing', crossing.payload.at, this.clock.now());
+    if (!fresh.ok) return fresh;
+    const { who, what, where, why, by } = crossing.payload;
+    const at = formatUtcSeconds(this.clock.now());
+    const index = await this.store.appendEvent({ kind: 'boundary-crossed', at, by, who, what, where, why, records: { audit: canonicalSha256Hex(crossing) } });
+    return ok({ index });
   }
 
   /** Sign an endpoint token with the registry key (spec section 23); `iss` is this registry. */

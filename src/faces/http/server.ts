@@ -21,6 +21,7 @@ import { resolveFastPathServer } from './resolve-fast-path.js';
 import { ResolveCache, type ResolveCacheLimits } from './resolve-cache.js';
 import { agentRoutes } from './routes/agents.js';
 import { namespaceRoutes } from './routes/namespaces.js';
+import { auditRoutes } from './routes/audit.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { didRoutes } from './routes/dids.js';
 import { certificationRoutes } from './routes/certifications.js';
@@ -145,6 +146,7 @@ export async function buildHttpFace(options: HttpFaceOptions): Promise<HttpApp> 
   await app.register(async (scoped) => {
     agentRoutes(scoped as unknown as HttpApp, deps);
     namespaceRoutes(scoped as unknown as HttpApp, deps);
+    auditRoutes(scoped as unknown as HttpApp, deps);
     resolveRoutes(scoped as unknown as HttpApp, deps);
     tailoredResolveRoute(scoped as unknown as HttpApp, deps);
     searchRoutes(scoped as unknown as HttpApp, deps);

@@ -75,6 +75,12 @@ export class MemoryRecordStore implements RecordStore {
     return this.#log.length;
   }
 
+  async appendEvent(event: LogEventDraft): Promise<number> {
+    this.#ensureOpen();
+    this.#log.push(logEntryText(this.#log.length, event));
+    return this.#log.length - 1;
+  }
+
   async logEntries(start: number, end: number): Promise<LogEntry[]> {
     this.#ensureOpen();
     checkLogRange(start, end);

@@ -53,6 +53,7 @@ export class SqliteRecordStore implements RecordStore {
   readonly #setStatus: (purpose: StatusPurpose, indices: readonly number[], entry: Omit<StatusEntry, 'index'> | null) => void;
   readonly #putCertification: (certification: StoredCertification, expectedDigest: string | null, event: LogEventDraft | undefined) => boolean;
   readonly #removeCertification: (name: string, digest: string, bindingIndex: number | null, event: LogEventDraft | undefined) => boolean;
+  readonly #append: (event: LogEventDraft) => number;
   readonly #putNamespaceClaim: (claim: StoredNamespaceClaim, expectedSeq: number | null, event: LogEventDraft | undefined) => boolean;
 
   private constructor(db: Db) {
@@ -99,6 +100,11 @@ export class SqliteRecordStore implements RecordStore {
       return true;
     });
     this.#putNamespaceClaim = (claim, expectedSeq, event) => putNamespaceClaim.immediate(claim, expectedSeq, event);
+    const append = db.transaction((event: LogEventDraft) => {
+      this.#logInTransaction(event);
+      return this.#statements.logSize.get()!.size - 1;
+    });
+    this.#append = (event) => append.immediate(event);
   }
 
   /** Open (creating if needed) and migrate a database file; ':memory:' gives a private one. */
@@ -128,6 +134,10 @@ export class SqliteRecordStore implements RecordStore {
 
   async logSize(): Promise<number> {
     return this.#guard(() => this.#statements.logSize.get()!.size);
+  }
+
+  async appendEvent(event: LogEventDraft): Promise<number> {
+    return this.#guard(() => this.#append(event));
   }
 
   async logEntries(start: number, end: number): Promise<LogEntry[]> {
