@@ -16,6 +16,7 @@ import { subtreeHolds } from '../core/record/namespace-claim.js';
 import type { AgentEndpoint } from '../core/record/types.js';
 import { namespaceAndPath, type Ownership } from '../core/registry/namespace-claims.js';
 import type { RequesterContext } from '../core/resolve/choose-endpoint.js';
+import { REFERRAL_TTL_SECONDS } from '../core/resolve/resolution-pipeline.js';
 import { CredentialStatusReader, type CredentialStatus } from './credential-checks.js';
 import { checkReferral, isReferral } from './referral.js';
 import { RegistryClient, type ResolveAnswer } from './registry-client.js';
@@ -88,7 +89,7 @@ interface CachedResult {
   readonly expiresAtMs: number;
 }
 
-const REFERRAL_TTL_MS = 300_000;
+const REFERRAL_TTL_MS = REFERRAL_TTL_SECONDS * 1000;
 
 export class RecursiveResolver {
   private readonly roots: readonly RegistryHint[];

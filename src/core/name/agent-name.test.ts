@@ -58,6 +58,8 @@ describe('parseAgentName: accepted forms', () => {
     ['urn:agent:acme.com:billing:invoices', 'agent://acme.com/billing/invoices', 'urn', {}],
     ['URN:Agent:Acme.com:Support', 'agent://acme.com/support', 'urn', {}],
     ['urn:agent:research-lab:drift', 'agent://research-lab/drift', 'urn', {}],
+    // 2b. the URN-like form of the dynamic-resolution paper, agent:<nid>:<path>
+    ['agent:dataworksai.com:mbta-transit-ci:alerts', 'agent://dataworksai.com/mbta-transit-ci/alerts', 'urn', {}],
     // 3. email-like, read right to left
     ['invoices.billing@acme.com', 'agent://acme.com/billing/invoices', 'email', {}],
     ['support@acme.com', 'agent://acme.com/support', 'email', {}],
@@ -66,6 +68,11 @@ describe('parseAgentName: accepted forms', () => {
     ['https://acme.com/agent/billing/invoices', 'agent://acme.com/billing/invoices', 'https', {}],
     ['http://acme.com/agent/billing/invoices/', 'agent://acme.com/billing/invoices', 'https', {}],
     ['HTTPS://ACME.COM/Agent/Billing', 'agent://acme.com/billing', 'https', {}],
+    // 4b. the ?path= forms of the paper: a name server at agent.<namespace>, or behind /agent
+    ["https://agent.dataworksai.com?path='mbta-transit-ci:alerts'", 'agent://dataworksai.com/mbta-transit-ci/alerts', 'https', {}],
+    ['https://agent.dataworksai.com/?path=mbta-transit-ci:alerts', 'agent://dataworksai.com/mbta-transit-ci/alerts', 'https', {}],
+    ['https://dataworksai.com/agent?path=mbta-transit-ci%3Aalerts', 'agent://dataworksai.com/mbta-transit-ci/alerts', 'https', {}],
+    ['https://dataworksai.com/agent/?path="mbta-transit-ci:alerts"', 'agent://dataworksai.com/mbta-transit-ci/alerts', 'https', {}],
     // 5. original ANS
     [
       'a2a://concept-drift-detector.drift-detection.research-lab.v2.prod',
@@ -129,6 +136,13 @@ describe('parseAgentName: failures', () => {
     ['hello', 'NAME_MALFORMED', ['"hello"', 'agent://']],
     ['acme.com/billing', 'NAME_MALFORMED', ['"acme.com/billing"']],
     ['agent:acme.com/billing', 'NAME_MALFORMED', ['"//"']],
+    ['agent:acme.com', 'NAME_MISSING_PATH', ['no path']],
+    ['https://acme.com?path=billing', 'NAME_MALFORMED', ['?path=', 'https://agent.<namespace>']],
+    ['https://agent.acme.com?path=billing&env=prod', 'NAME_MALFORMED', ['query', '"?path=billing&env=prod"']],
+    ['https://agent.acme.com:8443?path=billing', 'NAME_MALFORMED', ['query']],
+    ['https://agent.acme.com?path=', 'NAME_MISSING_PATH', ['empty path']],
+    ['https://agent.acme.com?path=%E9', 'NAME_MALFORMED', ['percent-encoding']],
+    ['https://agent.acme.com?path=caf%C3%A9', 'NAME_BAD_CHARACTER', []],
     ['agent:///billing', 'NAME_MALFORMED', ['namespace']],
     ['urn:agent:', 'NAME_MALFORMED', ['namespace']],
     ['a@b@acme.com', 'NAME_MALFORMED', ['more than one "@"']],

@@ -48,8 +48,8 @@ const MAX_DNS_OCTETS = 253;
 const AGENTS_LABEL = '_agents';
 const ANS_V1_PROTOCOLS: ReadonlySet<string> = new Set(['a2a', 'mcp', 'acp', 'anp', 'https', 'http', 'grpc', 'ws', 'wss']);
 const ACCEPTED_FORMS =
-  'agent://<namespace>/<path>, urn:agent:<namespace>:<path>, <path reversed, dotted>@<namespace>, ' +
-  'https://<namespace>/agent/<path>, <protocol>://<agent>.<capability>.<provider>.v<version>.<env> or ' +
+  'agent://<namespace>/<path>, urn:agent:<namespace>:<path>, agent:<namespace>:<path>, <path reversed, dotted>@<namespace>, ' +
+  'https://<namespace>/agent/<path>, https://agent.<namespace>?path=<a:b>, https://<namespace>/agent?path=<a:b>, <protocol>://<agent>.<capability>.<provider>.v<version>.<env> or ' +
   'ans://v<semver>.<agent>.<namespace>';
 const LABEL_RULE = 'labels may contain only letters a-z, digits 0-9 and hyphens that are neither first nor last';
 
@@ -200,6 +200,11 @@ function detectForm(text: string): Result<Detected> {
       `the scheme ${quote(written)} is not one Signpost knows; accepted: agent://, urn:agent:, https:// and http:// (…/agent/<path>), ans://, and ANS names over ${[...ANS_V1_PROTOCOLS].join(', ')}`,
     );
   }
+  // The URN-like form of the dynamic-resolution paper: agent:<namespace>:<path labels joined by ":">.
+  if (scheme === 'agent' && !afterColon.startsWith('//')) {
+    if (afterColon.includes('/')) return fail('NAME_MALFORMED', `a name with the scheme "agent:" continues with "//" (agent://<namespace>/<path>) or is agent:<namespace>:<path>, not ${quote(text)}`);
+    return ok({ form: 'urn', body: afterColon });
+  }
   if (!afterColon.startsWith('//')) {
     return fail('NAME_MALFORMED', `a name with the scheme ${quote(written)} must continue with "//" after "${written}:"`);
   }
@@ -224,9 +229,7 @@ function detectUrn(afterUrn: string): Result<Detected> {
  */
 function detectWebForm(scheme: string, body: string): Result<Detected> {
   const query = body.indexOf('?');
-  if (query !== -1) {
-    return fail('NAME_MALFORMED', `${scheme}:// names take no query, but one was given (${quote(body.slice(query))}); a name says who, not how`);
-  }
+  if (query !== -1) return detectPathQuery(scheme, body.slice(0, query), body.slice(query + 1));
   const fragment = body.indexOf('#');
   if (fragment !== -1) {
     return fail('NAME_MALFORMED', `${scheme}:// names take no fragment, but one was given (${quote(body.slice(fragment))})`);
@@ -245,6 +248,37 @@ function detectWebForm(scheme: string, body: string): Result<Detected> {
     return ok({ form: 'ans-v1', protocol: scheme.toLowerCase(), host });
   }
   return ok({ form: 'https', host, path });
+}
+
+/**
+ * The `?path=` forms of the dynamic-resolution paper: `https://agent.<namespace>?path=a:b` (a name
+ * server at the namespace's `agent.` subdomain) and `https://<namespace>/agent?path=a:b` (behind an
+ * `/agent` reverse proxy). The value's labels are joined by ":", optionally quoted and
+ * percent-encoded; any other query is refused, as a name says who, not how.
+ */
+function detectPathQuery(scheme: string, location: string, query: string): Result<Detected> {
+  const refused = () =>
+    fail('NAME_MALFORMED', `${scheme}:// names take no query (${quote(`?${query}`)}) but ?path=<labels joined by ":">, and that only at https://agent.<namespace> or https://<namespace>/agent; a name says who, not how`);
+  const match = /^path=([^&#]*)$/i.exec(query);
+  if (match === null) return refused();
+  let value: string;
+  try {
+    value = decodeURIComponent(match[1]!);
+  } catch {
+    return fail('NAME_MALFORMED', `the path ${quote(match[1]!)} is not valid percent-encoding`);
+  }
+  value = value.replace(/^(['"])(.*)\1$/, '$2');
+  if (value === '') return fail('NAME_MISSING_PATH', `the name ${quote(`${location}?${query}`)} has an empty path`);
+  const slash = location.indexOf('/');
+  const host = slash === -1 ? location : location.slice(0, slash);
+  const route = slash === -1 ? '' : dropOneTrailing(location.slice(slash), '/');
+  if (host.includes('@') || host.includes(':')) return refused();
+  const labels = value.split(':');
+  if (route === '' || route === '/') {
+    const subdomain = /^agent\.(.+)$/i.exec(host);
+    return subdomain === null ? refused() : ok({ form: 'https', host: subdomain[1]!, path: `/agent/${labels.join('/')}` });
+  }
+  return route.toLowerCase() === '/agent' ? ok({ form: 'https', host, path: `/agent/${labels.join('/')}` }) : refused();
 }
 
 // --- stage 3: split each form into raw labels ----------------------------------------------

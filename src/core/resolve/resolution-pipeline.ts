@@ -55,6 +55,9 @@ export interface Answer extends PreparedResolution {
   readonly trace: readonly string[];
 }
 
+/** How long a referral may be cached (a resolver re-asks after it; a claim that changes it drops it from the registry's own cache at once). */
+export const REFERRAL_TTL_SECONDS = 300;
+
 /** The name lies in a subtree another registry serves: ask it (its URL and key are in the owner's signed claim). */
 export interface Referral extends PreparedResolution {
   readonly kind: 'referral';

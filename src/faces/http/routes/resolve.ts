@@ -5,7 +5,7 @@ import { MAX_ENDPOINT_TOKEN_SECONDS } from '../../../core/trust/endpoint-token.j
 import { Type } from 'typebox';
 import { problem, type Problem } from '../../../core/errors.js';
 import { parseUtcSeconds } from '../../../core/record/agent-addr.js';
-import type { Referral, Resolution } from '../../../core/resolve/resolution-pipeline.js';
+import { REFERRAL_TTL_SECONDS, type Referral, type Resolution } from '../../../core/resolve/resolution-pipeline.js';
 import type { CachedAnswer } from '../resolve-cache.js';
 import { cachedAnswerResponse } from '../resolve-fast-path.js';
 import type { HttpApp, HttpFaceDeps } from '../route-context.js';
@@ -52,9 +52,6 @@ const ReferralAnswer = Type.Object({
   }),
   registry: Type.Object({ id: Type.String() }),
 });
-
-/** How long a referral may be cached: a claim that changes it drops it here at once, and resolvers re-ask after this. */
-export const REFERRAL_TTL_SECONDS = 300;
 
 type ResolveQueryValue = {
   name: string;
