@@ -5,27 +5,12 @@
  * and its answers must carry that key's countersignature. Never throws.
  */
 import { fail, ok, type Result } from '../core/errors.js';
-import { checkNamespaceClaim, delegationFor, type NamespaceClaim, type NamespaceDelegation } from '../core/record/namespace-claim.js';
+import { checkNamespaceClaim, delegationFor, type NamespaceDelegation } from '../core/record/namespace-claim.js';
 import { checkRecordSignature, verifyCountersignature } from '../core/record/signing.js';
-import type { CountersignedRecord } from '../core/record/types.js';
 import { namespaceAndPath } from '../core/registry/namespace-claims.js';
+import type { ReferralAnswer } from './referral-answer.js';
 
-/** A referral as a registry answers it (`GET /v1/resolve`). */
-export interface ReferralAnswer {
-  readonly name: string;
-  readonly referral: {
-    readonly namespace: string;
-    readonly subtree: string;
-    readonly registry: { readonly url: string; readonly id: string };
-    readonly claim: CountersignedRecord<NamespaceClaim>;
-  };
-  readonly registry: { readonly id: string };
-}
-
-/** Whether a resolve answer is a referral rather than records. */
-export function isReferral(answer: unknown): answer is ReferralAnswer {
-  return typeof answer === 'object' && answer !== null && 'referral' in answer;
-}
+export { isReferral, type ReferralAnswer } from './referral-answer.js';
 
 /** The delegation a referral proves for `canonical`, checked against the key of the registry that gave it. */
 export function checkReferral(answer: ReferralAnswer, canonical: string, registryKey: string): Result<NamespaceDelegation> {

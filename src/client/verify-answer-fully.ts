@@ -17,7 +17,7 @@
 import { problem, type Problem } from '../core/errors.js';
 import type { AgentEndpoint } from '../core/record/types.js';
 import type { CredentialStatus, CredentialStatusReader } from './credential-checks.js';
-import { isReferral } from './referral.js';
+import { isReferral } from './referral-answer.js';
 import { verifyResolveAnswer } from './verify-answer.js';
 
 export interface FullVerifyOptions {

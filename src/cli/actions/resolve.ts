@@ -1,5 +1,5 @@
 import { CredentialStatusReader, type CredentialStatus } from '../../client/credential-checks.js';
-import { RecursiveResolver, type RegistryHint, type TraceStep } from '../../client/recursive-resolver.js';
+import type { RegistryHint, TraceStep } from '../../client/recursive-resolver.js';
 import { SignpostError } from '../../core/errors.js';
 import { factsEndpoints } from '../../core/record/agent-facts.js';
 import type { Ownership } from '../../core/registry/namespace-claims.js';
@@ -68,6 +68,8 @@ async function resolveRecursively(names: string[], flags: ResolveFlags, rootUrls
     if (root.firstUse && !flags.json) process.stderr.write(`pinned registry key ${root.registryKey} for ${root.url}\n`);
     roots.push({ url: root.url, registryKey: root.registryKey });
   }
+  // Loaded only for --root: a plain resolve does not pay for the referral checks.
+  const { RecursiveResolver } = await import('../../client/recursive-resolver.js');
   const resolver = new RecursiveResolver({ roots });
   let exitCode: number = EXIT.ok;
   for (const name of names) {
