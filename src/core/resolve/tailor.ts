@@ -6,8 +6,11 @@
  * cheapest, then by id, so equal requests always get the same answer. `selectedBy` says why.
  */
 import { fail, ok, type Result } from '../errors.js';
+import { factsEndpoints } from '../record/agent-facts.js';
 import type { DeploymentInstance } from '../record/deployment.js';
 import type { AgentEndpoint } from '../record/types.js';
+import type { ActiveAgent } from '../registry/stored-agent.js';
+import { MAX_ENDPOINT_TOKEN_SECONDS, type EndpointTokenClaims } from '../trust/endpoint-token.js';
 
 /** What a requester says about itself and what it needs (POST /v1/resolve). */
 export interface TailoringContext {
@@ -34,6 +37,29 @@ export interface Tailored {
   /** Null when nothing fits: said, never a wrong one handed out. */
   readonly instance: DeploymentInstance | null;
   readonly selectedBy: readonly string[];
+}
+
+/** The instance chosen for a requester, why, and the token for the call (none when nothing fits). */
+export interface TailoredEndpoint extends Tailored {
+  readonly token?: string;
+  /** Seconds since the epoch. */
+  readonly tokenExpiresAt?: number;
+}
+
+/**
+ * The whole of tailoring for an agent that resolved: its required context, its instances (the
+ * deployment record, else the facts' endpoints), the choice, and the endpoint token, signed by
+ * `sign` (the registry's key) and unique by `jti` (randomness comes from the caller).
+ */
+export function tailorFor(agent: ActiveAgent, context: TailoringContext, sign: (claims: Omit<EndpointTokenClaims, 'iss'>) => string, nowMs: number, jti: string): Result<TailoredEndpoint> {
+  const required = checkRequiredContext(agent.facts.payload.requiredContext as readonly string[] | undefined, context);
+  if (!required.ok) return required;
+  const { instance, selectedBy } = tailor(agent.deployment?.payload.instances ?? instancesOfEndpoints(factsEndpoints(agent.facts.payload)), context);
+  if (instance === null) return ok({ instance, selectedBy });
+  const iat = Math.floor(nowMs / 1000);
+  const exp = iat + MAX_ENDPOINT_TOKEN_SECONDS;
+  const claims = { sub: context.requester ?? 'anonymous', aud: agent.name, agentId: agent.agentId, endpoint: instance.url, instance: instance.id, purpose: context.purpose ?? 'invoke', iat, exp, jti };
+  return ok({ instance, selectedBy, token: sign(claims), tokenExpiresAt: exp });
 }
 
 /** The context the agent's facts require (`requiredContext`) and the request lacks: REQUIRED_CONTEXT_MISSING. */

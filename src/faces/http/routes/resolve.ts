@@ -1,7 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { factsEndpoints } from '../../../core/record/agent-facts.js';
-import { checkRequiredContext, instancesOfEndpoints, tailor, type TailoringContext } from '../../../core/resolve/tailor.js';
-import { MAX_ENDPOINT_TOKEN_SECONDS } from '../../../core/trust/endpoint-token.js';
+import { tailorFor, type TailoringContext } from '../../../core/resolve/tailor.js';
 import { Type } from 'typebox';
 import { problem, type Problem } from '../../../core/errors.js';
 import { parseUtcSeconds } from '../../../core/record/agent-addr.js';
@@ -163,32 +161,16 @@ export function tailoredResolveRoute(app: HttpApp, deps: HttpFaceDeps): void {
       const now = clock.now();
       if (resolved.value.kind === 'referral') return sendCached(reply, referralOf(resolved.value, registry.did, now));
       const { agent, ownership } = resolved.value;
-      const required = checkRequiredContext(agent.facts.payload.requiredContext as readonly string[] | undefined, context);
-      if (!required.ok) return sendProblems(reply, required.problems, request.url);
-      const instances = agent.deployment?.payload.instances ?? instancesOfEndpoints(factsEndpoints(agent.facts.payload));
-      const { instance, selectedBy } = tailor(instances, context);
-      const iat = Math.floor(now / 1000);
-      const token =
-        instance === null
-          ? undefined
-          : registry.issueEndpointToken({
-              sub: context.requester ?? 'anonymous',
-              aud: agent.name,
-              agentId: agent.agentId,
-              endpoint: instance.url,
-              instance: instance.id,
-              purpose: context.purpose ?? 'invoke',
-              iat,
-              exp: iat + MAX_ENDPOINT_TOKEN_SECONDS,
-              jti: randomBytes(12).toString('hex'),
-            });
+      const tailored = tailorFor(agent, context, (claims) => registry.issueEndpointToken(claims), now, randomBytes(12).toString('hex'));
+      if (!tailored.ok) return sendProblems(reply, tailored.problems, request.url);
+      const { instance, selectedBy, token, tokenExpiresAt } = tailored.value;
       reply.header('cache-control', 'no-store');
       return sendJson(reply, {
         name: agent.name,
         agentId: agent.agentId,
         endpoint: instance,
         selectedBy,
-        ...(token === undefined ? {} : { token, tokenExpiresAt: new Date((iat + MAX_ENDPOINT_TOKEN_SECONDS) * 1000).toISOString().replace('.000Z', 'Z') }),
+        ...(token === undefined ? {} : { token, tokenExpiresAt: new Date(tokenExpiresAt! * 1000).toISOString().replace('.000Z', 'Z') }),
         context,
         addr: agent.addr,
         facts: agent.facts,
