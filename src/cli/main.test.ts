@@ -29,6 +29,7 @@ describe('the command table', () => {
         'certification add',
         'certification issue',
         'certification list',
+        'deploy',
         'deregister',
         'disclose request',
         'disclose verify',

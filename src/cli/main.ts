@@ -4,6 +4,7 @@ import { certCommand } from './commands/cert.js';
 import { certificationCommand } from './commands/certification.js';
 import { discloseCommand } from './commands/disclose.js';
 import { deregisterCommand } from './commands/deregister.js';
+import { deployCommand } from './commands/deploy.js';
 import { grantCommand } from './commands/grant.js';
 import { importCommand } from './commands/import.js';
 import { keygenCommand } from './commands/keygen.js';
@@ -26,7 +27,7 @@ import { reportFailure } from './failure-report.js';
  * under actions/ only when the command runs, so `--version`, `--help` and every command start
  * without loading the server, SQLite or the credential libraries they do not use.
  */
-const commands = [serveCommand, keygenCommand, registerCommand, resolveCommand, searchCommand, verifyCommand, deregisterCommand, rotateCommand, revokeCommand, grantCommand, namespaceCommand, certCommand, certificationCommand, discloseCommand, importCommand, logCommand, dnsCommand];
+const commands = [serveCommand, keygenCommand, registerCommand, resolveCommand, searchCommand, verifyCommand, deregisterCommand, rotateCommand, revokeCommand, grantCommand, namespaceCommand, deployCommand, certCommand, certificationCommand, discloseCommand, importCommand, logCommand, dnsCommand];
 
 /** The whole command table, every action still unloaded. */
 export function signpostProgram(): Command {

@@ -1,4 +1,5 @@
 import { fail, failWith, isErrorCode, ok, problem, type Problem, type Result } from '../core/errors.js';
+import type { Deployment } from '../core/record/deployment.js';
 import type { BoundaryCrossing } from '../core/record/boundary-crossing.js';
 import type { NamespaceClaim } from '../core/record/namespace-claim.js';
 import type { StoredNamespaceClaim } from '../core/ports.js';
@@ -129,6 +130,11 @@ export class RegistryClient {
   /** Claim a namespace, or restate its grants, with a NamespaceClaim signed by the owner key (spec section 21). */
   claimNamespace(claim: SignedRecord<NamespaceClaim>): Promise<Result<StoredNamespaceClaim>> {
     return this.call('PUT', `/v1/namespaces/${encodeURIComponent(claim.payload.namespace)}`, claim);
+  }
+
+  /** Publish the instances an agent runs now (a Deployment signed by its key, spec section 23). */
+  publishDeployment(deployment: SignedRecord<Deployment>): Promise<Result<{ name: string; seq: number; deployment: CountersignedRecord<Deployment> }>> {
+    return this.call('PUT', `/v1/agents/${encodeURIComponent(deployment.payload.name)}/deployment`, deployment);
   }
 
   /** Log a boundary crossing in this (home) registry's event log; signed by a resolver key it takes audit records from. */

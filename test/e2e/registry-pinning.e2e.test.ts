@@ -29,6 +29,7 @@ const cases: Record<string, () => string[]> = {
   // The grant of a malformed key is refused before the registry would look the proof up (no traffic off loopback).
   'namespace claim': () => ['namespace', 'claim', 'acme.com', '--key', file('agent.jwk'), '--grant', 'billing=did:key:not-a-key'],
   'namespace show': () => ['namespace', 'show', 'acme.com'],
+  deploy: () => ['deploy', NAME, '--key', file('agent.jwk'), '--file', file('instances.json')],
   'cert issue': () => ['cert', 'issue', '--key', file('agent.jwk'), '--name', NAME, '--out', file('cert.pem'), '--tls-key-out', file(`tls-key-${Math.random()}.pem`)],
   'certification add': () => ['certification', 'add', NAME, file('certification.json')],
   'certification list': () => ['certification', 'list', NAME],
@@ -59,6 +60,7 @@ beforeAll(async () => {
   for (const key of ['agent.jwk', 'next.jwk', 'auditor.jwk']) expect((await runCli(['keygen', '--out', file(key)])).code).toBe(0);
   const seed = JSON.parse(await readFile(SEED, 'utf8')) as unknown[];
   await writeFile(file('mcp-servers.json'), JSON.stringify(seed.slice(0, 2)));
+  await writeFile(file('instances.json'), JSON.stringify([{ id: 'us-east-1', url: 'https://us.acme.com/a2a', protocol: 'a2a' }]));
   await writeFile(file('agent-card.json'), JSON.stringify({ name: 'Travel Planner', description: 'Plans trips', version: '1.0.0', url: 'https://travel.acme.com/a2a', skills: [] }));
   const register = await runCli(cases.register!(), env('home', original));
   expect(register.code, register.stderr).toBe(0);
