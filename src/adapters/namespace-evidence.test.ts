@@ -11,7 +11,6 @@ import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../core/errors.js';
 import { selfSignedLoopbackCertificate } from '../app/test-support/loopback-https.js';
-import { closedLoopbackPort } from '../../test/support/closed-loopback-port.js';
 import { namespaceEvidence, WELL_KNOWN_MAX_BYTES } from './namespace-evidence.js';
 
 const codeOf = (result: Result<unknown>) => (result.ok ? undefined : result.problems[0]!.code);
@@ -48,8 +47,16 @@ describe('namespace evidence: DNS TXT', () => {
   it('nothing published (NXDOMAIN) is an empty list; a server failure or no server is NAMESPACE_PROOF_UNAVAILABLE', async () => {
     expect(await namespaceEvidence({ dnsServers: [dns.address] }).txt('_signpost-challenge.nobody.test')).toEqual({ ok: true, value: [] });
     expect(codeOf(await namespaceEvidence({ dnsServers: [dns.address], dnsTries: 1 }).txt('_signpost-challenge.broken.test'))).toBe('NAMESPACE_PROOF_UNAVAILABLE');
-    const silent = `127.0.0.1:${await closedLoopbackPort()}`;
-    expect(codeOf(await namespaceEvidence({ dnsServers: [silent], dnsTimeoutMs: 200, dnsTries: 1 }).txt('_signpost-challenge.acme.test'))).toBe('NAMESPACE_PROOF_UNAVAILABLE');
+    // A server that takes every query and never answers: the resolver's timeout always fires, however
+    // busy the machine (a closed port is no use here: another test's DNS server may hold it on UDP).
+    const silent = createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', () => resolve()));
+    try {
+      const address = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      expect(codeOf(await namespaceEvidence({ dnsServers: [address], dnsTimeoutMs: 100, dnsTries: 1 }).txt('_signpost-challenge.acme.test'))).toBe('NAMESPACE_PROOF_UNAVAILABLE');
+    } finally {
+      silent.close();
+    }
   });
 });
 
