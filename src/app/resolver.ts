@@ -33,9 +33,8 @@ export async function startResolver(config: ServeConfig): Promise<RunningResolve
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
+    // A port in use or not allowed is said to the user as LISTEN_FAILED by the CLI's failure report, as for the registry's faces.
     await app.close();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES') throw new SignpostError('LISTEN_FAILED', `cannot listen on ${config.host}:${config.port} (${code}): give another --port`);
     throw error;
   }
   const address = app.server.address() as AddressInfo;
