@@ -130,6 +130,8 @@ export interface ServeInput {
 }
 
 export const DEFAULT_PORT = 8700;
+/** An http(s) URL without query or fragment: a public URL, a root registry, a search path entry. */
+export const HTTP_URL = /^https?:\/\/[^/?#]+(\/[^?#]*)?$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -143,7 +145,7 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
   const logLevel = flags.logLevel ?? env.SIGNPOST_LOG_LEVEL ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return fail('REQUEST_INVALID', `log level must be one of ${LOG_LEVELS.join(', ')}`);
   const publicUrl = flags.publicUrl ?? env.SIGNPOST_PUBLIC_URL;
-  if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(publicUrl)) {
+  if (publicUrl !== undefined && !HTTP_URL.test(publicUrl)) {
     return fail('REQUEST_INVALID', `public URL must be an http(s) URL without query or fragment, got "${publicUrl}"`);
   }
   const disclosureValidity = flags.disclosureValidity ?? env.SIGNPOST_DISCLOSURE_VALIDITY;
@@ -207,7 +209,7 @@ function roleOptions(flags: ServeInput, env: Record<string, string | undefined>)
     const equals = pair.lastIndexOf('=');
     const url = pair.slice(0, equals).replace(/\/+$/, '');
     const registryKey = pair.slice(equals + 1);
-    if (equals < 0 || !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(url) || didKeyProblem(registryKey) !== undefined) {
+    if (equals < 0 || !HTTP_URL.test(url) || didKeyProblem(registryKey) !== undefined) {
       return fail('REQUEST_INVALID', `--root takes URL=DID (a root registry and its did:key, e.g. http://127.0.0.1:8700=did:key:z6Mk…), got "${pair}"`);
     }
     roots.push({ url, registryKey });
@@ -315,8 +317,6 @@ function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>):
     return fail('REQUEST_INVALID', `DNS server name must be a host name (e.g. ns1.example.com), got "${serverName}"`);
   }
   const host = flags.dnsHost ?? env.SIGNPOST_DNS_HOST;
-  const listOf = (flag: readonly string[] | string | undefined, variable: string | undefined) =>
-    (flag === undefined ? (variable?.split(',') ?? []) : typeof flag === 'string' ? [flag] : [...flag]).map((item) => item.trim()).filter((item) => item !== '');
   const tsigKeyFile = flags.dnsTsigKeyFile ?? env.SIGNPOST_DNS_TSIG_KEY_FILE;
   // A key is named after `=`; it must be one of the key file's, which is read (and checked) at start.
   const keyOf = (entry: string, key: string | undefined): Result<{ key?: string }> => {
@@ -325,7 +325,7 @@ function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>):
     return ok({ key: key.toLowerCase().replace(/\.$/, '') });
   };
   const allowTransfer: { address: string; key?: string }[] = [];
-  for (const entry of listOf(flags.dnsAllowTransfer, env.SIGNPOST_DNS_ALLOW_TRANSFER)) {
+  for (const entry of repeatedOption(flags.dnsAllowTransfer, env.SIGNPOST_DNS_ALLOW_TRANSFER)) {
     const match = new RegExp(`^([^=]+)(?:=(${TSIG_KEY_NAME}))?$`, 'i').exec(entry);
     if (!match || isIP(match[1]!) === 0) return fail('REQUEST_INVALID', `--dns-allow-transfer takes an IP address, or ADDRESS=TSIG-KEY-NAME, got "${entry}"`);
     if (allowTransfer.some((allowed) => allowed.address === match[1])) return fail('REQUEST_INVALID', `--dns-allow-transfer names ${match[1]} twice`);
@@ -334,7 +334,7 @@ function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>):
     allowTransfer.push({ address: match[1]!, ...key.value });
   }
   const notify: { host: string; port: number; key?: string }[] = [];
-  for (const target of listOf(flags.dnsNotify, env.SIGNPOST_DNS_NOTIFY)) {
+  for (const target of repeatedOption(flags.dnsNotify, env.SIGNPOST_DNS_NOTIFY)) {
     const match = new RegExp(`^(?:\\[([0-9a-f:.]+)\\]|([0-9.]+)):(\\d{1,5})(?:=(${TSIG_KEY_NAME}))?$`, 'i').exec(target);
     const address = match?.[1] ?? match?.[2];
     if (!match || address === undefined || isIP(address) === 0 || Number(match[3]) > 65_535) {

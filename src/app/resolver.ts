@@ -18,7 +18,7 @@ import { createBoundaryCrossing } from '../core/record/boundary-crossing.js';
 import { checkNamespace } from '../core/record/namespace-claim.js';
 import { didKeyProblem } from '../core/trust/did-key.js';
 import { buildResolverFace, type NameResolver } from '../faces/resolver/resolver-server.js';
-import type { ServeConfig } from './config.js';
+import { HTTP_URL, type ServeConfig } from './config.js';
 
 export interface RunningResolver {
   readonly url: string;
@@ -69,7 +69,7 @@ export function parseSearchPath(parsed: Result<unknown>, file: string): Result<S
   for (const [i, entry] of registries.entries()) {
     const { name, url, registryKey, privateNamespaces } = (entry ?? {}) as Record<string, unknown>;
     if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-]{0,31}$/.test(name)) return bad(`registries[${i}].name must be a short lowercase name (internal, partner, public)`);
-    if (typeof url !== 'string' || !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(url)) return bad(`registries[${i}].url must be an http(s) URL`);
+    if (typeof url !== 'string' || !HTTP_URL.test(url)) return bad(`registries[${i}].url must be an http(s) URL`);
     if (typeof registryKey !== 'string' || didKeyProblem(registryKey) !== undefined) return bad(`registries[${i}].registryKey must be the registry's did:key`);
     const namespaces = privateNamespaces ?? [];
     if (!Array.isArray(namespaces) || namespaces.some((ns) => typeof ns !== 'string' || checkNamespace(ns, '') !== undefined)) return bad(`registries[${i}].privateNamespaces must be namespaces (corp.internal)`);

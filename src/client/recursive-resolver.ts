@@ -288,6 +288,7 @@ function descends(subtree: string, deeper: string): boolean {
   return subtree === '' || deeper.startsWith(`${subtree}/`);
 }
 
-function failed(name: string, errors: readonly Problem[], trace: readonly TraceStep[], authority?: RegistryHint): RecursiveResult {
+/** A resolution that found no verified answer, with the path it took. */
+export function failed(name: string, errors: readonly Problem[], trace: readonly TraceStep[], authority?: RegistryHint): RecursiveResult {
   return { verified: false, name, agentId: null, endpoint: null, status: 'unchecked', authority: authority ?? null, answer: null, errors, trace: [...trace] };
 }

@@ -10,7 +10,7 @@ import { problem, type Problem } from '../core/errors.js';
 import { parseAgentName } from '../core/name/index.js';
 import { namespaceAndPath } from '../core/registry/namespace-claims.js';
 import type { RequesterContext } from '../core/resolve/choose-endpoint.js';
-import { RecursiveResolver, type RecursiveResolverOptions, type RecursiveResult } from './recursive-resolver.js';
+import { failed, RecursiveResolver, type RecursiveResolverOptions, type RecursiveResult } from './recursive-resolver.js';
 
 export interface SearchPathEntry {
   /** How the path names it: `internal`, `partner`, `public`. */
@@ -69,7 +69,7 @@ export class SearchPathResolver {
       if (i > 0) {
         const report = { who: requester, what: canonical, where: `${entry.name} ${entry.url}`, why: `not held by ${searched.join(', ')}` };
         const reported = await this.report(report);
-        if (reported !== undefined) return { ...failedAt(canonical, reported, last), searched };
+        if (reported !== undefined) return { ...failed(canonical, reported, last?.trace ?? []), searched };
       }
       searched.push(entry.name);
       last = await this.resolvers[i]!.resolve(canonical, context);
@@ -88,8 +88,4 @@ export class SearchPathResolver {
       return [problem('AUDIT_NOT_WRITTEN', detail)];
     }
   }
-}
-
-function failedAt(name: string, errors: readonly Problem[], previous: RecursiveResult | undefined): RecursiveResult {
-  return { verified: false, name, agentId: null, endpoint: null, status: 'unchecked', authority: null, answer: null, errors, trace: previous?.trace ?? [] };
 }
