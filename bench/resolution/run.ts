@@ -10,16 +10,15 @@
  *
  * Targets (issue 10): hit p99 < 1 ms in process; cold 3-hop p99 < 10 ms.
  */
-import type { AddressInfo } from 'node:net';
 import { RecursiveResolver, type RegistryHint } from '../../src/client/recursive-resolver.js';
 import { ok } from '../../src/core/errors.js';
 import { createNamespaceClaim, ownerLine, type NamespaceDelegation, type NamespaceGrant } from '../../src/core/record/namespace-claim.js';
 import { createRegistration } from '../../src/core/record/registration.js';
-import { Registry } from '../../src/core/registry/registry.js';
-import { registryCredentials } from '../../src/core/registry/registry-credentials.js';
+import type { Registry } from '../../src/core/registry/registry.js';
 import { signingKeyFromSeed, type SigningKey } from '../../src/core/trust/ed25519.js';
-import { buildHttpFace, type HttpApp } from '../../src/faces/http/server.js';
+import type { HttpApp } from '../../src/faces/http/server.js';
 import { MemoryRecordStore } from '../../src/store/memory/memory-store.js';
+import { loopbackRegistry } from '../../test/support/loopback-registry.js';
 import { machineInfo } from '../support/machine.js';
 import { ms, Samples, summarize, table } from '../support/stats.js';
 
@@ -38,13 +37,9 @@ const clock = { now: () => Date.now() };
 
 async function registry(registryKey: SigningKey): Promise<{ registry: Registry; hint: RegistryHint }> {
   const evidence = { txt: async () => ok([ownerLine(owner.did)]), wellKnown: async () => ok(ownerLine(owner.did)) };
-  const registry = new Registry({ store: new MemoryRecordStore(), key: registryKey, clock, proofSources: { evidence } });
-  const app = await buildHttpFace({ registry, clock });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { registry, app, hint } = await loopbackRegistry({ store: new MemoryRecordStore(), key: registryKey, clock, proofSources: { evidence } });
   apps.push(app);
-  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  registry.useCredentials(registryCredentials(url, registryKey));
-  return { registry, hint: { url, registryKey: registryKey.did } };
+  return { registry, hint };
 }
 
 let seq = 1;

@@ -4,18 +4,17 @@
  * team, the cache (answers by TTL, referrals, refusals), loops, lame and forged delegations, the
  * limits, and a root that cannot be reached.
  */
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok } from '../core/errors.js';
 import { createNamespaceClaim, ownerLine, type NamespaceDelegation, type NamespaceGrant } from '../core/record/namespace-claim.js';
-import { Registry } from '../core/registry/registry.js';
-import { registryCredentials } from '../core/registry/registry-credentials.js';
+import type { Registry } from '../core/registry/registry.js';
 import { createStatusChange } from '../core/record/registration.js';
 import { manualClock, registrationFor, T0, testKey } from '../core/test-support/agents.js';
 import type { SigningKey } from '../core/trust/ed25519.js';
-import { buildHttpFace, type HttpApp } from '../faces/http/server.js';
+import type { HttpApp } from '../faces/http/server.js';
 import { MemoryRecordStore } from '../store/memory/memory-store.js';
 import { closedLoopbackPort } from '../../test/support/closed-loopback-port.js';
+import { loopbackRegistry } from '../../test/support/loopback-registry.js';
 import { RecursiveResolver, type RegistryHint } from './recursive-resolver.js';
 import { SignpostClient } from './signpost-client.js';
 
@@ -33,13 +32,9 @@ interface Node {
 /** A registry on a loopback port; the domains it checks publish `owner` as every namespace's owner. */
 async function node(key: SigningKey): Promise<Node> {
   const evidence = { txt: async () => ok([ownerLine(owner.did)]), wellKnown: async () => ok(ownerLine(owner.did)) };
-  const registry = new Registry({ store: new MemoryRecordStore(), key, clock, proofSources: { evidence } });
-  const app = await buildHttpFace({ registry, clock });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { registry, app, hint } = await loopbackRegistry({ store: new MemoryRecordStore(), key, clock, proofSources: { evidence } });
   apps.push(app);
-  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  registry.useCredentials(registryCredentials(url, key));
-  return { registry, hint: { url, registryKey: key.did } };
+  return { registry, hint };
 }
 
 let seq = 1;

@@ -3,14 +3,12 @@
  * stay with their registry (also when asked from outside), other names go down the path in order,
  * each crossing is reported before it is made, and a failed report stops the lookup.
  */
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Registry } from '../core/registry/registry.js';
-import { registryCredentials } from '../core/registry/registry-credentials.js';
 import { manualClock, registrationFor, T0, testKey } from '../core/test-support/agents.js';
 import type { SigningKey } from '../core/trust/ed25519.js';
-import { buildHttpFace, type HttpApp } from '../faces/http/server.js';
+import type { HttpApp } from '../faces/http/server.js';
 import { MemoryRecordStore } from '../store/memory/memory-store.js';
+import { loopbackRegistry } from '../../test/support/loopback-registry.js';
 import { SearchPathResolver, type BoundaryCrossingReport, type SearchPathEntry } from './search-path.js';
 
 const clock = manualClock(T0 + 1000);
@@ -21,14 +19,10 @@ let internal: SearchPathEntry;
 let publicEntry: SearchPathEntry;
 
 async function registry(name: string, key: SigningKey, names: readonly string[]): Promise<SearchPathEntry> {
-  const registry = new Registry({ store: new MemoryRecordStore(), key, clock });
-  const app = await buildHttpFace({ registry, clock });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { registry, app, hint } = await loopbackRegistry({ store: new MemoryRecordStore(), key, clock });
   apps.push(app);
-  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  registry.useCredentials(registryCredentials(url, key));
   for (const agent of names) expect((await registry.register(registrationFor(testKey(1), agent, 1))).ok).toBe(true);
-  return { name, url, registryKey: key.did };
+  return { name, ...hint };
 }
 
 /** The names each registry was asked to resolve, by origin. */
