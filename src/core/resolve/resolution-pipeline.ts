@@ -1,17 +1,17 @@
 /**
- * Resolution as one pipeline that every face calls (HTTP today; DNS, the recursive resolver and
- * gossip later): a driver and an ordered list of small named stages. The split is Knot Resolver's:
+ * Resolution as one pipeline that every face of a registry calls (HTTP and DNS; the recursive
+ * resolver asks registries through it over HTTP): a driver and an ordered list of small named stages. The split is Knot Resolver's:
  * the driver decides *when* (in order, stopping at the first refusal, recording which stages ran),
  * each stage decides *how* one step is done. The core never opens a socket: a stage that needs
- * the store reaches it through the `lookUp` port.
+ * the store reaches it through the `lookUp` and `claimOf` ports.
  *
  * A resolution has two halves, so that a face can put its own cache between them:
  *   prepare  parse the name (once per request) and settle the requester context: pure, and what
  *            an answer depends on, so `key` names every request that gets the same answer;
- *   resolve  the stages that read state: look the name up, decide its validity (AGENT_EXPIRED and
- *            the other refusals are decided here, not in a face), choose the endpoint.
- * Later issues fill the seams in the stage list: a policy stage (who may see the agent), a
- * referral stage (a delegated namespace answers with a referral), a cache stage for the resolver.
+ *   resolve  the stages that read state: refer a delegated name elsewhere, look the name up, decide
+ *            its validity (AGENT_EXPIRED and the other refusals are decided here, not in a face)
+ *            and its ownership, choose the endpoint.
+ * A policy stage (who may see the agent) is the seam a later issue fills.
  */
 import { fail, ok, type Result } from '../errors.js';
 import { parseAgentName, type NameHints } from '../name/index.js';
