@@ -117,6 +117,20 @@ describe('serveConfig: namespace owners named by did:key', () => {
       ok: false,
       problems: [{ code: 'REQUEST_INVALID', detail: '--dns-zone-algorithm takes ed25519 or ecdsap256, got "rsasha256"' }],
     });
+    // Namespaces served whole: checked and lowercased as agent namespaces are, each once; the TCP cap.
+    expect(serveConfig({ dnsPort: '53', dnsFlatZone: ['Agents.Example.', 'agents.example', 'acme.com'], dnsMaxTcpConnections: '64' }, {})).toMatchObject({
+      ok: true,
+      value: { dnsFlatZones: ['agents.example', 'acme.com'], dnsMaxTcpConnections: 64 },
+    });
+    expect(serveConfig({ dnsPort: '53' }, { SIGNPOST_DNS_FLAT_ZONE: 'a.example,b.example' })).toMatchObject({ ok: true, value: { dnsFlatZones: ['a.example', 'b.example'] } });
+    for (const [flag, value] of [
+      ['dnsFlatZone', 'under_score.example'],
+      ['dnsFlatZone', '-bad.example'],
+      ['dnsMaxTcpConnections', '0'],
+      ['dnsMaxTcpConnections', 'many'],
+    ] as const) {
+      expect(serveConfig({ dnsPort: '53', [flag]: flag === 'dnsFlatZone' ? [value] : value }, {}), value).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
+    }
     for (const [flag, value] of [
       ['dnsRateLimit', '0'],
       ['dnsRateLimit', 'fast'],

@@ -5,6 +5,7 @@ import { fail, ok, SignpostError, type Result } from '../core/errors.js';
 import { parseStrictJsonBytes } from '../core/json/strict-json.js';
 import { didKeyProblem } from '../core/trust/did-key.js';
 import { parseDidWeb } from '../core/trust/did-web/did-web-url.js';
+import { parseAgentName } from '../core/name/index.js';
 import { parseTrustPolicy } from '../core/registry/certifications.js';
 import { NAMESPACE_MODES, type NamespaceMode } from '../core/registry/namespace-claims.js';
 import type { TrustPolicy } from '../core/trust/credentials/certification-credential.js';
@@ -71,6 +72,10 @@ export interface ServeConfig {
   readonly dnsRateLimit?: number;
   /** The algorithm of a new DNS zone key (the first start); default ed25519. */
   readonly dnsZoneAlgorithm?: ZoneAlgorithmName;
+  /** Namespaces whose whole zone the DNS face serves (flat DNS-AID owner names), not just `_agents.<namespace>`. */
+  readonly dnsFlatZones?: readonly string[];
+  /** Most DNS TCP connections open at once; default DEFAULT_DNS_MAX_TCP_CONNECTIONS. */
+  readonly dnsMaxTcpConnections?: number;
 }
 
 export interface ServeInput {
@@ -127,6 +132,10 @@ export interface ServeInput {
   readonly dnsZoneAlgorithm?: string | undefined;
   /** `--dns-rate-limit N` (also SIGNPOST_DNS_RATE_LIMIT). */
   readonly dnsRateLimit?: string | undefined;
+  /** `--dns-flat-zone NAMESPACE`, repeatable (also SIGNPOST_DNS_FLAT_ZONE, comma-separated). */
+  readonly dnsFlatZone?: readonly string[] | string | undefined;
+  /** `--dns-max-tcp-connections N` (also SIGNPOST_DNS_MAX_TCP_CONNECTIONS). */
+  readonly dnsMaxTcpConnections?: string | undefined;
 }
 
 export const DEFAULT_PORT = 8700;
@@ -167,6 +176,8 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
   if (!watch.ok) return watch;
   const dns = dnsOptions(flags, env);
   if (!dns.ok) return dns;
+  const dnsZones = dnsZoneOptions(flags, env);
+  if (!dnsZones.ok) return dnsZones;
   const namespaceOwners = namespaceOwnerOption(flags.namespaceOwner);
   if (!namespaceOwners.ok) return namespaceOwners;
   const claims = namespaceClaimOptions(flags, env);
@@ -182,6 +193,7 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
     ...resolveCache.value,
     ...watch.value,
     ...dns.value,
+    ...dnsZones.value,
     ...trustPolicyOption(flags, env),
     ...(disclosureValiditySeconds === undefined ? {} : { disclosureValiditySeconds }),
     ...(statusSweepSeconds === undefined ? {} : { statusSweepSeconds }),
@@ -361,6 +373,20 @@ function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>):
     ...(notify.length === 0 ? {} : { dnsNotify: notify }),
     ...(tsigKeyFile === undefined || tsigKeyFile === '' ? {} : { dnsTsigKeyFile: resolve(tsigKeyFile) }),
   });
+}
+
+/** The DNS face's zones of whole namespaces (checked as an agent name's namespace is) and its TCP connection cap. */
+function dnsZoneOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'dnsFlatZones' | 'dnsMaxTcpConnections'>> {
+  const flatZones: string[] = [];
+  for (const entry of repeatedOption(flags.dnsFlatZone, env.SIGNPOST_DNS_FLAT_ZONE)) {
+    const parsed = parseAgentName(`agent://${entry.replace(/\.$/, '')}/x`);
+    if (!parsed.ok) return fail('REQUEST_INVALID', `--dns-flat-zone takes a namespace (a DNS name, e.g. agents.example.com), got "${entry}": ${parsed.problems[0]!.detail}`);
+    if (!flatZones.includes(parsed.value.name.namespace)) flatZones.push(parsed.value.name.namespace);
+  }
+  const capText = flags.dnsMaxTcpConnections ?? env.SIGNPOST_DNS_MAX_TCP_CONNECTIONS;
+  const cap = capText === undefined ? undefined : /^\d{1,6}$/.test(capText.trim()) ? Number(capText) : Number.NaN;
+  if (cap !== undefined && !(cap >= 1 && cap <= 100_000)) return fail('REQUEST_INVALID', `--dns-max-tcp-connections takes 1 .. 100000, got "${capText}"`);
+  return ok({ ...(flatZones.length === 0 ? {} : { dnsFlatZones: flatZones }), ...(cap === undefined ? {} : { dnsMaxTcpConnections: cap }) });
 }
 
 /** The did:web resolver flags: pinned document paths made absolute (the data dir may differ from the cwd later). */

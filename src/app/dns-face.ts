@@ -55,7 +55,13 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
         serverName: config.dnsServerName ?? 'localhost',
         dnskeys: (zone) => signer.dnskeys(zone),
         names: (namespace) => agentNamesUnder(services.registry, namespace),
+        ...(config.dnsFlatZones === undefined ? {} : { flatNamespaces: config.dnsFlatZones }),
+        ...(config.publicUrl === undefined ? {} : { registryUrl: config.publicUrl }),
       });
+      const zoneOfAgent = (name: string) => {
+        const parsed = parseAgentName(name);
+        return parsed.ok ? view.zoneOfNamespace(parsed.value.name.namespace) : undefined;
+      };
       const tsigKeys = config.dnsTsigKeyFile === undefined ? [] : await loadTsigKeys(config.dnsTsigKeyFile, logger);
       const transferKeys = new Map((config.dnsAllowTransfer ?? []).map((allowed) => [allowed.address, allowed.key === undefined ? undefined : tsigKeyNamed(tsigKeys, allowed.key, '--dns-allow-transfer')]));
       const notifyTargets = (config.dnsNotify ?? []).map((target) => ({ ...target, key: target.key === undefined ? undefined : tsigKeyNamed(tsigKeys, target.key, '--dns-notify') }));
@@ -67,7 +73,7 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
           if (zone !== undefined) cache.invalidateZone(zone);
         }),
         // A claim changes which of the zone's names answer.
-        services.registry.onNamespaceChange((namespace) => cache.invalidateZone(`${AGENTS_ZONE_LABEL}.${namespace}`)),
+        services.registry.onNamespaceChange((namespace) => cache.invalidateZone(view.zoneOfNamespace(namespace))),
       );
       // A face that fails to start leaves nothing behind.
       server = await startDnsServer({
@@ -82,6 +88,7 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
           const normalized = address.replace(/^::ffff:/, '');
           return transferKeys.has(normalized) && (transferKeys.get(normalized) === undefined || transferKeys.get(normalized)!.name === keyName);
         },
+        maxTcpConnections: config.dnsMaxTcpConnections,
         ...(config.dnsRateLimit === undefined ? {} : { rateLimiter: new ResponseRateLimiter({ perSecond: config.dnsRateLimit, now: () => services.clock.now() }) }),
         onError: (error) => logger.error({ err: error }, 'a DNS question could not be answered (SERVFAIL)'),
       }).catch((error: unknown) => {
@@ -97,7 +104,7 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
           onReady: () => {
             for (const entry of subscription?.take() ?? []) {
               const { name, namespace } = entry.event;
-              const zone = typeof name === 'string' ? zoneOfAgent(name) : typeof namespace === 'string' ? `${AGENTS_ZONE_LABEL}.${namespace}` : undefined;
+              const zone = typeof name === 'string' ? zoneOfAgent(name) : typeof namespace === 'string' ? view.zoneOfNamespace(namespace) : undefined;
               if (zone !== undefined) notifier.changed(zone);
             }
           },
@@ -136,30 +143,26 @@ function tsigKeyNamed(keys: readonly TsigKey[], name: string, flag: string): Tsi
   return key;
 }
 
-/** The names of the active agents (under `namespace`, if given), read page by page. */
+/** The names of the active agents (of `namespace` only, if given: the store reads just its range of names), page by page. */
 async function* agentNamesUnder(registry: Registry, namespace?: string): AsyncIterable<string> {
-  const prefix = namespace === undefined ? 'agent://' : `agent://${namespace}/`;
   for (let cursor: string | undefined; ; ) {
-    const page = await registry.search({ limit: 100, ...(cursor === undefined ? {} : { cursor }) });
-    for (const { agent } of page.items) if (agent.name.startsWith(prefix)) yield agent.name;
+    const page = await registry.search({ limit: 100, ...(namespace === undefined ? {} : { namespace }), ...(cursor === undefined ? {} : { cursor }) });
+    for (const { agent } of page.items) yield agent.name;
     if (page.nextCursor === null) return;
     cursor = page.nextCursor;
   }
 }
 
-/** The `_agents` zone an agent name's DNS owner name falls in. */
-function zoneOfAgent(name: string): string | undefined {
-  const parsed = parseAgentName(name);
-  return parsed.ok ? `${AGENTS_ZONE_LABEL}.${parsed.value.name.namespace}` : undefined;
-}
-
-/** The DS records a namespace's parent zone publishes for `_agents.<namespace>`, from the data directory's zone keys (both during a rollover). */
-export async function dsRecords(dataDir: string, namespaces: readonly string[]): Promise<string[]> {
+/**
+ * The DS records a namespace's zone publishes for `_agents.<namespace>` (or, `flat`, the namespace's
+ * parent zone for the namespace itself), from the data directory's zone keys (both during a rollover).
+ */
+export async function dsRecords(dataDir: string, namespaces: readonly string[], flat = false): Promise<string[]> {
   const zones = namespaces.map((namespace) => {
     // A namespace is what an agent name's namespace may be: the same checks, the same errors.
     const parsed = parseAgentName(`agent://${namespace}/x`);
     if (!parsed.ok) throw SignpostError.from(parsed.problems.map((p) => ({ ...p, detail: `namespace ${JSON.stringify(namespace)}: ${p.detail}` })));
-    return `${AGENTS_ZONE_LABEL}.${parsed.value.name.namespace}`;
+    return flat ? parsed.value.name.namespace : `${AGENTS_ZONE_LABEL}.${parsed.value.name.namespace}`;
   });
   const signer = new ZoneSigner(signingKeys(await loadZoneKeys(dataDir)), { now: () => 0 });
   return zones.flatMap((zone) => signer.ds(zone));

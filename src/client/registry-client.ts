@@ -86,6 +86,8 @@ export interface SearchParams {
   readonly q?: string;
   readonly capability?: string;
   readonly protocol?: string;
+  /** Only this namespace's agents (exact). */
+  readonly namespace?: string;
   readonly certification?: string;
   readonly limit?: number;
   readonly cursor?: string;

@@ -49,6 +49,8 @@ export interface SearchQuery {
    * the claim grants the agent's key is the core's to decide, on each page.
    */
   readonly namespaceClaim?: 'claimed' | 'unclaimed';
+  /** Only agents of this namespace (exact: `acme.com` holds `agent://acme.com/…`, not `agent://eu.acme.com/…`). */
+  readonly namespace?: string;
   /** Page size, 1..100. */
   readonly limit: number;
   /** Opaque cursor from the previous page. */

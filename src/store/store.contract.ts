@@ -198,6 +198,21 @@ export function recordStoreContract(label: string, open: () => Promise<OpenedSto
         expect(await names(store, { protocol: 'mcp' })).toEqual([TRANSLATE]);
       });
 
+      it('filters by namespace: exactly its agents (no prefix, no subdomain), case-insensitive, with text and other filters, paged', async () => {
+        expect(await names(store, { namespace: 'acme' })).toEqual([INVOICE_BOT, TRANSLATE]);
+        expect(await names(store, { namespace: 'ACME.' })).toEqual([INVOICE_BOT, TRANSLATE]);
+        expect(await names(store, { namespace: 'acm' }), 'not a prefix of a namespace').toEqual([]);
+        expect(await names(store, { namespace: 'globex', text: 'tutor' })).toEqual([TUTOR]);
+        expect(await names(store, { namespace: 'globex', protocol: 'a2a' })).toEqual([TRIAGE]);
+        expect(await names(store, { namespace: 'initech' })).toEqual([REPORTS]);
+        expect(await names(store, { namespace: 'legacy' }), 'deregistered').toEqual([]);
+        const first = await store.search({ limit: 1, namespace: 'acme' });
+        expect(first.items.map((agent) => agent.name)).toEqual([INVOICE_BOT]);
+        const second = await store.search({ limit: 1, namespace: 'acme', cursor: first.nextCursor! });
+        expect(second.items.map((agent) => agent.name)).toEqual([TRANSLATE]);
+        await expectCode(store.search({ limit: 1, namespace: 'globex', cursor: first.nextCursor! }), 'SEARCH_BAD_CURSOR');
+      });
+
       it('filters by certification: only attested ones that count, by exact name', async () => {
         expect(await names(store, { certification: counting('HIPAA') })).toEqual([TRIAGE]);
         expect(await names(store, { certification: counting('SOC2') })).toEqual([INVOICE_BOT, TRIAGE]);

@@ -11,12 +11,15 @@ import { registerWithCli, removeDir, runCli, startServer, tempDir, type RunningS
 
 const run = promisify(execFile);
 let server: RunningServer | undefined;
+let flatServer: RunningServer | undefined;
 let work: string | undefined;
 
 afterAll(async () => {
   await server?.stop();
+  await flatServer?.stop();
   if (work) await removeDir(work);
   if (server) await removeDir(server.dataDir);
+  if (flatServer) await removeDir(flatServer.dataDir);
 });
 
 describe('the DNS face of a real registry', () => {
@@ -73,5 +76,30 @@ describe('the DNS face of a real registry', () => {
     expect(report.svcb.max).toBe(received);
     const text = await runCli(['dns', 'sizes', '--data', server.dataDir], env);
     expect(text.stdout).toMatch(/^DNS answer sizes of 1 agents, signed \(DO, Ed25519\), whole messages in bytes; UDP budget 1232\n/);
+  });
+
+  it('with --dns-flat-zone serves the namespace whole: the flat DNS-AID name, the DNS-SD label, the index at the --public-url, validated from the DS of `dns ds --flat`', async () => {
+    flatServer = await startServer(undefined, ['--dns-port', '0', '--dns-flat-zone', 'agents.example', '--public-url', 'https://registry.example']);
+    const port = /DNS: dns:\/\/127\.0\.0\.1:(\d+) \(UDP and TCP\)/.exec(flatServer.output())![1]!;
+    work ??= await tempDir('dns');
+    const env = { SIGNPOST_REGISTRY: flatServer.url, SIGNPOST_HOME: join(work, 'flat-home') };
+    await registerWithCli(env, 'agent://agents.example/support', join(work, 'flat-support.jwk'), 'a2a=https://support.agents.example/a2a');
+    const dig = async (...args: string[]) => (await run('dig', ['@127.0.0.1', '-p', port, '+norec', '+time=5', '+tries=1', '+short', ...args])).stdout;
+    expect(await dig('support.agents.example', 'SVCB')).toMatch(/^1 support\.agents\.example\. alpn="a2a,h2" port=443 /);
+    expect(await dig('_support._a2a._agents.agents.example', 'SVCB')).toBe('0 support.agents.example.\n');
+    expect(await dig('_index._agents.agents.example', 'SVCB')).toBe('1 registry.example. alpn="h2,http/1.1" port=443 key65400="https://registry.example/v1/search?namespace=agents.example"\n');
+    expect(await dig('agents.example', 'NS')).toBe('localhost.\n');
+
+    const ds = await runCli(['dns', 'ds', '--flat', 'agents.example', '--data', flatServer.dataDir], env);
+    expect(ds.stdout, ds.stderr).toMatch(/^agents\.example\. IN DS \d+ 15 2 [0-9A-F]{64}\n$/);
+    const [, , , tag, algorithm, digestType, digest] = ds.stdout.trim().split(' ');
+    await writeFile(join(work, 'flat-anchors.conf'), `trust-anchors { agents.example. static-ds ${tag} ${algorithm} ${digestType} "${digest}"; };\n`);
+    const delv = await run('delv', ['@127.0.0.1', '-p', port, '-a', join(work, 'flat-anchors.conf'), '+root=agents.example', 'support.agents.example', 'SVCB']);
+    expect(delv.stdout).toContain('; fully validated');
+
+    // A revocation takes the agent off every name at once.
+    const revoked = await runCli(['revoke', 'agent://agents.example/support', '--key', join(work, 'flat-support.jwk'), '--reason', 'retired'], env);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    for (const name of ['support.agents.example', 'support._agents.agents.example', '_support._a2a._agents.agents.example']) expect(await dig(name, 'SVCB'), name).toBe('');
   });
 });

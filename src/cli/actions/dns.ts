@@ -5,8 +5,8 @@ import { durationSeconds } from '../../app/duration.js';
 import { systemClock } from '../../adapters/system-clock.js';
 import { SignpostError } from '../../core/errors.js';
 
-export async function ds(namespaces: readonly string[], flags: { data: string }): Promise<void> {
-  process.stdout.write((await dsRecords(resolve(flags.data), namespaces)).join('\n') + '\n');
+export async function ds(namespaces: readonly string[], flags: { data: string; flat?: boolean }): Promise<void> {
+  process.stdout.write((await dsRecords(resolve(flags.data), namespaces, flags.flat === true)).join('\n') + '\n');
 }
 
 const ALGORITHM_LABELS: Readonly<Record<string, string>> = { ed25519: 'Ed25519', ecdsap256: 'ECDSA P-256' };

@@ -7,7 +7,8 @@ export function dnsCommand(program: Command): void {
     .description('print the DS record of _agents.<namespace> for each namespace: what its owner adds to the namespace zone to make the agent zone validate')
     .argument('<namespace...>', 'namespaces, e.g. acme.com')
     .option('-d, --data <dir>', 'the registry data directory (its DNS zone key)', process.env.SIGNPOST_DATA ?? 'signpost-data')
-    .action(async (namespaces: string[], flags: { data: string }) => (await import('../actions/dns.js')).ds(namespaces, flags));
+    .option('--flat', 'the namespaces are served whole (serve --dns-flat-zone): the DS of <namespace> itself, for its parent zone')
+    .action(async (namespaces: string[], flags: { data: string; flat?: boolean }) => (await import('../actions/dns.js')).ds(namespaces, flags));
   command
     .command('sizes')
     .description('the signed DNS answer sizes (SVCB and TXT, DNSSEC) of every agent in a stopped registry\'s data directory: P50, P90, max against the 1,232-byte UDP budget')

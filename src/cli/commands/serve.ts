@@ -34,6 +34,8 @@ export function serveCommand(program: Command): void {
     .option('--dns-zone-algorithm <algorithm>', 'the algorithm of a new DNS zone key: ed25519 (DNSSEC algorithm 15, the default) or ecdsap256 (13); an existing key changes by signpost dns rollover ($SIGNPOST_DNS_ZONE_ALGORITHM)')
     .option('--dns-tsig-key-file <path>', 'TSIG keys for transfers and NOTIFY: name:algorithm:base64-secret lines or BIND key statements (a file, so no secret shows in ps; $SIGNPOST_DNS_TSIG_KEY_FILE)')
     .option('--dns-rate-limit <n>', 'response-rate limiting: UDP answers a second per client network (/24, /56); past it dropped, every 2nd truncated so real clients retry over TCP ($SIGNPOST_DNS_RATE_LIMIT; default: no limit)')
+    .option('--dns-flat-zone <namespace>', "serve the namespace's whole zone, not only _agents.<namespace>: agents answer at their flat DNS-AID names too (invoices.billing.<namespace>), with TLSA for endpoints there; for namespaces that hold agents only; repeatable ($SIGNPOST_DNS_FLAT_ZONE, comma-separated)", (value: string, previous: string[] = []) => [...previous, value])
+    .option('--dns-max-tcp-connections <n>', 'most DNS TCP connections open at once; past it the oldest idle one is closed (default 256; $SIGNPOST_DNS_MAX_TCP_CONNECTIONS)')
     .option('--allow-private-did-web', 'fetch did:web documents and namespace well-known proofs from private and loopback addresses too (an intranet; off by default against SSRF)')
     .option('--allow-http-did-web', 'resolve did:web of loopback hosts (127.0.0.1, localhost) over plain http: development only')
     // The flags are exactly what serveConfig reads (--trust-policy included), so the two cannot drift apart.

@@ -65,6 +65,14 @@ describe('AgentFacts schema', () => {
     expect(checkAgentFacts('facts')).toMatchObject({ ok: false, problems: [{ code: 'FACTS_INVALID' }] });
   });
 
+  it("takes an endpoint's TLS key digest (the DNS face's TLSA) only as 64 lowercase hex digits", () => {
+    const withDigest = (tlsSpkiSha256: string) => ({ ...base, endpoints: { static: [{ url: 'https://support.acme.com', protocol: 'a2a', tlsSpkiSha256 }] } });
+    expect(checkAgentFacts(withDigest('0f'.repeat(32)))).toMatchObject({ ok: true });
+    for (const bad of ['0F'.repeat(32), '0f'.repeat(31), '0f'.repeat(33), 'zz'.repeat(32)]) {
+      expect(checkAgentFacts(withDigest(bad)), bad).toMatchObject({ ok: false, problems: [{ code: 'FACTS_INVALID' }] });
+    }
+  });
+
   it('refuses facts larger than the limit', () => {
     const skills = Array.from({ length: 20 }, (_, i) => ({ id: `s${i}`, description: 'x'.repeat(4000) }));
     const result = checkAgentFacts({ ...base, skills });

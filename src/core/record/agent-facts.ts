@@ -31,6 +31,8 @@ const endpointObject = {
     cost: { type: 'number', minimum: 0 },
     capacity: { type: 'number', minimum: 0 },
     priority: { type: 'integer', minimum: 0, maximum: 65_535 },
+    // The SHA-256 of the TLS endpoint's SubjectPublicKeyInfo, hex: the DNS face's TLSA 3 1 1 (DANE-EE).
+    tlsSpkiSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
   },
 } as const;
 

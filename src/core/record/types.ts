@@ -84,6 +84,8 @@ export interface AgentEndpoint {
   readonly cost?: number;
   readonly capacity?: number;
   readonly priority?: number;
+  /** SHA-256 of the endpoint's TLS SubjectPublicKeyInfo, lowercase hex: published as TLSA 3 1 1 where the DNS face serves the endpoint's host name. */
+  readonly tlsSpkiSha256?: string;
 }
 
 /**

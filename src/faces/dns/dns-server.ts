@@ -20,7 +20,7 @@ import type { ResponseRateLimiter } from './rate-limit.js';
 import type { ZoneSigner } from './dnssec.js';
 import { readTsig, signAnswerMessages, signMessage, tsigErrorAnswer, tsigRecordLength, verifyTsig, type TsigKey } from './tsig.js';
 import { transferMessages, transferRecords } from './zone-transfer.js';
-import { zoneOf, type ZoneView } from './zone-view.js';
+import type { ZoneView } from './zone-view.js';
 
 /** The largest UDP answer sent when the query says nothing larger (and the most it may ask for). */
 export const MAX_UDP_PAYLOAD = 1232;
@@ -28,6 +28,10 @@ export const MAX_UDP_PAYLOAD = 1232;
 const CLASSIC_UDP_PAYLOAD = 512;
 /** A TCP connection idle this long is closed (RFC 7766 suggests seconds, not minutes). */
 const TCP_IDLE_MS = 10_000;
+/** Most TCP connections open at once by default: each holds a socket and buffers, and a flood of them must not exhaust the process. */
+export const DEFAULT_MAX_TCP_CONNECTIONS = 256;
+/** Most questions of one TCP connection read but not yet answered: past it the connection is not read until answers go out. */
+const MAX_PIPELINED_QUESTIONS = 64;
 
 const RESPONSE_FLAGS = { aa: 1 << 10, tc: 1 << 9, rd: 1 << 8 } as const;
 
@@ -37,6 +41,8 @@ export interface DnsServerOptions extends DnsAnswerer {
   readonly port: number;
   /** Response-rate limiting of UDP answers; without it, none. */
   readonly rateLimiter?: ResponseRateLimiter | undefined;
+  /** Most TCP connections open at once (default DEFAULT_MAX_TCP_CONNECTIONS): past it the least recently used idle one is closed, or, none idle, the new one. */
+  readonly maxTcpConnections?: number | undefined;
 }
 
 export interface RunningDnsServer {
@@ -112,7 +118,7 @@ export async function answerTcp(answerer: DnsAnswerer, message: Buffer, remoteAd
   }
   const sign = (messages: Buffer[]) => (tsig ? signAnswerMessages(messages, tsig.key, tsig.mac, Math.floor(answerer.tsig!.now() / 1000)) : messages);
   const refuse = () => sign([dnsPacket.encode({ id: query.id ?? 0, type: 'response', flags: RCODE.REFUSED, questions: [question] })]);
-  const zone = zoneOf(question.name);
+  const zone = answerer.view.zoneOf(question.name);
   if (!answerer.transferAllowed?.(remoteAddress, tsig?.key.name) || zone === undefined || question.name.toLowerCase().replace(/\.$/, '') !== zone) return refuse();
   try {
     return sign(transferMessages(query, await transferRecords(answerer.view, zone, answerer.signer)));
@@ -164,7 +170,7 @@ async function answerQuestion(answerer: DnsAnswerer, query: Packet, question: Qu
   if (question.class !== 'IN' && question.class !== 'ANY') return reply(RCODE.REFUSED, {}, false);
   // Transfers are TCP only (RFC 5936 4.2): TC sends the client there.
   if (TRANSFER_TYPES.has(question.type)) return reply(RCODE.NOERROR | RESPONSE_FLAGS.tc, {}, false);
-  const zone = zoneOf(question.name);
+  const zone = answerer.view.zoneOf(question.name);
   const generation = zone === undefined ? 0 : (answerer.cache?.generation(zone) ?? 0);
   const answer = await answerFromZone(answerer, question, signer, reply);
   // Only answers from a zone (AA) are kept: a REFUSED or SERVFAIL is answered afresh each time.
@@ -249,11 +255,9 @@ function formErr(id: number): Buffer {
 
 /** Listen on UDP and TCP at the same port. */
 export async function startDnsServer(options: DnsServerOptions): Promise<RunningDnsServer> {
-  const connections = new Set<Socket>();
+  const connections = new TcpConnections(options.maxTcpConnections ?? DEFAULT_MAX_TCP_CONNECTIONS);
   const tcp = createServer((socket) => {
-    connections.add(socket);
-    socket.once('close', () => connections.delete(socket));
-    serveTcp(socket, options);
+    if (connections.admit(socket)) serveTcp(socket, options, connections);
   });
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
@@ -293,8 +297,65 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
   };
 }
 
-/** RFC 1035 4.2.2: each message behind a two-byte length; several may share a connection, answered in order. */
-function serveTcp(socket: Socket, options: DnsServerOptions): void {
+/**
+ * The open TCP connections, least recently used first, with the questions each has in hand. At the
+ * cap a new connection closes the least recently used idle one (RFC 7766 6.2.2: a server under
+ * pressure closes idle connections first); when every one is busy, the new one is closed instead.
+ */
+export class TcpConnections {
+  /** Insertion order is use order: a connection is moved to the end whenever it is used. */
+  readonly #busy = new Map<Socket, number>();
+
+  constructor(private readonly max: number) {}
+
+  get size(): number {
+    return this.#busy.size;
+  }
+
+  admit(socket: Socket): boolean {
+    if (this.#busy.size >= this.max) {
+      const idle = [...this.#busy].find(([, questions]) => questions === 0)?.[0];
+      if (idle === undefined) {
+        socket.destroy();
+        return false;
+      }
+      this.#forget(idle);
+      idle.destroy();
+    }
+    this.#busy.set(socket, 0);
+    socket.once('close', () => this.#forget(socket));
+    return true;
+  }
+
+  /** A question read off the connection: it is in use; the count of its unanswered questions. */
+  began(socket: Socket): number {
+    const questions = (this.#busy.get(socket) ?? 0) + 1;
+    this.#forget(socket);
+    this.#busy.set(socket, questions);
+    return questions;
+  }
+
+  /** A question answered; the count of its unanswered questions. */
+  ended(socket: Socket): number {
+    const questions = Math.max(0, (this.#busy.get(socket) ?? 1) - 1);
+    if (this.#busy.has(socket)) this.#busy.set(socket, questions);
+    return questions;
+  }
+
+  closeAll(): void {
+    for (const socket of [...this.#busy.keys()]) socket.destroy();
+  }
+
+  #forget(socket: Socket): void {
+    this.#busy.delete(socket);
+  }
+}
+
+/**
+ * RFC 1035 4.2.2: each message behind a two-byte length; several may share a connection, answered in
+ * order. A client that sends faster than it reads its answers is not read until they go out.
+ */
+function serveTcp(socket: Socket, options: DnsServerOptions, connections: TcpConnections): void {
   let pending = Buffer.alloc(0);
   let answering = Promise.resolve();
   socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
@@ -306,6 +367,7 @@ function serveTcp(socket: Socket, options: DnsServerOptions): void {
       if (pending.length < 2 + length) break;
       const message = pending.subarray(2, 2 + length);
       pending = pending.subarray(2 + length);
+      if (connections.began(socket) >= MAX_PIPELINED_QUESTIONS) socket.pause();
       answering = answering.then(async () => {
         for (const answer of await answerTcp(options, Buffer.from(message), socket.remoteAddress ?? '')) {
           if (socket.destroyed) return;
@@ -314,14 +376,15 @@ function serveTcp(socket: Socket, options: DnsServerOptions): void {
           answer.copy(framed, 2);
           socket.write(framed);
         }
+        if (connections.ended(socket) < MAX_PIPELINED_QUESTIONS && socket.isPaused() && !socket.destroyed) socket.resume();
       });
     }
   });
 }
 
-async function closeTcp(server: Server, connections: Set<Socket>): Promise<void> {
+async function closeTcp(server: Server, connections: TcpConnections): Promise<void> {
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
-    for (const socket of connections) socket.destroy();
+    connections.closeAll();
   });
 }

@@ -78,15 +78,17 @@ describe('zone transfer (AXFR)', () => {
     expect(lines[0]).toMatch(/^_agents\.acme\.com\.\s+3600\s+IN\s+SOA\s/);
     expect(lines.at(-1)).toBe(lines[0]);
     const owners = [...new Set(lines.slice(1, -1).map((line) => line.split(/\s+/)[0]))];
-    expect(owners).toEqual(['_agents.acme.com.', 'invoices.billing._agents.acme.com.', 'refunds.billing._agents.acme.com.', 'support._agents.acme.com.']);
-    expect(lines.filter((line) => /\sSVCB\s/.test(line))).toHaveLength(6);
+    // The one-label agent also has its DNS-AID DNS-SD label for the protocol it speaks (a2a), an AliasMode SVCB.
+    expect(owners).toEqual(['_agents.acme.com.', '_support._a2a._agents.acme.com.', 'invoices.billing._agents.acme.com.', 'refunds.billing._agents.acme.com.', 'support._agents.acme.com.']);
+    expect(lines.filter((line) => /\sSVCB\s/.test(line))).toHaveLength(7);
+    expect(lines).toContainEqual(expect.stringMatching(/^_support\._a2a\._agents\.acme\.com\.\s+\d+\s+IN\s+SVCB\s+0 support\._agents\.acme\.com\.$/));
     expect(lines.filter((line) => /\sTXT\s/.test(line))).toHaveLength(3);
 
     // A revoked agent leaves the zone, and the serial moves.
     const name = 'agent://acme.com/support';
     expect((await registry.changeStatus(name, createStatusChange(testKey(12), name, 'revoke', 'retired', T0 + 1000))).ok).toBe(true);
     const after = records(await axfr(port));
-    expect(after.some((line) => line.startsWith('support.'))).toBe(false);
+    expect(after.some((line) => line.startsWith('support.') || line.startsWith('_support.'))).toBe(false);
     expect(Number(after[0]!.split(/\s+/)[6])).toBe(Number(lines[0]!.split(/\s+/)[6]) + 1);
   });
 
@@ -94,8 +96,8 @@ describe('zone transfer (AXFR)', () => {
     for (const keys of [[generateZoneKey('ed25519').key], [generateZoneKey('ed25519').key, generateZoneKey('ecdsap256').key]]) {
       const { port } = await setUp({ signed: true, allow: true, keys });
       const text = await axfr(port);
-      expect(records(text).filter((line) => /\sIN\s+NSEC\s/.test(line))).toHaveLength(4);
-      expect(records(text).filter((line) => /\sIN\s+RRSIG\s+NSEC 13 /.test(line))).toHaveLength(keys.length - 1 ? 4 : 0);
+      expect(records(text).filter((line) => /\sIN\s+NSEC\s/.test(line))).toHaveLength(5);
+      expect(records(text).filter((line) => /\sIN\s+RRSIG\s+NSEC 13 /.test(line))).toHaveLength(keys.length - 1 ? 5 : 0);
       const file = join(dir!, 'zone.txt');
       await writeFile(file, records(text).slice(0, -1).join('\n') + '\n');
       const verified = await run('ldns-verify-zone', [file]);

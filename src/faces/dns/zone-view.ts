@@ -13,7 +13,7 @@
  */
 import { isIP } from 'node:net';
 import type { Answer } from 'dns-packet';
-import { formatAgentName, fromDnsOwnerName, toDnsOwnerName } from '../../core/name/agent-name.js';
+import { formatAgentName, fromDnsOwnerName, toDnsOwnerName, type AgentName } from '../../core/name/agent-name.js';
 import { parseAgentName } from '../../core/name/index.js';
 import { encodeAgentAddr } from '../../core/record/compact-codec.js';
 import { factsEndpoints } from '../../core/record/agent-facts.js';
@@ -36,6 +36,14 @@ export interface ZoneViewOptions {
   readonly dnskeys?: (zone: string) => readonly Answer[];
   /** The canonical names of the agents under a namespace (for zone transfers); without it a zone lists its apex only. */
   readonly names?: (namespace: string) => AsyncIterable<string>;
+  /**
+   * Namespaces whose whole zone this server holds (`serve --dns-flat-zone`), not just their
+   * `_agents` subtree: there an agent answers at its flat DNS-AID owner name too
+   * (`invoices.billing.acme.com`), and the `_agents` names are part of that one zone.
+   */
+  readonly flatNamespaces?: readonly string[];
+  /** The registry's public https URL: DNS-AID's organization index `_index._agents.<namespace>` points at it. */
+  readonly registryUrl?: string;
 }
 
 /** A name of a zone and its RRsets, as a zone transfer lists them. */
@@ -64,23 +72,67 @@ const NEGATIVE_TTL = 60;
 export const SVCB_TYPE = 'UNKNOWN_64';
 const TXT_CHUNK = 255;
 
+/** The agent protocols DNS-AID gives a DNS-SD label (`_<agent>._<protocol>._agents.<namespace>`, the names scanners probe). */
+const DNS_SD_PROTOCOLS = ['a2a', 'mcp'] as const;
+/** `_<agent>._<protocol>._agents.<namespace>`: the agent's label, the protocol, the namespace. */
+const DNS_SD_OWNER = /^_([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\._(a2a|mcp)\._agents\.(.+)$/;
+/** `_<port>._tcp.<host>`: where DANE looks for the TLSA of a TLS endpoint (RFC 6698 3). */
+const TLSA_OWNER = /^_(\d{1,5})\._tcp\.(.+)$/;
+const INDEX_LABEL = '_index';
+
 /** The `_agents.<namespace>` zone a name falls in, or undefined if none. */
 export function zoneOf(name: string): string | undefined {
-  const labels = name.toLowerCase().replace(/\.$/, '').split('.');
+  const labels = normalized(name).split('.');
   const at = labels.indexOf(AGENTS_ZONE_LABEL);
   if (at < 0 || at === labels.length - 1) return undefined;
   return labels.slice(at).join('.');
 }
 
+function normalized(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/** The nodes of one agent: owner name to RRsets by type. */
+type Nodes = Map<string, Map<string, Answer[]>>;
+
 export class ZoneView {
-  constructor(private readonly options: ZoneViewOptions) {}
+  readonly #flat: ReadonlySet<string>;
+
+  constructor(private readonly options: ZoneViewOptions) {
+    this.#flat = new Set((options.flatNamespaces ?? []).map(normalized));
+  }
+
+  /**
+   * The zone this server answers `name` from: `<namespace>` for a name at or below a namespace whose
+   * whole zone it holds (the deepest such namespace), else `_agents.<namespace>`; undefined outside
+   * its zones.
+   */
+  zoneOf(name: string): string | undefined {
+    const agentsZone = zoneOf(name);
+    if (agentsZone !== undefined) {
+      const namespace = agentsZone.slice(AGENTS_ZONE_LABEL.length + 1);
+      return this.#flat.has(namespace) ? namespace : agentsZone;
+    }
+    const labels = normalized(name).split('.');
+    for (let at = 0; at < labels.length; at++) {
+      const candidate = labels.slice(at).join('.');
+      if (this.#flat.has(candidate)) return candidate;
+    }
+    return undefined;
+  }
+
+  /** The zone that holds a namespace's agents: the namespace itself when flat, else `_agents.<namespace>`. */
+  zoneOfNamespace(namespace: string): string {
+    const name = normalized(namespace);
+    return this.#flat.has(name) ? name : `${AGENTS_ZONE_LABEL}.${name}`;
+  }
 
   async answer(question: { readonly name: string; readonly type: string }): Promise<ZoneAnswer> {
-    const name = question.name.toLowerCase().replace(/\.$/, '');
-    const zone = zoneOf(name);
+    const name = normalized(question.name);
+    const zone = this.zoneOf(name);
     if (zone === undefined) return { kind: 'refused' };
     // The SOA costs a read of the log's size: only the apex and a denial need it.
-    const node = name === zone ? this.apex(zone, await this.soa(zone)) : await this.agentNode(name);
+    const node = name === zone ? this.apex(zone, await this.soa(zone)) : await this.nodeAt(name, namespaceOfZone(zone));
     const types = [...node.keys()];
     const type = question.type === 'SVCB' ? SVCB_TYPE : question.type;
     const records = type === 'ANY' ? [...node.values()].flat() : node.get(type);
@@ -94,43 +146,112 @@ export class ZoneView {
    */
   async contents(zone: string): Promise<{ readonly soa: Answer; readonly nodes: readonly ZoneNode[] }> {
     const soa = await this.soa(zone);
-    const nodes: ZoneNode[] = [{ name: zone, rrsets: [...this.apex(zone, soa).values()] }];
-    const namespace = zone.slice(AGENTS_ZONE_LABEL.length + 1);
-    const owners: string[] = [];
+    const namespace = namespaceOfZone(zone);
+    const all: Nodes = new Map();
+    const index = this.indexNode(namespace);
+    if (index.size > 0) all.set(indexOwner(namespace), index);
+    const seen = new Set<string>();
     for await (const name of this.options.names?.(namespace) ?? []) {
       const parsed = parseAgentName(name);
-      if (parsed.ok && parsed.value.name.namespace === namespace) owners.push(toDnsOwnerName(parsed.value.name));
+      const canonical = parsed.ok ? formatAgentName(parsed.value.name) : '';
+      if (!parsed.ok || parsed.value.name.namespace !== namespace || seen.has(canonical)) continue;
+      seen.add(canonical);
+      for (const [owner, node] of await this.agentNodes(parsed.value.name)) all.set(owner, node);
     }
-    for (const owner of [...new Set(owners)].sort(compareCanonically)) {
-      const node = await this.agentNode(owner);
-      if (node.size > 0) nodes.push({ name: owner, rrsets: [...node.values()] });
-    }
-    return { soa, nodes };
+    const owners = [...all.keys()].sort(compareCanonically);
+    return { soa, nodes: [{ name: zone, rrsets: [...this.apex(zone, soa).values()] }, ...owners.map((owner) => ({ name: owner, rrsets: [...all.get(owner)!.values()] }))] };
   }
 
-  /** The RRsets of an agent's node, by type; none for a name that is no agent that resolves now. */
-  private async agentNode(name: string): Promise<Map<string, Answer[]>> {
-    const node = new Map<string, Answer[]>();
-    const parsed = fromDnsOwnerName(name);
-    if (!parsed.ok) return node;
-    const prepared = this.options.resolution.prepare({ name: formatAgentName(parsed.value) });
-    if (!prepared.ok) return node;
+  /** The RRsets at a name below a zone's apex, by type; none where nothing resolves now. */
+  private async nodeAt(name: string, namespace: string): Promise<Map<string, Answer[]>> {
+    if (name === indexOwner(namespace)) return this.indexNode(namespace);
+    const dnsSd = DNS_SD_OWNER.exec(name);
+    if (dnsSd !== null && dnsSd[3] === namespace) {
+      return (await this.agentNodes({ namespace, path: [dnsSd[1]!] })).get(name) ?? new Map();
+    }
+    const tlsa = TLSA_OWNER.exec(name);
+    const host = tlsa === null ? name : tlsa[2]!;
+    const agent = this.agentAt(host, namespace);
+    if (agent === undefined) return new Map();
+    return (await this.agentNodes(agent)).get(name) ?? new Map();
+  }
+
+  /**
+   * The agent whose owner name `name` is: `<path reversed>._agents.<namespace>`, or, in a zone of a
+   * whole namespace, the flat `<path reversed>.<namespace>`.
+   */
+  private agentAt(name: string, namespace: string): AgentName | undefined {
+    if (zoneOf(name) !== undefined) {
+      const parsed = fromDnsOwnerName(name);
+      return parsed.ok && parsed.value.namespace === namespace ? parsed.value : undefined;
+    }
+    if (!this.#flat.has(namespace) || name === namespace || !name.endsWith(`.${namespace}`)) return undefined;
+    const path = name.slice(0, -(namespace.length + 1)).split('.').reverse();
+    const parsed = parseAgentName(formatAgentName({ namespace, path }));
+    return parsed.ok ? parsed.value.name : undefined;
+  }
+
+  /**
+   * Every node an agent that resolves now holds, built from one resolution: at its owner name
+   * (`_agents`) and, in a flat zone, its flat name, one SVCB per signed endpoint and the TXT with
+   * its signed AgentAddr; a TLSA at `_<port>._tcp.<owner>` for each endpoint served at that owner
+   * name that signed its key's digest; and for a one-label agent, DNS-AID's DNS-SD label per
+   * protocol it speaks, an AliasMode SVCB to its primary owner name. An unknown, revoked,
+   * suspended, deregistered or expired agent holds nothing, and neither does a name its
+   * namespace's owner delegated to another registry (no NS cut yet).
+   */
+  private async agentNodes(agent: AgentName): Promise<Nodes> {
+    const nodes: Nodes = new Map();
+    const prepared = this.options.resolution.prepare({ name: formatAgentName(agent) });
+    if (!prepared.ok) return nodes;
     const resolved = await this.options.resolution.resolve(prepared.value);
-    // Unknown, revoked, suspended, deregistered or expired: nothing in DNS either. A name its
-    // namespace's owner delegated to another registry is not this server's to answer (no NS cut yet).
-    if (!resolved.ok || resolved.value.kind === 'referral') return node;
-    const owner = toDnsOwnerName(parsed.value);
+    if (!resolved.ok || resolved.value.kind === 'referral') return nodes;
     const { addr } = resolved.value.agent;
     const ttl = addr.payload.ttl;
-    const services: Answer[] = [];
     const endpoints = [...factsEndpoints(resolved.value.agent.facts.payload)].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
-    for (const endpoint of endpoints) {
-      // SvcPriority 1, 2, … over the records published, in the endpoints' order.
-      const rdata = svcbRdataOf(endpoint, services.length + 1, addr.payload.factsUrl, addr.payload.factsSha256);
-      if (rdata) services.push({ type: SVCB_TYPE, name: owner, ttl, class: 'IN', data: rdata } as unknown as Answer);
+    const aliasOwner = toDnsOwnerName(agent);
+    const flatOwner = this.#flat.has(agent.namespace) ? [...[...agent.path].reverse(), agent.namespace].join('.') : undefined;
+    for (const owner of flatOwner === undefined ? [aliasOwner] : [flatOwner, aliasOwner]) {
+      const node = new Map<string, Answer[]>();
+      const services = svcbRecordsOf(endpoints, owner, ttl, addr.payload.factsUrl, addr.payload.factsSha256);
+      if (services.length > 0) node.set(SVCB_TYPE, services);
+      node.set('TXT', [{ type: 'TXT', name: owner, ttl, class: 'IN', data: chunks(encodeAgentAddr(addr)) }]);
+      nodes.set(owner, node);
+      for (const [tlsaOwner, records] of tlsaRecordsOf(endpoints, owner, ttl)) nodes.set(tlsaOwner, new Map([['TLSA', records]]));
     }
-    if (services.length > 0) node.set(SVCB_TYPE, services);
-    node.set('TXT', [{ type: 'TXT', name: owner, ttl, class: 'IN', data: chunks(encodeAgentAddr(addr)) }]);
+    if (agent.path.length === 1) {
+      const primary = flatOwner ?? aliasOwner;
+      const spoken = new Set(endpoints.filter((endpoint) => svcbRdataOf(endpoint, 1, addr.payload.factsUrl, addr.payload.factsSha256)).map((endpoint) => endpoint.protocol.toLowerCase()));
+      for (const protocol of DNS_SD_PROTOCOLS.filter((candidate) => spoken.has(candidate))) {
+        const owner = `_${agent.path[0]}._${protocol}.${AGENTS_ZONE_LABEL}.${agent.namespace}`;
+        const alias = { type: SVCB_TYPE, name: owner, ttl, class: 'IN', data: Buffer.from(svcb.encode({ priority: 0, target: primary, params: [] })) } as unknown as Answer;
+        nodes.set(owner, new Map([[SVCB_TYPE, [alias]]]));
+      }
+    }
+    return nodes;
+  }
+
+  /**
+   * DNS-AID's organization index, `_index._agents.<namespace>`: one ServiceMode SVCB at the
+   * registry's https face, whose search lists the namespace's agents (`cap`); nothing when the
+   * registry has no public https URL.
+   */
+  private indexNode(namespace: string): Map<string, Answer[]> {
+    const node = new Map<string, Answer[]>();
+    const url = this.options.registryUrl === undefined ? undefined : new URL(this.options.registryUrl);
+    if (url === undefined || url.protocol !== 'https:' || isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) return node;
+    const search = new URL(`${url.pathname.replace(/\/$/, '')}/v1/search`, url);
+    search.searchParams.set('namespace', namespace);
+    const data = svcb.encode({
+      priority: 1,
+      target: url.hostname,
+      params: [
+        { key: 'alpn', protocols: ['h2', 'http/1.1'] },
+        { key: 'port', port: url.port === '' ? 443 : Number(url.port) },
+        { key: 'cap', value: search.href },
+      ],
+    });
+    node.set(SVCB_TYPE, [{ type: SVCB_TYPE, name: indexOwner(namespace), ttl: ZONE_TTL, class: 'IN', data: Buffer.from(data) } as unknown as Answer]);
     return node;
   }
 
@@ -164,6 +285,15 @@ export class ZoneView {
   }
 }
 
+/** The namespace of a zone: `_agents.<namespace>` or, for a zone of a whole namespace, the zone's own name. */
+function namespaceOfZone(zone: string): string {
+  return zone.startsWith(`${AGENTS_ZONE_LABEL}.`) ? zone.slice(AGENTS_ZONE_LABEL.length + 1) : zone;
+}
+
+function indexOwner(namespace: string): string {
+  return `${INDEX_LABEL}.${AGENTS_ZONE_LABEL}.${namespace}`;
+}
+
 /** RFC 4034 6.1: names ordered by their labels from the right, each compared as lowercase bytes. */
 export function compareCanonically(a: string, b: string): number {
   const left = a.toLowerCase().split('.').reverse();
@@ -173,6 +303,46 @@ export function compareCanonically(a: string, b: string): number {
     if (order !== 0) return order;
   }
   return left.length - right.length;
+}
+
+/** The SVCB RRset at `owner`: SvcPriority 1, 2, … over the endpoints DNS can name, in the endpoints' order. */
+function svcbRecordsOf(endpoints: readonly AgentEndpoint[], owner: string, ttl: number, factsUrl: string, factsSha256: string): Answer[] {
+  const services: Answer[] = [];
+  for (const endpoint of endpoints) {
+    const rdata = svcbRdataOf(endpoint, services.length + 1, factsUrl, factsSha256);
+    if (rdata) services.push({ type: SVCB_TYPE, name: owner, ttl, class: 'IN', data: rdata } as unknown as Answer);
+  }
+  return services;
+}
+
+/**
+ * TLSA `3 1 1` (DANE-EE, the SubjectPublicKeyInfo, SHA-256: RFC 7671 5.1) at `_<port>._tcp.<owner>`
+ * for each endpoint served at the owner name itself whose signed facts give its key's digest
+ * (`tlsSpkiSha256`): DANE looks for it at the TLS host's name, and only names of this zone are ours
+ * to answer.
+ */
+function tlsaRecordsOf(endpoints: readonly AgentEndpoint[], owner: string, ttl: number): Map<string, Answer[]> {
+  const records = new Map<string, Answer[]>();
+  for (const endpoint of endpoints) {
+    const url = urlOf(endpoint);
+    if (url === undefined || endpoint.tlsSpkiSha256 === undefined || url.protocol !== 'https:' || url.hostname.toLowerCase() !== owner) continue;
+    const tlsaOwner = `_${url.port === '' ? 443 : Number(url.port)}._tcp.${owner}`;
+    const certificate = Buffer.from(endpoint.tlsSpkiSha256, 'hex');
+    const rrset = records.get(tlsaOwner) ?? [];
+    if (!rrset.some((record) => (record as unknown as { data: { certificate: Buffer } }).data.certificate.equals(certificate))) {
+      rrset.push({ type: 'TLSA', name: tlsaOwner, ttl, class: 'IN', data: { usage: 3, selector: 1, matchingType: 1, certificate } } as Answer);
+    }
+    records.set(tlsaOwner, rrset);
+  }
+  return records;
+}
+
+function urlOf(endpoint: AgentEndpoint): URL | undefined {
+  try {
+    return new URL(endpoint.url);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The ALPN ids an agent protocol is offered over: the protocol's own id, then HTTP/2 (DNS-AID). */
@@ -185,12 +355,8 @@ const WELL_KNOWN_OF_PROTOCOL: Readonly<Record<string, string>> = { a2a: 'agent-c
  * an IP-literal host (a TargetName is a domain name), or a host that is not a valid DNS name.
  */
 function svcbRdataOf(endpoint: AgentEndpoint, priority: number, factsUrl: string, factsSha256: string): Buffer | undefined {
-  let url: URL;
-  try {
-    url = new URL(endpoint.url);
-  } catch {
-    return undefined;
-  }
+  const url = urlOf(endpoint);
+  if (url === undefined) return undefined;
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
   if (isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) return undefined;
   const protocol = endpoint.protocol.toLowerCase();

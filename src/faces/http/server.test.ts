@@ -202,6 +202,9 @@ describe('HTTP face: search, system routes, docs', () => {
     const byWord = (await app.inject({ url: '/v1/search?q=refund' })).json();
     expect(byWord.items.map((i: { name: string }) => i.name)).toEqual(['agent://acme.com/billing/refunds']);
     expect((await app.inject({ url: '/v1/search?protocol=mcp' })).json().items).toHaveLength(1);
+    expect((await app.inject({ url: '/v1/search?namespace=acme.com' })).json().items).toHaveLength(3);
+    expect((await app.inject({ url: '/v1/search?namespace=acme.co' })).json().items).toHaveLength(0);
+    expectProblem(await app.inject({ url: `/v1/search?namespace=${'a'.repeat(254)}` }), 400, 'REQUEST_INVALID');
     expect((await app.inject({ url: '/v1/search?capability=skill-0' })).json().items[0].name).toBe('agent://acme.com/billing/invoices');
     const first = (await app.inject({ url: '/v1/search?q=billing&limit=2' })).json();
     expect(first.items).toHaveLength(2);

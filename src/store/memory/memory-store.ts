@@ -6,7 +6,7 @@ import { SignpostError } from '../../core/errors.js';
 import { logEntryText, type LogEntry, type LogEventDraft } from '../../core/log/log-event.js';
 import type { PutOutcome, RecordStore, SearchPage, SearchQuery, StatusChange, StatusEntry, StatusPurpose, StoredCertification, StoredNamespaceClaim } from '../../core/ports.js';
 import { AGENT_STATES, type AgentState, type StoredAgent } from '../../core/registry/stored-agent.js';
-import { FILTERS, type FilterKey, LABEL_WEIGHT, certificationCounts, compareCodePoints, filterValue, isRanked, namespaceOfName, notAfterMsOf, pageOf, planSearch, type SearchPlan, validUnder } from '../search/plan.js';
+import { FILTERS, type FilterKey, LABEL_WEIGHT, certificationCounts, compareCodePoints, filterValue, inNamespace, isRanked, namespaceOfName, notAfterMsOf, pageOf, planSearch, type SearchPlan, validUnder } from '../search/plan.js';
 import { nameLabels, tokenize } from '../search/tokenize.js';
 import { checkSequenceRises } from '../sequence-rule.js';
 import { checkLogRange } from '../log-rules.js';
@@ -91,7 +91,7 @@ export class MemoryRecordStore implements RecordStore {
     const plan = planSearch(query);
     this.#ensureOpen();
     const matches = [...this.#rows.values()].filter(
-      (row) => matchesFilters(row, plan) && validUnder(plan, row.notAfterMs) && this.#claimMatches(row, plan) && this.#holdsCertification(row, plan) && matchesWords(row, plan.words),
+      (row) => inNamespace(plan, row.name) && matchesFilters(row, plan) && validUnder(plan, row.notAfterMs) && this.#claimMatches(row, plan) && this.#holdsCertification(row, plan) && matchesWords(row, plan.words),
     );
     const ordered = isRanked(plan) ? byRank(matches, plan.words) : byName(matches);
     return pageOf(plan, pageSlice(ordered, plan).map(parse));

@@ -38,6 +38,8 @@ export interface SearchPlan {
   readonly certification: CertificationFilter | undefined;
   /** Only agents of namespaces with a stored claim, or without one; undefined: both. */
   readonly namespaceClaim: SearchQuery['namespaceClaim'];
+  /** Only names from `agent://<namespace>/` up to (not including) `agent://<namespace>0` ('0' follows '/'): one namespace as a range of names. */
+  readonly namespaceRange: { readonly from: string; readonly to: string } | undefined;
   /** Only records valid at this time (notAfter after it); undefined: no expiry filter. */
   readonly validAt: number | undefined;
   readonly limit: number;
@@ -58,10 +60,12 @@ export function planSearch(query: SearchQuery): SearchPlan {
   const validAt = query.validAt;
   if (validAt !== undefined && !Number.isFinite(validAt)) throw new SignpostError('INTERNAL', `validAt must be a time, got ${String(validAt)}`);
   const namespaceClaim = query.namespaceClaim;
-  const fingerprint = fingerprintOf(words, filters, certification, namespaceClaim);
+  const namespace = query.namespace?.trim().toLowerCase().replace(/\.$/, '');
+  const namespaceRange = namespace === undefined || namespace === '' ? undefined : { from: `agent://${namespace}/`, to: `agent://${namespace}0` };
+  const fingerprint = fingerprintOf(words, filters, certification, namespaceClaim, namespaceRange?.from);
   const ranked = words.length > 0;
   const start = query.cursor === undefined || query.cursor === '' ? firstPage(ranked) : decodeCursor(query.cursor, fingerprint, ranked);
-  return { words, filters, certification, namespaceClaim, validAt, limit, start, fingerprint };
+  return { words, filters, certification, namespaceClaim, namespaceRange, validAt, limit, start, fingerprint };
 }
 
 /**
@@ -69,6 +73,11 @@ export function planSearch(query: SearchQuery): SearchPlan {
  * VALID_FROM_CLOCK_SKEW_MS ahead (an issuer's clock running fast), so the registry's listing
  * says "counts" from then on, and search must find it from then on too.
  */
+/** Whether a name is in the plan's namespace, if it names one: the rule both backends apply. */
+export function inNamespace(plan: SearchPlan, name: string): boolean {
+  return plan.namespaceRange === undefined || (name >= plan.namespaceRange.from && name < plan.namespaceRange.to);
+}
+
 /** Whether a record with this notAfter (epoch ms) is listed under the plan: the rule both backends apply. */
 export function validUnder(plan: SearchPlan, notAfterMs: number | undefined): boolean {
   return plan.validAt === undefined || (notAfterMs !== undefined && notAfterMs > plan.validAt);
@@ -164,8 +173,21 @@ function normalisedCertification(filter: CertificationFilter | undefined): Certi
 }
 
 /** The policy and the time are left out on purpose: they may change between pages of one query. */
-function fingerprintOf(words: readonly string[], filters: ReadonlyMap<FilterKey, string>, certification: CertificationFilter | undefined, namespaceClaim: SearchQuery['namespaceClaim']): string {
-  const canonical = JSON.stringify([words, FILTERS.map(({ key }) => filters.get(key) ?? null), certification?.name ?? null, ...(namespaceClaim === undefined ? [] : [namespaceClaim])]);
+function fingerprintOf(
+  words: readonly string[],
+  filters: ReadonlyMap<FilterKey, string>,
+  certification: CertificationFilter | undefined,
+  namespaceClaim: SearchQuery['namespaceClaim'],
+  namespace: string | undefined,
+): string {
+  // Optional parts only when given, so cursors of queries without them stay as they were.
+  const canonical = JSON.stringify([
+    words,
+    FILTERS.map(({ key }) => filters.get(key) ?? null),
+    certification?.name ?? null,
+    ...(namespaceClaim === undefined ? [] : [namespaceClaim]),
+    ...(namespace === undefined ? [] : [{ namespace }]),
+  ]);
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 22);
 }
 

@@ -259,10 +259,11 @@ export class SqliteRecordStore implements RecordStore {
   #searchStatement(plan: SearchPlan): Database.Statement<[Record<string, unknown>], { doc: string }> {
     const keys = FILTERS.map(({ key }) => key).filter((key) => plan.filters.has(key));
     const certified = plan.certification !== undefined;
-    const shape = `${isRanked(plan) ? 'ranked' : 'listed'}:${keys.join(',')}${certified ? ':certified' : ''}:${plan.namespaceClaim ?? ''}`;
+    const scoped = plan.namespaceRange !== undefined;
+    const shape = `${isRanked(plan) ? 'ranked' : 'listed'}:${keys.join(',')}${certified ? ':certified' : ''}:${plan.namespaceClaim ?? ''}${scoped ? ':namespace' : ''}`;
     let statement = this.#searchStatements.get(shape);
     if (statement === undefined) {
-      statement = this.#db.prepare<[Record<string, unknown>], { doc: string }>(searchSql(isRanked(plan), keys, certified, plan.namespaceClaim));
+      statement = this.#db.prepare<[Record<string, unknown>], { doc: string }>(searchSql(isRanked(plan), keys, certified, plan.namespaceClaim, scoped));
       this.#searchStatements.set(shape, statement);
     }
     return statement;
@@ -397,11 +398,13 @@ function filterValues(agent: ActiveAgent): { key: FilterKey; value: string }[] {
  * Ranked (text) search orders by BM25 with name words weighted up, then by name so equal ranks
  * page deterministically; listings order by name and page by keyset.
  */
-function searchSql(ranked: boolean, filters: readonly FilterKey[], certified: boolean, namespaceClaim: SearchPlan['namespaceClaim']): string {
+function searchSql(ranked: boolean, filters: readonly FilterKey[], certified: boolean, namespaceClaim: SearchPlan['namespaceClaim'], scoped: boolean): string {
   const filterSql =
     filters.map((key) => `AND a.id IN (SELECT agent FROM ${FILTER_TABLES[key]} WHERE value = @${key})`).join(' ') +
     (certified ? ` ${CERTIFIED_SQL}` : '') +
-    (namespaceClaim === undefined ? '' : ` AND ${namespaceClaim === 'claimed' ? '' : 'NOT '}${CLAIMED_SQL}`);
+    (namespaceClaim === undefined ? '' : ` AND ${namespaceClaim === 'claimed' ? '' : 'NOT '}${CLAIMED_SQL}`) +
+    // A range of names: the name index reads only the namespace's rows (inNamespace() of search/plan.ts).
+    (scoped ? ' AND a.name >= @namespaceFrom AND a.name < @namespaceTo' : '');
   if (ranked) {
     return `SELECT a.doc FROM agent_search JOIN agents a ON a.id = agent_search.rowid
       WHERE agent_search MATCH @match AND a.state = 'active' ${VALID_SQL} ${filterSql}
@@ -435,6 +438,10 @@ const VALID_SQL = 'AND (@validAt IS NULL OR a.not_after > @validAt)';
 function searchParameters(plan: SearchPlan): Record<string, unknown> {
   const parameters: Record<string, unknown> = { limit: plan.limit + 1, validAt: plan.validAt ?? null };
   for (const [key, value] of plan.filters) parameters[key] = value;
+  if (plan.namespaceRange !== undefined) {
+    parameters['namespaceFrom'] = plan.namespaceRange.from;
+    parameters['namespaceTo'] = plan.namespaceRange.to;
+  }
   if (plan.certification !== undefined) {
     parameters['certification'] = plan.certification.name;
     parameters['certifiedAt'] = plan.certification.at;

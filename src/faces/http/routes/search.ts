@@ -9,6 +9,7 @@ const SearchQuerySchema = Type.Object(
     q: Type.Optional(Type.String({ maxLength: 256, description: 'Words that must all match (prefixes count)' })),
     capability: Type.Optional(Type.String({ maxLength: 128, description: 'A skill id or tag' })),
     protocol: Type.Optional(Type.String({ maxLength: 32 })),
+    namespace: Type.Optional(Type.String({ maxLength: 253, description: "Only this namespace's agents (exact: acme.com, not eu.acme.com); what DNS-AID's _index._agents.<namespace> points at" })),
     certification: Type.Optional(
       Type.String({
         maxLength: 256,
@@ -51,8 +52,9 @@ export function searchRoutes(app: HttpApp, { registry, certifications, clock }: 
       },
     },
     async (request, reply) => {
-      const { q, capability, protocol, certification, ownership, limit, cursor } = request.query as {
+      const { q, capability, protocol, namespace, certification, ownership, limit, cursor } = request.query as {
         q?: string;
+        namespace?: string;
         ownership?: 'proven' | 'unclaimed';
         capability?: string;
         protocol?: string;
@@ -65,6 +67,7 @@ export function searchRoutes(app: HttpApp, { registry, certifications, clock }: 
         ...(q?.trim() ? { text: q } : {}),
         ...(capability ? { capability } : {}),
         ...(protocol ? { protocol } : {}),
+        ...(namespace?.trim() ? { namespace } : {}),
         // The policy and the time come with the query, so a policy change needs no re-indexing;
         // without a certification registry no issuer is trusted and nothing counts.
         ...(certification?.trim()
