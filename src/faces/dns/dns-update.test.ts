@@ -308,6 +308,17 @@ describe('rcodeOf', () => {
 });
 
 describe('updateTxtStrings', () => {
+  it('makes the test vector of spec section 25: the tombstone of the agent key, sequence 11', () => {
+    const tombstone = createTombstone(testKey(1), NAME, 11);
+    expect(tombstone.sig).toBe('CRKWtAKZaUle7_DIAQ0L7oSuYBrX6UHXTSrEhI7yNt-T7fvEn3NlQ3SbVQ3SPJJjumNd-ICSw1QGyZiM-QSqCw');
+    expect(updateTxtStrings('tombstone', tombstone)).toEqual([
+      'signpost-v1 tombstone',
+      'eyJwYXlsb2FkIjp7InR5cGUiOiJBZ2VudFRvbWJzdG9uZSIsInYiOjEsIm5hbWUiOiJhZ2VudDovL2FjbWUuY29tL2JpbGxpbmcvaW52b2ljZXMiLCJhZ2VudElkIjoiZGlkOmtleTp6Nk1rb24zTmVjZDZOa2t5Zm9Hb0h4aWQyem5HYzU5TFUzSzdtdWJhUmNGYkxmTFgiLCJzZXEiOjExfSwic2lnIjoiQ1JLV3RBS1phVWxlN19ESUFRMEw',
+      '3b1N1WUJyWDZVSFhUU3JFaEk3eU50LVQ3ZnZFbjNObFEzU2JWUTNTUEpKanVtTmQtSUNTdzFRR3laaU0tUVNxQ3cifQ',
+    ]);
+  });
+
+
   it('is the version and kind, then base64url of the JSON in strings of at most 255 bytes', () => {
     const document = { payload: { name: NAME }, sig: 'x'.repeat(600) };
     const strings = updateTxtStrings('tombstone', document);
