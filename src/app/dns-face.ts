@@ -84,7 +84,15 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
           return transferKeys.has(normalized) && (transferKeys.get(normalized) === undefined || transferKeys.get(normalized)!.name === keyName);
         },
         // An UPDATE's TSIG key may talk to the zone; the document it carries is checked by the registry, as over HTTP.
-        ...(updateKeys.length === 0 ? {} : { update: { writes: services.registry, allowed: (keyName: string, zone: string) => updateKeys.some((allowed) => allowed.key.name === keyName && (allowed.zone ?? zone) === zone) } }),
+        ...(updateKeys.length === 0
+          ? {}
+          : {
+              update: {
+                writes: services.registry,
+                allowed: (keyName: string, zone: string) => updateKeys.some((allowed) => allowed.key.name === keyName && (allowed.zone ?? zone) === zone),
+                onApplied: ({ keyName, kind, name }: { keyName: string; kind: string; name: string }) => logger.info({ name, kind, tsigKey: keyName }, 'agent written by DNS UPDATE'),
+              },
+            }),
         ...(config.dnsRateLimit === undefined ? {} : { rateLimiter: new ResponseRateLimiter({ perSecond: config.dnsRateLimit, now: () => services.clock.now() }) }),
         onError: (error) => logger.error({ err: error }, 'a DNS question could not be answered (SERVFAIL)'),
       }).catch((error: unknown) => {

@@ -72,6 +72,11 @@ describe('DNS UPDATE on a real registry, with nsupdate', () => {
     expect((await nsupdate(script, '-y', `hmac-sha256:other-key:${SECRET}`)).code).not.toBe(0);
     expect(await dig(NODE, 'SVCB')).toMatch(/new\.acme\.com\. alpn="a2a,h2" port=9443 /);
 
+    // The script is one document: two kinds at once, or a registration without the registry's URL, are usage errors.
+    const both = await runCli(['dns', 'update-script', NAME, '--key', agentKey, '--deregister', '--status', 'revoke', '--reason', 'x'], env);
+    expect({ code: both.code, stderr: both.stderr }).toEqual({ code: 2, stderr: 'error REQUEST_INVALID: --deployment, --status and --deregister exclude each other: one document per UPDATE\n' });
+    expect((await runCli(['dns', 'update-script', NAME, '--key', agentKey, '--endpoint', 'a2a=https://x.acme.com/a2a'], env)).stderr).toMatch(/^error REQUEST_INVALID: a registration needs --public-url/);
+
     // A revocation sent the same way: the name holds nothing in DNS, and HTTP answers 410.
     const revoke = await runCli(['dns', 'update-script', NAME, '--key', agentKey, '--status', 'revoke', '--reason', 'retired', '--server', `127.0.0.1:${port}`], env);
     expect(revoke.code, revoke.stderr).toBe(0);

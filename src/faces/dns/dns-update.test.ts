@@ -33,7 +33,7 @@ interface Rr {
 }
 
 /** An UPDATE message on the wire (names uncompressed), as nsupdate sends it: zone, prerequisites, updates. */
-function updateMessage(options: { zone?: string; zoneType?: number; prerequisites?: Rr[]; updates?: Rr[]; id?: number }): Buffer {
+function updateMessage(options: { zone?: string; zoneType?: number; prerequisites?: Rr[]; updates?: Rr[]; id?: number; edns?: boolean }): Buffer {
   const name = (text: string) => Buffer.concat([...text.split('.').filter(Boolean).map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label)])), Buffer.from([0])]);
   const header = Buffer.alloc(12);
   header.writeUInt16BE(options.id ?? 42, 0);
@@ -41,6 +41,7 @@ function updateMessage(options: { zone?: string; zoneType?: number; prerequisite
   header.writeUInt16BE(1, 4);
   header.writeUInt16BE(options.prerequisites?.length ?? 0, 6);
   header.writeUInt16BE(options.updates?.length ?? 0, 8);
+  header.writeUInt16BE(options.edns ? 1 : 0, 10);
   const zone = Buffer.alloc(4);
   zone.writeUInt16BE(options.zoneType ?? 6, 0);
   zone.writeUInt16BE(CLASS.IN, 2);
@@ -53,7 +54,8 @@ function updateMessage(options: { zone?: string; zoneType?: number; prerequisite
     fixed.writeUInt16BE(rdata.length, 8);
     return Buffer.concat([name(rr.name), fixed, rdata]);
   };
-  return Buffer.concat([header, name(options.zone ?? ZONE), zone, ...(options.prerequisites ?? []).map(record), ...(options.updates ?? []).map(record)]);
+  const opt = options.edns ? [record({ name: '', type: 41, class: 1232 })] : [];
+  return Buffer.concat([header, name(options.zone ?? ZONE), zone, ...(options.prerequisites ?? []).map(record), ...(options.updates ?? []).map(record), ...opt]);
 }
 
 /** TXT RDATA of character-strings. */
@@ -76,10 +78,15 @@ async function setUp(options: { writes?: AgentWrites; allowed?: (keyName: string
   expect((await registry.register(registrationFor(testKey(1), NAME, 10, endpointAt('agents.acme.com')))).ok).toBe(true);
   const view = new ZoneView({ resolution: registryResolution(registry, clock), serial: () => store.logSize(), serverName: 'ns1.registry.example' });
   const errors: unknown[] = [];
+  const applied: unknown[] = [];
   const answerer = {
     view,
     tsig: { keys: [KEY, OTHER_KEY], now: () => NOW * 1000 },
-    update: { writes: options.writes ?? registry, allowed: options.allowed ?? ((keyName: string, zone: string) => keyName === KEY.name && zone === ZONE) },
+    update: {
+      writes: options.writes ?? registry,
+      allowed: options.allowed ?? ((keyName: string, zone: string) => keyName === KEY.name && zone === ZONE),
+      onApplied: (change: unknown) => applied.push(change),
+    },
     onError: (error: unknown) => errors.push(error),
   };
   const ask = async (message: Buffer, transport: 'udp' | 'tcp' = 'udp') => {
@@ -93,20 +100,20 @@ async function setUp(options: { writes?: AgentWrites; allowed?: (keyName: string
     const found = await view.answer({ name: NODE, type: 'SVCB' });
     return found.kind === 'answer' ? found.records.map((record) => svcb.decode((record as unknown as { data: Buffer }).data).target) : [];
   };
-  return { store, clock, registry, view, ask, targets, errors };
+  return { store, clock, registry, view, ask, targets, errors, applied };
 }
 
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, YXDOMAIN: 6, YXRRSET: 7, NXRRSET: 8, NOTAUTH: 9, NOTZONE: 10 } as const;
 
 /** The refusal expected: the RCODE, the EDE's code (and info-code 18 for REFUSED), and nothing written. */
 async function expectRefused(setup: Awaited<ReturnType<typeof setUp>>, message: Buffer, rcode: number, code: ErrorCode, text?: RegExp) {
-  const before = { log: await setup.store.logSize(), targets: await setup.targets() };
+  const before = { log: await setup.store.logSize(), targets: await setup.targets(), applied: [...setup.applied] };
   const { rcode: got, ede, decoded } = await setup.ask(message);
   expect({ rcode: got, code: ede?.text.split(':')[0] }).toEqual({ rcode, code });
   expect(ede?.infoCode).toBe(rcode === RCODE.REFUSED ? 18 : 0);
   if (text) expect(ede!.text).toMatch(text);
   expect((decoded as { opcode?: string }).opcode).toBe('UPDATE');
-  expect({ log: await setup.store.logSize(), targets: await setup.targets() }).toEqual(before);
+  expect({ log: await setup.store.logSize(), targets: await setup.targets(), applied: setup.applied }).toEqual(before);
 }
 
 describe('DNS UPDATE: publishing through the registry rules', () => {
@@ -122,9 +129,13 @@ describe('DNS UPDATE: publishing through the registry rules', () => {
     expect(verifyTsig(tsig!, [KEY], { now: NOW, priorMac: requestMac }).ok).toBe(true);
     expect(await setup.targets()).toEqual(['new.acme.com']);
     expect((await setup.registry.lookup(NAME)).ok && (await setup.registry.lookup(NAME))).toMatchObject({ value: { seq: 11 } });
+    expect(decoded.additionals).toEqual([]);
+    expect(setup.applied).toEqual([{ keyName: KEY.name, kind: 'registration', name: NAME }]);
 
-    const overTcp = signed(updateMessage({ updates: [documentTxt('registration', registrationFor(testKey(1), NAME, 12, endpointAt('tcp.acme.com')))] }));
-    expect((await setup.ask(overTcp, 'tcp')).rcode).toBe(RCODE.NOERROR);
+    // Over TCP, and with EDNS: the answer has an OPT too (RFC 6891), without an EDE.
+    const overTcp = signed(updateMessage({ edns: true, updates: [documentTxt('registration', registrationFor(testKey(1), NAME, 12, endpointAt('tcp.acme.com')))] }));
+    const tcp = await setup.ask(overTcp, 'tcp');
+    expect({ rcode: tcp.rcode, ede: tcp.ede, additionals: tcp.decoded.additionals?.map((record) => record.type) }).toEqual({ rcode: RCODE.NOERROR, ede: undefined, additionals: ['OPT'] });
     expect(await setup.targets()).toEqual(['tcp.acme.com']);
   });
 

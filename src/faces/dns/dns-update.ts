@@ -50,6 +50,8 @@ export interface DnsUpdater {
   readonly writes: AgentWrites;
   /** Whether a request TSIG-signed with this key may update this zone (`_agents.<namespace>`). */
   readonly allowed: (keyName: string, zone: string) => boolean;
+  /** Told of every document an UPDATE wrote (for the operator's log, as the HTTP routes log theirs). */
+  readonly onApplied?: ((applied: { readonly keyName: string; readonly kind: UpdateDocumentKind; readonly name: string }) => void) | undefined;
 }
 
 /** What answering an UPDATE needs of the DNS face (a part of dns-server.ts's DnsAnswerer). */
@@ -62,12 +64,12 @@ export interface UpdateAnswerer {
 
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, YXDOMAIN: 6, YXRRSET: 7, NXRRSET: 8, NOTAUTH: 9, NOTZONE: 10 } as const;
 const CLASS = { IN: 1, NONE: 254, ANY: 255 } as const;
-const TYPE = { SOA: 6, TXT: 16, ANY: 255 } as const;
+const TYPE = { SOA: 6, TXT: 16, OPT: 41, ANY: 255 } as const;
 /** RFC 8914 info-codes: 18 for a refusal of who asks or what they ask, 0 with the text otherwise. */
 const EDE = { OTHER: 0, PROHIBITED: 18 } as const;
 const EDE_OPTION = 15;
-/** EXTRA-TEXT is cut here: enough for a code and its detail, small enough for any UDP answer. */
-const MAX_EDE_TEXT_BYTES = 400;
+/** EXTRA-TEXT is cut here: enough for a code and its detail, and the signed answer still fits 512 bytes (nsupdate sends no EDNS). */
+const MAX_EDE_TEXT_BYTES = 300;
 /** The types a zone view's nodes hold, by number, for the RRset prerequisites. */
 const ZONE_VIEW_TYPES: Readonly<Record<string, number>> = { SOA: 6, NS: 2, TXT: 16, DNSKEY: 48, [SVCB_TYPE]: 64 };
 
@@ -344,7 +346,9 @@ async function decideUpdate(answerer: UpdateAnswerer, update: UpdateMessage, key
   const document = checkDocumentAt(updates.value);
   if (!document.ok) return document.refusal;
   const applied = await applyDocument(answerer.update!.writes, document.value);
-  return applied.ok ? undefined : applied.refusal;
+  if (!applied.ok) return applied.refusal;
+  answerer.update!.onApplied?.({ keyName, kind: document.value.kind, name: document.value.name });
+  return undefined;
 }
 
 /**
@@ -373,7 +377,8 @@ export async function answerUpdate(answerer: UpdateAnswerer, message: Buffer): P
     answerer.onError?.(error);
     refusal = refusalOf('INTERNAL', 'the update could not be written; nothing was changed');
   }
-  return signMessage(updateAnswer(id, zones, refusal), verdict.key, { timeSigned: now, priorMac: verdict.mac }).message;
+  const edns = parsed.value.additionals.some((record) => record.type === TYPE.OPT);
+  return signMessage(updateAnswer(id, zones, refusal, edns), verdict.key, { timeSigned: now, priorMac: verdict.mac }).message;
 }
 
 /** A bad TSIG: NOTAUTH with the TSIG error (RFC 8945 5.2), a FORMERR for a malformed MAC; the EDE says which. */
@@ -384,30 +389,36 @@ function tsigRefusal(id: number, zones: UpdateMessage['zones'], signed: SignedMe
 }
 
 /**
- * The answer's header (QR, opcode UPDATE, the RCODE) and zone section; a refusal adds an OPT with
- * the EDE. It is added even when the request had no OPT (nsupdate sends none), against RFC 6891
- * 7's MUST NOT: a requester that knows no EDNS ignores an additional record it cannot read, while
- * without it `nsupdate -d` could only say REFUSED, never which rule refused.
+ * The answer's header (QR, opcode UPDATE, the RCODE) and zone section, and an OPT when the request
+ * had one (RFC 6891) or when it carries a refusal's EDE. The EDE goes even to a request without
+ * OPT (nsupdate sends none), against RFC 6891 7's MUST NOT: a requester that knows no EDNS skips
+ * an additional record it cannot read, while without it `nsupdate -d` could only say REFUSED,
+ * never which rule refused.
  */
-function updateAnswer(id: number, zones: UpdateMessage['zones'], refusal: UpdateRefusal | undefined): Buffer {
+function updateAnswer(id: number, zones: UpdateMessage['zones'], refusal: UpdateRefusal | undefined, edns = false): Buffer {
   const packet: Packet = {
     id,
     type: 'response',
     flags: (UPDATE_OPCODE << 11) | (refusal?.rcode ?? RCODE.NOERROR),
     questions: zones.map((zone) => ({ name: zone.name, type: 'SOA', class: zone.class === CLASS.IN ? 'IN' : 'ANY' })) as Packet['questions'],
-    additionals: refusal === undefined ? [] : [edeOption(refusal)],
+    additionals: refusal !== undefined || edns ? [optRecord(refusal)] : [],
   };
   return dnsPacket.encode(packet);
 }
 
-/** An OPT with the Extended DNS Error: info-code 18 (Prohibited) for REFUSED, 0 (Other) else, and `CODE: detail`. */
-function edeOption(refusal: UpdateRefusal): NonNullable<Packet['additionals']>[number] {
+/** An OPT, with the refusal's Extended DNS Error if any: info-code 18 (Prohibited) for REFUSED, 0 (Other) else, and `CODE: detail`. */
+function optRecord(refusal: UpdateRefusal | undefined): NonNullable<Packet['additionals']>[number] {
+  const options = refusal === undefined ? [] : [{ code: EDE_OPTION, data: edeData(refusal) }];
+  return { type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0, options } as unknown as NonNullable<Packet['additionals']>[number];
+}
+
+function edeData(refusal: UpdateRefusal): Buffer {
   const infoCode = refusal.rcode === RCODE.REFUSED ? EDE.PROHIBITED : EDE.OTHER;
   const text = utf8Prefix(`${refusal.problem.code}: ${refusal.problem.detail}`, MAX_EDE_TEXT_BYTES);
   const data = Buffer.alloc(2 + text.length);
   data.writeUInt16BE(infoCode, 0);
   text.copy(data, 2);
-  return { type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0, options: [{ code: EDE_OPTION, data }] } as unknown as NonNullable<Packet['additionals']>[number];
+  return data;
 }
 
 /** The UTF-8 bytes of `text`, cut at a character boundary to at most `max` bytes. */
