@@ -9,7 +9,7 @@ import { registryResolution } from '../../core/resolve/resolution-pipeline.js';
 import { toBase64Url } from '../../core/trust/encoding.js';
 import { MemoryRecordStore } from '../../store/memory/memory-store.js';
 import { answerMessage, answerTcp } from './dns-server.js';
-import { extendedErrorOf, rcodeOf, updateTxtStrings, type AgentWrites, type UpdateDocumentKind } from './dns-update.js';
+import { rcodeOf, updateTxtStrings, type AgentWrites, type UpdateDocumentKind } from './dns-update.js';
 import { readTsig, signMessage, TSIG_ERRORS, verifyTsig, type TsigKey } from './tsig.js';
 import { svcb } from './svcb.js';
 import { ZoneView } from './zone-view.js';
@@ -101,6 +101,15 @@ async function setUp(options: { writes?: AgentWrites; allowed?: (keyName: string
     return found.kind === 'answer' ? found.records.map((record) => svcb.decode((record as unknown as { data: Buffer }).data).target) : [];
   };
   return { store, clock, registry, view, ask, targets, errors, applied };
+}
+
+/** The Extended DNS Error of an answer (RFC 8914, EDNS option 15): info-code and EXTRA-TEXT, if any. */
+function extendedErrorOf(answer: Buffer): { infoCode: number; text: string } | undefined {
+  const reading = readTsig(answer);
+  const decoded = dnsPacket.decode(reading.kind === 'signed' ? reading.signed.unsigned : answer);
+  const opt = decoded.additionals?.find((record) => record.type === 'OPT') as { options?: { code: number; data: Buffer }[] } | undefined;
+  const option = opt?.options?.find((candidate) => candidate.code === 15);
+  return option === undefined ? undefined : { infoCode: option.data.readUInt16BE(0), text: option.data.toString('utf8', 2) };
 }
 
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, YXDOMAIN: 6, YXRRSET: 7, NXRRSET: 8, NOTAUTH: 9, NOTZONE: 10 } as const;

@@ -150,7 +150,7 @@ export interface UpdateMessage {
 const names = (dnsPacket as unknown as { name: { decode: ((buf: Buffer, offset: number) => string) & { bytes: number } } }).name;
 
 /** The sections of an UPDATE message (without its TSIG), or FORMERR. */
-export function parseUpdateMessage(message: Buffer): Verdict<UpdateMessage> {
+function parseUpdateMessage(message: Buffer): Verdict<UpdateMessage> {
   try {
     let at = 12;
     const readName = () => {
@@ -216,7 +216,7 @@ function txtStrings(rdata: Buffer): string[] | undefined {
 }
 
 /** The signed document a TXT carries, its JSON read as the HTTP face reads a body. */
-export function readUpdateDocument(rdata: Buffer): Verdict<UpdateDocument> {
+function readUpdateDocument(rdata: Buffer): Verdict<UpdateDocument> {
   const strings = txtStrings(rdata);
   if (strings === undefined || strings.length === 0) return refuse('DNS_UPDATE_PAYLOAD_INVALID', 'the TXT RDATA is not a sequence of character-strings');
   const [version, kind] = strings[0]!.split(' ');
@@ -428,13 +428,4 @@ function utf8Prefix(text: string, max: number): Buffer {
   let end = max;
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
   return bytes.subarray(0, end);
-}
-
-/** The Extended DNS Error of an answer (for tests and clients): info-code and EXTRA-TEXT, if any. */
-export function extendedErrorOf(answer: Buffer): { readonly infoCode: number; readonly text: string } | undefined {
-  const reading = readTsig(answer);
-  const decoded = dnsPacket.decode(reading.kind === 'signed' ? reading.signed.unsigned : answer);
-  const opt = decoded.additionals?.find((record) => record.type === 'OPT') as { options?: { code: number; data: Buffer }[] } | undefined;
-  const option = opt?.options?.find((candidate) => candidate.code === EDE_OPTION);
-  return option === undefined ? undefined : { infoCode: option.data.readUInt16BE(0), text: option.data.toString('utf8', 2) };
 }
