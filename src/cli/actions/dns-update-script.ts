@@ -5,15 +5,13 @@
  * The sequence comes from the clock (hybrid, like every write's), so it is above any record the
  * same key wrote before without asking the registry.
  */
+import { nsupdateScript, type UpdateDocumentKind } from '../../app/dns-update-script.js';
 import { SignpostError } from '../../core/errors.js';
-import { toDnsOwnerName } from '../../core/name/agent-name.js';
 import { parseAgentName } from '../../core/name/index.js';
 import { checkDeployment, createDeployment, type DeploymentInstance } from '../../core/record/deployment.js';
 import { createRegistration, createStatusChange, createTombstone } from '../../core/record/registration.js';
 import { nextSequence } from '../../core/record/sequence.js';
 import type { AgentStatusChange } from '../../core/record/types.js';
-import { updateTxtStrings, type UpdateDocumentKind } from '../../faces/dns/dns-update.js';
-import { AGENTS_ZONE_LABEL } from '../../faces/dns/zone-view.js';
 import { didOfKeyArgument } from '../agent-writes.js';
 import { unwrap } from '../cli-context.js';
 import { readJsonFile } from '../input-files.js';
@@ -40,17 +38,9 @@ export interface UpdateScriptFlags {
 const STATUS_ACTIONS: readonly AgentStatusChange['action'][] = ['revoke', 'suspend', 'reinstate'];
 
 export async function updateScript(input: string, flags: UpdateScriptFlags): Promise<void> {
-  const parsed = unwrap(parseAgentName(input));
-  const { kind, document } = await signedDocument(parsed.canonical, flags);
-  const strings = updateTxtStrings(kind, document);
-  const lines = [
-    `; ${kind} of ${parsed.canonical}: nsupdate -k TSIG-KEY-FILE < this (the TXT is not stored: the registry checks the signed document and serves what it makes)`,
-    ...(flags.server === undefined ? [] : [`server ${serverLine(flags.server)}`]),
-    `zone ${AGENTS_ZONE_LABEL}.${parsed.name.namespace}`,
-    `update add ${toDnsOwnerName(parsed.name)} 0 TXT ${strings.map((text) => `"${text}"`).join(' ')}`,
-    'send',
-  ];
-  process.stdout.write(lines.join('\n') + '\n');
+  const name = unwrap(parseAgentName(input)).canonical;
+  const { kind, document } = await signedDocument(name, flags);
+  process.stdout.write(nsupdateScript(name, kind, document, flags.server));
 }
 
 /** The document the flags ask for, signed with the key: a registration unless --deployment, --status or --deregister says otherwise. */
@@ -78,11 +68,4 @@ async function signedDocument(name: string, flags: UpdateScriptFlags): Promise<{
   const factsUrl = `${flags.publicUrl.replace(/\/+$/, '')}/v1/agents/${encodeURIComponent(name)}/facts`;
   const nextKey = flags.nextKey === undefined ? {} : { nextKey: await didOfKeyArgument(flags.nextKey) };
   return { kind: 'registration', document: createRegistration({ key, name, claims, factsUrl, seq: nextSequence(now), nowMs: now, ttl, ...nextKey }) };
-}
-
-/** nsupdate's `server HOST [PORT]` from HOST, HOST:PORT or [IPv6]:PORT. */
-function serverLine(server: string): string {
-  const match = /^(?:\[([0-9a-f:.]+)\]|([^:\s]+))(?::(\d{1,5}))?$/i.exec(server);
-  if (!match || Number(match[3] ?? 53) > 65_535) throw new SignpostError('REQUEST_INVALID', `--server takes HOST, HOST:PORT or [IPv6]:PORT, got "${server}"`);
-  return [match[1] ?? match[2], match[3]].filter(Boolean).join(' ');
 }
