@@ -39,9 +39,9 @@ describe('DNS UPDATE on a real registry, with nsupdate', () => {
   it('publishes an endpoint change (dig and HTTP see it), refuses its replay with SEQUENCE_STALE in the EDE, and revokes', async () => {
     work = await tempDir('dns-update');
     const keyFile = join(work, 'tsig.keys');
-    await writeFile(keyFile, `update-key:hmac-sha256:${SECRET}\n`);
+    await writeFile(keyFile, `update-key:hmac-sha256:${SECRET}\nother-zone-key:hmac-sha256:${SECRET}\n`);
     await chmod(keyFile, 0o600);
-    server = await startServer(undefined, ['--dns-port', '0', '--dns-tsig-key-file', keyFile, '--dns-allow-update', 'update-key=_agents.acme.com']);
+    server = await startServer(undefined, ['--dns-port', '0', '--dns-tsig-key-file', keyFile, '--dns-allow-update', 'update-key=_agents.acme.com', '--dns-allow-update', 'other-zone-key=_agents.other.org']);
     const port = /DNS: dns:\/\/127\.0\.0\.1:(\d+) /.exec(server.output())?.[1];
     expect(port, server.output()).toBeDefined();
     const env = { SIGNPOST_REGISTRY: server.url, SIGNPOST_HOME: join(work, 'home') };
@@ -69,7 +69,9 @@ describe('DNS UPDATE on a real registry, with nsupdate', () => {
     expect(replayed.output).toMatch(/EDE: 18 \(Prohibited\): \(SEQUENCE_STALE: sequence \d+ is not above the stored \d+ \(a replay of the stored record\)\)/);
     // Unsigned, or signed with a key the registry does not hold: refused before any document is read.
     expect((await nsupdate(script)).output).toMatch(/update failed: REFUSED/);
-    expect((await nsupdate(script, '-y', `hmac-sha256:other-key:${SECRET}`)).code).not.toBe(0);
+    expect((await nsupdate(script, '-y', `hmac-sha256:unknown-key:${SECRET}`)).output).toMatch(/update failed: NOTAUTH\(BADKEY\)/);
+    // A key the registry holds, but allowed for another zone only.
+    expect((await nsupdate(script, '-d', '-y', `hmac-sha256:other-zone-key:${SECRET}`)).output).toMatch(/EDE: 18 \(Prohibited\): \(DNS_UPDATE_NOT_AUTHORIZED: TSIG key other-zone-key may not update _agents\.acme\.com/);
     expect(await dig(NODE, 'SVCB')).toMatch(/new\.acme\.com\. alpn="a2a,h2" port=9443 /);
 
     // The script is one document: two kinds at once, or a registration without the registry's URL, are usage errors.
