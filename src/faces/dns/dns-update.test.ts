@@ -1,4 +1,5 @@
 import dnsPacket from 'dns-packet';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { errorCatalogue, type ErrorCode } from '../../core/errors.js';
 import { Registry } from '../../core/registry/registry.js';
@@ -100,7 +101,7 @@ async function setUp(options: { writes?: AgentWrites; allowed?: (keyName: string
     const found = await view.answer({ name: NODE, type: 'SVCB' });
     return found.kind === 'answer' ? found.records.map((record) => svcb.decode((record as unknown as { data: Buffer }).data).target) : [];
   };
-  return { store, clock, registry, view, ask, targets, errors, applied };
+  return { ...answerer, store, clock, registry, ask, targets, errors, applied };
 }
 
 /** The Extended DNS Error of an answer (RFC 8914, EDNS option 15): info-code and EXTRA-TEXT, if any. */
@@ -315,6 +316,38 @@ describe('DNS UPDATE: what it may hold', () => {
     const setup = await setUp({ writes: failing });
     await expectRefused(setup, signed(updateMessage({ updates: [documentTxt('registration', registrationFor(testKey(1), NAME, 11))] })), RCODE.SERVFAIL, 'INTERNAL');
     expect(setup.errors).toEqual([new Error('disk full')]);
+  });
+});
+
+describe('DNS UPDATE: hostile bytes', () => {
+  it('answers every mutation, truncation and random tail of a signed UPDATE with a header, and writes nothing', async () => {
+    const setup = await setUp();
+    const update = signed(updateMessage({ prerequisites: [{ name: NODE, type: TYPE.ANY, class: CLASS.ANY }], updates: [documentTxt('tombstone', createTombstone(testKey(1), NAME, 11))] }));
+    const header = update.subarray(0, 12);
+    const before = await setup.store.logSize();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 600 }).map((tail) => Buffer.concat([header, tail])),
+          fc.nat({ max: update.length - 1 }).map((end) => Buffer.concat([header, update.subarray(12, Math.max(12, end))])),
+          // (A "mutation" to the same byte would be the genuine UPDATE, which is applied.)
+          fc.tuple(fc.integer({ min: 12, max: update.length - 1 }), fc.integer({ min: 0, max: 255 })).filter(([at, byte]) => update[at] !== byte).map(([at, byte]) => {
+            const mutated = Buffer.from(update);
+            mutated[at] = byte;
+            return mutated;
+          }),
+        ),
+        async (bytes) => {
+          for (const transport of ['udp', 'tcp'] as const) {
+            const answer = transport === 'udp' ? await answerMessage(setup, bytes, 'udp') : (await answerTcp(setup, bytes, '127.0.0.1'))[0];
+            expect(answer!.readUInt16BE(0)).toBe(bytes.readUInt16BE(0));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // A mutation can only break the TSIG, never forge it: nothing was written.
+    expect(await setup.store.logSize()).toBe(before);
   });
 });
 
