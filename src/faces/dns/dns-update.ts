@@ -219,8 +219,9 @@ function txtStrings(rdata: Buffer): string[] | undefined {
 function readUpdateDocument(rdata: Buffer): Verdict<UpdateDocument> {
   const strings = txtStrings(rdata);
   if (strings === undefined || strings.length === 0) return refuse('DNS_UPDATE_PAYLOAD_INVALID', 'the TXT RDATA is not a sequence of character-strings');
-  const [version, kind] = strings[0]!.split(' ');
-  if (version !== UPDATE_TXT_VERSION || strings[0]!.split(' ').length !== 2) {
+  const words = strings[0]!.split(' ');
+  const [version, kind] = words;
+  if (version !== UPDATE_TXT_VERSION || words.length !== 2) {
     return refuse('DNS_UPDATE_PAYLOAD_INVALID', `the TXT's first string must be "${UPDATE_TXT_VERSION} <kind>", got "${strings[0]!.slice(0, 40)}"`);
   }
   if (!(UPDATE_DOCUMENT_KINDS as readonly string[]).includes(kind!)) return refuse('DNS_UPDATE_PAYLOAD_INVALID', `the document kind "${kind!.slice(0, 40)}" is not one of ${UPDATE_DOCUMENT_KINDS.join(', ')}`);
@@ -237,10 +238,13 @@ function readUpdateDocument(rdata: Buffer): Verdict<UpdateDocument> {
 
 /** The agent a document is about: the AgentAddr's name for a registration, the payload's name for the others. */
 function documentName(kind: UpdateDocumentKind, body: unknown): string | undefined {
-  const payloadOf = (value: unknown) => (typeof value === 'object' && value !== null ? (value as { payload?: unknown }).payload : undefined);
-  const holder = kind === 'registration' ? payloadOf(typeof body === 'object' && body !== null ? (body as { addr?: unknown }).addr : undefined) : payloadOf(body);
-  const name = typeof holder === 'object' && holder !== null ? (holder as { name?: unknown }).name : undefined;
+  const record = kind === 'registration' ? memberOf(body, 'addr') : body;
+  const name = memberOf(memberOf(record, 'payload'), 'name');
   return typeof name === 'string' ? name : undefined;
+}
+
+function memberOf(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
 
 /** Whether `name` is `zone` or below it. */
