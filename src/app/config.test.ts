@@ -111,6 +111,22 @@ describe('serveConfig: namespace owners named by did:key', () => {
       ok: false,
       problems: [{ code: 'REQUEST_INVALID', detail: '"127.0.0.1=transfer-key" names the TSIG key transfer-key, but no --dns-tsig-key-file gives keys' }],
     });
+    // UPDATE: a key of the key file, for one zone or every zone.
+    expect(serveConfig({ dnsPort: '53', dnsTsigKeyFile: 'keys.conf', dnsAllowUpdate: ['Update-Key.=_AGENTS.acme.com.', 'ops-key'] }, {})).toMatchObject({
+      ok: true,
+      value: { dnsAllowUpdate: [{ key: 'update-key', zone: '_agents.acme.com' }, { key: 'ops-key' }] },
+    });
+    expect(serveConfig({}, { SIGNPOST_DNS_PORT: '53', SIGNPOST_DNS_TSIG_KEY_FILE: 'keys.conf', SIGNPOST_DNS_ALLOW_UPDATE: 'a-key=_agents.a.org, b-key' })).toMatchObject({
+      ok: true,
+      value: { dnsAllowUpdate: [{ key: 'a-key', zone: '_agents.a.org' }, { key: 'b-key' }] },
+    });
+    expect(serveConfig({ dnsPort: '53', dnsAllowUpdate: ['update-key'] }, {})).toEqual({
+      ok: false,
+      problems: [{ code: 'REQUEST_INVALID', detail: '"update-key" names the TSIG key update-key, but no --dns-tsig-key-file gives keys' }],
+    });
+    for (const bad of ['update-key=acme.com', 'bad key', 'update-key=_agents.acme..com', 'update-key=_agents.ACME com']) {
+      expect(serveConfig({ dnsPort: '53', dnsTsigKeyFile: 'keys.conf', dnsAllowUpdate: [bad] }, {}), bad).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
+    }
     expect(serveConfig({ dnsPort: '53', dnsRateLimit: '20' }, {})).toMatchObject({ ok: true, value: { dnsRateLimit: 20 } });
     expect(serveConfig({ dnsPort: '53' }, { SIGNPOST_DNS_ZONE_ALGORITHM: 'ecdsap256' })).toMatchObject({ ok: true, value: { dnsZoneAlgorithm: 'ecdsap256' } });
     expect(serveConfig({ dnsPort: '53', dnsZoneAlgorithm: 'rsasha256' }, {})).toEqual({

@@ -3,9 +3,9 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fail, ok, SignpostError, type Result } from '../core/errors.js';
 import { parseStrictJsonBytes } from '../core/json/strict-json.js';
+import { parseAgentName } from '../core/name/index.js';
 import { didKeyProblem } from '../core/trust/did-key.js';
 import { parseDidWeb } from '../core/trust/did-web/did-web-url.js';
-import { parseAgentName } from '../core/name/index.js';
 import { parseTrustPolicy } from '../core/registry/certifications.js';
 import { NAMESPACE_MODES, type NamespaceMode } from '../core/registry/namespace-claims.js';
 import type { TrustPolicy } from '../core/trust/credentials/certification-credential.js';
@@ -66,6 +66,8 @@ export interface ServeConfig {
   readonly dnsAllowTransfer?: readonly { readonly address: string; readonly key?: string }[];
   /** Secondaries told of every change of a zone (NOTIFY), each with the TSIG key to sign it with, if any. */
   readonly dnsNotify?: readonly { readonly host: string; readonly port: number; readonly key?: string }[];
+  /** The TSIG keys that may send UPDATEs (RFC 2136), each for one zone (`_agents.<namespace>`) or, without one, for every zone; default none. */
+  readonly dnsAllowUpdate?: readonly { readonly key: string; readonly zone?: string }[];
   /** The file of TSIG keys (name:algorithm:secret lines or BIND key statements), read at start. */
   readonly dnsTsigKeyFile?: string;
   /** UDP answers a second per client network (response-rate limiting); unset: no limit. */
@@ -126,6 +128,8 @@ export interface ServeInput {
   readonly dnsAllowTransfer?: readonly string[] | string | undefined;
   /** `--dns-notify HOST:PORT[=KEY]`, repeatable (also SIGNPOST_DNS_NOTIFY, comma-separated). */
   readonly dnsNotify?: readonly string[] | string | undefined;
+  /** `--dns-allow-update KEY[=ZONE]`, repeatable (also SIGNPOST_DNS_ALLOW_UPDATE, comma-separated). */
+  readonly dnsAllowUpdate?: readonly string[] | string | undefined;
   /** `--dns-tsig-key-file PATH` (also SIGNPOST_DNS_TSIG_KEY_FILE). */
   readonly dnsTsigKeyFile?: string | undefined;
   /** `--dns-zone-algorithm ed25519|ecdsap256` (also SIGNPOST_DNS_ZONE_ALGORITHM). */
@@ -319,7 +323,7 @@ function watchOptions(flags: ServeInput, env: Record<string, string | undefined>
 const TSIG_KEY_NAME = '[a-z0-9_](?:[a-z0-9_.-]{0,251}[a-z0-9_])?\\.?';
 
 /** The DNS face: a port (0 picks a free one), an address, and the server's name in NS and SOA; transfers, NOTIFY and their TSIG keys. */
-function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'dnsPort' | 'dnsHost' | 'dnsServerName' | 'dnsAllowTransfer' | 'dnsNotify' | 'dnsRateLimit' | 'dnsTsigKeyFile' | 'dnsZoneAlgorithm'>> {
+function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>): Result<Pick<ServeConfig, 'dnsPort' | 'dnsHost' | 'dnsServerName' | 'dnsAllowTransfer' | 'dnsNotify' | 'dnsAllowUpdate' | 'dnsRateLimit' | 'dnsTsigKeyFile' | 'dnsZoneAlgorithm'>> {
   const portText = flags.dnsPort ?? env.SIGNPOST_DNS_PORT;
   if (portText === undefined) return ok({});
   const port = Number(portText);
@@ -356,6 +360,8 @@ function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>):
     if (!key.ok) return key;
     notify.push({ host: address, port: Number(match[3]), ...key.value });
   }
+  const allowUpdate = updateKeysOption(repeatedOption(flags.dnsAllowUpdate, env.SIGNPOST_DNS_ALLOW_UPDATE), tsigKeyFile);
+  if (!allowUpdate.ok) return allowUpdate;
   const rateText = flags.dnsRateLimit ?? env.SIGNPOST_DNS_RATE_LIMIT;
   const rate = rateText === undefined ? undefined : /^\d{1,7}$/.test(rateText.trim()) ? Number(rateText) : Number.NaN;
   if (rate !== undefined && !(rate >= 1 && rate <= 1_000_000)) return fail('REQUEST_INVALID', `--dns-rate-limit takes answers a second per client network, 1 .. 1000000, got "${rateText}"`);
@@ -371,6 +377,7 @@ function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>):
     ...(serverName === undefined ? {} : { dnsServerName: serverName.replace(/\.$/, '') }),
     ...(allowTransfer.length === 0 ? {} : { dnsAllowTransfer: allowTransfer }),
     ...(notify.length === 0 ? {} : { dnsNotify: notify }),
+    ...(allowUpdate.value.length === 0 ? {} : { dnsAllowUpdate: allowUpdate.value }),
     ...(tsigKeyFile === undefined || tsigKeyFile === '' ? {} : { dnsTsigKeyFile: resolve(tsigKeyFile) }),
   });
 }
@@ -387,6 +394,20 @@ function dnsZoneOptions(flags: ServeInput, env: Record<string, string | undefine
   const cap = capText === undefined ? undefined : /^\d{1,6}$/.test(capText.trim()) ? Number(capText) : Number.NaN;
   if (cap !== undefined && !(cap >= 1 && cap <= 100_000)) return fail('REQUEST_INVALID', `--dns-max-tcp-connections takes 1 .. 100000, got "${capText}"`);
   return ok({ ...(flatZones.length === 0 ? {} : { dnsFlatZones: flatZones }), ...(cap === undefined ? {} : { dnsMaxTcpConnections: cap }) });
+}
+
+/** `--dns-allow-update KEY[=ZONE]`: a TSIG key of the key file, and the one `_agents.<namespace>` zone it may update (none: every zone). */
+function updateKeysOption(entries: readonly string[], tsigKeyFile: string | undefined): Result<{ key: string; zone?: string }[]> {
+  const allowed: { key: string; zone?: string }[] = [];
+  for (const entry of entries) {
+    const match = new RegExp(`^(${TSIG_KEY_NAME})(?:=(_agents\\.[a-z0-9_.-]+?)\\.?)?$`, 'i').exec(entry);
+    if (!match) return fail('REQUEST_INVALID', `--dns-allow-update takes TSIG-KEY-NAME or TSIG-KEY-NAME=_agents.<namespace> (e.g. update-key=_agents.acme.com), got "${entry}"`);
+    if (!tsigKeyFile) return fail('REQUEST_INVALID', `"${entry}" names the TSIG key ${match[1]}, but no --dns-tsig-key-file gives keys`);
+    // The zone's namespace is what an agent name's namespace may be.
+    if (match[2] !== undefined && !parseAgentName(`agent://${match[2].slice('_agents.'.length)}/x`).ok) return fail('REQUEST_INVALID', `--dns-allow-update: ${match[2]} is not _agents.<namespace> of a valid namespace`);
+    allowed.push({ key: match[1]!.toLowerCase().replace(/\.$/, ''), ...(match[2] === undefined ? {} : { zone: match[2].toLowerCase() }) });
+  }
+  return ok(allowed);
 }
 
 /** The did:web resolver flags: pinned document paths made absolute (the data dir may differ from the cwd later). */

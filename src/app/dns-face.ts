@@ -64,6 +64,7 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
       };
       const tsigKeys = config.dnsTsigKeyFile === undefined ? [] : await loadTsigKeys(config.dnsTsigKeyFile, logger);
       const transferKeys = new Map((config.dnsAllowTransfer ?? []).map((allowed) => [allowed.address, allowed.key === undefined ? undefined : tsigKeyNamed(tsigKeys, allowed.key, '--dns-allow-transfer')]));
+      const updateKeys = (config.dnsAllowUpdate ?? []).map((allowed) => ({ key: tsigKeyNamed(tsigKeys, allowed.key, '--dns-allow-update'), zone: allowed.zone }));
       const notifyTargets = (config.dnsNotify ?? []).map((target) => ({ ...target, key: target.key === undefined ? undefined : tsigKeyNamed(tsigKeys, target.key, '--dns-notify') }));
       const cache = new DnsAnswerCache({ now: () => services.clock.now() });
       // Synchronously with every write, before its HTTP answer: DNS never serves what HTTP refuses.
@@ -89,6 +90,16 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
           return transferKeys.has(normalized) && (transferKeys.get(normalized) === undefined || transferKeys.get(normalized)!.name === keyName);
         },
         maxTcpConnections: config.dnsMaxTcpConnections,
+        // An UPDATE's TSIG key may talk to the zone; the document it carries is checked by the registry, as over HTTP.
+        ...(updateKeys.length === 0
+          ? {}
+          : {
+              update: {
+                writes: services.registry,
+                allowed: (keyName: string, zone: string) => updateKeys.some((allowed) => allowed.key.name === keyName && (allowed.zone ?? zone) === zone),
+                onApplied: ({ keyName, kind, name }: { keyName: string; kind: string; name: string }) => logger.info({ name, kind, tsigKey: keyName }, 'agent written by DNS UPDATE'),
+              },
+            }),
         ...(config.dnsRateLimit === undefined ? {} : { rateLimiter: new ResponseRateLimiter({ perSecond: config.dnsRateLimit, now: () => services.clock.now() }) }),
         onError: (error) => logger.error({ err: error }, 'a DNS question could not be answered (SERVFAIL)'),
       }).catch((error: unknown) => {

@@ -176,6 +176,11 @@ export const errorCatalogue = {
   STORE_UNAVAILABLE: { kind: 'unavailable', title: 'The record store is not available' },
   DATA_DIR_IN_USE: { kind: 'conflict', title: 'Another registry process serves this data directory' },
   LISTEN_FAILED: { kind: 'invalid', title: 'The server cannot listen on the host and port asked for' },
+  DNS_UPDATE_NOT_AUTHORIZED: { kind: 'forbidden', title: 'The DNS UPDATE is not TSIG-signed with a key allowed to update this zone' },
+  DNS_UPDATE_NOT_ZONE: { kind: 'invalid', title: 'The DNS UPDATE names a zone this server does not serve, or a record outside its zone' },
+  DNS_UPDATE_UNSUPPORTED: { kind: 'unsupported', title: 'The DNS UPDATE asks for more than adding one TXT that carries a signed Signpost document' },
+  DNS_UPDATE_PAYLOAD_INVALID: { kind: 'invalid', title: 'The TXT of the DNS UPDATE is not "signpost-v1 <kind>" followed by the base64url of a JSON document' },
+  DNS_UPDATE_PREREQUISITE_FAILED: { kind: 'conflict', title: 'A prerequisite of the DNS UPDATE does not hold for what the zone serves now' },
   DNS_ROLLOVER_IN_PROGRESS: { kind: 'conflict', title: 'A rollover of the DNS zone key is already in progress' },
   DNS_ROLLOVER_NOT_STARTED: { kind: 'conflict', title: 'No rollover of the DNS zone key is in progress' },
   DNS_ROLLOVER_TOO_EARLY: {

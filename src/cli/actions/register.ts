@@ -50,7 +50,7 @@ async function storedCommitment(client: RegistryClient, name: string, did: strin
 }
 
 /** Claims from --facts, --label, --description and --endpoint; the signing fields are set later. */
-async function claimsOf(flags: RegisterFlags): Promise<Result<Record<string, unknown>>> {
+export async function claimsOf(flags: Pick<RegisterFlags, 'facts' | 'label' | 'description' | 'endpoint'>): Promise<Result<Record<string, unknown>>> {
   let claims: Record<string, unknown> = {};
   if (flags.facts !== undefined) {
     const parsed = await readJsonObject(flags.facts);

@@ -10,6 +10,7 @@
  * - AXFR and IXFR over TCP to allowed clients (zone-transfer.ts), TSIG-signed requests verified and
  *   their answers signed (tsig.ts);
  * - response-rate limiting of UDP answers per client network, when configured (rate-limit.ts);
+ * - RFC 2136 UPDATE, TSIG-signed, carrying signed Signpost documents (dns-update.ts);
  * - FORMERR for a packet that does not parse, NOTIMP for other opcodes, REFUSED outside its zones.
  */
 import { createSocket } from 'node:dgram';
@@ -18,6 +19,7 @@ import dnsPacket, { type Answer, type Packet, type Question } from 'dns-packet';
 import type { DnsAnswerCache } from './answer-cache.js';
 import type { ResponseRateLimiter } from './rate-limit.js';
 import type { ZoneSigner } from './dnssec.js';
+import { answerUpdate, isUpdateRequest, type DnsUpdater } from './dns-update.js';
 import { readTsig, signAnswerMessages, signMessage, tsigErrorAnswer, tsigRecordLength, verifyTsig, type TsigKey } from './tsig.js';
 import { transferMessages, transferRecords } from './zone-transfer.js';
 import type { ZoneView } from './zone-view.js';
@@ -68,6 +70,8 @@ export interface DnsAnswerer {
   readonly tsig?: { readonly keys: readonly TsigKey[]; readonly now: () => number } | undefined;
   /** Ready answers; without it every question is answered afresh. */
   readonly cache?: DnsAnswerCache | undefined;
+  /** Who may UPDATE which zone, and the registry writes an UPDATE makes; without it UPDATE is NOTIMP. */
+  readonly update?: DnsUpdater | undefined;
 }
 
 const TRANSFER_TYPES = new Set(['AXFR', 'IXFR']);
@@ -108,6 +112,7 @@ function readRequest(answerer: DnsAnswerer, message: Buffer): Request | { readon
  * every message of its answer signed (RFC 8945 5.3.1).
  */
 export async function answerTcp(answerer: DnsAnswerer, message: Buffer, remoteAddress: string): Promise<Buffer[]> {
+  if (isUpdateRequest(message)) return [await answerUpdate(answerer, message)];
   const request = readRequest(answerer, message);
   if ('reply' in request) return request.reply ? [request.reply] : [];
   const { query, tsig } = request;
@@ -133,6 +138,7 @@ export async function answerMessage(answerer: DnsAnswerer, message: Buffer, tran
   const cached = cachedAnswer(answerer, message, transport);
   if (cached) return cached;
   const key = answerer.cache ? cacheKeyOf(message, transport) : undefined;
+  if (isUpdateRequest(message)) return answerUpdate(answerer, message);
   const request = readRequest(answerer, message);
   if ('reply' in request) return request.reply;
   return answerRequest(answerer, request, transport, key);
