@@ -24,7 +24,7 @@ import { ZoneNotifier } from '../faces/dns/notify.js';
 import { DnsAnswerCache } from '../faces/dns/answer-cache.js';
 import { ResponseRateLimiter } from '../faces/dns/rate-limit.js';
 import { parseTsigKeys } from '../faces/dns/tsig-key-file.js';
-import type { TsigKey } from '../faces/dns/tsig.js';
+import { TsigTimes, type TsigKey } from '../faces/dns/tsig.js';
 import type { WatchSubscription } from '../core/log/log-watch.js';
 import { readKeyFile } from '../adapters/key-file.js';
 import { generateZoneKey, zoneAlgorithmName, type ZoneAlgorithmName } from '../faces/dns/zone-key.js';
@@ -83,7 +83,7 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
         cache,
         host,
         port: config.dnsPort,
-        tsig: { keys: tsigKeys, now: () => services.clock.now() },
+        tsig: { keys: tsigKeys, now: () => services.clock.now(), seen: new TsigTimes() },
         // An address listed with a key transfers only with a request signed by that key.
         transferAllowed: (address, keyName) => {
           const normalized = address.replace(/^::ffff:/, '');

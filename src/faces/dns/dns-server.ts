@@ -20,7 +20,7 @@ import type { DnsAnswerCache } from './answer-cache.js';
 import type { ResponseRateLimiter } from './rate-limit.js';
 import type { ZoneSigner } from './dnssec.js';
 import { answerUpdate, isUpdateRequest, type DnsUpdater } from './dns-update.js';
-import { readTsig, signAnswerMessages, signMessage, tsigErrorAnswer, tsigRecordLength, verifyTsig, type TsigKey } from './tsig.js';
+import { readTsig, signAnswerMessages, signMessage, tsigErrorAnswer, tsigRecordLength, verifyTsig, type TsigKey, type TsigTimes } from './tsig.js';
 import { transferMessages, transferRecords } from './zone-transfer.js';
 import type { ZoneView } from './zone-view.js';
 
@@ -67,7 +67,7 @@ export interface DnsAnswerer {
    */
   readonly transferAllowed?: ((address: string, keyName: string | undefined) => boolean) | undefined;
   /** TSIG keys, and the clock (ms) signatures are checked and made by; without keys, a signed request is answered BADKEY. */
-  readonly tsig?: { readonly keys: readonly TsigKey[]; readonly now: () => number } | undefined;
+  readonly tsig?: { readonly keys: readonly TsigKey[]; readonly now: () => number; readonly seen?: TsigTimes | undefined } | undefined;
   /** Ready answers; without it every question is answered afresh. */
   readonly cache?: DnsAnswerCache | undefined;
   /** Who may UPDATE which zone, and the registry writes an UPDATE makes; without it UPDATE is NOTIMP. */
@@ -98,7 +98,7 @@ function readRequest(answerer: DnsAnswerer, message: Buffer): Request | { readon
   if (query.type !== 'query') return { reply: undefined };
   if (reading.kind === 'unsigned') return { query };
   const now = Math.floor((answerer.tsig?.now() ?? 0) / 1000);
-  const verdict = verifyTsig(reading.signed, answerer.tsig?.keys ?? [], { now });
+  const verdict = verifyTsig(reading.signed, answerer.tsig?.keys ?? [], { now, seen: answerer.tsig?.seen });
   if (verdict.ok) return { query, tsig: verdict };
   const rcode = verdict.error === 'FORMERR' ? RCODE.FORMERR : RCODE.NOTAUTH;
   const answer = dnsPacket.encode({ id, type: 'response', flags: rcode, questions: query.questions ?? [] });

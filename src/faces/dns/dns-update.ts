@@ -32,7 +32,7 @@ import { toDnsOwnerName } from '../../core/name/agent-name.js';
 import { parseAgentName } from '../../core/name/index.js';
 import type { Registry } from '../../core/registry/registry.js';
 import { fromBase64Url, toBase64Url } from '../../core/trust/encoding.js';
-import { readTsig, signMessage, tsigErrorAnswer, verifyTsig, type SignedMessage, type TsigKey } from './tsig.js';
+import { readTsig, signMessage, tsigErrorAnswer, verifyTsig, type SignedMessage, type TsigKey, type TsigTimes } from './tsig.js';
 import { SVCB_TYPE, type ZoneView } from './zone-view.js';
 
 export const UPDATE_OPCODE = 5;
@@ -58,7 +58,7 @@ export interface DnsUpdater {
 export interface UpdateAnswerer {
   readonly view: ZoneView;
   readonly update?: DnsUpdater | undefined;
-  readonly tsig?: { readonly keys: readonly TsigKey[]; readonly now: () => number } | undefined;
+  readonly tsig?: { readonly keys: readonly TsigKey[]; readonly now: () => number; readonly seen?: TsigTimes | undefined } | undefined;
   readonly onError?: ((error: unknown) => void) | undefined;
 }
 
@@ -372,7 +372,7 @@ export async function answerUpdate(answerer: UpdateAnswerer, message: Buffer): P
     return updateAnswer(id, zones, refusalOf('DNS_UPDATE_NOT_AUTHORIZED', 'an UPDATE must be TSIG-signed with a key allowed for the zone (nsupdate -k FILE or -y hmac-sha256:NAME:SECRET)'));
   }
   const now = Math.floor((answerer.tsig?.now() ?? 0) / 1000);
-  const verdict = verifyTsig(reading.signed, answerer.tsig?.keys ?? [], { now });
+  const verdict = verifyTsig(reading.signed, answerer.tsig?.keys ?? [], { now, seen: answerer.tsig?.seen });
   if (!verdict.ok) return tsigRefusal(id, zones, reading.signed, verdict, now);
   let refusal: UpdateRefusal | undefined;
   try {

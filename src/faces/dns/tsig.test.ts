@@ -1,7 +1,9 @@
 import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
+import { answerMessage } from './dns-server.js';
 import { parseTsigKeys } from './tsig-key-file.js';
-import { readTsig, signAnswerMessages, signMessage, tsigErrorAnswer, tsigRdata, verifyTsig, type SignedMessage, type TsigKey } from './tsig.js';
+import { ZoneView } from './zone-view.js';
+import { readTsig, signAnswerMessages, signMessage, tsigErrorAnswer, tsigRdata, TsigTimes, verifyTsig, type SignedMessage, type TsigKey } from './tsig.js';
 
 const SECRET = Buffer.from('signpost-tsig-test-secret-32-bytes!');
 const SHA256_KEY: TsigKey = { name: 'transfer-key', algorithm: 'hmac-sha256', secret: SECRET };
@@ -106,6 +108,25 @@ describe('TSIG signing', () => {
     expect(verifyTsig(badTime, [SHA256_KEY], { now: 1_000, priorMac: request.rdata.mac })).toMatchObject({ ok: true });
   });
 
+  it('with a memory of times signed, a request signed earlier than one already accepted with its key is BADTIME (a replay); the same second, a later one and another key pass', () => {
+    const seen = new TsigTimes();
+    const query = (id: number) => dnsPacket.encode({ id, type: 'query', questions: [{ type: 'SOA', name: '_agents.acme.com' }] });
+    const at = (time: number, key = SHA256_KEY, id = 1) => signedOf(signMessage(query(id), key, { timeSigned: time }).message);
+    const verify = (signed: SignedMessage) => verifyTsig(signed, [SHA256_KEY, SHA512_KEY], { now: 1_000_000, seen });
+    const first = at(1_000_000);
+    expect(verify(first).ok).toBe(true);
+    expect(verify(at(1_000_000, SHA256_KEY, 2)).ok).toBe(true);
+    expect(verify(first).ok).toBe(true);
+    expect(verify(at(1_000_001)).ok).toBe(true);
+    const replayed = verify(first);
+    expect(replayed).toMatchObject({ ok: false, error: 'BADTIME', key: SHA256_KEY, detail: expect.stringContaining('a replay') });
+    // A refusal does not move the memory; another key has its own.
+    expect(seen.latest(SHA256_KEY.name)).toBe(1_000_001);
+    expect(verify(at(999_990, SHA512_KEY)).ok).toBe(true);
+    // Without the memory (the default), only the fudge counts.
+    expect(verifyTsig(first, [SHA256_KEY], { now: 1_000_000 }).ok).toBe(true);
+  });
+
   it('a MAC truncated below the full length is BADTRUNC (we take full MACs), below half of it FORMERR', () => {
     const signed = signedOf(signMessage(query(), SHA256_KEY, { timeSigned: 1_000 }).message);
     const truncated = (bytes: number) => ({ ...signed, rdata: { ...signed.rdata, mac: signed.rdata.mac.subarray(0, bytes) } });
@@ -151,5 +172,24 @@ describe('the TSIG key file', () => {
       const parsed = parseTsigKeys(text, 'keys.conf');
       expect(parsed).toEqual({ ok: false, problems: [{ code: 'KEY_FILE_INVALID', detail }] });
     }
+  });
+});
+
+describe('the server remembers times signed', () => {
+  it('answers a signed query replayed after a later one NOTAUTH with BADTIME, and the first time normally', async () => {
+    // The apex SOA is all this asks, which needs no resolution.
+    const view = new ZoneView({ resolution: undefined as never, serial: async () => 7, serverName: 'ns1.registry.example' });
+    const now = 1_700_000_000;
+    const answerer = { view, tsig: { keys: [SHA256_KEY], now: () => now * 1000, seen: new TsigTimes() } };
+    const query = (time: number) => signMessage(dnsPacket.encode({ id: 9, type: 'query', questions: [{ type: 'SOA', name: '_agents.acme.com' }] }), SHA256_KEY, { timeSigned: time }).message;
+    const rcodeAndError = async (message: Buffer) => {
+      const answer = (await answerMessage(answerer, message, 'udp'))!;
+      const reading = readTsig(answer);
+      return [answer.readUInt16BE(2) & 0xf, reading.kind === 'signed' ? reading.signed.rdata.error : undefined];
+    };
+    const captured = query(now - 5);
+    expect(await rcodeAndError(captured)).toEqual([0, 0]);
+    expect(await rcodeAndError(query(now))).toEqual([0, 0]);
+    expect(await rcodeAndError(captured)).toEqual([9 /* NOTAUTH */, 18 /* BADTIME */]);
   });
 });

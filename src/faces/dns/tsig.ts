@@ -243,6 +243,8 @@ export type TsigVerdict =
 export interface VerifyOptions {
   /** Seconds since the epoch (the injected clock's). */
   readonly now: number;
+  /** The latest time signed accepted per key: a request signed earlier than it is BADTIME (a replay). */
+  readonly seen?: TsigTimes | undefined;
   readonly priorMac?: Buffer | undefined;
   readonly timersOnly?: boolean;
 }
@@ -265,7 +267,33 @@ export function verifyTsig(signed: SignedMessage, keys: readonly TsigKey[], opti
   if (Math.abs(options.now - rdata.timeSigned) > rdata.fudge) {
     return { ok: false, error: 'BADTIME', detail: `signed at ${rdata.timeSigned}, ${options.now - rdata.timeSigned} s from now, past the fudge of ${rdata.fudge} s`, key };
   }
+  if (options.seen && !options.seen.accept(key.name, rdata.timeSigned)) {
+    return { ok: false, error: 'BADTIME', detail: `signed at ${rdata.timeSigned}, before the latest request accepted with key ${key.name} (${options.seen.latest(key.name)}): a replay`, key };
+  }
   return { ok: true, key, mac: rdata.mac };
+}
+
+/**
+ * The latest time signed of a request accepted per key (RFC 8945 5.2.3: a server SHOULD refuse, as
+ * BADTIME, a request signed earlier than one it already took with the same key). Within the fudge a
+ * captured request can otherwise be sent again; one signed in the same second still passes, so it
+ * narrows replays rather than ending them. Peers that share a key must have clocks that agree to
+ * the second: give each secondary its own key.
+ */
+export class TsigTimes {
+  readonly #latest = new Map<string, number>();
+
+  /** Whether a request of `keyName` signed at `timeSigned` is no replay; if so it becomes the latest. */
+  accept(keyName: string, timeSigned: number): boolean {
+    const latest = this.#latest.get(keyName);
+    if (latest !== undefined && timeSigned < latest) return false;
+    this.#latest.set(keyName, timeSigned);
+    return true;
+  }
+
+  latest(keyName: string): number | undefined {
+    return this.#latest.get(keyName);
+  }
 }
 
 /**
