@@ -124,7 +124,16 @@ describe('serveConfig: namespace owners named by did:key', () => {
       ok: false,
       problems: [{ code: 'REQUEST_INVALID', detail: '"update-key" names the TSIG key update-key, but no --dns-tsig-key-file gives keys' }],
     });
-    for (const bad of ['update-key=acme.com', 'bad key', 'update-key=_agents.acme..com', 'update-key=_agents.ACME com']) {
+    // A namespace's own zone only when it is served whole.
+    expect(serveConfig({ dnsPort: '53', dnsTsigKeyFile: 'keys.conf', dnsAllowUpdate: ['update-key=agents.example'], dnsFlatZone: ['agents.example'] }, {})).toMatchObject({
+      ok: true,
+      value: { dnsAllowUpdate: [{ key: 'update-key', zone: 'agents.example' }] },
+    });
+    expect(serveConfig({ dnsPort: '53', dnsTsigKeyFile: 'keys.conf', dnsAllowUpdate: ['update-key=acme.com'] }, {})).toEqual({
+      ok: false,
+      problems: [{ code: 'REQUEST_INVALID', detail: '--dns-allow-update update-key=acme.com: the zones are _agents.<namespace>, and acme.com only with --dns-flat-zone acme.com' }],
+    });
+    for (const bad of ['bad key', 'update-key=_agents.acme..com', 'update-key=_agents.ACME com']) {
       expect(serveConfig({ dnsPort: '53', dnsTsigKeyFile: 'keys.conf', dnsAllowUpdate: [bad] }, {}), bad).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
     }
     expect(serveConfig({ dnsPort: '53', dnsRateLimit: '20' }, {})).toMatchObject({ ok: true, value: { dnsRateLimit: 20 } });

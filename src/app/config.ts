@@ -182,6 +182,9 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
   if (!dns.ok) return dns;
   const dnsZones = dnsZoneOptions(flags, env);
   if (!dnsZones.ok) return dnsZones;
+  // A zone an UPDATE key is limited to must be one the DNS face serves.
+  const unserved = dns.value.dnsAllowUpdate?.find(({ zone }) => zone !== undefined && !zone.startsWith('_agents.') && !(dnsZones.value.dnsFlatZones ?? []).includes(zone));
+  if (unserved) return fail('REQUEST_INVALID', `--dns-allow-update ${unserved.key}=${unserved.zone}: the zones are _agents.<namespace>, and ${unserved.zone} only with --dns-flat-zone ${unserved.zone}`);
   const namespaceOwners = namespaceOwnerOption(flags.namespaceOwner);
   if (!namespaceOwners.ok) return namespaceOwners;
   const claims = namespaceClaimOptions(flags, env);
@@ -396,16 +399,21 @@ function dnsZoneOptions(flags: ServeInput, env: Record<string, string | undefine
   return ok({ ...(flatZones.length === 0 ? {} : { dnsFlatZones: flatZones }), ...(cap === undefined ? {} : { dnsMaxTcpConnections: cap }) });
 }
 
-/** `--dns-allow-update KEY[=ZONE]`: a TSIG key of the key file, and the one `_agents.<namespace>` zone it may update (none: every zone). */
+/**
+ * `--dns-allow-update KEY[=ZONE]`: a TSIG key of the key file, and the one zone it may update (none:
+ * every zone): `_agents.<namespace>`, or a namespace served whole (`--dns-flat-zone`).
+ */
 function updateKeysOption(entries: readonly string[], tsigKeyFile: string | undefined): Result<{ key: string; zone?: string }[]> {
   const allowed: { key: string; zone?: string }[] = [];
   for (const entry of entries) {
-    const match = new RegExp(`^(${TSIG_KEY_NAME})(?:=(_agents\\.[a-z0-9_.-]+?)\\.?)?$`, 'i').exec(entry);
-    if (!match) return fail('REQUEST_INVALID', `--dns-allow-update takes TSIG-KEY-NAME or TSIG-KEY-NAME=_agents.<namespace> (e.g. update-key=_agents.acme.com), got "${entry}"`);
+    const match = new RegExp(`^(${TSIG_KEY_NAME})(?:=([a-z0-9_.-]+?)\\.?)?$`, 'i').exec(entry);
+    if (!match) return fail('REQUEST_INVALID', `--dns-allow-update takes TSIG-KEY-NAME or TSIG-KEY-NAME=ZONE (e.g. update-key=_agents.acme.com), got "${entry}"`);
     if (!tsigKeyFile) return fail('REQUEST_INVALID', `"${entry}" names the TSIG key ${match[1]}, but no --dns-tsig-key-file gives keys`);
     // The zone's namespace is what an agent name's namespace may be.
-    if (match[2] !== undefined && !parseAgentName(`agent://${match[2].slice('_agents.'.length)}/x`).ok) return fail('REQUEST_INVALID', `--dns-allow-update: ${match[2]} is not _agents.<namespace> of a valid namespace`);
-    allowed.push({ key: match[1]!.toLowerCase().replace(/\.$/, ''), ...(match[2] === undefined ? {} : { zone: match[2].toLowerCase() }) });
+    const zone = match[2]?.toLowerCase();
+    const namespace = zone?.startsWith('_agents.') ? zone.slice('_agents.'.length) : zone;
+    if (namespace !== undefined && !parseAgentName(`agent://${namespace}/x`).ok) return fail('REQUEST_INVALID', `--dns-allow-update: ${match[2]} is not _agents.<namespace> or a namespace`);
+    allowed.push({ key: match[1]!.toLowerCase().replace(/\.$/, ''), ...(zone === undefined ? {} : { zone }) });
   }
   return ok(allowed);
 }

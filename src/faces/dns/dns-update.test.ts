@@ -72,12 +72,17 @@ const signed = (message: Buffer, key = KEY) => signMessage(message, key, { timeS
 const endpointAt = (host: string) => ({ claims: { label: 'Invoices', description: 'Invoices', endpoints: { static: [{ url: `https://${host}/a2a`, protocol: 'a2a' }] } } });
 
 /** A registry with the invoices agent (key 1, sequence 10, endpoint on agents.acme.com) and a DNS face that takes UPDATEs signed by KEY for ZONE. */
-async function setUp(options: { writes?: AgentWrites; allowed?: (keyName: string, zone: string) => boolean } = {}) {
+async function setUp(options: { writes?: AgentWrites; allowed?: (keyName: string, zone: string) => boolean; flatNamespaces?: string[] } = {}) {
   const store = new MemoryRecordStore();
   const clock = manualClock(T0 + 1000);
   const registry = new Registry({ store, key: testKey(9), clock });
   expect((await registry.register(registrationFor(testKey(1), NAME, 10, endpointAt('agents.acme.com')))).ok).toBe(true);
-  const view = new ZoneView({ resolution: registryResolution(registry, clock), serial: () => store.logSize(), serverName: 'ns1.registry.example' });
+  const view = new ZoneView({
+    resolution: registryResolution(registry, clock),
+    serial: () => store.logSize(),
+    serverName: 'ns1.registry.example',
+    ...(options.flatNamespaces ? { flatNamespaces: options.flatNamespaces } : {}),
+  });
   const errors: unknown[] = [];
   const applied: unknown[] = [];
   const answerer = {
@@ -147,6 +152,16 @@ describe('DNS UPDATE: publishing through the registry rules', () => {
     const tcp = await setup.ask(overTcp, 'tcp');
     expect({ rcode: tcp.rcode, ede: tcp.ede, additionals: tcp.decoded.additionals?.map((record) => record.type) }).toEqual({ rcode: RCODE.NOERROR, ede: undefined, additionals: ['OPT'] });
     expect(await setup.targets()).toEqual(['tcp.acme.com']);
+  });
+
+  it("in a namespace served whole the UPDATE's zone is the namespace; its _agents zone is then no zone of ours", async () => {
+    const setup = await setUp({ flatNamespaces: ['acme.com'], allowed: (keyName, zone) => keyName === KEY.name && zone === 'acme.com' });
+    const document = documentTxt('registration', registrationFor(testKey(1), NAME, 11, endpointAt('flat.acme.com')));
+    const stale = await setup.ask(signed(updateMessage({ zone: ZONE, updates: [document] })));
+    expect([stale.rcode, stale.ede?.text]).toEqual([9 /* NOTAUTH */, expect.stringMatching(/^DNS_UPDATE_NOT_ZONE: _agents\.acme\.com is not a zone of this server/)]);
+    expect(await setup.targets()).toEqual(['agents.acme.com']);
+    expect((await setup.ask(signed(updateMessage({ zone: 'acme.com', updates: [document] })))).rcode).toBe(0);
+    expect(await setup.targets()).toEqual(['flat.acme.com']);
   });
 
   it('a replay of the same UPDATE is REFUSED with SEQUENCE_STALE, and a rollback too', async () => {
