@@ -21,6 +21,7 @@ import { startDnsServer, type RunningDnsServer } from '../faces/dns/dns-server.j
 import { ZoneSigner } from '../faces/dns/dnssec.js';
 import { AGENTS_ZONE_LABEL, ZoneView } from '../faces/dns/zone-view.js';
 import { ZoneNotifier } from '../faces/dns/notify.js';
+import { ZoneJournal } from '../faces/dns/zone-journal.js';
 import { DnsAnswerCache } from '../faces/dns/answer-cache.js';
 import { ResponseRateLimiter } from '../faces/dns/rate-limit.js';
 import { parseTsigKeys } from '../faces/dns/tsig-key-file.js';
@@ -74,6 +75,7 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
         view,
         signer,
         cache,
+        journal: new ZoneJournal(),
         host,
         port: config.dnsPort,
         tsig: { keys: tsigKeys, now: () => services.clock.now() },
