@@ -17,6 +17,7 @@ import { measureAnswerSizes, summarizeSizes } from '../faces/dns/answer-sizes.js
 import { SqliteRecordStore } from '../store/sqlite/sqlite-store.js';
 import { lockDataDir } from '../adapters/data-dir-lock.js';
 import { systemClock } from '../adapters/system-clock.js';
+import { systemDelays } from '../adapters/system-timers.js';
 import { startDnsServer, type RunningDnsServer } from '../faces/dns/dns-server.js';
 import { ZoneSigner } from '../faces/dns/dnssec.js';
 import { AGENTS_ZONE_LABEL, ZoneView } from '../faces/dns/zone-view.js';
@@ -61,6 +62,8 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
       const transferKeys = new Map((config.dnsAllowTransfer ?? []).map((allowed) => [allowed.address, allowed.key === undefined ? undefined : tsigKeyNamed(tsigKeys, allowed.key, '--dns-allow-transfer')]));
       const notifyTargets = (config.dnsNotify ?? []).map((target) => ({ ...target, key: target.key === undefined ? undefined : tsigKeyNamed(tsigKeys, target.key, '--dns-notify') }));
       const cache = new DnsAnswerCache({ now: () => services.clock.now() });
+      // Made once the server's socket is there to send from; its answers reach it before.
+      let notifier: ZoneNotifier | undefined;
       // Synchronously with every write, before its HTTP answer: DNS never serves what HTTP refuses.
       hooks.push(
         services.registry.onChange(({ name }) => {
@@ -84,6 +87,7 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
           const normalized = address.replace(/^::ffff:/, '');
           return transferKeys.has(normalized) && (transferKeys.get(normalized) === undefined || transferKeys.get(normalized)!.name === keyName);
         },
+        onUdpResponse: (message, from) => notifier?.answered(message, from),
         ...(config.dnsRateLimit === undefined ? {} : { rateLimiter: new ResponseRateLimiter({ perSecond: config.dnsRateLimit, now: () => services.clock.now() }) }),
         onError: (error) => logger.error({ err: error }, 'a DNS question could not be answered (SERVFAIL)'),
       }).catch((error: unknown) => {
@@ -92,7 +96,15 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
       });
       const running = server;
       // Secondaries hear of every change of their zone from the event log's live watch.
-      const notifier = new ZoneNotifier(notifyTargets, (message, target) => running.sendUdp(message, target.host, target.port), () => services.clock.now());
+      const zoneNotifier = new ZoneNotifier({
+        targets: notifyTargets,
+        send: (message, target) => running.sendUdp(message, target.host, target.port),
+        now: () => services.clock.now(),
+        delays: systemDelays,
+        onUnanswered: (zone, target) => logger.warn(`the secondary ${target.host}:${target.port} answered no NOTIFY of ${zone}: it transfers at its SOA refresh`),
+      });
+      notifier = zoneNotifier;
+      hooks.push(() => zoneNotifier.close());
       if (notifyTargets.length > 0) {
         let subscription: WatchSubscription | undefined;
         const subscribed = await services.watch.subscribe(undefined, {
@@ -100,7 +112,7 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
             for (const entry of subscription?.take() ?? []) {
               const { name, namespace } = entry.event;
               const zone = typeof name === 'string' ? zoneOfAgent(name) : typeof namespace === 'string' ? `${AGENTS_ZONE_LABEL}.${namespace}` : undefined;
-              if (zone !== undefined) notifier.changed(zone);
+              if (zone !== undefined) zoneNotifier.changed(zone);
             }
           },
           onEnd: (end) => logger.warn({ code: end.code }, `the DNS face stopped following the log: ${end.detail}`),
