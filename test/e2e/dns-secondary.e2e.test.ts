@@ -142,7 +142,7 @@ describe('a Knot DNS secondary', () => {
     await registerWithCli(env, 'agent://acme.com/billing/disputes', join(work, 'disputes.jwk'));
     const added = 'disputes.billing._agents.acme.com';
     await until(async () => /ANSWER: [1-9]/.test(await dig(knotPort, added, 'SVCB')));
-    expect(knotLog.match(/IXFR, incoming, remote [^\n]*, finished/g), knotLog).toHaveLength(2);
+    expect(knotLog.match(/IXFR, incoming, remote [^\n]*, finished/g)?.length, knotLog).toBeGreaterThanOrEqual(2);
     expect(knotLog.match(/AXFR, incoming, remote [^\n]*, started/g)).toHaveLength(1);
     // Records and signatures exactly as the registry answers them.
     for (const [name, type] of [
