@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from '../../core/registry/registry.js';
 import { createStatusChange } from '../../core/record/registration.js';
@@ -321,6 +322,30 @@ describe('incremental zone transfer (IXFR, RFC 1995)', () => {
     // An authority section cut short does not parse: FORMERR from the message reader.
     const cut = ixfrQuery(1).subarray(0, -6);
     expect(rcodeOf(await answerTcp(answerer, cut, allowed))).toEqual(['FORMERR']);
+  });
+
+  it('never throws on truncations or mutations of an IXFR over TCP: every answer is one or more messages that parse', async () => {
+    const { registry, view, journal } = await setUp({ signed: true, allow: true });
+    const answerer = { view, journal, transferAllowed: () => true };
+    await answerTcp(answerer, dnsPacket.encode({ type: 'query', id: 5, questions: [{ type: 'AXFR', name: ZONE }] }), allowed);
+    await revoke(registry, 'agent://acme.com/support', 12);
+    const query = ixfrQuery(5);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.nat({ max: query.length }).map((end) => Uint8Array.from(query.subarray(0, end))),
+          fc.tuple(fc.nat({ max: query.length - 1 }), fc.integer({ min: 0, max: 255 })).map(([at, byte]) => {
+            const mutated = Uint8Array.from(query);
+            mutated[at] = byte;
+            return mutated;
+          }),
+        ),
+        async (bytes) => {
+          for (const message of await answerTcp(answerer, Buffer.from(bytes), allowed)) expect(() => dnsPacket.decode(message)).not.toThrow();
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('over UDP an IXFR gets the current SOA alone, so a client behind asks again over TCP', async () => {
