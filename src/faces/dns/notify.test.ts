@@ -1,4 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Delays } from '../../core/ports.js';
@@ -6,6 +11,7 @@ import { startDnsServer, type RunningDnsServer } from './dns-server.js';
 import { NOTIFY_RETRY_START_MS, NOTIFY_TRIES, ZoneNotifier, type NotifyTarget } from './notify.js';
 import { readTsig, signMessage, type TsigKey } from './tsig.js';
 import { ZoneView } from './zone-view.js';
+import { closedLoopbackPort } from '../../../test/support/closed-loopback-port.js';
 
 const ZONE = '_agents.acme.com';
 const KEY: TsigKey = { name: 'notify-key', algorithm: 'hmac-sha256', secret: Buffer.from('c2lnbnBvc3QtdHNpZy10ZXN0LXNlY3JldC0zMi1ieXRlcyE=', 'base64') };
@@ -172,10 +178,65 @@ describe('ZoneNotifier (RFC 1996 3.6 retries)', () => {
 describe('NOTIFY retries over a real UDP socket', () => {
   let server: RunningDnsServer | undefined;
   let secondary: Socket | undefined;
+  let knot: ChildProcess | undefined;
+  let dir: string | undefined;
   afterEach(async () => {
+    knot?.kill('SIGKILL');
     await server?.close();
     secondary?.close();
-    [server, secondary] = [undefined, undefined];
+    if (dir) await rm(dir, { recursive: true, force: true });
+    [server, secondary, knot, dir] = [undefined, undefined, undefined, undefined];
+  });
+
+  /** Our DNS server (an empty zone), its UDP answers handed to the notifier made for it (TSIG time: `now`). */
+  async function notifyingServer(targets: readonly NotifyTarget[], delays: Delays, now: () => number) {
+    let notifier: ZoneNotifier | undefined;
+    const responses: (() => void)[] = [];
+    server = await startDnsServer({
+      view: new ZoneView({ resolution: undefined as never, serial: async () => 1, serverName: 'ns1.registry.example' }),
+      host: '127.0.0.1',
+      port: 0,
+      onUdpResponse: (message, from) => {
+        notifier!.answered(message, from);
+        responses.shift()?.();
+      },
+    });
+    const running = server;
+    const sent: Buffer[] = [];
+    const unanswered: string[] = [];
+    notifier = new ZoneNotifier({
+      targets,
+      send: (message, to) => {
+        sent.push(message);
+        running.sendUdp(message, to.host, to.port);
+      },
+      now,
+      delays,
+      onUnanswered: (zone) => unanswered.push(zone),
+    });
+    return { notifier, sent, unanswered, response: () => new Promise<void>((resolve) => responses.push(resolve)) };
+  }
+
+  it('a real knotd secondary answers the NOTIFY signed with the key: its answer verifies and ends the tries at one', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'signpost-notify-'));
+    const knotPort = await closedLoopbackPort();
+    const delays = manualDelays();
+    const { notifier, sent, unanswered, response } = await notifyingServer([{ host: '127.0.0.1', port: knotPort, key: KEY }], delays, () => Date.now());
+    const secret = KEY.secret.toString('base64');
+    await writeFile(
+      join(dir, 'knot.conf'),
+      ['server:', `    rundir: "${dir}"`, `    listen: 127.0.0.1@${knotPort}`, 'database:', `    storage: "${dir}"`, 'key:', `  - id: ${KEY.name}`, '    algorithm: hmac-sha256', `    secret: ${secret}`, 'remote:', '  - id: primary', `    address: 127.0.0.1@${server!.port}`, `    key: ${KEY.name}`, 'acl:', '  - id: notify', '    address: 127.0.0.1', `    key: ${KEY.name}`, '    action: notify', 'zone:', `  - domain: ${ZONE}`, '    master: primary', '    acl: notify', '    zonefile-load: none', '    journal-content: none', ''].join('\n'),
+    );
+    // Debian puts knotd in /usr/sbin, which a non-root PATH may lack.
+    knot = spawn(existsSync('/usr/sbin/knotd') ? '/usr/sbin/knotd' : 'knotd', ['-c', join(dir, 'knot.conf')], { stdio: 'ignore' });
+    await untilListening(knotPort);
+    notifier.changed(ZONE);
+    const answered = response();
+    delays.advance(0);
+    await answered;
+    delays.advance(10 * 60_000);
+    expect(sent).toHaveLength(1);
+    expect(unanswered).toEqual([]);
   });
 
   it('a secondary on loopback that ignores the first NOTIFY and answers the second (signed) gets no third; its answer comes through the server socket', async () => {
@@ -191,22 +252,9 @@ describe('NOTIFY retries over a real UDP socket', () => {
       arrivals.shift()?.();
     });
     const arrived = () => new Promise<void>((resolve) => arrivals.push(resolve));
-    let answerReached: () => void = () => {};
-    const answerSeen = new Promise<void>((resolve) => (answerReached = resolve));
     const delays = manualDelays();
-    const unanswered: string[] = [];
-    let notifier: ZoneNotifier | undefined;
-    server = await startDnsServer({
-      view: new ZoneView({ resolution: undefined as never, serial: async () => 1, serverName: 'ns1.registry.example' }),
-      host: '127.0.0.1',
-      port: 0,
-      onUdpResponse: (message, from) => {
-        notifier!.answered(message, from);
-        answerReached();
-      },
-    });
-    const running = server;
-    notifier = new ZoneNotifier({ targets: [target], send: (message, to) => running.sendUdp(message, to.host, to.port), now: () => NOW, delays, onUnanswered: (zone) => unanswered.push(zone) });
+    const { notifier, unanswered, response } = await notifyingServer([target], delays, () => NOW);
+    const answerSeen = response();
 
     notifier.changed(ZONE);
     let next = arrived();
@@ -222,3 +270,22 @@ describe('NOTIFY retries over a real UDP socket', () => {
     expect(unanswered).toEqual([]);
   });
 });
+
+/** Until a DNS server answers on 127.0.0.1:port over UDP (any answer: it listens). */
+async function untilListening(port: number): Promise<void> {
+  const socket = createSocket('udp4');
+  try {
+    for (let answered = false; !answered; ) {
+      answered = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 200);
+        socket.once('message', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+        socket.send(dnsPacket.encode({ type: 'query', id: 1, questions: [{ type: 'SOA', name: '.' }] }), port, '127.0.0.1');
+      });
+    }
+  } finally {
+    socket.close();
+  }
+}
