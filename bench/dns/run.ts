@@ -16,13 +16,10 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createRegistration } from '../../src/core/record/registration.js';
-import { nextSequence } from '../../src/core/record/sequence.js';
-import { signingKeyFromSeed } from '../../src/core/trust/ed25519.js';
 import { benchTempDir, startChild } from '../support/children.js';
+import { BENCH_ZONE, registerDnsAgents } from './agents.js';
 import { machineInfo } from '../support/machine.js';
 import { int, table } from '../support/stats.js';
-import { createHash } from 'node:crypto';
 import { closedLoopbackPort } from '../../test/support/closed-loopback-port.js';
 import { createSocket } from 'node:dgram';
 import dnsPacket from 'dns-packet';
@@ -31,7 +28,7 @@ const run = promisify(execFile);
 const argument = (flag: string, fallback: number) => Number(process.argv[process.argv.indexOf(flag) + 1]) || fallback;
 const AGENTS = argument('--agents', 200);
 const SECONDS = argument('--seconds', 10);
-const ZONE = '_agents.bench.example';
+const ZONE = BENCH_ZONE;
 const TARGET_RATIO = 0.4;
 
 interface PerfResult {
@@ -56,26 +53,7 @@ async function main(): Promise<void> {
   let bare: Awaited<ReturnType<typeof startChild<{ type: 'ready'; port: number }>>> | undefined;
   try {
     const { url, dnsPort } = signpost.ready;
-    const names: string[] = [];
-    for (let i = 0; i < AGENTS; i++) {
-      const name = `agent://bench.example/dns/agent-${i}`;
-      const key = signingKeyFromSeed(createHash('sha256').update(`signpost-bench-dns/${i}`).digest());
-      const now = Date.now();
-      const registration = createRegistration({
-        key,
-        name,
-        claims: {
-          description: 'DNS benchmark agent',
-          endpoints: { static: [{ url: `https://a2a-${i}.agents.example/a2a`, protocol: 'a2a' }, { url: `https://mcp-${i}.agents.example/mcp`, protocol: 'mcp' }] },
-        },
-        factsUrl: `${url}/v1/agents/${encodeURIComponent(name)}/facts`,
-        seq: nextSequence(now),
-        nowMs: now,
-      });
-      const response = await fetch(`${url}/v1/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(registration) });
-      if (response.status !== 201) throw new Error(`register ${name}: ${response.status} ${await response.text()}`);
-      names.push(`agent-${i}.dns.${ZONE}`);
-    }
+    const names = (await registerDnsAgents(url, AGENTS)).map((agent) => agent.owner);
 
     // The same zone for knotd: transferred from Signpost, as a secondary would get it.
     const transfer = (await run('dig', ['@127.0.0.1', '-p', String(dnsPort), ZONE, 'AXFR', '+nocmd', '+nostats', '+nocomments'], { maxBuffer: 64 * 1024 * 1024 })).stdout;

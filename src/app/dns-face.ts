@@ -17,10 +17,12 @@ import { measureAnswerSizes, summarizeSizes } from '../faces/dns/answer-sizes.js
 import { SqliteRecordStore } from '../store/sqlite/sqlite-store.js';
 import { lockDataDir } from '../adapters/data-dir-lock.js';
 import { systemClock } from '../adapters/system-clock.js';
+import { systemDelays } from '../adapters/system-timers.js';
 import { startDnsServer, type RunningDnsServer } from '../faces/dns/dns-server.js';
 import { ZoneSigner } from '../faces/dns/dnssec.js';
 import { AGENTS_ZONE_LABEL, ZoneView } from '../faces/dns/zone-view.js';
 import { ZoneNotifier } from '../faces/dns/notify.js';
+import { ZoneJournal } from '../faces/dns/zone-journal.js';
 import { DnsAnswerCache } from '../faces/dns/answer-cache.js';
 import { ResponseRateLimiter } from '../faces/dns/rate-limit.js';
 import { parseTsigKeys } from '../faces/dns/tsig-key-file.js';
@@ -67,6 +69,8 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
       const updateKeys = (config.dnsAllowUpdate ?? []).map((allowed) => ({ key: tsigKeyNamed(tsigKeys, allowed.key, '--dns-allow-update'), zone: allowed.zone }));
       const notifyTargets = (config.dnsNotify ?? []).map((target) => ({ ...target, key: target.key === undefined ? undefined : tsigKeyNamed(tsigKeys, target.key, '--dns-notify') }));
       const cache = new DnsAnswerCache({ now: () => services.clock.now() });
+      // Made once the server's socket is there to send from; its answers reach it before.
+      let notifier: ZoneNotifier | undefined;
       // Synchronously with every write, before its HTTP answer: DNS never serves what HTTP refuses.
       hooks.push(
         services.registry.onChange(({ name }) => {
@@ -81,6 +85,7 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
         view,
         signer,
         cache,
+        journal: new ZoneJournal(),
         host,
         port: config.dnsPort,
         tsig: { keys: tsigKeys, now: () => services.clock.now(), seen: new TsigTimes() },
@@ -100,6 +105,7 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
                 onApplied: ({ keyName, kind, name }: { keyName: string; kind: string; name: string }) => logger.info({ name, kind, tsigKey: keyName }, 'agent written by DNS UPDATE'),
               },
             }),
+        onUdpResponse: (message, from) => notifier?.answered(message, from),
         ...(config.dnsRateLimit === undefined ? {} : { rateLimiter: new ResponseRateLimiter({ perSecond: config.dnsRateLimit, now: () => services.clock.now() }) }),
         onError: (error) => logger.error({ err: error }, 'a DNS question could not be answered (SERVFAIL)'),
       }).catch((error: unknown) => {
@@ -108,7 +114,15 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
       });
       const running = server;
       // Secondaries hear of every change of their zone from the event log's live watch.
-      const notifier = new ZoneNotifier(notifyTargets, (message, target) => running.sendUdp(message, target.host, target.port), () => services.clock.now());
+      const zoneNotifier = new ZoneNotifier({
+        targets: notifyTargets,
+        send: (message, target) => running.sendUdp(message, target.host, target.port),
+        now: () => services.clock.now(),
+        delays: systemDelays,
+        onUnanswered: (zone, target) => logger.warn(`the secondary ${target.host}:${target.port} answered no NOTIFY of ${zone}: it transfers at its SOA refresh`),
+      });
+      notifier = zoneNotifier;
+      hooks.push(() => zoneNotifier.close());
       if (notifyTargets.length > 0) {
         let subscription: WatchSubscription | undefined;
         const subscribed = await services.watch.subscribe(undefined, {
@@ -116,7 +130,7 @@ export function dnsFace(services: RegistryServices, config: ServeConfig & { read
             for (const entry of subscription?.take() ?? []) {
               const { name, namespace } = entry.event;
               const zone = typeof name === 'string' ? zoneOfAgent(name) : typeof namespace === 'string' ? view.zoneOfNamespace(namespace) : undefined;
-              if (zone !== undefined) notifier.changed(zone);
+              if (zone !== undefined) zoneNotifier.changed(zone);
             }
           },
           onEnd: (end) => logger.warn({ code: end.code }, `the DNS face stopped following the log: ${end.detail}`),

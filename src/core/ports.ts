@@ -23,6 +23,11 @@ export interface Timers {
   every(intervalMs: number, run: () => void): () => void;
 }
 
+/** One-shot timers (NOTIFY retries), for the same reason: `after` returns the function that cancels it. */
+export interface Delays {
+  after(delayMs: number, run: () => void): () => void;
+}
+
 /** Cryptographically strong random bytes. */
 export interface Random {
   bytes(length: number): Uint8Array;

@@ -2,11 +2,13 @@
  * A real Knot DNS secondary of a real registry process: knotd transfers `_agents.acme.com` from
  * the DNS face (AXFR, TSIG-signed with a shared key both ways), answers exactly what the registry
  * answers, and after a revocation through the CLI it is told (NOTIFY, TSIG-signed: knotd's ACL
- * takes no other), transfers again, and the agent is gone from its answers too.
+ * takes no other), transfers again, and the agent is gone from its answers too. That second
+ * transfer, and the one after a registration, are incremental (IXFR, RFC 1995): knotd says so in its
+ * log, and the zone it holds then is the registry's to the record and still validates.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -91,10 +93,14 @@ describe('a Knot DNS secondary', () => {
         '    address: 127.0.0.1',
         '    key: transfer-key',
         '    action: notify',
+        // Our own AXFR of knotd's copy, to check the zone it holds after the incremental transfers.
+        '  - id: dump_to_test',
+        '    address: 127.0.0.1',
+        '    action: transfer',
         'zone:',
         '  - domain: _agents.acme.com',
         '    master: signpost',
-        '    acl: notify_from_signpost',
+        '    acl: [notify_from_signpost, dump_to_test]',
         '    zonefile-load: none',
         '    zonefile-sync: -1',
         '    journal-content: none',
@@ -127,5 +133,37 @@ describe('a Knot DNS secondary', () => {
     expect(knotLog).toMatch(/notify, incoming, remote 127\.0\.0\.1@\d+, serial/);
     expect(knotLog).not.toMatch(/denied|TSIG.*(BAD|fail)/i);
     expect(answerOf(await dig(knotPort, 'support._agents.acme.com', 'SVCB', '+noall', '+answer'))).toHaveLength(1);
+    // The first transfer was the whole zone (knotd had none); the one after the NOTIFY the change only.
+    expect(knotLog.match(/AXFR, incoming, remote [^\n]*, started/g), knotLog).toHaveLength(1);
+    expect(knotLog).toMatch(/IXFR, incoming, remote [^\n]*, finished/);
+    expect(knotLog).not.toMatch(/AXFR-style|fallback to AXFR|IXFR, incoming[^\n]*failed/i);
+
+    // A registration: an agent added, the NSEC chain reordered around it, incrementally too.
+    await registerWithCli(env, 'agent://acme.com/billing/disputes', join(work, 'disputes.jwk'));
+    const added = 'disputes.billing._agents.acme.com';
+    await until(async () => /ANSWER: [1-9]/.test(await dig(knotPort, added, 'SVCB')));
+    expect(knotLog.match(/IXFR, incoming, remote [^\n]*, finished/g)?.length, knotLog).toBeGreaterThanOrEqual(2);
+    expect(knotLog.match(/AXFR, incoming, remote [^\n]*, started/g)).toHaveLength(1);
+    // Records and signatures exactly as the registry answers them.
+    for (const [name, type] of [
+      [added, 'SVCB'],
+      [added, 'TXT'],
+      [owner, 'TXT'],
+      ['support._agents.acme.com', 'SVCB'],
+      ['_agents.acme.com', 'SOA'],
+      ['_agents.acme.com', 'DNSKEY'],
+    ] as const) {
+      expect(answerOf(await dig(knotPort, name, type, '+dnssec', '+noall', '+answer')), `${name} ${type}`).toEqual(answerOf(await dig(primaryPort, name, type, '+dnssec', '+noall', '+answer')));
+    }
+    // The zone knotd holds after two IXFRs is the registry's whole zone, record for record, and validates.
+    const zoneLines = (text: string) => answerOf(text).filter((line) => /\sIN\s/.test(line));
+    const secondaryZone = zoneLines(await dig(knotPort, '_agents.acme.com', 'AXFR'));
+    const primaryZone = zoneLines(await dig(primaryPort, '_agents.acme.com', 'AXFR', '-y', `hmac-sha256:transfer-key:${secret}`));
+    expect(secondaryZone.length).toBeGreaterThan(10);
+    expect(secondaryZone).toEqual(primaryZone);
+    const zoneFile = join(work, 'secondary.zone');
+    await writeFile(zoneFile, [...new Set(secondaryZone)].join('\n') + '\n');
+    const verified = await run('ldns-verify-zone', [zoneFile]).catch((error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '' }));
+    expect(verified.stdout + verified.stderr, await readFile(zoneFile, 'utf8')).toMatch(/Zone is verified and complete/);
   });
 });

@@ -7,8 +7,9 @@
  *   does not fit, and the full answer over TCP (RFC 7766);
  * - RRSIGs and NSEC for a query with the DO bit when the zones are signed (dnssec.ts);
  * - ANY answered with one synthesized HINFO (RFC 8482);
- * - AXFR and IXFR over TCP to allowed clients (zone-transfer.ts), TSIG-signed requests verified and
- *   their answers signed (tsig.ts);
+ * - AXFR and IXFR over TCP to allowed clients (zone-transfer.ts, incremental from the zone journal,
+ *   zone-journal.ts), TSIG-signed requests verified and their answers signed (tsig.ts); an IXFR
+ *   over UDP gets the current SOA alone, which sends a client that is behind to TCP (RFC 1995 2);
  * - response-rate limiting of UDP answers per client network, when configured (rate-limit.ts);
  * - RFC 2136 UPDATE, TSIG-signed, carrying signed Signpost documents (dns-update.ts);
  * - FORMERR for a packet that does not parse, NOTIMP for other opcodes, REFUSED outside its zones.
@@ -21,7 +22,8 @@ import type { ResponseRateLimiter } from './rate-limit.js';
 import type { ZoneSigner } from './dnssec.js';
 import { answerUpdate, isUpdateRequest, type DnsUpdater } from './dns-update.js';
 import { readTsig, signAnswerMessages, signMessage, tsigErrorAnswer, tsigRecordLength, verifyTsig, type TsigKey, type TsigTimes } from './tsig.js';
-import { transferMessages, transferRecords } from './zone-transfer.js';
+import { transferAnswer, transferMessages, type TransferRequest } from './zone-transfer.js';
+import type { ZoneJournal } from './zone-journal.js';
 import type { ZoneView } from './zone-view.js';
 
 /** The largest UDP answer sent when the query says nothing larger (and the most it may ask for). */
@@ -45,11 +47,13 @@ export interface DnsServerOptions extends DnsAnswerer {
   readonly rateLimiter?: ResponseRateLimiter | undefined;
   /** Most TCP connections open at once (default DEFAULT_MAX_TCP_CONNECTIONS): past it the least recently used idle one is closed, or, none idle, the new one. */
   readonly maxTcpConnections?: number | undefined;
+  /** Where a response arriving on the UDP socket goes (a secondary's answer to our NOTIFY); without it, dropped. */
+  readonly onUdpResponse?: ((message: Buffer, from: { readonly address: string; readonly port: number }) => void) | undefined;
 }
 
 export interface RunningDnsServer {
   readonly port: number;
-  /** Send a message from the server's UDP socket (a NOTIFY to a secondary). */
+  /** Send a message from the server's UDP socket (a NOTIFY to a secondary, whose answer comes to `onUdpResponse`). */
   sendUdp(message: Buffer, host: string, port: number): void;
   close(): Promise<void>;
 }
@@ -72,6 +76,8 @@ export interface DnsAnswerer {
   readonly cache?: DnsAnswerCache | undefined;
   /** Who may UPDATE which zone, and the registry writes an UPDATE makes; without it UPDATE is NOTIMP. */
   readonly update?: DnsUpdater | undefined;
+  /** The zones' versions and changesets for incremental transfers; without it an IXFR gets the whole zone. */
+  readonly journal?: ZoneJournal | undefined;
 }
 
 const TRANSFER_TYPES = new Set(['AXFR', 'IXFR']);
@@ -107,8 +113,8 @@ function readRequest(answerer: DnsAnswerer, message: Buffer): Request | { readon
 }
 
 /**
- * Answer one message over TCP: a zone transfer (AXFR, or IXFR answered in full) as several
- * messages, to an allowed client; anything else as answerMessage does. A signed request gets
+ * Answer one message over TCP: a zone transfer (AXFR, or IXFR: incremental when the journal can)
+ * as several messages, to an allowed client; anything else as answerMessage does. A signed request gets
  * every message of its answer signed (RFC 8945 5.3.1).
  */
 export async function answerTcp(answerer: DnsAnswerer, message: Buffer, remoteAddress: string): Promise<Buffer[]> {
@@ -125,12 +131,23 @@ export async function answerTcp(answerer: DnsAnswerer, message: Buffer, remoteAd
   const refuse = () => sign([dnsPacket.encode({ id: query.id ?? 0, type: 'response', flags: RCODE.REFUSED, questions: [question] })]);
   const zone = answerer.view.zoneOf(question.name);
   if (!answerer.transferAllowed?.(remoteAddress, tsig?.key.name) || zone === undefined || question.name.toLowerCase().replace(/\.$/, '') !== zone) return refuse();
+  const transfer = transferRequestOf(query, question.type, zone);
+  // RFC 1995 3: an IXFR names the client's version with an SOA of the zone in its authority section.
+  if (transfer === undefined) return sign([dnsPacket.encode({ id: query.id ?? 0, type: 'response', flags: RCODE.FORMERR, questions: [question] })]);
   try {
-    return sign(transferMessages(query, await transferRecords(answerer.view, zone, answerer.signer)));
+    return sign(transferMessages(query, await transferAnswer(answerer.view, zone, answerer.signer, answerer.journal, transfer)));
   } catch (error) {
     answerer.onError?.(error);
     return sign([dnsPacket.encode({ id: query.id ?? 0, type: 'response', flags: RCODE.SERVFAIL, questions: [question] })]);
   }
+}
+
+/** What a transfer query asks for; undefined for an IXFR without the zone's SOA in its authority section. */
+function transferRequestOf(query: Packet, type: string, zone: string): TransferRequest | undefined {
+  if (type === 'AXFR') return { type: 'AXFR' };
+  const soa = query.authorities?.find((record) => record.type === 'SOA' && record.name.toLowerCase().replace(/\.$/, '') === zone);
+  const serial = (soa as { data?: { serial?: unknown } } | undefined)?.data?.serial;
+  return typeof serial === 'number' ? { type: 'IXFR', serial } : undefined;
 }
 
 /** Answer one DNS message; undefined when nothing should be sent back (not a query, not even a header). */
@@ -180,8 +197,10 @@ async function answerQuestion(answerer: DnsAnswerer, query: Packet, question: Qu
   if (opcode !== undefined && opcode !== 'QUERY') return reply(RCODE.NOTIMP, {}, false);
   if (question === undefined || (query.questions?.length ?? 0) !== 1) return reply(RCODE.FORMERR, {}, false);
   if (question.class !== 'IN' && question.class !== 'ANY') return reply(RCODE.REFUSED, {}, false);
+  // RFC 1995 2: the current SOA alone; a client behind it asks again over TCP.
+  if (question.type === 'IXFR') return answerIxfrWithSoa(answerer, question, signer, reply);
   // Transfers are TCP only (RFC 5936 4.2): TC sends the client there.
-  if (TRANSFER_TYPES.has(question.type)) return reply(RCODE.NOERROR | RESPONSE_FLAGS.tc, {}, false);
+  if (question.type === 'AXFR') return reply(RCODE.NOERROR | RESPONSE_FLAGS.tc, {}, false);
   const zone = answerer.view.zoneOf(question.name);
   const generation = zone === undefined ? 0 : (answerer.cache?.generation(zone) ?? 0);
   const answer = await answerFromZone(answerer, question, signer, reply);
@@ -240,6 +259,12 @@ async function answerFromZone(answerer: DnsAnswerer, question: Question, signer:
   }
 }
 
+/** An IXFR over UDP: the zone's SOA (signed when asked), for the zone's apex only. */
+async function answerIxfrWithSoa(answerer: DnsAnswerer, question: Question, signer: ZoneSigner | undefined, reply: Reply): Promise<Buffer> {
+  if (answerer.view.zoneOf(question.name) !== question.name.toLowerCase().replace(/\.$/, '')) return reply(RCODE.REFUSED, {}, false);
+  return answerFromZone(answerer, { ...question, type: 'SOA' }, signer, reply);
+}
+
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NOTIMP: 4, REFUSED: 5, NOTAUTH: 9 } as const;
 
 /** The SOA of a negative answer lives as long as its MINIMUM (RFC 2308 section 5). */
@@ -293,6 +318,8 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
     throw error;
   }
   udp.on('message', (message, from) => {
+    // A response (QR set) is no question: the answer of a secondary to a NOTIFY we sent.
+    if (message.length >= 12 && (message[2]! & 0x80) !== 0) return options.onUdpResponse?.(message, from);
     const decision = options.rateLimiter?.decide(from.address) ?? 'answer';
     if (decision === 'drop') return;
     const send = (answer: Buffer | undefined) => {

@@ -4,12 +4,20 @@
  * at most 16 KiB. A signed zone is transferred signed: each RRset with its RRSIG, and an NSEC chain
  * over the zone's names in canonical order, so a secondary serves it as any signed zone and
  * `ldns-verify-zone` accepts it. (Answers from this server itself deny with black lies instead,
- * which reveal no names; a zone handed to secondaries is listed in full anyway.) An IXFR is
- * answered with the whole zone, as RFC 1995 section 4 allows.
+ * which reveal no names; a zone handed to secondaries is listed in full anyway.)
+ *
+ * Incremental transfers (IXFR, RFC 1995): a client as new as the zone gets its SOA alone; one
+ * behind gets the changesets since its serial from the zone journal (zone-journal.ts), which every
+ * transfer's rendering feeds; one the journal cannot serve gets the whole zone in AXFR form (RFC 1995
+ * section 4).
  */
 import dnsPacket, { type Answer, type Packet } from 'dns-packet';
 import type { ZoneSigner } from './dnssec.js';
+import { compareSerials, serialOf, type ZoneJournal } from './zone-journal.js';
 import type { ZoneView } from './zone-view.js';
+
+/** A zone transfer asked for: the whole zone, or the changes since the client's serial. */
+export type TransferRequest = { readonly type: 'AXFR' } | { readonly type: 'IXFR'; readonly serial: number };
 
 /** The most bytes of one transfer message; well under TCP's 65,535 so every secondary takes it. */
 const MAX_MESSAGE_BYTES = 16_384;
@@ -38,6 +46,32 @@ export async function transferRecords(view: ZoneView, zone: string, signer?: Zon
   });
   records.push(soa);
   return records;
+}
+
+/**
+ * The records answering a transfer of `zone`: for an IXFR from a client as new as the zone (or
+ * newer, RFC 1995 section 2) the current SOA alone; else the zone rendered (kept in the journal when
+ * there is one), and for an IXFR the journal's changes since the client's serial if it has them,
+ * the whole zone if not.
+ */
+export async function transferAnswer(view: ZoneView, zone: string, signer: ZoneSigner | undefined, journal: ZoneJournal | undefined, request: TransferRequest): Promise<Answer[]> {
+  const serialNow = async () => serialOf(await currentSoa(view, zone));
+  if (request.type === 'IXFR') {
+    const soa = await currentSoa(view, zone);
+    const order = compareSerials(request.serial, serialOf(soa));
+    if (order === 0 || order === 1) return [soa];
+  }
+  const render = () => transferRecords(view, zone, signer);
+  const rendering = journal ? await journal.render(zone, render, serialNow) : await render();
+  const changes = request.type === 'IXFR' ? journal?.changesSince(zone, request.serial) : undefined;
+  // The changes end at the version just kept, which is this rendering (else they are not there).
+  return changes !== undefined && serialOf(changes[0]!) === serialOf(rendering[0]!) ? changes : [...rendering];
+}
+
+async function currentSoa(view: ZoneView, zone: string): Promise<Answer> {
+  const found = await view.answer({ name: zone, type: 'SOA' });
+  if (found.kind !== 'answer') throw new Error(`no SOA for the zone ${zone}`);
+  return found.records[0]!;
 }
 
 /** The transfer as DNS messages answering `query`: records in order, as many per message as fit. */
