@@ -129,6 +129,10 @@ describe('serveConfig: namespace owners named by did:key', () => {
       ok: true,
       value: { dnsAllowUpdate: [{ key: 'update-key', zone: 'agents.example' }] },
     });
+    expect(serveConfig({ dnsPort: '53', dnsTsigKeyFile: 'keys.conf', dnsAllowUpdate: ['update-key=_agents.agents.example'], dnsFlatZone: ['agents.example'] }, {})).toEqual({
+      ok: false,
+      problems: [{ code: 'REQUEST_INVALID', detail: '--dns-allow-update update-key=_agents.agents.example: agents.example is served whole (--dns-flat-zone), so its zone is agents.example: give update-key=agents.example' }],
+    });
     expect(serveConfig({ dnsPort: '53', dnsTsigKeyFile: 'keys.conf', dnsAllowUpdate: ['update-key=acme.com'] }, {})).toEqual({
       ok: false,
       problems: [{ code: 'REQUEST_INVALID', detail: '--dns-allow-update update-key=acme.com: the zones are _agents.<namespace>, and acme.com only with --dns-flat-zone acme.com' }],
@@ -142,6 +146,12 @@ describe('serveConfig: namespace owners named by did:key', () => {
       ok: false,
       problems: [{ code: 'REQUEST_INVALID', detail: '--dns-zone-algorithm takes ed25519 or ecdsap256, got "rsasha256"' }],
     });
+    // Addresses as peers' are compared: IPv6 lowercase and compressed, IPv4-mapped as IPv4.
+    expect(serveConfig({ dnsPort: '53', dnsAllowTransfer: ['2001:DB8:0:0::1', '::ffff:192.0.2.7'], dnsNotify: ['[2001:DB8::0:53]:53'] }, {})).toMatchObject({
+      ok: true,
+      value: { dnsAllowTransfer: [{ address: '2001:db8::1' }, { address: '192.0.2.7' }], dnsNotify: [{ host: '2001:db8::53', port: 53 }] },
+    });
+    expect(serveConfig({ dnsPort: '53', dnsAllowTransfer: ['2001:db8::1', '2001:DB8:0::1'] }, {})).toMatchObject({ ok: false, problems: [{ code: 'REQUEST_INVALID' }] });
     // Namespaces served whole: checked and lowercased as agent namespaces are, each once; the TCP cap.
     expect(serveConfig({ dnsPort: '53', dnsFlatZone: ['Agents.Example.', 'agents.example', 'acme.com'], dnsMaxTcpConnections: '64' }, {})).toMatchObject({
       ok: true,

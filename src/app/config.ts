@@ -185,6 +185,11 @@ export function serveConfig(flags: ServeInput, env: Record<string, string | unde
   // A zone an UPDATE key is limited to must be one the DNS face serves.
   const unserved = dns.value.dnsAllowUpdate?.find(({ zone }) => zone !== undefined && !zone.startsWith('_agents.') && !(dnsZones.value.dnsFlatZones ?? []).includes(zone));
   if (unserved) return fail('REQUEST_INVALID', `--dns-allow-update ${unserved.key}=${unserved.zone}: the zones are _agents.<namespace>, and ${unserved.zone} only with --dns-flat-zone ${unserved.zone}`);
+  const swallowed = dns.value.dnsAllowUpdate?.find(({ zone }) => zone?.startsWith('_agents.') && (dnsZones.value.dnsFlatZones ?? []).includes(zone.slice('_agents.'.length)));
+  if (swallowed) {
+    const namespace = swallowed.zone!.slice('_agents.'.length);
+    return fail('REQUEST_INVALID', `--dns-allow-update ${swallowed.key}=${swallowed.zone}: ${namespace} is served whole (--dns-flat-zone), so its zone is ${namespace}: give ${swallowed.key}=${namespace}`);
+  }
   const namespaceOwners = namespaceOwnerOption(flags.namespaceOwner);
   if (!namespaceOwners.ok) return namespaceOwners;
   const claims = namespaceClaimOptions(flags, env);
@@ -347,10 +352,11 @@ function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>):
   for (const entry of repeatedOption(flags.dnsAllowTransfer, env.SIGNPOST_DNS_ALLOW_TRANSFER)) {
     const match = new RegExp(`^([^=]+)(?:=(${TSIG_KEY_NAME}))?$`, 'i').exec(entry);
     if (!match || isIP(match[1]!) === 0) return fail('REQUEST_INVALID', `--dns-allow-transfer takes an IP address, or ADDRESS=TSIG-KEY-NAME, got "${entry}"`);
-    if (allowTransfer.some((allowed) => allowed.address === match[1])) return fail('REQUEST_INVALID', `--dns-allow-transfer names ${match[1]} twice`);
+    const address = canonicalAddress(match[1]!);
+    if (allowTransfer.some((allowed) => allowed.address === address)) return fail('REQUEST_INVALID', `--dns-allow-transfer names ${match[1]} twice`);
     const key = keyOf(entry, match[2]);
     if (!key.ok) return key;
-    allowTransfer.push({ address: match[1]!, ...key.value });
+    allowTransfer.push({ address, ...key.value });
   }
   const notify: { host: string; port: number; key?: string }[] = [];
   for (const target of repeatedOption(flags.dnsNotify, env.SIGNPOST_DNS_NOTIFY)) {
@@ -361,7 +367,7 @@ function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>):
     }
     const key = keyOf(target, match[4]);
     if (!key.ok) return key;
-    notify.push({ host: address, port: Number(match[3]), ...key.value });
+    notify.push({ host: canonicalAddress(address), port: Number(match[3]), ...key.value });
   }
   const allowUpdate = updateKeysOption(repeatedOption(flags.dnsAllowUpdate, env.SIGNPOST_DNS_ALLOW_UPDATE), tsigKeyFile);
   if (!allowUpdate.ok) return allowUpdate;
@@ -383,6 +389,16 @@ function dnsOptions(flags: ServeInput, env: Record<string, string | undefined>):
     ...(allowUpdate.value.length === 0 ? {} : { dnsAllowUpdate: allowUpdate.value }),
     ...(tsigKeyFile === undefined || tsigKeyFile === '' ? {} : { dnsTsigKeyFile: resolve(tsigKeyFile) }),
   });
+}
+
+/**
+ * An IP address as the DNS face compares a peer's: IPv6 lowercase and compressed, as sockets report
+ * it; an IPv4-mapped one as its IPv4 address (the face strips `::ffff:` from peers too).
+ */
+function canonicalAddress(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  return isIP(address) === 6 ? new URL(`http://[${address}]`).hostname.slice(1, -1) : address;
 }
 
 /** The DNS face's zones of whole namespaces (checked as an agent name's namespace is) and its TCP connection cap. */

@@ -8,7 +8,7 @@ import { createStatusChange } from '../../core/record/registration.js';
 import { manualClock, registrationFor, T0, testKey } from '../../core/test-support/agents.js';
 import { registryResolution } from '../../core/resolve/resolution-pipeline.js';
 import { MemoryRecordStore } from '../../store/memory/memory-store.js';
-import { answerMessage, startDnsServer, type RunningDnsServer } from './dns-server.js';
+import { answerDatagram, answerMessage, startDnsServer, type RunningDnsServer } from './dns-server.js';
 import { cutOrMutated } from './test-support/hostile-messages.js';
 import { ZoneView } from './zone-view.js';
 import { DnsAnswerCache } from './answer-cache.js';
@@ -139,6 +139,27 @@ describe('the DNS face, asked by dig', () => {
 });
 
 describe('hostile packets', () => {
+  it('a datagram from port 0 (a forged source) is dropped, and a send that throws is reported, never thrown: cached and fresh answers alike', async () => {
+    const { view, cache } = await setUp();
+    const errors: unknown[] = [];
+    const options = { view, cache, host: '127.0.0.1', port: 0, onError: (error: unknown) => errors.push(error) };
+    const query = dnsPacket.encode({ id: 3, type: 'query', questions: [{ type: 'TXT', name: OWNER }] });
+    const sent: Buffer[] = [];
+    answerDatagram(options, query, { address: '192.0.2.1', port: 0 }, (answer) => sent.push(answer));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual([]);
+    const failing = () => {
+      throw Object.assign(new Error('bad port'), { code: 'ERR_SOCKET_BAD_PORT' });
+    };
+    // The first time from the zone (a promise), the second from the cache (synchronously).
+    for (let i = 0; i < 2; i++) {
+      expect(() => answerDatagram(options, query, { address: '192.0.2.1', port: 5353 }, failing)).not.toThrow();
+      while (errors.length < i + 1) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(errors.map((error) => (error as { code?: string }).code)).toEqual(['ERR_SOCKET_BAD_PORT', 'ERR_SOCKET_BAD_PORT']);
+    expect(cache.size).toBe(1);
+  });
+
   it('garbage with a readable header gets FORMERR, shorter garbage nothing, a response is never answered, another opcode NOTIMP', async () => {
     const { view } = await setUp();
     const garbage = Buffer.from('123456789012345678', 'utf8');

@@ -317,18 +317,9 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
     await closeTcp(tcp, connections);
     throw error;
   }
-  udp.on('message', (message, from) => {
-    // A response (QR set) is no question: the answer of a secondary to a NOTIFY we sent.
-    if (message.length >= 12 && (message[2]! & 0x80) !== 0) return options.onUdpResponse?.(message, from);
-    const decision = options.rateLimiter?.decide(from.address) ?? 'answer';
-    if (decision === 'drop') return;
-    const send = (answer: Buffer | undefined) => {
-      if (answer) udp.send(decision === 'truncate' ? truncated(answer) : answer, from.port, from.address);
-    };
-    const cached = cachedAnswer(options, message, 'udp');
-    if (cached) send(cached);
-    else void answerMessage(options, message, 'udp').then(send);
-  });
+  udp.on('message', (message, from) => answerDatagram(options, message, from, (answer) => udp.send(answer, from.port, from.address)));
+  // A send that fails later (an unreachable client) is reported, never thrown: nothing a client sends may stop the server.
+  udp.on('error', (error) => options.onError?.(error));
   return {
     port,
     sendUdp: (message, host, to) => udp.send(message, to, host),
@@ -337,6 +328,30 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
       await closeTcp(tcp, connections);
     },
   };
+}
+
+/**
+ * One datagram: a response goes to `onUdpResponse` (a secondary answering our NOTIFY), a question
+ * is answered through `send`. Port 0 is no client's (a forged source: node:dgram cannot even send
+ * there), and a failing send is reported through onError: a datagram never throws out of here.
+ */
+export function answerDatagram(options: DnsServerOptions, message: Buffer, from: { readonly address: string; readonly port: number }, send: (answer: Buffer) => void): void {
+  if (from.port === 0) return;
+  // A response (QR set) is no question: the answer of a secondary to a NOTIFY we sent.
+  if (message.length >= 12 && (message[2]! & 0x80) !== 0) return options.onUdpResponse?.(message, from);
+  const decision = options.rateLimiter?.decide(from.address) ?? 'answer';
+  if (decision === 'drop') return;
+  const reply = (answer: Buffer | undefined) => {
+    if (answer === undefined) return;
+    try {
+      send(decision === 'truncate' ? truncated(answer) : answer);
+    } catch (error) {
+      options.onError?.(error);
+    }
+  };
+  const cached = cachedAnswer(options, message, 'udp');
+  if (cached) reply(cached);
+  else answerMessage(options, message, 'udp').then(reply, (error: unknown) => options.onError?.(error));
 }
 
 /**
@@ -395,13 +410,20 @@ export class TcpConnections {
 
 /**
  * RFC 1035 4.2.2: each message behind a two-byte length; several may share a connection, answered in
- * order. A client that sends faster than it reads its answers is not read until they go out.
+ * order. The connection is not read while it has MAX_PIPELINED_QUESTIONS questions unanswered or
+ * answers the client has not taken yet (a write that filled the socket's buffer, until 'drain'): a
+ * client that sends faster than it reads holds no unbounded memory.
  */
 function serveTcp(socket: Socket, options: DnsServerOptions, connections: TcpConnections): void {
   let pending = Buffer.alloc(0);
   let answering = Promise.resolve();
+  let unanswered = 0;
+  const readIfReady = () => {
+    if (!socket.destroyed && socket.isPaused() && unanswered < MAX_PIPELINED_QUESTIONS && !socket.writableNeedDrain) socket.resume();
+  };
   socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
   socket.on('error', () => socket.destroy());
+  socket.on('drain', readIfReady);
   socket.on('data', (chunk: Buffer) => {
     pending = Buffer.concat([pending, chunk]);
     while (pending.length >= 2) {
@@ -409,16 +431,24 @@ function serveTcp(socket: Socket, options: DnsServerOptions, connections: TcpCon
       if (pending.length < 2 + length) break;
       const message = pending.subarray(2, 2 + length);
       pending = pending.subarray(2 + length);
-      if (connections.began(socket) >= MAX_PIPELINED_QUESTIONS) socket.pause();
+      unanswered = connections.began(socket);
+      if (unanswered >= MAX_PIPELINED_QUESTIONS) socket.pause();
       answering = answering.then(async () => {
-        for (const answer of await answerTcp(options, Buffer.from(message), socket.remoteAddress ?? '')) {
-          if (socket.destroyed) return;
-          const framed = Buffer.alloc(2 + answer.length);
-          framed.writeUInt16BE(answer.length, 0);
-          answer.copy(framed, 2);
-          socket.write(framed);
+        try {
+          for (const answer of await answerTcp(options, Buffer.from(message), socket.remoteAddress ?? '')) {
+            if (socket.destroyed) return;
+            const framed = Buffer.alloc(2 + answer.length);
+            framed.writeUInt16BE(answer.length, 0);
+            answer.copy(framed, 2);
+            if (!socket.write(framed)) socket.pause();
+          }
+        } catch (error) {
+          options.onError?.(error);
+          socket.destroy();
+        } finally {
+          unanswered = connections.ended(socket);
+          readIfReady();
         }
-        if (connections.ended(socket) < MAX_PIPELINED_QUESTIONS && socket.isPaused() && !socket.destroyed) socket.resume();
       });
     }
   });

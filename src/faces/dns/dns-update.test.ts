@@ -162,6 +162,12 @@ describe('DNS UPDATE: publishing through the registry rules', () => {
     expect(await setup.targets()).toEqual(['agents.acme.com']);
     expect((await setup.ask(signed(updateMessage({ zone: 'acme.com', updates: [document] })))).rcode).toBe(0);
     expect(await setup.targets()).toEqual(['flat.acme.com']);
+    // A namespace below the flat one keeps its own _agents zone: the key for acme.com does not reach it.
+    const size = await setup.store.logSize();
+    const below = documentTxt('registration', registrationFor(testKey(5), 'agent://eu.acme.com/bot', 1, endpointAt('bot.eu.acme.com')), 'bot._agents.eu.acme.com');
+    const refused = await setup.ask(signed(updateMessage({ zone: 'acme.com', updates: [below] })));
+    expect([refused.rcode, refused.ede?.text]).toEqual([10 /* NOTZONE */, 'DNS_UPDATE_NOT_ZONE: the update names bot._agents.eu.acme.com, outside acme.com']);
+    expect(await setup.store.logSize()).toBe(size);
   });
 
   it('a replay of the same UPDATE is REFUSED with SEQUENCE_STALE, and a rollback too', async () => {

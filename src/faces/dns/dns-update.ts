@@ -247,9 +247,9 @@ function memberOf(value: unknown, key: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
 
-/** Whether `name` is `zone` or below it. */
-function inZone(name: string, zone: string): boolean {
-  return name === zone || name.endsWith(`.${zone}`);
+/** Whether `name` is a name of `zone` (not of a zone below it, as `_agents.eu.acme.com` is below a flat `acme.com`). */
+function inZone(view: ZoneView, name: string, zone: string): boolean {
+  return view.zoneOf(name) === zone;
 }
 
 /** The zone of the UPDATE (RFC 2136 3.1): one SOA question of class IN naming a zone of ours. */
@@ -270,7 +270,7 @@ async function checkPrerequisites(view: ZoneView, zone: string, prerequisites: r
   for (const prerequisite of prerequisites) {
     const { name, type } = prerequisite;
     if (prerequisite.ttl !== 0) return refuse('REQUEST_INVALID', `the prerequisite at ${name} has TTL ${prerequisite.ttl}, not 0`, RCODE.FORMERR);
-    if (!inZone(name, zone)) return refuse('DNS_UPDATE_NOT_ZONE', `the prerequisite names ${name}, outside ${zone}`);
+    if (!inZone(view, name, zone)) return refuse('DNS_UPDATE_NOT_ZONE', `the prerequisite names ${name}, outside ${zone}`);
     if (prerequisite.class === CLASS.IN) return refuse('DNS_UPDATE_UNSUPPORTED', `value-dependent prerequisites (an RRset with RDATA at ${name}) are not supported`, RCODE.NOTIMP);
     if ((prerequisite.class !== CLASS.ANY && prerequisite.class !== CLASS.NONE) || prerequisite.rdata.length > 0) {
       return refuse('REQUEST_INVALID', `the prerequisite at ${name} has class ${prerequisite.class} and ${prerequisite.rdata.length} bytes of RDATA`, RCODE.FORMERR);
@@ -292,10 +292,10 @@ async function checkPrerequisites(view: ZoneView, zone: string, prerequisites: r
  * but additions of document TXTs, at most one: deletions and other types would change records
  * that only signed documents make.
  */
-function checkUpdates(zone: string, updates: readonly UpdateRecord[]): Verdict<UpdateRecord | undefined> {
+function checkUpdates(view: ZoneView, zone: string, updates: readonly UpdateRecord[]): Verdict<UpdateRecord | undefined> {
   const documents: UpdateRecord[] = [];
   for (const record of updates) {
-    if (!inZone(record.name, zone)) return refuse('DNS_UPDATE_NOT_ZONE', `the update names ${record.name}, outside ${zone}`);
+    if (!inZone(view, record.name, zone)) return refuse('DNS_UPDATE_NOT_ZONE', `the update names ${record.name}, outside ${zone}`);
     if (record.class === CLASS.ANY || record.class === CLASS.NONE) {
       return refuse('DNS_UPDATE_UNSUPPORTED', `deleting records (at ${record.name}) is not supported: records here come from signed documents; deregister or revoke with a signed tombstone or status change instead`);
     }
@@ -344,7 +344,7 @@ async function decideUpdate(answerer: UpdateAnswerer, update: UpdateMessage, key
   }
   const prerequisites = await checkPrerequisites(answerer.view, zone.value, update.prerequisites);
   if (!prerequisites.ok) return prerequisites.refusal;
-  const updates = checkUpdates(zone.value, update.updates);
+  const updates = checkUpdates(answerer.view, zone.value, update.updates);
   if (!updates.ok) return updates.refusal;
   if (updates.value === undefined) return undefined;
   const document = checkDocumentAt(updates.value);

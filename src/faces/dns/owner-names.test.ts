@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from '../../core/registry/registry.js';
 import { createStatusChange } from '../../core/record/registration.js';
@@ -113,6 +114,32 @@ describe('DNS-AID owner names in the _agents zone', () => {
     const { view } = await viewOf();
     expect((await view.answer({ name: '_8443._tcp.support.acme.com', type: 'TLSA' })).kind).toBe('refused');
     expect((await view.answer({ name: '_8443._tcp.support._agents.acme.com', type: 'TLSA' })).kind).toBe('nodata');
+  });
+});
+
+describe('names at the length limit', () => {
+  it('an agent whose owner name fills 253 octets gets no DNS-SD label or TLSA (they would be longer): its zone still transfers and parses', async () => {
+    const namespace = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(49)}.com`;
+    const name = `agent://${namespace}/${'d'.repeat(63)}`;
+    const store = new MemoryRecordStore();
+    const clock = manualClock(T0 + 1000);
+    const registry = new Registry({ store, key: testKey(9), clock });
+    const endpoints = [{ url: `https://${'d'.repeat(63)}.${namespace}/a2a`, protocol: 'a2a', tlsSpkiSha256: SPKI_SHA256 }];
+    expect((await registry.register(registrationFor(testKey(3), name, 1, { claims: { label: 'x', description: 'x', endpoints: { static: endpoints as never } } }))).ok).toBe(true);
+    const view = new ZoneView({
+      resolution: registryResolution(registry, clock),
+      serial: () => store.logSize(),
+      serverName: 'ns1.registry.example',
+      flatNamespaces: [namespace],
+      names: async function* () {
+        yield name;
+      },
+    });
+    const records = await transferRecords(view, namespace);
+    expect(Math.max(...records.map((record) => record.name.length))).toBe(253);
+    expect(records.some((record) => record.type === 'TLSA' || record.name.startsWith('_d'))).toBe(false);
+    const message = dnsPacket.encode({ type: 'response', id: 1, answers: records });
+    expect(dnsPacket.decode(message).answers).toHaveLength(records.length);
   });
 });
 

@@ -120,6 +120,20 @@ describe('the DNS face over TCP, with a connection cap', () => {
     expect(second.destroyed).toBe(false);
   });
 
+  it('a client that stops reading is stopped being read (its answers fill the socket); once it reads again it gets every answer, in order', async () => {
+    const port = await serve(4);
+    const socket = await open(port);
+    socket.pause();
+    // Far more answers (about 12 MB) than loopback socket buffers hold: the server's writes report
+    // a full buffer, it stops reading the connection, and only 'drain' lets it read on.
+    const ids = Array.from({ length: 20_000 }, (_, i) => (i % 65_535) + 1);
+    socket.write(Buffer.concat(ids.map(framedQuery)));
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    socket.resume();
+    await answered(socket, ids.length);
+    expect(socket.answers.map((answer) => dnsPacket.decode(answer).id)).toEqual(ids);
+  });
+
   it('a client that pipelines far more questions than are answered at once gets every answer, in order', async () => {
     const port = await serve(4);
     const socket = await open(port);

@@ -69,6 +69,11 @@ interface Changeset {
 
 interface ZoneHistory {
   latest: Version;
+  /**
+   * The latest version's serial was rendered before with other bytes: clients may hold either copy,
+   * so no changeset may start from it (they get the whole zone once, and the next serial is clean).
+   */
+  ambiguous: boolean;
   /** Oldest first; each one's `to` is the next one's `from`, the last one's is the latest version. */
   changesets: Changeset[];
   /** Records in all changesets, for the bound. */
@@ -117,15 +122,16 @@ export class ZoneJournal {
     const version = versionOf(rendering);
     const history = this.#zones.get(zone);
     if (history === undefined) {
-      this.#zones.set(zone, { latest: version, changesets: [], size: 0 });
+      this.#zones.set(zone, { latest: version, ambiguous: false, changesets: [], size: 0 });
       return;
     }
     const order = compareSerials(serialOf(history.latest.soa), serialOf(version.soa));
     if (order === 0 && sameRecords(history.latest, version)) return;
-    if (order !== -1) {
+    if (order !== -1 || history.ambiguous) {
       // The same serial with other bytes, or a serial gone back (a data directory replaced): no
-      // changeset can be trusted to start from what a client holds.
-      this.#zones.set(zone, { latest: version, changesets: [], size: 0 });
+      // changeset can be trusted to start from what a client holds. Nor can one start from a
+      // serial that had two copies.
+      this.#zones.set(zone, { latest: version, ambiguous: order === 0, changesets: [], size: 0 });
       return;
     }
     const changeset = difference(history.latest, version);

@@ -79,6 +79,8 @@ const DNS_SD_OWNER = /^_([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\._(a2a|mcp)\._age
 /** `_<port>._tcp.<host>`: where DANE looks for the TLSA of a TLS endpoint (RFC 6698 3). */
 const TLSA_OWNER = /^_(\d{1,5})\._tcp\.(.+)$/;
 const INDEX_LABEL = '_index';
+/** The longest domain name in presentation form without the root dot (255 octets on the wire, RFC 1035 2.3.4). */
+const MAX_NAME_LENGTH = 253;
 
 /** The `_agents.<namespace>` zone a name falls in, or undefined if none. */
 export function zoneOf(name: string): string | undefined {
@@ -217,13 +219,17 @@ export class ZoneView {
       if (services.length > 0) node.set(SVCB_TYPE, services);
       node.set('TXT', [{ type: 'TXT', name: owner, ttl, class: 'IN', data: chunks(encodeAgentAddr(addr)) }]);
       nodes.set(owner, node);
-      for (const [tlsaOwner, records] of tlsaRecordsOf(endpoints, owner, ttl)) nodes.set(tlsaOwner, new Map([['TLSA', records]]));
+      for (const [tlsaOwner, records] of tlsaRecordsOf(endpoints, owner, ttl)) {
+        // An agent name may fill its own owner name to the limit: a longer name would spoil every transfer of the zone.
+        if (tlsaOwner.length <= MAX_NAME_LENGTH) nodes.set(tlsaOwner, new Map([['TLSA', records]]));
+      }
     }
     if (agent.path.length === 1) {
       const primary = flatOwner ?? aliasOwner;
       const spoken = new Set(endpoints.filter((endpoint) => svcbRdataOf(endpoint, 1, addr.payload.factsUrl, addr.payload.factsSha256)).map((endpoint) => endpoint.protocol.toLowerCase()));
       for (const protocol of DNS_SD_PROTOCOLS.filter((candidate) => spoken.has(candidate))) {
         const owner = `_${agent.path[0]}._${protocol}.${AGENTS_ZONE_LABEL}.${agent.namespace}`;
+        if (owner.length > MAX_NAME_LENGTH) continue;
         const alias = { type: SVCB_TYPE, name: owner, ttl, class: 'IN', data: Buffer.from(svcb.encode({ priority: 0, target: primary, params: [] })) } as unknown as Answer;
         nodes.set(owner, new Map([[SVCB_TYPE, [alias]]]));
       }
