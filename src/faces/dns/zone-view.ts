@@ -213,11 +213,13 @@ export class ZoneView {
     const endpoints = [...factsEndpoints(resolved.value.agent.facts.payload)].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
     const aliasOwner = toDnsOwnerName(agent);
     const flatOwner = this.#flat.has(agent.namespace) ? [...[...agent.path].reverse(), agent.namespace].join('.') : undefined;
+    // Encoded once: the flat name and the _agents name hold the same RDATA.
+    const bindings = serviceBindingsOf(endpoints, addr.payload.factsUrl, addr.payload.factsSha256);
+    const signedAddr = chunks(encodeAgentAddr(addr));
     for (const owner of flatOwner === undefined ? [aliasOwner] : [flatOwner, aliasOwner]) {
       const node = new Map<string, Answer[]>();
-      const services = svcbRecordsOf(endpoints, owner, ttl, addr.payload.factsUrl, addr.payload.factsSha256);
-      if (services.length > 0) node.set(SVCB_TYPE, services);
-      node.set('TXT', [{ type: 'TXT', name: owner, ttl, class: 'IN', data: chunks(encodeAgentAddr(addr)) }]);
+      if (bindings.length > 0) node.set(SVCB_TYPE, bindings.map(({ rdata }) => ({ type: SVCB_TYPE, name: owner, ttl, class: 'IN', data: rdata }) as unknown as Answer));
+      node.set('TXT', [{ type: 'TXT', name: owner, ttl, class: 'IN', data: signedAddr }]);
       nodes.set(owner, node);
       for (const [tlsaOwner, records] of tlsaRecordsOf(endpoints, owner, ttl)) {
         // An agent name may fill its own owner name to the limit: a longer name would spoil every transfer of the zone.
@@ -226,7 +228,7 @@ export class ZoneView {
     }
     if (agent.path.length === 1) {
       const primary = flatOwner ?? aliasOwner;
-      const spoken = new Set(endpoints.filter((endpoint) => svcbRdataOf(endpoint, 1, addr.payload.factsUrl, addr.payload.factsSha256)).map((endpoint) => endpoint.protocol.toLowerCase()));
+      const spoken = new Set(bindings.map(({ protocol }) => protocol));
       for (const protocol of DNS_SD_PROTOCOLS.filter((candidate) => spoken.has(candidate))) {
         const owner = `_${agent.path[0]}._${protocol}.${AGENTS_ZONE_LABEL}.${agent.namespace}`;
         if (owner.length > MAX_NAME_LENGTH) continue;
@@ -311,14 +313,17 @@ export function compareCanonically(a: string, b: string): number {
   return left.length - right.length;
 }
 
-/** The SVCB RRset at `owner`: SvcPriority 1, 2, … over the endpoints DNS can name, in the endpoints' order. */
-function svcbRecordsOf(endpoints: readonly AgentEndpoint[], owner: string, ttl: number, factsUrl: string, factsSha256: string): Answer[] {
-  const services: Answer[] = [];
+/**
+ * The SVCB RDATA of each endpoint DNS can name, with its protocol: SvcPriority 1, 2, … over those,
+ * in the endpoints' order.
+ */
+function serviceBindingsOf(endpoints: readonly AgentEndpoint[], factsUrl: string, factsSha256: string): { readonly protocol: string; readonly rdata: Buffer }[] {
+  const bindings: { protocol: string; rdata: Buffer }[] = [];
   for (const endpoint of endpoints) {
-    const rdata = svcbRdataOf(endpoint, services.length + 1, factsUrl, factsSha256);
-    if (rdata) services.push({ type: SVCB_TYPE, name: owner, ttl, class: 'IN', data: rdata } as unknown as Answer);
+    const rdata = svcbRdataOf(endpoint, bindings.length + 1, factsUrl, factsSha256);
+    if (rdata) bindings.push({ protocol: endpoint.protocol.toLowerCase(), rdata });
   }
-  return services;
+  return bindings;
 }
 
 /**
