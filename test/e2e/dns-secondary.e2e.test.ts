@@ -6,26 +6,17 @@
  * transfer, and the one after a registration, are incremental (IXFR, RFC 1995): knotd says so in its
  * log, and the zone it holds then is the registry's to the record and still validates.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closedLoopbackPort } from '../support/closed-loopback-port.js';
-import { registerWithCli, removeDir, runCli, startServer, tempDir, type RunningServer, until } from './support.js';
+import { cleanUpAfterAll, registerWithCli, runCli, startServer, tempDir, until } from './support.js';
 
 const run = promisify(execFile);
-let server: RunningServer | undefined;
-let knot: ChildProcess | undefined;
-let work: string | undefined;
-
-afterAll(async () => {
-  knot?.kill('SIGKILL');
-  await server?.stop();
-  if (work) await removeDir(work);
-  if (server) await removeDir(server.dataDir);
-});
+const started = cleanUpAfterAll();
 
 async function dig(port: number, ...args: string[]): Promise<string> {
   return (await run('dig', ['@127.0.0.1', '-p', String(port), '+norec', '+time=2', '+tries=1', ...args]).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }))).stdout;
@@ -41,24 +32,26 @@ const answerOf = (text: string) =>
 
 describe('a Knot DNS secondary', () => {
   it('transfers the zone with TSIG, answers as the registry does, and follows a revocation after a signed NOTIFY', async () => {
-    work = await tempDir('knot');
+    const work = started.dir(await tempDir('knot'));
     const knotPort = await closedLoopbackPort();
     const secret = 'c2lnbnBvc3QtdHNpZy10ZXN0LXNlY3JldC0zMi1ieXRlcyE=';
     const keyFile = join(work, 'tsig.keys');
     await writeFile(keyFile, `key "transfer-key" {\n  algorithm hmac-sha256;\n  secret "${secret}";\n};\n`);
     await chmod(keyFile, 0o600);
-    server = await startServer(undefined, [
-      '--dns-port',
-      '0',
-      '--dns-server-name',
-      'ns1.registry.example',
-      '--dns-tsig-key-file',
-      keyFile,
-      '--dns-allow-transfer',
-      '127.0.0.1=transfer-key',
-      '--dns-notify',
-      `127.0.0.1:${knotPort}=transfer-key`,
-    ]);
+    const server = started.server(
+      await startServer(undefined, [
+        '--dns-port',
+        '0',
+        '--dns-server-name',
+        'ns1.registry.example',
+        '--dns-tsig-key-file',
+        keyFile,
+        '--dns-allow-transfer',
+        '127.0.0.1=transfer-key',
+        '--dns-notify',
+        `127.0.0.1:${knotPort}=transfer-key`,
+      ]),
+    );
     const primaryPort = Number(/DNS: dns:\/\/127\.0\.0\.1:(\d+)/.exec(server.output())![1]);
     // The address is allowed with the key only: unsigned, nothing is transferred.
     const unsigned = await dig(primaryPort, '_agents.acme.com', 'AXFR');
@@ -109,7 +102,7 @@ describe('a Knot DNS secondary', () => {
     );
     let knotLog = '';
     // Debian puts knotd in /usr/sbin, which a non-root PATH may lack.
-    knot = spawn(existsSync('/usr/sbin/knotd') ? '/usr/sbin/knotd' : 'knotd', ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const knot = started.child(spawn(existsSync('/usr/sbin/knotd') ? '/usr/sbin/knotd' : 'knotd', ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'] }));
     knot.stderr!.on('data', (chunk: Buffer) => (knotLog += chunk.toString()));
     knot.stdout!.on('data', (chunk: Buffer) => (knotLog += chunk.toString()));
 

@@ -8,21 +8,14 @@ import { execFile } from 'node:child_process';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
-import { registerWithCli, removeDir, runCli, startServer, tempDir, type RunningServer } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { cleanUpAfterAll, registerWithCli, runCli, startServer, tempDir } from './support.js';
 
 const run = promisify(execFile);
 const NAME = 'agent://acme.com/billing/invoices';
 const NODE = 'invoices.billing._agents.acme.com';
 const SECRET = Buffer.alloc(32, 11).toString('base64');
-let server: RunningServer | undefined;
-let work: string | undefined;
-
-afterAll(async () => {
-  await server?.stop();
-  if (work) await removeDir(work);
-  if (server) await removeDir(server.dataDir);
-});
+const started = cleanUpAfterAll();
 
 /** nsupdate's exit code and everything it printed (it exits 2 when the server refuses). */
 async function nsupdate(script: string, ...args: string[]): Promise<{ code: number; output: string }> {
@@ -37,11 +30,11 @@ async function nsupdate(script: string, ...args: string[]): Promise<{ code: numb
 
 describe('DNS UPDATE on a real registry, with nsupdate', () => {
   it('publishes an endpoint change (dig and HTTP see it), refuses its replay with SEQUENCE_STALE in the EDE, and revokes', async () => {
-    work = await tempDir('dns-update');
+    const work = started.dir(await tempDir('dns-update'));
     const keyFile = join(work, 'tsig.keys');
     await writeFile(keyFile, `update-key:hmac-sha256:${SECRET}\nother-zone-key:hmac-sha256:${SECRET}\n`);
     await chmod(keyFile, 0o600);
-    server = await startServer(undefined, ['--dns-port', '0', '--dns-tsig-key-file', keyFile, '--dns-allow-update', 'update-key=_agents.acme.com', '--dns-allow-update', 'other-zone-key=_agents.other.org']);
+    const server = started.server(await startServer(undefined, ['--dns-port', '0', '--dns-tsig-key-file', keyFile, '--dns-allow-update', 'update-key=_agents.acme.com', '--dns-allow-update', 'other-zone-key=_agents.other.org']));
     const port = /DNS: dns:\/\/127\.0\.0\.1:(\d+) /.exec(server.output())?.[1];
     expect(port, server.output()).toBeDefined();
     const env = { SIGNPOST_REGISTRY: server.url, SIGNPOST_HOME: join(work, 'home') };

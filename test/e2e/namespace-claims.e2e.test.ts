@@ -6,33 +6,23 @@
  * does not publish cannot claim it, and a key the owner did not grant cannot register under it.
  * Every refusal leaves the store and the log as they were.
  */
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closedLoopbackPort } from '../support/closed-loopback-port.js';
 import { startAuthoritativeKnot } from './knot.js';
-import { removeDir, runCli, startServer, tempDir, type RunningServer, until } from './support.js';
+import { cleanUpAfterAll, runCli, startServer, tempDir, until } from './support.js';
 
-let server: RunningServer | undefined;
-let knot: ChildProcess | undefined;
-let work: string | undefined;
-
-afterAll(async () => {
-  knot?.kill('SIGKILL');
-  await server?.stop();
-  if (work) await removeDir(work);
-  if (server) await removeDir(server.dataDir);
-});
+const started = cleanUpAfterAll();
 
 
 describe('namespace claims proven over real DNS', () => {
   it('the owner the domain publishes claims the namespace; only granted keys register under it', async () => {
-    work = await tempDir('claims');
+    const work = started.dir(await tempDir('claims'));
     const knotPort = await closedLoopbackPort();
-    server = await startServer(undefined, ['--namespaces', 'claimed-only', '--ownership-dns-server', `127.0.0.1:${knotPort}`]);
+    const server = started.server(await startServer(undefined, ['--namespaces', 'claimed-only', '--ownership-dns-server', `127.0.0.1:${knotPort}`]));
     const env = { SIGNPOST_REGISTRY: server.url, SIGNPOST_HOME: join(work, 'home') };
     const keygen = async (file: string) => {
-      const made = await runCli(['keygen', '--out', join(work!, file)], env);
+      const made = await runCli(['keygen', '--out', join(work, file)], env);
       expect(made.code, made.stderr).toBe(0);
       return made.stdout.trim();
     };
@@ -41,12 +31,12 @@ describe('namespace claims proven over real DNS', () => {
 
     const line = await runCli(['namespace', 'owner-line', 'acme.test', '--key', join(work, 'owner.jwk')], env);
     expect(line.stdout).toContain(`_signpost-challenge.acme.test. 300 IN TXT "v=signpost1; owner=${ownerDid}"`);
-    knot = await startAuthoritativeKnot(work, knotPort, 'acme.test', ['_signpost-challenge TXT "unrelated=text"', `_signpost-challenge TXT "v=signpost1; owner=${ownerDid}"`]);
-    await until(async () => (await runCli(['namespace', 'claim', 'acme.test', '--key', join(work!, 'squatter.jwk')], env)).stderr.includes('NAMESPACE_PROOF_FAILED'));
+    started.child(await startAuthoritativeKnot(work, knotPort, 'acme.test', ['_signpost-challenge TXT "unrelated=text"', `_signpost-challenge TXT "v=signpost1; owner=${ownerDid}"`]));
+    await until(async () => (await runCli(['namespace', 'claim', 'acme.test', '--key', join(work, 'squatter.jwk')], env)).stderr.includes('NAMESPACE_PROOF_FAILED'));
 
-    const logSize = async () => ((await (await fetch(`${server!.url}/v1/changes?since=0&limit=1`)).json()) as { size: number }).size;
-    const stored = async (name: string) => (await fetch(`${server!.url}/v1/agents/${encodeURIComponent(name)}`)).status;
-    const register = (key: string, name: string) => runCli(['register', '--key', join(work!, key), '--name', name, '--endpoint', 'a2a=https://agents.acme.test/a2a'], env);
+    const logSize = async () => ((await (await fetch(`${server.url}/v1/changes?since=0&limit=1`)).json()) as { size: number }).size;
+    const stored = async (name: string) => (await fetch(`${server.url}/v1/agents/${encodeURIComponent(name)}`)).status;
+    const register = (key: string, name: string) => runCli(['register', '--key', join(work, key), '--name', name, '--endpoint', 'a2a=https://agents.acme.test/a2a'], env);
 
     // Before any claim, claimed-only refuses the name; a key the domain does not publish cannot claim it.
     const unclaimed = await register('agent.jwk', 'agent://acme.test/billing/invoices');

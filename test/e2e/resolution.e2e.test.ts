@@ -5,43 +5,32 @@
  * to the team. `signpost resolve --root --trace` and a `serve --role resolver` process follow the
  * referrals, verify every hop, and say the path they took.
  */
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closedLoopbackPort } from '../support/closed-loopback-port.js';
 import { startAuthoritativeKnot } from './knot.js';
-import { removeDir, runCli, startServer, tempDir, type RunningServer, until } from './support.js';
+import { cleanUpAfterAll, runCli, startServer, tempDir, until } from './support.js';
 
-const servers: RunningServer[] = [];
-let knot: ChildProcess | undefined;
-let work: string | undefined;
-
-afterAll(async () => {
-  knot?.kill('SIGKILL');
-  for (const server of servers) await server.stop();
-  if (work) await removeDir(work);
-  for (const server of servers) await removeDir(server.dataDir);
-});
+const started = cleanUpAfterAll();
 
 const ALERTS = 'agent://dataworksai.test/mbta-transit-ci/alerts';
 
 
 describe('resolution through referrals', () => {
   it('root -> organisation -> team, by the CLI and by a resolver process, every hop verified', async () => {
-    work = await tempDir('resolution');
+    const work = started.dir(await tempDir('resolution'));
     const knotPort = await closedLoopbackPort();
     const env = { SIGNPOST_HOME: join(work, 'home') };
-    const keygen = async (file: string) => (await runCli(['keygen', '--out', join(work!, file)], env)).stdout.trim();
+    const keygen = async (file: string) => (await runCli(['keygen', '--out', join(work, file)], env)).stdout.trim();
     const [ownerDid, agentDid] = [await keygen('owner.jwk'), await keygen('agent.jwk')];
-    knot = await startAuthoritativeKnot(work, knotPort, 'dataworksai.test', [`_signpost-challenge TXT "v=signpost1; owner=${ownerDid}"`]);
+    started.child(await startAuthoritativeKnot(work, knotPort, 'dataworksai.test', [`_signpost-challenge TXT "v=signpost1; owner=${ownerDid}"`]));
 
     const registry = async () => {
-      const server = await startServer(undefined, ['--ownership-dns-server', `127.0.0.1:${knotPort}`]);
-      servers.push(server);
+      const server = started.server(await startServer(undefined, ['--ownership-dns-server', `127.0.0.1:${knotPort}`]));
       return { url: server.url, did: /registry key[^:]*: (did:key:\w+)\)/.exec(server.output())![1]! };
     };
     const [root, org, team] = [await registry(), await registry(), await registry()];
-    const claim = (at: { url: string }, ...args: string[]) => runCli(['namespace', 'claim', 'dataworksai.test', '--key', join(work!, 'owner.jwk'), '--registry', at.url, ...args], env);
+    const claim = (at: { url: string }, ...args: string[]) => runCli(['namespace', 'claim', 'dataworksai.test', '--key', join(work, 'owner.jwk'), '--registry', at.url, ...args], env);
     // Knot may still be loading the zone: the first claim waits for it.
     await until(async () => (await claim(root, '--delegate', `*=${org.url}=${org.did}`)).code === 0);
     expect((await claim(org, '--grant', `public=${agentDid}`, '--delegate', `mbta-transit-ci=${team.url}=${team.did}`)).stderr).toBe('');
@@ -66,8 +55,7 @@ describe('resolution through referrals', () => {
     expect(traced.stdout).toContain(`3. ${team.url} (${team.did}): answer`);
     expect(traced.stdout).toContain('ownership: proven');
 
-    const resolverServer = await startServer(undefined, ['--role', 'resolver', '--root', `${root.url}=${root.did}`]);
-    servers.push(resolverServer);
+    const resolverServer = started.server(await startServer(undefined, ['--role', 'resolver', '--root', `${root.url}=${root.did}`]));
     expect(resolverServer.output()).toContain('signpost resolver listening on');
     const ask = async (name: string) => {
       const response = await fetch(`${resolverServer.url}/v1/resolve?name=${encodeURIComponent(name)}`);

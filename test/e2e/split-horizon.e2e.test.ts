@@ -8,17 +8,10 @@
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { removeDir, runCli, startServer, tempDir, type RunningServer } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { cleanUpAfterAll, runCli, startServer, tempDir } from './support.js';
 
-const servers: RunningServer[] = [];
-let work: string | undefined;
-
-afterAll(async () => {
-  for (const server of servers) await server.stop();
-  if (work) await removeDir(work);
-  for (const server of servers) await removeDir(server.dataDir);
-});
+const started = cleanUpAfterAll();
 
 const PRIVATE = 'agent://corp.internal/hr/payroll';
 const PARTNER = 'agent://partner.test/logistics/tracker';
@@ -26,7 +19,7 @@ const PUBLIC = 'agent://public.test/weather/forecast';
 
 describe('split-horizon search paths', () => {
   it('a private name stays in the enterprise registry; lookups that leave it are audited there', async () => {
-    work = await tempDir('split-horizon');
+    const work = started.dir(await tempDir('split-horizon'));
     const env = { SIGNPOST_HOME: join(work, 'home') };
     // The resolver's key first, so the home registry can be told to take its audit records.
     const resolverData = await tempDir('resolver');
@@ -34,15 +27,14 @@ describe('split-horizon search paths', () => {
     const requester = (await runCli(['keygen', '--out', join(work, 'requester.jwk')], env)).stdout.trim();
 
     const registry = async (...args: string[]) => {
-      const server = await startServer(undefined, args);
-      servers.push(server);
+      const server = started.server(await startServer(undefined, args));
       return { server, url: server.url, did: /registry key[^:]*: (did:key:\w+)\)/.exec(server.output())![1]! };
     };
     const internal = await registry('--audit-from', resolverDid);
     const partner = await registry('--log-level', 'info');
     const publicRegistry = await registry('--log-level', 'info');
     const register = async (at: { url: string }, name: string) => {
-      const key = join(work!, `${name.replace(/\W+/g, '-')}.jwk`);
+      const key = join(work, `${name.replace(/\W+/g, '-')}.jwk`);
       expect((await runCli(['keygen', '--out', key], env)).code).toBe(0);
       expect((await runCli(['register', '--key', key, '--name', name, '--endpoint', 'a2a=https://agents.example/a2a', '--registry', at.url], env)).stderr).toBe('');
     };
@@ -61,8 +53,7 @@ describe('split-horizon search paths', () => {
         ],
       }),
     );
-    const resolver = await startServer(resolverData, ['--role', 'resolver', '--search-path', searchPath]);
-    servers.push(resolver);
+    const resolver = started.server(await startServer(resolverData, ['--role', 'resolver', '--search-path', searchPath]));
     expect(resolver.output()).toContain(`resolver key: ${resolverDid}`);
     const ask = async (name: string) => {
       const response = await fetch(`${resolver.url}/v1/resolve?name=${encodeURIComponent(name)}&requester=${encodeURIComponent(requester)}`);
@@ -107,8 +98,7 @@ describe('split-horizon search paths', () => {
     expect(holds.some(Boolean)).toBe(true);
 
     // A resolver the home registry does not take audit records from crosses nothing: fail closed.
-    const stranger = await startServer(undefined, ['--role', 'resolver', '--search-path', searchPath]);
-    servers.push(stranger);
+    const stranger = started.server(await startServer(undefined, ['--role', 'resolver', '--search-path', searchPath]));
     const refused = await fetch(`${stranger.url}/v1/resolve?name=${encodeURIComponent(PUBLIC)}`);
     expect(refused.status).toBe(503);
     expect(await refused.json()).toMatchObject({ code: 'AUDIT_NOT_WRITTEN', detail: expect.stringContaining('AUDIT_NOT_AUTHORIZED'), searched: ['internal'] });

@@ -116,6 +116,37 @@ export function registryFixture(prefix: string): RegistryFixture {
   return fixture;
 }
 
+/** What the tests of a file start, registered as they are started. */
+export interface StartedInFile {
+  child<T extends ChildProcess>(child: T): T;
+  server(server: RunningServer): RunningServer;
+  dir(dir: string): string;
+}
+
+/**
+ * Track what the tests of a file start and clean it up after them all, whatever happened: child
+ * processes killed, registry processes stopped, scratch directories and the registries' data
+ * directories removed.
+ */
+export function cleanUpAfterAll(): StartedInFile {
+  const children: ChildProcess[] = [];
+  const servers: RunningServer[] = [];
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    for (const server of servers) await server.stop();
+    for (const dir of dirs) await removeDir(dir);
+    for (const server of servers) await removeDir(server.dataDir);
+  });
+  const tracked =
+    <T>(list: T[]) =>
+    <U extends T>(item: U): U => {
+      list.push(item);
+      return item;
+    };
+  return { child: tracked(children), server: tracked(servers), dir: tracked(dirs) };
+}
+
 /** Make a key with `signpost keygen` and register `name` under it with `signpost register`; both must succeed. */
 export async function registerWithCli(env: Record<string, string>, name: string, key: string, endpoint = 'a2a=https://agents.example/a2a'): Promise<void> {
   expect((await runCli(['keygen', '--out', key], env)).code).toBe(0);
